@@ -1,0 +1,105 @@
+"""Outbox relay and inbox consumer throughput, each beside raw aiokafka in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.support import fresh_topic, raw_consume_rate, raw_produce_rate
+from shared.contracts import topics
+from shared.contracts.registry import EVENTS_BY_TOPIC
+from shared.db import make_engine, make_session_factory
+from shared.outbox import OutboxRelay
+from shared.runtime import make_producer
+from shared.settings import ServiceSettings
+from shared.unit_of_work import UnitOfWork
+from tests.plumbing import probe
+from tests.support.infra import Infra
+
+EVENTS = 40000
+
+
+async def _stage(url: str, topic: str, count: int) -> None:
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    chunk = 5000
+    for start in range(0, count, chunk):
+        uow = UnitOfWork(factory, probe.tables.outbox, "urn:bench")
+        async with uow:
+            for _ in range(min(chunk, count - start)):
+                uow.publish(probe.request(), topic=topic)
+            await uow.commit()
+    await engine.dispose()
+
+
+async def _relay_rate(infra: Infra, topic: str, count: int) -> float:
+    engine = make_engine(infra.admin_database_url)
+    producer = make_producer(infra.kafka_bootstrap, "bench-relay")
+    await producer.start()
+    relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=1000)
+    sent = 0
+    started = time.perf_counter()
+    while sent < count:
+        sent += await relay.publish_batch()
+    elapsed = time.perf_counter() - started
+    await producer.stop()
+    await engine.dispose()
+    return count / elapsed
+
+
+async def _inbox_consumer_rate(infra: Infra, topic: str, count: int) -> float:
+    settings = ServiceSettings(
+        database_url=infra.admin_database_url, kafka_bootstrap_servers=infra.kafka_bootstrap,
+        consumer_group=f"bench-{topic}", consumer_auto_offset_reset="earliest",
+        consumer_batch_size=1000, log_json=False, log_level="WARNING",
+    )
+    service = probe.build(settings, topic)
+    engine = create_async_engine(infra.admin_database_url)
+    stop = asyncio.Event()
+    started = time.perf_counter()
+    tasks = await service.start_messaging(stop)
+    try:
+        while True:
+            async with engine.connect() as conn:
+                done = await conn.scalar(select(func.count()).select_from(probe.effects))
+            if (done or 0) >= count:
+                break
+            await asyncio.sleep(0.1)
+        elapsed = time.perf_counter() - started
+    finally:
+        stop.set()
+        await service.stop_messaging(tasks)
+        await engine.dispose()
+    return count / elapsed
+
+
+async def run(infra: Infra) -> dict[str, Any]:
+    await probe.reset(infra.admin_database_url)
+    topic = await fresh_topic(infra.kafka_bootstrap, "plumbing")
+    EVENTS_BY_TOPIC[topic] = EVENTS_BY_TOPIC[topics.REGISTRATION_EVENTS]
+
+    raw_produce = await raw_produce_rate(infra.kafka_bootstrap, EVENTS)
+    print(f"raw aiokafka produce (idempotent, pipelined): {raw_produce:,.0f} msg/s")
+
+    await _stage(infra.admin_database_url, topic, EVENTS)
+    relay = await _relay_rate(infra, topic, EVENTS)
+    print(f"outbox relay: {relay:,.0f} events/s  ratio to raw produce {relay / raw_produce:.2f}")
+
+    raw_consume = await raw_consume_rate(infra.kafka_bootstrap, topic, EVENTS)
+    print(f"raw aiokafka consume (getmany 1000): {raw_consume:,.0f} msg/s")
+    consumer = await _inbox_consumer_rate(infra, topic, EVENTS)
+    print(f"consumer with inbox + effect in Postgres: {consumer:,.0f} events/s  "
+          f"ratio to raw consume {consumer / raw_consume:.3f}")
+    return {
+        "events": EVENTS,
+        "raw_produce_per_s": round(raw_produce),
+        "relay_per_s": round(relay),
+        "relay_ratio": round(relay / raw_produce, 3),
+        "raw_consume_per_s": round(raw_consume),
+        "inbox_consumer_per_s": round(consumer),
+        "inbox_consumer_ratio": round(consumer / raw_consume, 4),
+    }

@@ -1,0 +1,19 @@
+"""Fixtures for every test in the repository (services' own tests and cross-service tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.infra import HOW_TO_RUN, Infra, discover, stop_containers
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    """Real Kafka and Postgres: from settings, testcontainers, or a clear failure."""
+    found = discover()
+    if found is None:
+        pytest.fail(HOW_TO_RUN, pytrace=False)
+    yield found
+    stop_containers()

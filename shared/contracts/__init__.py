@@ -1,0 +1,1 @@
+"""The bus contract in code: envelope, event models, registry, (de)serialisation."""

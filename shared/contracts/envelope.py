@@ -1,0 +1,65 @@
+"""The CloudEvents 1.0 envelope (structured JSON mode) with correlation and causation ids."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.contracts.base import EventData
+
+
+class CloudEvent(BaseModel):
+    """One message on the bus. Unknown attributes (CloudEvents extensions) are kept."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: Literal["1.0"]
+    id: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    time: AwareDatetime
+    subject: str | None = None
+    datacontenttype: Literal["application/json"] = "application/json"
+    dataversion: int = 1
+    correlationid: str | None = None
+    causationid: str | None = None
+    data: dict[str, Any]
+
+
+def new_event(
+    data: EventData,
+    *,
+    source: str,
+    subject: str | None = None,
+    cause: CloudEvent | None = None,
+    correlationid: str | None = None,
+    event_id: str | None = None,
+    time: datetime | None = None,
+) -> CloudEvent:
+    """Wrap `data` in an envelope.
+
+    With a `cause`, the new event joins the cause's business flow (its correlation
+    id) and names it as causation; without one it starts a flow of its own.
+    """
+    new_id = event_id or str(uuid.uuid4())
+    if cause is not None:
+        correlation = correlationid or cause.correlationid or cause.id
+        causation: str | None = cause.id
+    else:
+        correlation = correlationid or new_id
+        causation = None
+    return CloudEvent(
+        specversion="1.0",
+        id=new_id,
+        type=data.TYPE,
+        source=source,
+        time=time or datetime.now(UTC),
+        subject=subject,
+        dataversion=1,
+        correlationid=correlation,
+        causationid=causation,
+        data=data.model_dump(mode="json"),
+    )

@@ -1,0 +1,107 @@
+"""`matching.events.v1`: proposals, confirmations, declines, waitlisting, rounds."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from pydantic import Field
+
+from shared.contracts.base import EventData
+from shared.contracts.types import DeclinedBy, MunicipalityCode, Outcome, Program
+
+
+class PlacementProposed(EventData):
+    TYPE = "PlacementProposed"
+
+    placement_id: UUID
+    request_id: UUID
+    participant_id: UUID
+    offer_id: UUID
+    workplace_id: UUID
+    supervisor_id: UUID
+    municipality_code: MunicipalityCode
+    program: Program
+    period_start: date
+    period_end: date
+    preference_rank: int | None = None
+    round_id: UUID | None = None
+    consent_required: bool = False
+    """Added: the participant is a minor (or prao) and no guardian consent is in yet."""
+
+
+class PlacementConfirmed(EventData):
+    TYPE = "PlacementConfirmed"
+
+    placement_id: UUID
+    request_id: UUID
+    participant_id: UUID
+    offer_id: UUID
+    workplace_id: UUID
+    supervisor_id: UUID
+    municipality_code: MunicipalityCode
+    program: Program
+    period_start: date
+    period_end: date
+
+
+class PlacementDeclined(EventData):
+    TYPE = "PlacementDeclined"
+
+    placement_id: UUID
+    request_id: UUID
+    by: DeclinedBy
+    reason: str
+    municipality_code: MunicipalityCode | None = None
+    """Added: the message key is the municipality of the placement."""
+
+
+class PlacementCancelled(EventData):
+    TYPE = "PlacementCancelled"
+
+    placement_id: UUID
+    request_id: UUID
+    reason: str
+    municipality_code: MunicipalityCode | None = None
+
+
+class PlacementWaitlisted(EventData):
+    TYPE = "PlacementWaitlisted"
+
+    request_id: UUID
+    participant_id: UUID
+    municipality_code: MunicipalityCode
+    program: Program
+    reasons: list[str] = Field(default_factory=list)
+
+
+class MatchingRoundCompleted(EventData):
+    TYPE = "MatchingRoundCompleted"
+
+    round_id: UUID
+    municipality_code: MunicipalityCode
+    program: Program
+    requests: int = Field(ge=0)
+    placed: int = Field(ge=0)
+    waitlisted: int = Field(ge=0)
+    seed: int
+    duration_ms: float = Field(ge=0)
+
+
+class PlacementCompleted(EventData):
+    TYPE = "PlacementCompleted"
+
+    placement_id: UUID
+    outcome: Outcome
+    municipality_code: MunicipalityCode | None = None
+
+
+MATCHING_EVENTS: tuple[type[EventData], ...] = (
+    PlacementProposed,
+    PlacementConfirmed,
+    PlacementDeclined,
+    PlacementCancelled,
+    PlacementWaitlisted,
+    MatchingRoundCompleted,
+    PlacementCompleted,
+)

@@ -1,0 +1,186 @@
+"""`registration.events.v1`: validated facts about participants, workplaces, offers..."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.contracts.base import EventData
+from shared.contracts.types import (
+    Gender,
+    LanguageCode,
+    MunicipalityCode,
+    NeedTag,
+    OccupationCode,
+    OrgNumber,
+    Program,
+    Sector,
+)
+
+
+class ParticipantRegistered(EventData):
+    TYPE = "ParticipantRegistered"
+
+    participant_id: UUID
+    external_ref: str | None = None
+    municipality_code: MunicipalityCode
+    birth_date: date
+    gender: Gender
+    preferred_language: LanguageCode
+    needs: list[NeedTag] = Field(default_factory=list)
+    guardian_ids: list[UUID] = Field(default_factory=list)
+
+
+class WorkplaceRegistered(EventData):
+    TYPE = "WorkplaceRegistered"
+
+    workplace_id: UUID
+    external_ref: str | None = None
+    org_number: OrgNumber
+    name: str = Field(min_length=1)
+    sector: Sector
+    municipality_code: MunicipalityCode
+    manager_id: UUID
+    client_contact: bool
+    min_age: int | None = Field(default=None, ge=0, le=100)
+    address: str | None = None
+    """Added: street address for the welcome letter (a workplace, not a person)."""
+
+
+class SupervisorRegistered(EventData):
+    TYPE = "SupervisorRegistered"
+
+    supervisor_id: UUID
+    workplace_id: UUID
+    municipality_code: MunicipalityCode
+    languages: list[LanguageCode] = Field(default_factory=list)
+    max_participants: int = Field(ge=1, le=50)
+    external_ref: str | None = None
+
+
+class PlacementSlotsOffered(EventData):
+    TYPE = "PlacementSlotsOffered"
+
+    offer_id: UUID
+    workplace_id: UUID
+    supervisor_id: UUID
+    municipality_code: MunicipalityCode
+    program: Program
+    occupation: OccupationCode
+    period_start: date
+    period_end: date
+    capacity: int = Field(ge=1)
+    min_age: int | None = Field(default=None, ge=0, le=100)
+    without_client_contact: bool = False
+    supports: list[NeedTag] = Field(default_factory=list)
+    external_ref: str | None = None
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> PlacementSlotsOffered:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+
+class Preference(BaseModel):
+    """One ranked wish: an occupation or a named workplace (exactly one of them)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    occupation: OccupationCode | None = None
+    workplace_id: UUID | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Preference:
+        if (self.occupation is None) == (self.workplace_id is None):
+            raise ValueError("a preference names either an occupation or a workplace_id")
+        return self
+
+
+class PlacementRequested(EventData):
+    TYPE = "PlacementRequested"
+
+    request_id: UUID
+    participant_id: UUID
+    municipality_code: MunicipalityCode
+    program: Program
+    period_start: date
+    period_end: date
+    preferences: list[Preference] = Field(default_factory=list)
+    needs: list[NeedTag] = Field(default_factory=list)
+    priority: int = 0
+    external_ref: str | None = None
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> PlacementRequested:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+
+class GuardianConsentRecorded(EventData):
+    TYPE = "GuardianConsentRecorded"
+
+    participant_id: UUID
+    guardian_id: UUID
+    program: Program
+    granted: bool
+    municipality_code: MunicipalityCode | None = None
+    """Added to the contract's fields: the message key is the participant's municipality."""
+
+
+class PlacementRequestWithdrawn(EventData):
+    TYPE = "PlacementRequestWithdrawn"
+
+    request_id: UUID
+    participant_id: UUID
+    municipality_code: MunicipalityCode
+    reason: str
+
+
+class PlacementSlotsWithdrawn(EventData):
+    TYPE = "PlacementSlotsWithdrawn"
+
+    offer_id: UUID
+    municipality_code: MunicipalityCode
+    reason: str
+
+
+class ParticipantErased(EventData):
+    TYPE = "ParticipantErased"
+
+    participant_id: UUID
+    municipality_code: MunicipalityCode
+
+
+class FieldError(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    field: str
+    message: str
+
+
+class IntakeRejected(EventData):
+    TYPE = "IntakeRejected"
+    KEY_FIELD = None
+
+    source_event_id: str
+    source: str
+    errors: list[FieldError]
+    municipality_code: MunicipalityCode | None = None
+
+
+REGISTRATION_EVENTS: tuple[type[EventData], ...] = (
+    ParticipantRegistered,
+    WorkplaceRegistered,
+    SupervisorRegistered,
+    PlacementSlotsOffered,
+    PlacementRequested,
+    GuardianConsentRecorded,
+    PlacementRequestWithdrawn,
+    PlacementSlotsWithdrawn,
+    ParticipantErased,
+    IntakeRejected,
+)

@@ -1,0 +1,63 @@
+"""Errors a handler raises, and how the plumbing treats them.
+
+- `Rejected`: the input breaks a rule; HTTP answers 422 with the fields, a consumer
+  sends the message to the dead-letter topic. Nothing of it is stored.
+- `NotFound` / `Conflict` / `Forbidden`: HTTP 404 / 409 / 403.
+- Anything in `TRANSIENT_ERRORS` (database or broker unreachable): retried with
+  backoff, never dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from shared.contracts.errors import FieldProblem, MessageRejected
+
+
+class Rejected(MessageRejected):
+    def __init__(self, problems: list[FieldProblem] | FieldProblem, reason: str | None = None):
+        items = [problems] if isinstance(problems, FieldProblem) else list(problems)
+        text = reason or "; ".join(f"{p.field}: {p.message}" for p in items)
+        super().__init__("rejected", text, items)
+
+    @classmethod
+    def field(cls, field: str, message: str) -> Rejected:
+        return cls(FieldProblem(field, message))
+
+
+class NotFound(Exception):
+    """The thing named does not exist (or the caller may not know that it does)."""
+
+
+class Conflict(Exception):
+    """The request clashes with the current state (HTTP 409)."""
+
+
+class Forbidden(Exception):
+    """Authenticated, but not allowed (HTTP 403): the body says nothing more."""
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    OSError,
+    asyncio.TimeoutError,
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when retrying later may succeed: the infrastructure, not the message, failed."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, TRANSIENT_ERRORS):
+        return True
+    cause = error.__cause__ or error.__context__
+    name = type(error).__name__
+    if name in {"ConnectionDoesNotExistError", "CannotConnectNowError", "PostgresConnectionError",
+                "InterfaceError", "ConnectionFailureError", "AdminShutdownError",
+                "KafkaConnectionError", "NodeNotReadyError", "RequestTimedOutError"}:
+        return True
+    return cause is not None and cause is not error and is_transient(cause)

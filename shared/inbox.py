@@ -1,0 +1,33 @@
+"""Inbox: the ids of events a consumer has handled, written with the handler's effects.
+
+A redelivered event finds its id here and is skipped: at-least-once delivery,
+exactly-once effect.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, String, Table, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "inbox",
+        metadata,
+        Column("consumer", String, nullable=False),
+        Column("event_id", String, nullable=False),
+        Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("consumer", "event_id"),
+    )
+
+
+async def claim(session: AsyncSession, table: Table, consumer: str, event_id: str) -> bool:
+    """Record the event as handled; False when it already was (a redelivery)."""
+    result = await session.execute(
+        insert(table)
+        .values(consumer=consumer, event_id=event_id)
+        .on_conflict_do_nothing()
+        .returning(table.c.event_id)
+    )
+    return result.first() is not None

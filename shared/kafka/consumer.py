@@ -1,0 +1,231 @@
+"""Consuming events: a batch of records, one transaction, inbox dedupe, dead letters.
+
+For each batch from Kafka:
+
+1. every record is decoded and validated against the contract; one that fails is
+   dead-lettered (through the outbox) with the reason;
+2. its id is claimed in the inbox; a redelivered id is skipped;
+3. the handler for its type runs with the unit of work; a handler that raises
+   (anything but a transient infrastructure error) dead-letters the message;
+4. the transaction commits (state, inbox, outbox, dead letters), and only then
+   the offsets are committed.
+
+The fast path runs the batch without savepoints; when a handler fails, the batch
+is rolled back and run again with a savepoint per message, so the one bad message
+is dead-lettered and the others keep their effects. A transient error (database or
+broker away) rolls back, rewinds the partitions and retries with backoff: nothing is
+dead-lettered for it and nothing is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from sqlalchemy import Table
+
+from shared.contracts.base import EventData
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.errors import MessageRejected
+from shared.contracts.registry import decode, parse_data
+from shared.errors import is_transient
+from shared.inbox import claim
+from shared.kafka.dead_letter import dead_letter, record_id
+from shared.logging import get_logger
+from shared.unit_of_work import UnitOfWork
+
+log = get_logger(__name__)
+
+EventHandler = Callable[[Any, Any], Awaitable[None]]
+RejectionHook = Callable[[CloudEvent | None, Any, MessageRejected, Any], Awaitable[None]]
+TombstoneHandler = Callable[[str, Any], Awaitable[None]]
+
+
+@dataclass
+class Subscription:
+    """What one consumer group of a service reads and how it reacts.
+
+    `handlers` maps contract models to handlers; an event of a known type that the
+    service does not handle is skipped (not an error). `on_rejected` lets a service
+    answer a refused message in the same transaction (registration's `IntakeRejected`).
+    """
+
+    name: str
+    topics: Sequence[str]
+    handlers: Mapping[type[EventData], EventHandler]
+    on_rejected: RejectionHook | None = None
+    consumer_group: str | None = None
+    on_tombstone: TombstoneHandler | None = None
+    """For log-compacted topics: `(key, uow)` when a record's value is null (erasure)."""
+
+
+@dataclass
+class BatchOutcome:
+    handled: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+    dead: list[tuple[Any, MessageRejected]] = field(default_factory=list)
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, index: int, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
+
+
+class BatchProcessor:
+    def __init__(
+        self,
+        subscription: Subscription,
+        uow_factory: Callable[[], UnitOfWork],
+        inbox: Table,
+    ) -> None:
+        self.subscription = subscription
+        self.uow_factory = uow_factory
+        self.inbox = inbox
+
+    async def process(self, records: Sequence[Any]) -> BatchOutcome:
+        """Handle a batch durably; raises only on transient errors (then nothing is stored)."""
+        try:
+            return await self._run(records, isolate=False)
+        except _HandlerFailed:
+            return await self._run(records, isolate=True)
+
+    async def _run(self, records: Sequence[Any], isolate: bool) -> BatchOutcome:
+        outcome = BatchOutcome()
+        async with self.uow_factory() as uow:
+            for index, record in enumerate(records):
+                await self._one(uow, index, record, isolate, outcome)
+            await uow.commit()
+        for record, error in outcome.dead:
+            log.warning(
+                "message dead-lettered",
+                topic=record.topic, partition=record.partition, offset=record.offset,
+                reason_kind=error.kind, reason=error.reason, failing_field=error.first_field,
+            )
+        return outcome
+
+    async def _one(
+        self, uow: UnitOfWork, index: int, record: Any, isolate: bool, outcome: BatchOutcome
+    ) -> None:
+        name = self.subscription.name
+        structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
+        on_tombstone = self.subscription.on_tombstone
+        if record.value is None and on_tombstone is not None and record.key is not None:
+            await on_tombstone(record.key.decode(), uow)
+            outcome.handled += 1
+            return
+        try:
+            event = decode(record.value)
+        except MessageRejected as error:
+            await self._dead_letter(uow, None, record, error, outcome, claim_id=record_id(record))
+            return
+        structlog.contextvars.bind_contextvars(
+            event_id=event.id, event_type=event.type, correlation_id=event.correlationid
+        )
+        try:
+            data = parse_data(record.topic, event)
+        except MessageRejected as error:
+            await self._dead_letter(uow, event, record, error, outcome, claim_id=event.id)
+            return
+        handler = self.subscription.handlers.get(type(data))
+        if handler is None:
+            outcome.skipped += 1
+            return
+        uow.cause = event
+        try:
+            if isolate:
+                async with uow.savepoint():
+                    await self._claim_and_handle(uow, event, data, handler, outcome)
+            else:
+                await self._claim_and_handle(uow, event, data, handler, outcome)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            if not isolate:
+                raise _HandlerFailed(index, error) from error
+            rejected = error if isinstance(error, MessageRejected) else MessageRejected(
+                "rejected", f"{type(error).__name__}: {error}"
+            )
+            if not isinstance(error, MessageRejected):
+                log.exception("handler failed", consumer=name)
+            await self._dead_letter(uow, event, record, rejected, outcome, claim_id=event.id,
+                                    exception_type=type(error).__name__)
+        finally:
+            uow.cause = None
+
+    async def _claim_and_handle(
+        self, uow: UnitOfWork, event: CloudEvent, data: EventData,
+        handler: EventHandler, outcome: BatchOutcome,
+    ) -> None:
+        if not await claim(uow.session, self.inbox, self.subscription.name, event.id):
+            outcome.duplicates += 1
+            return
+        await handler(data, uow)
+        outcome.handled += 1
+
+    async def _dead_letter(
+        self, uow: UnitOfWork, event: CloudEvent | None, record: Any, error: MessageRejected,
+        outcome: BatchOutcome, claim_id: str, exception_type: str | None = None,
+    ) -> None:
+        async with uow.savepoint():
+            if not await claim(uow.session, self.inbox, self.subscription.name, f"dlq:{claim_id}"):
+                outcome.duplicates += 1
+                return
+            uow.publish_message(
+                dead_letter(record, error, self.subscription.name, exception_type)
+            )
+            if self.subscription.on_rejected is not None:
+                uow.cause = event
+                await self.subscription.on_rejected(event, record, error, uow)
+        outcome.dead_lettered += 1
+        outcome.dead.append((record, error))
+
+
+class Backoff:
+    """Exponential backoff for transient failures, reset by a success."""
+
+    def __init__(self, initial_s: float = 0.5, maximum_s: float = 30.0) -> None:
+        self.initial, self.maximum, self.current = initial_s, maximum_s, initial_s
+
+    def reset(self) -> None:
+        self.current = self.initial
+
+    async def wait(self) -> None:
+        await asyncio.sleep(self.current)
+        self.current = min(self.current * 2, self.maximum)
+
+
+async def run_batch(processor: BatchProcessor, message: Any, backoff: Backoff) -> None:
+    """What a FastStream batch subscriber does with one batch (`message` is its KafkaMessage).
+
+    Success: commit offsets. Transient failure: rewind (nack) and back off.
+    """
+    records = message.raw_message
+    if isinstance(records, tuple | list):
+        batch = list(records)
+    else:
+        batch = [records]
+    if not batch:
+        return
+    try:
+        await processor.process(batch)
+    except Exception as error:
+        if not is_transient(error):
+            log.exception("unexpected failure handling a batch; will retry")
+        else:
+            log.warning("transient failure, retrying batch", error_type=type(error).__name__,
+                        backoff_s=backoff.current)
+        await message.nack()
+        await backoff.wait()
+        return
+    backoff.reset()
+    with contextlib.suppress(Exception):
+        # A commit lost to a rebalance means redelivery, which the inbox absorbs.
+        await message.ack()

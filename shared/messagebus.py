@@ -1,0 +1,33 @@
+"""The in-process bus: a command or event goes to its handler inside a unit of work.
+
+Handlers are plain `async def handler(message, uow) -> result` functions; the
+service's `handlers.py` lists them in tables, and `bootstrap.py` binds any extra
+dependencies (clock, settings, ciphers) with `functools.partial`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from shared.unit_of_work import UnitOfWork
+
+Handler = Callable[[Any, Any], Awaitable[Any]]
+
+
+class MessageBus:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        command_handlers: Mapping[type, Handler],
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.command_handlers = dict(command_handlers)
+
+    async def handle(self, command: Any) -> Any:
+        """Run the command's handler in a fresh unit of work and commit it."""
+        handler = self.command_handlers[type(command)]
+        async with self.uow_factory() as uow:
+            result = await handler(command, uow)
+            await uow.commit()
+        return result

@@ -1,0 +1,63 @@
+"""Alembic, per service: each service's `migrations/` folder, version table in its schema.
+
+A service's `migrations/env.py` is two lines:
+
+    from services.<name>.adapters.orm import metadata
+    from shared.migrations import run_env
+    run_env(metadata)
+
+and `upgrade(url, script_location)` brings a database to head (the service runs it
+at start; `python -m services.<name> migrate` runs it alone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def alembic_config(database_url: str, script_location: Path) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str, script_location: Path, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url, script_location), revision)
+
+
+async def upgrade_async(database_url: str, script_location: Path) -> None:
+    await asyncio.to_thread(upgrade, database_url, script_location)
+
+
+def run_env(metadata: MetaData) -> None:
+    """Body of a service's `env.py` (online mode, async engine)."""
+    schema = metadata.schema
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url, "sqlalchemy.url is not set"
+
+    def do_run(connection: Connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table_schema=schema,
+            include_schemas=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run_async() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run)
+            await connection.commit()
+        await engine.dispose()
+
+    asyncio.run(run_async())

@@ -1,0 +1,270 @@
+"""One service process: HTTP API, Kafka consumers, outbox relay and periodic jobs.
+
+A service's `bootstrap.py` builds a `Service` (its settings, tables, unit of work,
+subscriptions, HTTP routers, jobs); `run()` starts everything, and stops it in
+order on SIGTERM/SIGINT: HTTP first, then consumers, then the relay after a last
+flush.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+from faststream.specification import AsyncAPI
+from sqlalchemy import MetaData, Table, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.auth import Authenticator
+from shared.contracts.base import EventData
+from shared.db import make_engine, make_session_factory
+from shared.http import install_error_handlers, install_health
+from shared.inbox import inbox_table
+from shared.kafka.consumer import Backoff, BatchProcessor, Subscription, run_batch
+from shared.logging import configure_logging, get_logger
+from shared.migrations import upgrade_async
+from shared.outbox import OutboxRelay, outbox_table
+from shared.settings import ServiceSettings
+from shared.unit_of_work import UnitOfWork
+
+log = get_logger(__name__)
+
+Job = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+    """Idempotent (acks=all, no duplicates from retries), batching a few ms."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=30000,
+    )
+
+
+@dataclass
+class Tables:
+    """The plumbing tables every service has in its own schema."""
+
+    metadata: MetaData
+    outbox: Table
+    inbox: Table
+
+    @classmethod
+    def for_metadata(cls, metadata: MetaData) -> Tables:
+        return cls(metadata, outbox_table(metadata), inbox_table(metadata))
+
+
+async def keep_raw(message: Any) -> Any:
+    """FastStream decoder that leaves bytes alone: our consumer validates, not the framework."""
+    return None
+
+
+@dataclass
+class Service:
+    name: str
+    settings: ServiceSettings
+    tables: Tables
+    uow_class: type[UnitOfWork] = UnitOfWork
+    subscriptions: Sequence[Subscription] = ()
+    routers: Sequence[APIRouter] = ()
+    jobs: Sequence[Job] = ()
+    published: Mapping[str, Sequence[type[EventData]]] = field(default_factory=dict)
+    """Topic → models this service publishes, for its AsyncAPI document."""
+    migrations: Path | None = None
+    description: str = ""
+    state: dict[str, Any] = field(default_factory=dict)
+    """Extra objects for routers (`request.app.state`) and jobs."""
+
+    engine: AsyncEngine = field(init=False)
+    session_factory: async_sessionmaker[AsyncSession] = field(init=False)
+    producer: AIOKafkaProducer = field(init=False)
+    relay: OutboxRelay = field(init=False)
+    broker: KafkaBroker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.settings.database_url, self.settings.db_pool_size)
+        self.session_factory = make_session_factory(self.engine)
+        self.producer = make_producer(self.settings.kafka_bootstrap_servers, self.name)
+        self.relay = OutboxRelay(
+            self.engine,
+            self.tables.outbox,
+            self.producer,
+            batch_size=self.settings.relay_batch_size,
+            idle_interval_s=self.settings.relay_idle_interval_s,
+        )
+        self.broker = KafkaBroker(
+            self.settings.kafka_bootstrap_servers, client_id=self.name, logger=None
+        )
+        for subscription in self.subscriptions:
+            self._subscribe(subscription)
+        for topic, models in self.published.items():
+            self._document_publisher(topic, models)
+
+    @property
+    def source(self) -> str:
+        return f"urn:praktik:{self.name}"
+
+    def uow(self) -> UnitOfWork:
+        return self.uow_class(
+            self.session_factory, self.tables.outbox, self.source, after_commit=self.relay.wake
+        )
+
+    def _subscribe(self, subscription: Subscription) -> None:
+        processor = BatchProcessor(subscription, self.uow, self.tables.inbox)
+        backoff = Backoff(self.settings.retry_backoff_initial_s, self.settings.retry_backoff_max_s)
+        group = subscription.consumer_group or (
+            f"{self.settings.consumer_group or self.name}.{subscription.name}"
+        )
+
+        async def consume(message: KafkaMessage) -> None:
+            await run_batch(processor, message, backoff)
+
+        consume.__name__ = f"consume_{subscription.name}"
+        consume.__doc__ = (
+            f"{self.name} reads CloudEvents from {', '.join(subscription.topics)}: "
+            f"{', '.join(sorted(m.TYPE for m in subscription.handlers))}"
+        )
+        self.broker.subscriber(
+            *subscription.topics,
+            batch=True,
+            group_id=group,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset=self.settings.consumer_auto_offset_reset,
+            max_records=self.settings.consumer_batch_size,
+            batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+            decoder=keep_raw,
+            title=f"{self.name}:{subscription.name}",
+            description=consume.__doc__,
+        )(consume)
+
+    def _document_publisher(self, topic: str, models: Sequence[type[EventData]]) -> None:
+        schema: Any = models[0] if len(models) == 1 else _union(models)
+        self.broker.publisher(
+            topic,
+            title=f"{self.name}:{topic}",
+            description=", ".join(m.TYPE for m in models),
+            schema=schema,
+        )
+
+    def asyncapi(self) -> dict[str, Any]:
+        spec = AsyncAPI(self.broker, title=f"praktik {self.name}", description=self.description)
+        result: dict[str, Any] = spec.to_specification().to_jsonable()
+        return result
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def migrate(self) -> None:
+        if self.migrations is not None:
+            await upgrade_async(self.settings.database_url, self.migrations)
+
+    async def check_database(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("select 1"))
+
+    async def check_broker(self) -> None:
+        await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout=3)
+
+    def http_app(self) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            yield
+
+        app = FastAPI(title=f"praktik {self.name}", description=self.description, lifespan=lifespan)
+        app.state.service = self
+        app.state.authenticator = Authenticator(
+            self.settings.auth_jwt_secret, self.settings.auth_api_keys
+        )
+        for key, value in self.state.items():
+            setattr(app.state, key, value)
+        install_error_handlers(app)
+        install_health(app, {"database": self.check_database, "kafka": self.check_broker})
+
+        @app.get("/asyncapi.json", tags=["documents"])
+        async def asyncapi() -> JSONResponse:
+            return JSONResponse(self.asyncapi())
+
+        for router in self.routers:
+            app.include_router(router)
+        return app
+
+    async def start_messaging(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+        await self.producer.start()
+        tasks = [asyncio.create_task(self.relay.run(stop), name=f"{self.name}-relay")]
+        await self.broker.start()
+        tasks += [asyncio.create_task(job(stop), name=f"{self.name}-job") for job in self.jobs]
+        return tasks
+
+    async def stop_messaging(self, tasks: list[asyncio.Task[None]]) -> None:
+        await self.broker.stop()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.relay.publish_batch(), timeout=5)
+        await self.producer.stop()
+        await self.engine.dispose()
+
+    async def serve(self) -> None:
+        configure_logging(self.name, self.settings.log_level, self.settings.log_json)
+        await self.migrate()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        tasks = await self.start_messaging(stop)
+        config = uvicorn.Config(
+            self.http_app(), host=self.settings.http_host, port=self.settings.http_port,
+            log_config=None, access_log=False, lifespan="on",
+        )
+        server = uvicorn.Server(config)
+        # `_serve` skips uvicorn's own signal capture: this process's handlers above
+        # stop HTTP, consumers and relay in order.
+        http = asyncio.create_task(server._serve(), name=f"{self.name}-http")
+        log.info("service started", http=f"http://{self.settings.http_host}:{self.settings.http_port}")
+        await stop.wait()
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await http
+        await self.stop_messaging(tasks)
+        log.info("service stopped")
+
+
+def _union(models: Sequence[type[EventData]]) -> Any:
+    from typing import Union
+
+    return Union[tuple(models)]  # noqa: UP007
+
+
+def run(build: Callable[[], Service]) -> None:
+    """Entry point for `python -m services.<name>`: `migrate` alone, or serve."""
+    import sys
+
+    service = build()
+    if sys.argv[1:2] == ["migrate"]:
+        configure_logging(service.name, service.settings.log_level, service.settings.log_json)
+        asyncio.run(service.migrate())
+        return
+    if sys.argv[1:2] == ["asyncapi"]:
+        import json
+
+        print(json.dumps(service.asyncapi(), indent=2))
+        return
+    asyncio.run(service.serve())

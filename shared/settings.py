@@ -1,0 +1,42 @@
+"""Settings every service has, read from environment variables with the service's prefix.
+
+A service subclasses `ServiceSettings` and sets `env_prefix` (e.g. `REGISTRATION_`),
+so `REGISTRATION_DATABASE_URL` and `REGISTRATION_KAFKA_BOOTSTRAP_SERVERS` configure it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = Field(
+        description="SQLAlchemy async URL of the service's own role, e.g. postgresql+asyncpg://..."
+    )
+    kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    consumer_group: str | None = None
+    """Defaults to the service name; replicas of one service share it."""
+    consumer_auto_offset_reset: Literal["earliest", "latest"] = "earliest"
+    """Where a new consumer group starts; tests use `latest` on shared topics."""
+    consumer_batch_size: int = 500
+    consumer_batch_timeout_ms: int = 50
+    relay_batch_size: int = 1000
+    relay_idle_interval_s: float = 0.05
+    retry_backoff_initial_s: float = 0.5
+    retry_backoff_max_s: float = 30.0
+    db_pool_size: int = 10
+
+    auth_jwt_secret: str = "dev-only-change-me-0123456789abcdef"
+    """HS256 key for coordinators' bearer tokens (set a real one in production)."""
+    auth_api_keys: str = ""
+    """Systems' API keys: `key=role:municipality|municipality,...;key2=...` (see shared.auth)."""

@@ -1,0 +1,64 @@
+"""docker-compose.yml parses, runs every service, and sets only settings the code reads."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import yaml
+from pydantic_settings import BaseSettings
+
+from shared.settings import ServiceSettings
+from tests.support.infra import REPO
+
+COMPOSE = REPO / "docker-compose.yml"
+
+
+def _services_in_repo() -> list[str]:
+    return sorted(p.parent.name for p in (REPO / "services").glob("*/__main__.py"))
+
+
+def _settings_class(service: str) -> type[BaseSettings]:
+    module = importlib.import_module(f"services.{service}.settings")
+    found = [
+        value for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, ServiceSettings)
+        and value is not ServiceSettings
+    ]
+    assert len(found) == 1, f"services/{service}/settings.py must define one settings class"
+    return found[0]
+
+
+def test_compose_parses_and_has_the_infrastructure() -> None:
+    compose = yaml.safe_load(COMPOSE.read_text())
+    assert {"kafka", "postgres", "kafka-init", "mail-and-sms"} <= set(compose["services"])
+    assert compose["services"]["kafka"]["image"].startswith("apache/kafka:4.")
+    provision = compose["services"]["postgres"]["volumes"][0].split(":")[0]
+    assert (REPO / provision).resolve() == (REPO / "infra/postgres/provision.sql").resolve()
+
+
+def test_every_service_runs_in_compose_with_variables_its_settings_read() -> None:
+    compose = yaml.safe_load(COMPOSE.read_text())["services"]
+    for service in _services_in_repo():
+        assert service in compose, f"{service} missing from docker-compose.yml"
+        spec = compose[service]
+        assert spec["command"] == ["python", "-m", f"services.{service}"]
+        settings = _settings_class(service)
+        prefix = str(settings.model_config.get("env_prefix", ""))
+        assert prefix == f"{service.upper()}_"
+        fields = set(settings.model_fields)
+        for variable in spec["environment"]:
+            assert variable.startswith(prefix), f"{service}: {variable} lacks prefix {prefix}"
+            assert variable[len(prefix):].lower() in fields, (
+                f"{service}: {variable} is not a setting of {settings.__name__}"
+            )
+        assert {"database_url", "kafka_bootstrap_servers"} <= {
+            v[len(prefix):].lower() for v in spec["environment"]
+        }
+
+
+def test_dockerfile_copies_what_the_services_import() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text()
+    for folder in ("shared", "services", "praktik_cli", "infra"):
+        assert f"COPY {folder} " in dockerfile
+    assert Path(REPO / "uv.lock").exists()

@@ -1,0 +1,204 @@
+"""Exactly-once effects over at-least-once delivery, on the real broker and database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from shared.contracts.envelope import new_event
+from shared.contracts.registry import encode
+from shared.kafka.dead_letter import HEADER_FIELD, HEADER_KIND, HEADER_REASON
+from shared.settings import ServiceSettings
+from tests.plumbing import probe
+from tests.support.infra import REPO, Infra
+from tests.support.kafka import Publisher, TopicReader
+from tests.support.services import running, service_settings
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture
+async def topic(infra: Infra) -> str:
+    name = probe.new_topic()
+    await probe.create_topic(infra.kafka_bootstrap, name)
+    await probe.reset(infra.admin_database_url)
+    return name
+
+
+def _settings(infra: Infra) -> ServiceSettings:
+    values = service_settings(infra, "plumbing", database_url=infra.admin_database_url,
+                              consumer_batch_size=100)
+    return ServiceSettings(**values)
+
+
+def _ids(reader: TopicReader, topic: str) -> Counter[str]:
+    return Counter(event["id"] for event in reader.events(topic))
+
+
+def _spawn(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.plumbing.writer", *args],
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
+    )
+
+
+async def _stage(infra: Infra, topic: str, count: int) -> list[str]:
+    """Commit `count` events to the outbox in a subprocess, SIGKILL it, return the ids."""
+    writer = _spawn("stage", infra.admin_database_url, topic, str(count))
+    out = writer.stdout
+    assert out is not None
+    lines = await asyncio.to_thread(lambda: [out.readline() for _ in range(count + 1)])
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert lines[-1].strip() == "committed"
+    return [line.strip() for line in lines[:-1]]
+
+
+async def test_sigkill_after_commit_loses_nothing_and_relay_publishes_once(
+    infra: Infra, topic: str
+) -> None:
+    async with TopicReader(infra.kafka_bootstrap, [topic]) as reader:
+        staged = await _stage(infra, topic, 50)
+        assert await probe.outbox_size(infra.admin_database_url) == 50
+
+        relay = _spawn("relay", infra.admin_database_url, infra.kafka_bootstrap)
+        try:
+            await reader.wait_for(lambda _: len(_ids(reader, topic)) >= 50)
+            await asyncio.sleep(1.0)
+            await reader.poll()
+        finally:
+            relay.kill()
+            relay.wait()
+        assert _ids(reader, topic) == Counter({event_id: 1 for event_id in staged})
+        assert await probe.outbox_size(infra.admin_database_url) == 0
+
+
+async def test_relay_killed_at_random_moments_loses_nothing_and_effects_stay_single(
+    infra: Infra, topic: str
+) -> None:
+    """Kill -9 the relay mid-stream several times: every event arrives, each has one effect."""
+    count = 2000
+    service = probe.build(_settings(infra), topic)
+    async with running(infra, lambda: service, reset=False), TopicReader(
+        infra.kafka_bootstrap, [topic]
+    ) as reader:
+        staged = set(await _stage(infra, topic, count))
+        rng = random.Random(7)
+        for _ in range(3):
+            relay = _spawn("relay", infra.admin_database_url, infra.kafka_bootstrap)
+            await asyncio.sleep(rng.uniform(0.3, 1.2))
+            relay.send_signal(signal.SIGKILL)
+            relay.wait()
+        relay = _spawn("relay", infra.admin_database_url, infra.kafka_bootstrap)
+        try:
+            await reader.wait_for(lambda _: set(_ids(reader, topic)) >= staged, timeout_s=60)
+            effects: dict[str, int] = {}
+            for _ in range(100):
+                effects = await probe.effect_counts(infra.admin_database_url)
+                if len(effects) >= count:
+                    break
+                await asyncio.sleep(0.2)
+        finally:
+            relay.kill()
+            relay.wait()
+    assert len(effects) == count
+    assert set(effects.values()) == {1}, "an event had more than one effect"
+    print(f"published {sum(_ids(reader, topic).values())} records for {count} events")
+
+
+async def test_redelivered_event_has_exactly_one_effect(infra: Infra, topic: str) -> None:
+    service = probe.build(_settings(infra), topic)
+    data = probe.request()
+    event = new_event(data, source="urn:test")
+    async with running(infra, lambda: service, reset=False), Publisher(
+        infra.kafka_bootstrap
+    ) as publisher:
+        for _ in range(3):
+            await publisher.send(topic, event, data.kafka_key(event.subject))
+        marker = probe.request()
+        await publisher.send_data(topic, marker)
+        for _ in range(150):
+            effects = await probe.effect_counts(infra.admin_database_url)
+            if str(marker.request_id) in effects:
+                break
+            await asyncio.sleep(0.1)
+    assert effects[str(data.request_id)] == 1
+    assert effects[str(marker.request_id)] == 1
+
+
+async def test_bad_messages_go_to_the_dead_letter_topic_and_the_next_is_handled(
+    infra: Infra, topic: str
+) -> None:
+    service = probe.build(_settings(infra), topic)
+    good = probe.request()
+    valid = new_event(probe.request(), source="urn:test")
+    raw = encode(valid)
+    cases = {
+        "malformed_json": b'{"specversion": "1.0", ',
+        "not_cloudevent": b'{"hello": "world"}',
+        "unknown_type": raw.replace(b'"type":"PlacementRequested"', b'"type":"NoSuchThing"'),
+        "schema_violation": raw.replace(b'"priority":0', b'"priority":"urgent"'),
+    }
+    key = "1380"
+    async with running(infra, lambda: service, reset=False), Publisher(
+        infra.kafka_bootstrap
+    ) as publisher, TopicReader(infra.kafka_bootstrap, [f"{topic}.dlq"]) as dlq:
+        for value in cases.values():
+            await publisher.send_raw(topic, value, key)
+        await publisher.send_data(topic, probe.request(priority=-1))
+        await publisher.send_data(topic, probe.request(priority=-2))
+        await publisher.send_data(topic, good)
+        await dlq.wait_for(lambda records: len(records) >= 6)
+        for _ in range(100):
+            if str(good.request_id) in await probe.effect_counts(infra.admin_database_url):
+                break
+            await asyncio.sleep(0.1)
+    headers = [dict(record.headers) for record in dlq.records]
+    kinds = [h[HEADER_KIND].decode() for h in headers]
+    assert kinds == [*cases, "rejected", "rejected"]
+    assert [r.value for r in dlq.records[:4]] == list(cases.values())
+    by_kind = {h[HEADER_KIND].decode(): h for h in headers[:4]}
+    assert by_kind["schema_violation"][HEADER_FIELD] == b"data.priority"
+    assert b"NoSuchThing" in by_kind["unknown_type"][HEADER_REASON]
+    assert headers[4][HEADER_FIELD] == b"data.priority"
+    assert b"RuntimeError" in headers[5][HEADER_REASON]
+    assert (await probe.effect_counts(infra.admin_database_url)) == {str(good.request_id): 1}
+
+
+@pytest.mark.skipif(
+    os.environ.get("PRAKTIK_STACK_CONTROL") != "1",
+    reason="restarts the broker: only where the test run owns the stack (scripts/test sets "
+    "PRAKTIK_STACK_CONTROL=1 when it started the infrastructure itself)",
+)
+async def test_broker_restart_mid_stream_loses_and_doubles_nothing(
+    infra: Infra, topic: str
+) -> None:
+    count = 1000
+    service = probe.build(_settings(infra), topic)
+    async with running(infra, lambda: service, reset=False):
+        await _stage(infra, topic, count)
+        relay = _spawn("relay", infra.admin_database_url, infra.kafka_bootstrap)
+        try:
+            await asyncio.sleep(0.3)
+            restart = await asyncio.create_subprocess_exec(
+                str(REPO / "scripts" / "stack"), "kafka-restart", cwd=REPO
+            )
+            assert await restart.wait() == 0
+            effects: dict[str, int] = {}
+            for _ in range(600):
+                effects = await probe.effect_counts(infra.admin_database_url)
+                if len(effects) >= count:
+                    break
+                await asyncio.sleep(0.2)
+        finally:
+            relay.kill()
+            relay.wait()
+    assert len(effects) == count
+    assert set(effects.values()) == {1}

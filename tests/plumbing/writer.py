@@ -1,0 +1,47 @@
+"""Subprocess for the SIGKILL tests.
+
+`python -m tests.plumbing.writer stage URL TOPIC N`: commit N events to the outbox,
+print their ids, then wait to be killed (no relay runs).
+`python -m tests.plumbing.writer relay URL BOOTSTRAP`: run the outbox relay until killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from shared.db import make_engine, make_session_factory
+from shared.outbox import OutboxRelay
+from shared.runtime import make_producer
+from shared.unit_of_work import UnitOfWork
+from tests.plumbing import probe
+
+
+async def stage(url: str, topic: str, count: int) -> None:
+    engine = make_engine(url)
+    uow = UnitOfWork(make_session_factory(engine), probe.tables.outbox, "urn:test:writer")
+    async with uow:
+        for _ in range(count):
+            uow.publish(probe.request(), topic=topic)
+        ids = [event.id for event in uow.published]
+        await uow.commit()
+    print("\n".join(ids), flush=True)
+    print("committed", flush=True)
+    await asyncio.sleep(3600)
+
+
+async def relay(url: str, bootstrap: str) -> None:
+    engine = make_engine(url)
+    producer = make_producer(bootstrap, "writer-relay")
+    await producer.start()
+    relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=200)
+    print("relaying", flush=True)
+    await relay.run(asyncio.Event())
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "stage":
+        asyncio.run(stage(sys.argv[2], sys.argv[3], int(sys.argv[4])))
+    else:
+        asyncio.run(relay(sys.argv[2], sys.argv[3]))
