@@ -1,3 +1,14 @@
+"""`praktik`: the operators' and coordinators' command line."""
+
+from __future__ import annotations
+
 import typer
 
-app = typer.Typer()
+from praktik_cli import dlq, tokens
+
+app = typer.Typer(no_args_is_help=True, help="Praktik: placements and supervisor training.")
+app.add_typer(dlq.app, name="dlq")
+app.command("token")(tokens.token)
+
+if __name__ == "__main__":
+    app()

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.auth import Authenticator
 from shared.contracts.base import EventData
 from shared.db import make_engine, make_session_factory
+from shared.errors import is_transient
 from shared.http import install_error_handlers, install_health
 from shared.inbox import inbox_table
 from shared.kafka.consumer import Backoff, BatchProcessor, Subscription, run_batch
@@ -204,9 +205,11 @@ class Service:
         return app
 
     async def start_messaging(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-        await self.producer.start()
+        await start_with_retry(self.producer.start, f"{self.name} producer",
+                               self.settings.retry_backoff_max_s)
         tasks = [asyncio.create_task(self.relay.run(stop), name=f"{self.name}-relay")]
-        await self.broker.start()
+        await start_with_retry(self.broker.start, f"{self.name} consumers",
+                               self.settings.retry_backoff_max_s)
         tasks += [asyncio.create_task(job(stop), name=f"{self.name}-job") for job in self.jobs]
         return tasks
 
@@ -245,6 +248,24 @@ class Service:
             await http
         await self.stop_messaging(tasks)
         log.info("service stopped")
+
+
+async def start_with_retry(
+    start: Callable[[], Coroutine[Any, Any, Any]], what: str, backoff_max_s: float = 30.0
+) -> None:
+    """Connect to a broker that may be restarting: retry with backoff, never give up."""
+    delay = 0.5
+    while True:
+        try:
+            await start()
+            return
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            log.warning("waiting for the broker", component=what,
+                        error_type=type(error).__name__, retry_in_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, backoff_max_s)
 
 
 def _union(models: Sequence[type[EventData]]) -> Any:

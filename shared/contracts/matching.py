@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from pydantic import Field
@@ -28,6 +28,10 @@ class PlacementProposed(EventData):
     round_id: UUID | None = None
     consent_required: bool = False
     """Added: the participant is a minor (or prao) and no guardian consent is in yet."""
+    accept_by: datetime | None = None
+    """Added: the workplace must accept before this instant, or the proposal lapses."""
+    acceptance_url: str | None = None
+    """Added: the link for the supervisor to accept or decline (carries a token)."""
 
 
 class PlacementConfirmed(EventData):

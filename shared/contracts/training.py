@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.contracts.base import EventData
 from shared.contracts.types import Course, EnrolmentStatus, MunicipalityCode, TrainingRole
@@ -13,6 +13,17 @@ from shared.contracts.types import Course, EnrolmentStatus, MunicipalityCode, Tr
 
 class _TrainingEvent(EventData):
     KEY_FIELD = None
+
+
+class Invitee(BaseModel):
+    """Added: one person invited to a session by a `CourseSessionScheduled` announcement."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    person_id: UUID
+    role: TrainingRole
+    reason: str = "uncertified"
+    """`uncertified` (registered, never certified) or `certification_expired` (refresher)."""
 
 
 class CourseSessionScheduled(_TrainingEvent):
@@ -29,6 +40,12 @@ class CourseSessionScheduled(_TrainingEvent):
     capacity: int = Field(ge=1)
     cancelled: bool = False
     """Added: a changed or cancelled session is re-announced with the same session_id."""
+    announcement: str = "scheduled"
+    """Added: why this announcement: `scheduled` (new), `changed`, `cancelled`, or
+    `invitation` (session unchanged; only the people in `invited` are new)."""
+    invited: list[Invitee] = Field(default_factory=list)
+    """Added: people invited to this session by this announcement (uncertified supervisors
+    in or near the session's municipality); notifications sends each an invitation."""
 
 
 class EnrolmentRecorded(_TrainingEvent):
@@ -39,6 +56,14 @@ class EnrolmentRecorded(_TrainingEvent):
     role: TrainingRole
     status: EnrolmentStatus
     waitlist_position: int | None = None
+    previous_status: EnrolmentStatus | None = None
+    """Added: the status before this change (`waitlisted` → `enrolled` is a promotion)."""
+    course: Course | None = None
+    """Added: the session's course, so a reader need not keep every session."""
+    starts_at: AwareDatetime | None = None
+    """Added: the session's start."""
+    municipality_code: MunicipalityCode | None = None
+    """Added: the session's municipality (for scoping a coordinator's view)."""
 
 
 class CourseCompleted(_TrainingEvent):
@@ -68,6 +93,9 @@ class SupervisorCertificationExpired(_TrainingEvent):
     workplace_id: UUID
     municipality_code: MunicipalityCode
     expired_at: date
+    refresher_session_id: UUID | None = None
+    """Added: the base course the supervisor is invited to as a refresher, if one is
+    scheduled (the invitation itself is a `CourseSessionScheduled` with `invited`)."""
 
 
 class WorkplaceOpened(_TrainingEvent):

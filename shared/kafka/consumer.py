@@ -69,7 +69,7 @@ class BatchOutcome:
     duplicates: int = 0
     skipped: int = 0
     dead_lettered: int = 0
-    dead: list[tuple[Any, MessageRejected]] = field(default_factory=list)
+    dead: list[tuple[Any, CloudEvent | None, MessageRejected]] = field(default_factory=list)
 
 
 class _HandlerFailed(Exception):
@@ -103,10 +103,12 @@ class BatchProcessor:
             for index, record in enumerate(records):
                 await self._one(uow, index, record, isolate, outcome)
             await uow.commit()
-        for record, error in outcome.dead:
+        structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
+        for record, event, error in outcome.dead:
             log.warning(
                 "message dead-lettered",
                 topic=record.topic, partition=record.partition, offset=record.offset,
+                event_id=event.id if event else None, event_type=event.type if event else None,
                 reason_kind=error.kind, reason=error.reason, failing_field=error.first_field,
             )
         return outcome
@@ -185,7 +187,7 @@ class BatchProcessor:
                 uow.cause = event
                 await self.subscription.on_rejected(event, record, error, uow)
         outcome.dead_lettered += 1
-        outcome.dead.append((record, error))
+        outcome.dead.append((record, event, error))
 
 
 class Backoff:

@@ -138,13 +138,15 @@ async def test_bad_messages_go_to_the_dead_letter_topic_and_the_next_is_handled(
 ) -> None:
     service = probe.build(_settings(infra), topic)
     good = probe.request()
-    valid = new_event(probe.request(), source="urn:test")
-    raw = encode(valid)
+
+    def valid() -> bytes:
+        return encode(new_event(probe.request(), source="urn:test"))
+
     cases = {
         "malformed_json": b'{"specversion": "1.0", ',
         "not_cloudevent": b'{"hello": "world"}',
-        "unknown_type": raw.replace(b'"type":"PlacementRequested"', b'"type":"NoSuchThing"'),
-        "schema_violation": raw.replace(b'"priority":0', b'"priority":"urgent"'),
+        "unknown_type": valid().replace(b'"type":"PlacementRequested"', b'"type":"NoSuchThing"'),
+        "schema_violation": valid().replace(b'"priority":0', b'"priority":"urgent"'),
     }
     key = "1380"
     async with running(infra, lambda: service, reset=False), Publisher(
@@ -180,17 +182,24 @@ async def test_bad_messages_go_to_the_dead_letter_topic_and_the_next_is_handled(
 async def test_broker_restart_mid_stream_loses_and_doubles_nothing(
     infra: Infra, topic: str
 ) -> None:
+    """1,000 events flow from an outbox to a consumer while the broker restarts."""
     count = 1000
     service = probe.build(_settings(infra), topic)
     async with running(infra, lambda: service, reset=False):
-        await _stage(infra, topic, count)
-        relay = _spawn("relay", infra.admin_database_url, infra.kafka_bootstrap)
+        writer = _spawn("trickle", infra.admin_database_url, infra.kafka_bootstrap, topic,
+                        str(count))
+        out = writer.stdout
+        assert out is not None
         try:
-            await asyncio.sleep(0.3)
-            restart = await asyncio.create_subprocess_exec(
-                str(REPO / "scripts" / "stack"), "kafka-restart", cwd=REPO
+            assert (await asyncio.to_thread(out.readline)).strip() == "started"
+            await asyncio.sleep(0.7)
+            seen_before = len(await probe.effect_counts(infra.admin_database_url))
+            command = os.environ.get(
+                "PRAKTIK_KAFKA_RESTART_COMMAND", f"{REPO / 'scripts' / 'stack'} kafka-restart"
             )
+            restart = await asyncio.create_subprocess_shell(command, cwd=REPO)
             assert await restart.wait() == 0
+            assert (await asyncio.to_thread(out.readline)).strip() == "committed"
             effects: dict[str, int] = {}
             for _ in range(600):
                 effects = await probe.effect_counts(infra.admin_database_url)
@@ -198,7 +207,8 @@ async def test_broker_restart_mid_stream_loses_and_doubles_nothing(
                     break
                 await asyncio.sleep(0.2)
         finally:
-            relay.kill()
-            relay.wait()
+            writer.kill()
+            writer.wait()
+    assert 0 < seen_before < count, "the restart did not happen mid-stream"
     assert len(effects) == count
     assert set(effects.values()) == {1}

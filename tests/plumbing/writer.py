@@ -3,6 +3,8 @@
 `python -m tests.plumbing.writer stage URL TOPIC N`: commit N events to the outbox,
 print their ids, then wait to be killed (no relay runs).
 `python -m tests.plumbing.writer relay URL BOOTSTRAP`: run the outbox relay until killed.
+`python -m tests.plumbing.writer trickle URL BOOTSTRAP TOPIC N`: stage N events over
+about two seconds while relaying them, then keep relaying until killed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 
 from shared.db import make_engine, make_session_factory
 from shared.outbox import OutboxRelay
-from shared.runtime import make_producer
+from shared.runtime import make_producer, start_with_retry
 from shared.unit_of_work import UnitOfWork
 from tests.plumbing import probe
 
@@ -33,15 +35,38 @@ async def stage(url: str, topic: str, count: int) -> None:
 async def relay(url: str, bootstrap: str) -> None:
     engine = make_engine(url)
     producer = make_producer(bootstrap, "writer-relay")
-    await producer.start()
+    await start_with_retry(producer.start, "writer relay")
     relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=200)
     print("relaying", flush=True)
     await relay.run(asyncio.Event())
+
+
+async def trickle(url: str, bootstrap: str, topic: str, count: int) -> None:
+    """Commit `count` events, 25 per transaction every 50 ms, while the relay runs."""
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    producer = make_producer(bootstrap, "writer-trickle")
+    await start_with_retry(producer.start, "writer trickle")
+    relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=200)
+    stop = asyncio.Event()
+    relaying = asyncio.create_task(relay.run(stop))
+    print("started", flush=True)
+    for start in range(0, count, 25):
+        async with UnitOfWork(factory, probe.tables.outbox, "urn:test:writer",
+                              after_commit=relay.wake) as uow:
+            for _ in range(min(25, count - start)):
+                uow.publish(probe.request(), topic=topic)
+            await uow.commit()
+        await asyncio.sleep(0.05)
+    print("committed", flush=True)
+    await relaying
 
 
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "stage":
         asyncio.run(stage(sys.argv[2], sys.argv[3], int(sys.argv[4])))
+    elif mode == "trickle":
+        asyncio.run(trickle(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])))
     else:
         asyncio.run(relay(sys.argv[2], sys.argv[3]))

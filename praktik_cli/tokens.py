@@ -1,0 +1,22 @@
+"""Issue a bearer token for the HTTP APIs (development and demo; production uses its IdP)."""
+
+from __future__ import annotations
+
+import typer
+
+from shared.auth import Role, issue_token
+
+
+def token(
+    role: str = typer.Option("coordinator", help="coordinator, system or admin"),
+    municipality: list[str] = typer.Option(["*"], help="SCB code(s); * for all"),
+    subject: str = "cli",
+    secret: str = typer.Option("dev-only-change-me-0123456789abcdef",
+                               envvar="PRAKTIK_AUTH_JWT_SECRET"),
+    ttl: int = 3600,
+) -> None:
+    """Print a signed JWT for ROLE scoped to the given municipalities."""
+    if role not in ("coordinator", "system", "admin"):
+        raise typer.BadParameter("role must be coordinator, system or admin")
+    role_: Role = role  # type: ignore[assignment]
+    typer.echo(issue_token(secret, subject, role_, list(municipality), ttl))

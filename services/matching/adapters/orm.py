@@ -1,0 +1,159 @@
+"""The matching schema: read models learnt from events, requests, placements, rounds."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+
+from shared.db import service_metadata
+from shared.runtime import Tables
+
+metadata: MetaData = service_metadata("matching")
+tables = Tables.for_metadata(metadata)
+
+OPEN_SQL = "status IN ('proposed', 'accepted', 'confirmed')"
+
+participants = Table(
+    "participants", metadata,
+    Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    Column("municipality_code", String(4), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("gender", String, nullable=False),
+    Column("preferred_language", String, nullable=False),
+    Column("needs", ARRAY(String), nullable=False, server_default="{}"),
+    Column("guardian_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
+)
+
+consents = Table(
+    "consents", metadata,
+    Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    Column("guardian_id", UUID(as_uuid=True), primary_key=True),
+    Column("program", String, primary_key=True),
+    Column("granted", Boolean, nullable=False),
+)
+
+workplaces = Table(
+    "workplaces", metadata,
+    Column("workplace_id", UUID(as_uuid=True), primary_key=True),
+    Column("municipality_code", String(4), nullable=False, index=True),
+    Column("sector", String, nullable=False),
+    Column("client_contact", Boolean, nullable=False),
+    Column("min_age", Integer, nullable=True),
+)
+
+supervisors = Table(
+    "supervisors", metadata,
+    Column("supervisor_id", UUID(as_uuid=True), primary_key=True),
+    Column("workplace_id", UUID(as_uuid=True), nullable=False),
+    Column("municipality_code", String(4), nullable=False, index=True),
+    Column("languages", ARRAY(String), nullable=False, server_default="{}"),
+    Column("max_participants", Integer, nullable=False),
+)
+
+certificates = Table(
+    "certificates", metadata,
+    Column("supervisor_id", UUID(as_uuid=True), primary_key=True),
+    Column("municipality_code", String(4), nullable=False, index=True),
+    Column("valid_until", Date, nullable=False),
+    Column("expired", Boolean, nullable=False, server_default=text("false")),
+)
+
+offers = Table(
+    "offers", metadata,
+    Column("offer_id", UUID(as_uuid=True), primary_key=True),
+    Column("workplace_id", UUID(as_uuid=True), nullable=False),
+    Column("supervisor_id", UUID(as_uuid=True), nullable=False),
+    Column("municipality_code", String(4), nullable=False, index=True),
+    Column("program", String, nullable=False),
+    Column("occupation", String(4), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("min_age", Integer, nullable=True),
+    Column("without_client_contact", Boolean, nullable=False),
+    Column("supports", ARRAY(String), nullable=False, server_default="{}"),
+    Column("withdrawn", Boolean, nullable=False, server_default=text("false")),
+    Column("held", Integer, nullable=False, server_default=text("0")),
+    CheckConstraint("held >= 0", name="held_not_negative"),
+)
+
+requests = Table(
+    "requests", metadata,
+    Column("request_id", UUID(as_uuid=True), primary_key=True),
+    Column("participant_id", UUID(as_uuid=True), nullable=True),
+    Column("municipality_code", String(4), nullable=False),
+    Column("program", String, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("preferences", JSONB, nullable=False),
+    Column("needs", ARRAY(String), nullable=False, server_default="{}"),
+    Column("priority", Integer, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("status", String, nullable=False),
+    Column("reasons", ARRAY(String), nullable=False, server_default="{}"),
+    Column("lottery", Integer, nullable=True),
+    Index("ix_requests_municipality_status", "municipality_code", "status"),
+    Index("ix_requests_participant", "participant_id"),
+)
+
+placements = Table(
+    "placements", metadata,
+    Column("placement_id", UUID(as_uuid=True), primary_key=True),
+    Column("request_id", UUID(as_uuid=True), nullable=True),
+    Column("participant_id", UUID(as_uuid=True), nullable=True),
+    Column("offer_id", UUID(as_uuid=True), nullable=False),
+    Column("workplace_id", UUID(as_uuid=True), nullable=False),
+    Column("supervisor_id", UUID(as_uuid=True), nullable=False),
+    Column("municipality_code", String(4), nullable=False),
+    Column("program", String, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("preference_rank", Integer, nullable=True),
+    Column("round_id", UUID(as_uuid=True), nullable=True),
+    Column("status", String, nullable=False),
+    Column("consent_required", Boolean, nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("accept_by", DateTime(timezone=True), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("gender", String, nullable=False),
+    Column("sector", String, nullable=False),
+    Column("accepted_at", DateTime(timezone=True), nullable=True),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("end_reason", String, nullable=True),
+    Column("outcome", String, nullable=True),
+    Index("ix_placements_municipality_status", "municipality_code", "status"),
+    Index("ix_placements_status_accept_by", "status", "accept_by"),
+    Index("ix_placements_request", "request_id"),
+    Index("uq_placements_open_request", "request_id", unique=True,
+          postgresql_where=text(OPEN_SQL)),
+    Index("uq_placements_open_participant_program", "participant_id", "program", unique=True,
+          postgresql_where=text(OPEN_SQL)),
+)
+
+rounds = Table(
+    "rounds", metadata,
+    Column("round_id", UUID(as_uuid=True), primary_key=True),
+    Column("municipality_code", String(4), nullable=False),
+    Column("program", String, nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("requests", Integer, nullable=False),
+    Column("placed", Integer, nullable=False),
+    Column("waitlisted", Integer, nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("ran_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,427 @@
+"""Loading and saving Books (one municipality's market) and the read models, in Postgres.
+
+Concurrency: every Book is loaded only after its municipality's transaction-scoped
+advisory lock is taken, so two replicas (or a replica and an HTTP call) never decide
+about the same seats at once; a second transaction waits, then reads what the first
+committed. The lock is taken with `pg_try_advisory_xact_lock` in a short loop rather
+than a blocking wait, so two batches that need two municipalities in opposite order
+cannot deadlock: the one that gives up raises `MunicipalityBusy` (a TimeoutError,
+hence transient), rolls back and is retried. Beneath the lock, Postgres checks the
+invariants itself: an offer's seat counter only grows while `held < capacity`, a
+supervisor's overlapping placements are counted against `max_participants`, and
+partial unique indexes allow one open placement per request and per participant
+and programme.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import zlib
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from services.matching.adapters import orm
+from services.matching.domain.model import (
+    OPEN,
+    OPEN_REQUEST,
+    Book,
+    Certificate,
+    Offer,
+    Participant,
+    Placement,
+    Request,
+    Supervisor,
+    Workplace,
+)
+
+
+class MunicipalityBusy(TimeoutError):
+    """Another transaction holds the municipality: roll back and retry (transient)."""
+
+
+class SeatTaken(Exception):
+    """Postgres refused a seat the Book thought was free: the lock was bypassed (a bug)."""
+
+
+def lock_key(municipality_code: str) -> int:
+    return zlib.crc32(f"matching:{municipality_code}".encode())
+
+
+class BookRepository:
+    def __init__(self, session: AsyncSession, deadlines: dict[str, timedelta],
+                 lock_wait_s: float = 5.0) -> None:
+        self.session = session
+        self.deadlines = deadlines
+        self.lock_wait_s = lock_wait_s
+        self._books: dict[str, Book] = {}
+        self._loaded_held: dict[UUID, int] = {}
+
+    def forget(self) -> None:
+        """Drop cached Books (after a rollback their state may no longer be the database's)."""
+        self._books.clear()
+        self._loaded_held.clear()
+
+    # -- locking -------------------------------------------------------------------
+
+    async def lock(self, municipality_code: str) -> None:
+        key = lock_key(municipality_code)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.lock_wait_s * random.uniform(0.7, 1.3)
+        while True:
+            got = await self.session.scalar(select(func.pg_try_advisory_xact_lock(key)))
+            if got:
+                return
+            if loop.time() > deadline:
+                raise MunicipalityBusy(f"municipality {municipality_code} is busy")
+            await asyncio.sleep(random.uniform(0.01, 0.05))
+
+    # -- books ---------------------------------------------------------------------
+
+    async def book(self, municipality_code: str, *, lock: bool = True) -> Book:
+        """The municipality's Book, locked for this transaction (cached per unit of work)."""
+        found = self._books.get(municipality_code)
+        if found is not None:
+            return found
+        if lock:
+            await self.lock(municipality_code)
+        book = await self._load(municipality_code)
+        if lock:
+            self._books[municipality_code] = book
+        return book
+
+    async def _load(self, m: str) -> Book:
+        s = self.session
+        offers = {
+            row.offer_id: Offer(
+                offer_id=row.offer_id, workplace_id=row.workplace_id,
+                supervisor_id=row.supervisor_id, municipality_code=m, program=row.program,
+                occupation=row.occupation, period_start=row.period_start,
+                period_end=row.period_end, capacity=row.capacity, min_age=row.min_age,
+                without_client_contact=row.without_client_contact,
+                supports=frozenset(row.supports), withdrawn=row.withdrawn, held=row.held,
+            )
+            for row in await s.execute(select(orm.offers).where(
+                orm.offers.c.municipality_code == m, orm.offers.c.withdrawn.is_(False)))
+        }
+        for offer in offers.values():
+            self._loaded_held[offer.offer_id] = offer.held
+        workplaces = {
+            row.workplace_id: Workplace(row.workplace_id, m, row.sector, row.client_contact,
+                                        row.min_age)
+            for row in await s.execute(select(orm.workplaces).where(
+                orm.workplaces.c.municipality_code == m))
+        }
+        supervisors = {
+            row.supervisor_id: Supervisor(row.supervisor_id, row.workplace_id, m,
+                                          frozenset(row.languages), row.max_participants)
+            for row in await s.execute(select(orm.supervisors).where(
+                orm.supervisors.c.municipality_code == m))
+        }
+        certificates = {
+            row.supervisor_id: Certificate(row.supervisor_id, row.valid_until, row.expired)
+            for row in await s.execute(select(orm.certificates).where(
+                orm.certificates.c.municipality_code == m))
+        }
+        requests = {
+            row.request_id: _request(row)
+            for row in await s.execute(select(orm.requests).where(
+                orm.requests.c.municipality_code == m,
+                orm.requests.c.status.in_(OPEN_REQUEST)))
+        }
+        placements = {
+            row.placement_id: _placement(row)
+            for row in await s.execute(select(orm.placements).where(
+                orm.placements.c.municipality_code == m, orm.placements.c.status.in_(OPEN)))
+        }
+        people = {r.participant_id for r in requests.values()}
+        participants: dict[UUID, Participant] = {}
+        consents: dict[UUID, dict[tuple[UUID, str], bool]] = {}
+        excluded: set[tuple[UUID, UUID]] = set()
+        if people:
+            for row in await s.execute(select(orm.participants).where(
+                    orm.participants.c.participant_id.in_(people))):
+                participants[row.participant_id] = _participant(row)
+            for row in await s.execute(select(orm.consents).where(
+                    orm.consents.c.participant_id.in_(people))):
+                consents.setdefault(row.participant_id, {})[(row.guardian_id, row.program)] = (
+                    row.granted)
+            for row in await s.execute(
+                select(orm.placements.c.request_id, orm.placements.c.offer_id).where(
+                    orm.placements.c.request_id.in_(list(requests)),
+                    orm.placements.c.status.in_(("declined", "cancelled")))):
+                excluded.add((row.request_id, row.offer_id))
+        return Book(
+            municipality_code=m, deadlines=self.deadlines, participants=participants,
+            workplaces=workplaces, supervisors=supervisors, certificates=certificates,
+            offers=offers, requests=requests, placements=placements, consents=consents,
+            excluded=excluded,
+        )
+
+    async def save(self, book: Book) -> None:
+        """Write what the Book changed; Postgres re-checks the seat invariants."""
+        s = self.session
+        for offer_id in sorted(book.changed_offers):
+            offer = book.offers[offer_id]
+            values = {k: v for k, v in _offer_row(offer).items() if k != "held"}
+            if offer_id not in self._loaded_held:
+                await s.execute(insert(orm.offers).values(**values, held=0).on_conflict_do_update(
+                    index_elements=["offer_id"],
+                    set_={k: v for k, v in values.items() if k != "offer_id"}))
+                self._loaded_held[offer_id] = 0
+            else:
+                await s.execute(update(orm.offers).where(orm.offers.c.offer_id == offer_id)
+                                .values(**{k: v for k, v in values.items() if k != "offer_id"}))
+            delta = offer.held - self._loaded_held[offer_id]
+            if delta > 0:
+                done = await s.execute(
+                    update(orm.offers)
+                    .where(orm.offers.c.offer_id == offer_id,
+                           orm.offers.c.held + delta <= orm.offers.c.capacity)
+                    .values(held=orm.offers.c.held + delta).returning(orm.offers.c.offer_id))
+                if done.first() is None:
+                    raise SeatTaken(f"offer {offer_id} has no {delta} free place(s)")
+            elif delta < 0:
+                await s.execute(update(orm.offers).where(orm.offers.c.offer_id == offer_id)
+                                .values(held=orm.offers.c.held + delta))
+            self._loaded_held[offer_id] = offer.held
+        for request_id in book.changed_requests:
+            request = book.requests.get(request_id)
+            if request is not None:
+                await self._upsert_request(request)
+        new_for_supervisor: list[Placement] = []
+        for placement_id in book.changed_placements:
+            placement = book.placements.get(placement_id) or book.ended[placement_id]
+            row = _placement_row(placement)
+            result = await s.execute(
+                insert(orm.placements).values(**row).on_conflict_do_update(
+                    index_elements=["placement_id"],
+                    set_={k: v for k, v in row.items() if k != "placement_id"})
+                .returning(text("(xmax = 0) AS inserted")))
+            if result.scalar() and placement.status in OPEN:
+                new_for_supervisor.append(placement)
+        for placement in new_for_supervisor:
+            await self._check_supervisor(book, placement)
+        book.changed_offers.clear()
+        book.changed_requests.clear()
+        book.changed_placements.clear()
+        book.ended.clear()
+        # Requests that are no longer open leave the Book.
+        for request_id in [r for r, q in book.requests.items() if q.status not in OPEN_REQUEST]:
+            del book.requests[request_id]
+
+    async def _check_supervisor(self, book: Book, placement: Placement) -> None:
+        p = orm.placements
+        count = await self.session.scalar(
+            select(func.count()).select_from(p).where(
+                p.c.supervisor_id == placement.supervisor_id, p.c.status.in_(OPEN),
+                p.c.period_start <= placement.period_end,
+                p.c.period_end >= placement.period_start))
+        maximum = await self.session.scalar(
+            select(orm.supervisors.c.max_participants)
+            .where(orm.supervisors.c.supervisor_id == placement.supervisor_id)
+            .with_for_update())
+        if maximum is not None and (count or 0) > maximum:
+            raise SeatTaken(f"supervisor {placement.supervisor_id} is over {maximum}")
+
+    async def _upsert_request(self, request: Request) -> None:
+        row = {
+            "request_id": request.request_id, "participant_id": request.participant_id,
+            "municipality_code": request.municipality_code, "program": request.program,
+            "period_start": request.period_start, "period_end": request.period_end,
+            "preferences": [{kind: value} for kind, value in request.preferences],
+            "needs": sorted(request.needs), "priority": request.priority,
+            "requested_at": request.requested_at, "status": request.status,
+            "reasons": list(request.reasons), "lottery": request.lottery,
+        }
+        if request.status == "erased":
+            row["participant_id"] = None
+            row["preferences"] = []
+            row["needs"] = []
+        await self.session.execute(insert(orm.requests).values(**row).on_conflict_do_update(
+            index_elements=["request_id"],
+            set_={k: v for k, v in row.items() if k != "request_id"}))
+
+    # -- read models ----------------------------------------------------------------
+
+    async def save_participant(self, p: Participant) -> None:
+        row = {"participant_id": p.participant_id, "municipality_code": p.municipality_code,
+               "birth_date": p.birth_date, "gender": p.gender,
+               "preferred_language": p.preferred_language, "needs": sorted(p.needs),
+               "guardian_ids": list(p.guardian_ids)}
+        await self._upsert(orm.participants, row, "participant_id")
+
+    async def participant(self, participant_id: UUID) -> Participant | None:
+        row = (await self.session.execute(select(orm.participants).where(
+            orm.participants.c.participant_id == participant_id))).first()
+        return _participant(row) if row is not None else None
+
+    async def erase_participant(self, participant_id: UUID) -> None:
+        s = self.session
+        await s.execute(orm.participants.delete().where(
+            orm.participants.c.participant_id == participant_id))
+        await s.execute(orm.consents.delete().where(
+            orm.consents.c.participant_id == participant_id))
+        await s.execute(update(orm.placements)
+                        .where(orm.placements.c.participant_id == participant_id)
+                        .values(participant_id=None))
+        await s.execute(update(orm.requests)
+                        .where(orm.requests.c.participant_id == participant_id)
+                        .values(participant_id=None, preferences=[], needs=[]))
+
+    async def save_consent(self, participant_id: UUID, guardian_id: UUID, program: str,
+                           granted: bool) -> None:
+        await self._upsert(orm.consents, {"participant_id": participant_id,
+                                          "guardian_id": guardian_id, "program": program,
+                                          "granted": granted},
+                           ("participant_id", "guardian_id", "program"))
+
+    async def save_workplace(self, w: Workplace) -> None:
+        await self._upsert(orm.workplaces, {
+            "workplace_id": w.workplace_id, "municipality_code": w.municipality_code,
+            "sector": w.sector, "client_contact": w.client_contact, "min_age": w.min_age,
+        }, "workplace_id")
+
+    async def save_supervisor(self, sv: Supervisor) -> None:
+        await self._upsert(orm.supervisors, {
+            "supervisor_id": sv.supervisor_id, "workplace_id": sv.workplace_id,
+            "municipality_code": sv.municipality_code, "languages": sorted(sv.languages),
+            "max_participants": sv.max_participants,
+        }, "supervisor_id")
+
+    async def save_certificate(self, c: Certificate, municipality_code: str) -> None:
+        await self._upsert(orm.certificates, {
+            "supervisor_id": c.supervisor_id, "municipality_code": municipality_code,
+            "valid_until": c.valid_until, "expired": c.expired,
+        }, "supervisor_id")
+
+    async def withdrawn_offer(self, offer_id: UUID) -> None:
+        await self.session.execute(update(orm.offers).where(orm.offers.c.offer_id == offer_id)
+                                   .values(withdrawn=True))
+
+    async def _upsert(self, table: Any, row: dict[str, Any],
+                      key: str | tuple[str, ...]) -> None:
+        keys = [key] if isinstance(key, str) else list(key)
+        await self.session.execute(insert(table).values(**row).on_conflict_do_update(
+            index_elements=keys, set_={k: v for k, v in row.items() if k not in keys}))
+
+    async def save_round(self, round_id: UUID, municipality_code: str, program: str, seed: int,
+                         requests: int, placed: int, waitlisted: int, duration_ms: float,
+                         ran_at: datetime) -> None:
+        await self.session.execute(orm.rounds.insert().values(
+            round_id=round_id, municipality_code=municipality_code, program=program, seed=seed,
+            requests=requests, placed=placed, waitlisted=waitlisted, duration_ms=duration_ms,
+            ran_at=ran_at))
+
+    # -- queries ---------------------------------------------------------------------
+
+    async def placement_row(self, placement_id: UUID) -> Any:
+        return (await self.session.execute(select(orm.placements).where(
+            orm.placements.c.placement_id == placement_id))).first()
+
+    async def request_row(self, request_id: UUID) -> Any:
+        return (await self.session.execute(select(orm.requests).where(
+            orm.requests.c.request_id == request_id))).first()
+
+    async def overdue(self, now: datetime) -> list[str]:
+        """Municipalities with proposals whose acceptance deadline has passed."""
+        p = orm.placements
+        rows = await self.session.execute(
+            select(p.c.municipality_code).where(p.c.status == "proposed", p.c.accept_by < now)
+            .distinct())
+        return [row[0] for row in rows]
+
+    async def placements(self, municipality_code: str, status: str | None,
+                         limit: int) -> list[Any]:
+        p = orm.placements
+        query = select(p).where(p.c.municipality_code == municipality_code)
+        if status:
+            query = query.where(p.c.status == status)
+        return list(await self.session.execute(
+            query.order_by(p.c.proposed_at.desc()).limit(limit)))
+
+    async def statistics(self, scope: frozenset[str] | None, program: str | None,
+                         municipality_code: str | None) -> list[Any]:
+        p = orm.placements
+        conditions: list[ColumnElement[bool]] = [
+            p.c.status.in_(("proposed", "accepted", "confirmed", "completed"))]
+        if scope is not None:
+            conditions.append(p.c.municipality_code.in_(sorted(scope)))
+        if program:
+            conditions.append(p.c.program == program)
+        if municipality_code:
+            conditions.append(p.c.municipality_code == municipality_code)
+        query = (select(p.c.program, p.c.municipality_code, p.c.sector, p.c.gender,
+                        p.c.status, p.c.outcome, func.count().label("count"))
+                 .where(and_(*conditions))
+                 .group_by(p.c.program, p.c.municipality_code, p.c.sector, p.c.gender,
+                           p.c.status, p.c.outcome)
+                 .order_by(p.c.program, p.c.municipality_code, p.c.sector, p.c.gender))
+        return list(await self.session.execute(query))
+
+
+def _participant(row: Any) -> Participant:
+    return Participant(row.participant_id, row.municipality_code, row.birth_date, row.gender,
+                       row.preferred_language, frozenset(row.needs), tuple(row.guardian_ids))
+
+
+def _request(row: Any) -> Request:
+    preferences = tuple(
+        ("occupation", str(p["occupation"])) if "occupation" in p
+        else ("workplace", str(p["workplace"]))
+        for p in row.preferences
+    )
+    return Request(
+        request_id=row.request_id, participant_id=row.participant_id,
+        municipality_code=row.municipality_code, program=row.program,
+        period_start=row.period_start, period_end=row.period_end,
+        preferences=preferences,  # type: ignore[arg-type]
+        needs=frozenset(row.needs), priority=row.priority, requested_at=row.requested_at,
+        status=row.status, reasons=tuple(row.reasons), lottery=row.lottery,
+    )
+
+
+_PLACEMENT_FIELDS = [c.name for c in orm.placements.columns]
+
+
+def _placement(row: Any) -> Placement:
+    return Placement(**{name: getattr(row, name) for name in _PLACEMENT_FIELDS})
+
+
+def _placement_row(p: Placement) -> dict[str, Any]:
+    return {name: getattr(p, name) for name in _PLACEMENT_FIELDS}
+
+
+def _offer_row(o: Offer) -> dict[str, Any]:
+    return {
+        "offer_id": o.offer_id, "workplace_id": o.workplace_id,
+        "supervisor_id": o.supervisor_id, "municipality_code": o.municipality_code,
+        "program": o.program, "occupation": o.occupation, "period_start": o.period_start,
+        "period_end": o.period_end, "capacity": o.capacity, "min_age": o.min_age,
+        "without_client_contact": o.without_client_contact, "supports": sorted(o.supports),
+        "withdrawn": o.withdrawn, "held": o.held,
+    }
+
+
+__all__ = ["BookRepository", "MunicipalityBusy", "SeatTaken", "date"]
+
+
+async def ensure_participant(repo: BookRepository, book: Book, participant_id: UUID) -> bool:
+    """Bring a participant (and their consents) into the Book if it does not hold them."""
+    if participant_id in book.participants:
+        return True
+    participant = await repo.participant(participant_id)
+    if participant is None:
+        return False
+    book.participants[participant_id] = participant
+    for row in await repo.session.execute(select(orm.consents).where(
+            orm.consents.c.participant_id == participant_id)):
+        book.consents.setdefault(participant_id, {})[(row.guardian_id, row.program)] = (
+            row.granted)
+    return True

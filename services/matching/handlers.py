@@ -1,0 +1,296 @@
+"""The matching service's behaviour on one page: an event or command, a unit of work.
+
+Every handler that may place someone loads the municipality's Book (which locks the
+municipality for the transaction), lets the domain decide, and saves the Book (its
+rows and its events, through the outbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from services.matching.adapters.repository import ensure_participant
+from services.matching.domain import commands
+from services.matching.domain.feasibility import is_round_program
+from services.matching.domain.model import (
+    Certificate,
+    DomainError,
+    Offer,
+    Participant,
+    Request,
+    RoundSummary,
+    Supervisor,
+    UnknownPlacement,
+    Workplace,
+)
+from services.matching.unit_of_work import MatchingUnitOfWork
+from shared.contracts.base import EventData
+from shared.contracts.registration import (
+    GuardianConsentRecorded,
+    ParticipantErased,
+    ParticipantRegistered,
+    PlacementRequested,
+    PlacementRequestWithdrawn,
+    PlacementSlotsOffered,
+    PlacementSlotsWithdrawn,
+    SupervisorRegistered,
+    WorkplaceRegistered,
+)
+from shared.contracts.training import SupervisorCertificationExpired, SupervisorCertified
+from shared.errors import Conflict, NotFound, Rejected
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- events: registration.events.v1 -------------------------------------------------
+
+
+async def participant_registered(
+    event: ParticipantRegistered, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    participant = Participant(
+        event.participant_id, event.municipality_code, event.birth_date, event.gender,
+        event.preferred_language, frozenset(event.needs), tuple(event.guardian_ids))
+    await uow.books.save_participant(participant)
+    book = await uow.books.book(event.municipality_code)
+    book.participants[participant.participant_id] = participant
+    book.reexamine(clock(), participant_id=participant.participant_id)
+    await uow.save(book)
+
+
+async def workplace_registered(
+    event: WorkplaceRegistered, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    workplace = Workplace(event.workplace_id, event.municipality_code, event.sector,
+                          event.client_contact, event.min_age)
+    await uow.books.save_workplace(workplace)
+    book = await uow.books.book(event.municipality_code)
+    book.workplaces[workplace.workplace_id] = workplace
+    book.reexamine(clock())
+    await uow.save(book)
+
+
+async def supervisor_registered(
+    event: SupervisorRegistered, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    supervisor = Supervisor(event.supervisor_id, event.workplace_id, event.municipality_code,
+                            frozenset(event.languages), event.max_participants)
+    await uow.books.save_supervisor(supervisor)
+    book = await uow.books.book(event.municipality_code)
+    book.supervisors[supervisor.supervisor_id] = supervisor
+    book.reexamine(clock())
+    await uow.save(book)
+
+
+async def slots_offered(
+    event: PlacementSlotsOffered, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    book = await uow.books.book(event.municipality_code)
+    book.add_offer(Offer(
+        offer_id=event.offer_id, workplace_id=event.workplace_id,
+        supervisor_id=event.supervisor_id, municipality_code=event.municipality_code,
+        program=event.program, occupation=event.occupation, period_start=event.period_start,
+        period_end=event.period_end, capacity=event.capacity, min_age=event.min_age,
+        without_client_contact=event.without_client_contact, supports=frozenset(event.supports),
+    ), clock())
+    await uow.save(book)
+
+
+async def placement_requested(
+    event: PlacementRequested, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    if await uow.books.request_row(event.request_id) is not None:
+        return  # the same request announced again: its outcome already stands
+    book = await uow.books.book(event.municipality_code)
+    await ensure_participant(uow.books, book, event.participant_id)
+    preferences = tuple(
+        ("occupation", p.occupation) if p.occupation is not None
+        else ("workplace", str(p.workplace_id))
+        for p in event.preferences
+    )
+    book.add_request(Request(
+        request_id=event.request_id, participant_id=event.participant_id,
+        municipality_code=event.municipality_code, program=event.program,
+        period_start=event.period_start, period_end=event.period_end,
+        preferences=preferences,  # type: ignore[arg-type]
+        needs=frozenset(event.needs), priority=event.priority,
+        requested_at=uow.cause.time if uow.cause is not None else clock(),
+    ))
+    await uow.save(book)
+
+
+async def consent_recorded(
+    event: GuardianConsentRecorded, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    await uow.books.save_consent(event.participant_id, event.guardian_id, event.program,
+                                 event.granted)
+    municipality = event.municipality_code
+    if municipality is None:
+        participant = await uow.books.participant(event.participant_id)
+        if participant is None:
+            return  # kept; it counts once the participant is known
+        municipality = participant.municipality_code
+    book = await uow.books.book(municipality)
+    if not await ensure_participant(uow.books, book, event.participant_id):
+        return
+    book.record_consent(event.participant_id, event.guardian_id, event.program,
+                        event.granted, clock())
+    await uow.save(book)
+
+
+async def request_withdrawn(
+    event: PlacementRequestWithdrawn, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    book = await uow.books.book(event.municipality_code)
+    book.withdraw_request(event.request_id, clock())
+    await uow.save(book)
+
+
+async def slots_withdrawn(
+    event: PlacementSlotsWithdrawn, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    book = await uow.books.book(event.municipality_code)
+    book.withdraw_offer(event.offer_id, event.reason, clock())
+    await uow.save(book)
+    await uow.books.withdrawn_offer(event.offer_id)
+
+
+async def participant_erased(
+    event: ParticipantErased, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    book = await uow.books.book(event.municipality_code)
+    book.erase(event.participant_id, clock())
+    await uow.save(book)
+    await uow.books.erase_participant(event.participant_id)
+
+
+# -- events: training.events.v1 -----------------------------------------------------
+
+
+async def supervisor_certified(
+    event: SupervisorCertified, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    certificate = Certificate(event.supervisor_id, event.valid_until, expired=False)
+    await uow.books.save_certificate(certificate, event.municipality_code)
+    book = await uow.books.book(event.municipality_code)
+    book.certify(certificate, clock())
+    await uow.save(book)
+
+
+async def certification_expired(
+    event: SupervisorCertificationExpired, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    book = await uow.books.book(event.municipality_code)
+    certificate = book.certificates.get(event.supervisor_id) or Certificate(
+        event.supervisor_id, event.expired_at)
+    certificate.expired = True
+    book.certificates[event.supervisor_id] = certificate
+    await uow.books.save_certificate(certificate, event.municipality_code)
+    book.expire_certificate(event.supervisor_id, event.expired_at, clock())
+    await uow.save(book)
+
+
+EVENT_HANDLERS: dict[type[EventData], Callable[..., Any]] = {
+    ParticipantRegistered: participant_registered,
+    WorkplaceRegistered: workplace_registered,
+    SupervisorRegistered: supervisor_registered,
+    PlacementSlotsOffered: slots_offered,
+    PlacementRequested: placement_requested,
+    GuardianConsentRecorded: consent_recorded,
+    PlacementRequestWithdrawn: request_withdrawn,
+    PlacementSlotsWithdrawn: slots_withdrawn,
+    ParticipantErased: participant_erased,
+    SupervisorCertified: supervisor_certified,
+    SupervisorCertificationExpired: certification_expired,
+}
+
+
+# -- commands (HTTP, jobs) --------------------------------------------------------------
+
+
+async def run_round(
+    cmd: commands.RunRound, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> RoundSummary:
+    if not is_round_program(cmd.program):
+        raise Rejected.field("program", "rounds are for prao and summer_job; "
+                             "other programmes are matched continuously")
+    now = clock()
+    book = await uow.books.book(cmd.municipality_code)
+    summary = book.run_round(cmd.program, cmd.seed, now)
+    await uow.save(book)
+    await uow.books.save_round(summary.round_id, summary.municipality_code, summary.program,
+                               summary.seed, summary.requests, summary.placed,
+                               summary.waitlisted, summary.duration_ms, now)
+    return summary
+
+
+async def _placement_book(uow: MatchingUnitOfWork, placement_id: UUID) -> Any:
+    row = await uow.books.placement_row(placement_id)
+    if row is None:
+        raise NotFound(f"no placement {placement_id}")
+    return await uow.books.book(row.municipality_code)
+
+
+async def accept_placement(
+    cmd: commands.AcceptPlacement, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> str:
+    book = await _placement_book(uow, cmd.placement_id)
+    try:
+        placement = book.accept(cmd.placement_id, clock())
+    except UnknownPlacement as error:
+        raise Conflict("the placement is no longer open") from error
+    except DomainError as error:
+        raise Conflict(str(error)) from error
+    await uow.save(book)
+    return placement.status
+
+
+async def decline_placement(
+    cmd: commands.DeclinePlacement, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    book = await _placement_book(uow, cmd.placement_id)
+    try:
+        book.decline(cmd.placement_id, cmd.by, cmd.reason, clock(), cmd.end_request)
+    except UnknownPlacement as error:
+        raise Conflict("the placement is no longer open") from error
+    except DomainError as error:
+        raise Conflict(str(error)) from error
+    await uow.save(book)
+
+
+async def complete_placement(
+    cmd: commands.CompletePlacement, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    book = await _placement_book(uow, cmd.placement_id)
+    try:
+        book.complete(cmd.placement_id, cmd.outcome, clock())
+    except UnknownPlacement as error:
+        raise Conflict("the placement is no longer open") from error
+    except DomainError as error:
+        raise Conflict(str(error)) from error
+    await uow.save(book)
+
+
+async def expire_deadlines(
+    cmd: commands.ExpireDeadlines, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> int:
+    book = await uow.books.book(cmd.municipality_code)
+    count = book.expire_deadlines(clock())
+    await uow.save(book)
+    return count
+
+
+COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
+    commands.RunRound: run_round,
+    commands.AcceptPlacement: accept_placement,
+    commands.DeclinePlacement: decline_placement,
+    commands.CompletePlacement: complete_placement,
+    commands.ExpireDeadlines: expire_deadlines,
+}

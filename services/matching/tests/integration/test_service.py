@@ -1,0 +1,247 @@
+"""The matching service over real Kafka and Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.matching.adapters import orm
+from services.matching.bootstrap import build
+from services.matching.settings import MatchingSettings
+from services.matching.tests.integration.scenario import Scenario, municipality, token_of
+from shared.auth import issue_token
+from shared.contracts import topics
+from shared.contracts.registration import GuardianConsentRecorded
+from shared.contracts.training import SupervisorCertificationExpired
+from shared.runtime import Service
+from tests.support.infra import Infra
+from tests.support.kafka import Publisher, TopicReader
+from tests.support.services import http_client, running, service_settings
+
+pytestmark = pytest.mark.infra
+
+
+def settings(infra: Infra, **overrides: object) -> MatchingSettings:
+    return MatchingSettings(**service_settings(infra, "matching", **overrides))
+
+
+@pytest.fixture
+async def service(infra: Infra) -> AsyncIterator[Service]:
+    async with running(infra, lambda: build(settings(infra, deadline_check_interval_s=0.3))) as s:
+        yield s
+
+
+@pytest.fixture
+async def scenario(infra: Infra, service: Service) -> AsyncIterator[Scenario]:
+    async with Publisher(infra.kafka_bootstrap) as publisher, \
+            TopicReader(infra.kafka_bootstrap, [topics.MATCHING_EVENTS]) as reader:
+        yield Scenario(publisher, reader, municipality())
+
+
+def bearer(service: Service, *municipalities: str) -> dict[str, str]:
+    token = issue_token(service.settings.auth_jwt_secret, "coordinator-1", "coordinator",
+                        list(municipalities))
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_decline_by_workplace_and_rematch(service: Service, scenario: Scenario) -> None:
+    s = scenario
+    w1, w2 = await s.workplace(), await s.workplace()
+    o1 = await s.offer(w1, await s.supervisor(w1), occupation="5120")
+    o2 = await s.offer(w2, await s.supervisor(w2), occupation="4112")
+    pid, _ = await s.participant()
+    rid = await s.request(pid, occupations=("5120",))
+    [proposed] = await s.wait("PlacementProposed", request_id=rid)
+    assert proposed["data"]["offer_id"] == str(o1)
+    assert proposed["data"]["preference_rank"] == 1
+    placement = proposed["data"]["placement_id"]
+    async with http_client(service) as client:
+        bad = await client.post(f"/matching/placements/{placement}/workplace-decline",
+                                json={"token": "not-the-token"})
+        assert bad.status_code == 403
+        ok = await client.post(f"/matching/placements/{placement}/workplace-decline",
+                               json={"token": token_of(proposed), "reason": "sick leave"})
+        assert ok.status_code == 200, ok.text
+    [declined] = await s.wait("PlacementDeclined", request_id=rid)
+    assert declined["data"]["by"] == "workplace"
+    again = await s.wait("PlacementProposed", count=2, request_id=rid)
+    assert again[1]["data"]["offer_id"] == str(o2)
+    assert again[1]["data"]["preference_rank"] is None
+
+
+async def test_consent_arriving_after_the_proposal_confirms(service: Service,
+                                                            scenario: Scenario) -> None:
+    s = scenario
+    wid = await s.workplace()
+    await s.offer(wid, await s.supervisor(wid))
+    pid, [guardian] = await s.participant(born=date(2010, 6, 1), guardians=1)
+    rid = await s.request(pid)
+    [proposed] = await s.wait("PlacementProposed", request_id=rid)
+    assert proposed["data"]["consent_required"] is True
+    placement = proposed["data"]["placement_id"]
+    async with http_client(service) as client:
+        accepted = await client.post(f"/matching/placements/{placement}/accept",
+                                     json={"token": token_of(proposed)})
+        assert accepted.json()["status"] == "accepted", accepted.text
+        await s.send(GuardianConsentRecorded(participant_id=pid, guardian_id=guardian,
+                                             program="internship", granted=True,
+                                             municipality_code=s.m))
+        [confirmed] = await s.wait("PlacementConfirmed", placement_id=placement)
+        assert confirmed["data"]["request_id"] == str(rid)
+        again = await client.post(f"/matching/placements/{placement}/accept",
+                                  json={"token": token_of(proposed)})
+        assert again.status_code == 409
+
+
+async def test_certificate_expiring_under_a_confirmed_future_placement(
+    service: Service, scenario: Scenario
+) -> None:
+    s = scenario
+    w1, w2 = await s.workplace(), await s.workplace()
+    s1 = await s.supervisor(w1)
+    await s.offer(w1, s1, occupation="5120")
+    o2 = await s.offer(w2, await s.supervisor(w2), occupation="4112")
+    pid, _ = await s.participant()
+    rid = await s.request(pid, occupations=("5120",))
+    [proposed] = await s.wait("PlacementProposed", request_id=rid)
+    placement = proposed["data"]["placement_id"]
+    async with http_client(service) as client:
+        response = await client.post(f"/matching/placements/{placement}/accept",
+                                     json={"token": token_of(proposed)})
+        assert response.json()["status"] == "confirmed"
+    await s.wait("PlacementConfirmed", placement_id=placement)
+    await s.send(SupervisorCertificationExpired(supervisor_id=s1, workplace_id=w1,
+                                                municipality_code=s.m,
+                                                expired_at=date(2027, 1, 15)))
+    [cancelled] = await s.wait("PlacementCancelled", placement_id=placement)
+    assert cancelled["data"]["reason"] == "certificate_expired"
+    again = await s.wait("PlacementProposed", count=2, request_id=rid)
+    assert again[1]["data"]["offer_id"] == str(o2)
+
+
+async def test_round_over_http_explained_and_counted(service: Service,
+                                                     scenario: Scenario) -> None:
+    s = scenario
+    start, end = date(2027, 4, 5), date(2027, 4, 9)
+    wid = await s.workplace()
+    offer = await s.offer(wid, await s.supervisor(wid, max_participants=3), program="prao",
+                          capacity=2, start=start, end=end)
+    requests = []
+    for priority in (0, 0, 0, 5):
+        pid, _ = await s.participant(born=date(2012, 3, 3), guardians=1)
+        requests.append(await s.request(pid, program="prao", occupations=("5120",),
+                                        priority=priority, start=start, end=end))
+    for rid in requests:
+        await s.wait("PlacementWaitlisted", request_id=rid)  # awaiting the round
+    async with http_client(service) as client:
+        headers = bearer(service, s.m)
+        forbidden = await client.post("/matching/rounds", headers=bearer(service, "0000"),
+                                      json={"municipality_code": s.m, "program": "prao"})
+        assert forbidden.status_code == 403
+        invalid = await client.post("/matching/rounds", headers=headers,
+                                    json={"municipality_code": s.m, "program": "internship"})
+        assert invalid.status_code == 422 and invalid.json()["detail"][0]["field"] == "program"
+        ran = await client.post("/matching/rounds", headers=headers,
+                                json={"municipality_code": s.m, "program": "prao", "seed": 77})
+        assert ran.status_code == 200, ran.text
+        assert ran.json()["placed"] == 2 and ran.json()["waitlisted"] == 2
+        [done] = await s.wait("MatchingRoundCompleted", municipality_code=s.m)
+        assert done["data"]["seed"] == 77
+        proposals = await s.wait("PlacementProposed", count=2, offer_id=offer)
+        assert str(requests[3]) in {p["data"]["request_id"] for p in proposals}
+        waiting = [r for r in requests
+                   if str(r) not in {p["data"]["request_id"] for p in proposals}]
+        explained = await client.get(f"/matching/requests/{waiting[0]}/explanation",
+                                     headers=headers)
+        assert explained.status_code == 200, explained.text
+        body = explained.json()
+        assert body["reasons"] == ["no_capacity"]
+        [entry] = body["offers"]
+        assert entry["full"] and len(entry["held_by"]) == 2
+        assert "participant_id" not in str(entry["held_by"])
+        stats = await client.get("/matching/statistics", headers=headers,
+                                 params={"municipality_code": s.m})
+        [group] = stats.json()["groups"]
+        assert group["placements"] == 2 and group["gender"] == "female"
+        assert group["by_status"] == {"proposed": 2}
+
+
+async def test_missed_deadline_counts_as_declined(infra: Infra) -> None:
+    build_it = lambda: build(settings(  # noqa: E731
+        infra, deadline_check_interval_s=0.2, acceptance_deadline_hours={"internship": 0.0003}))
+    async with running(infra, build_it), Publisher(infra.kafka_bootstrap) as publisher, \
+            TopicReader(infra.kafka_bootstrap, [topics.MATCHING_EVENTS]) as reader:
+        s = Scenario(publisher, reader, municipality())
+        wid = await s.workplace()
+        await s.offer(wid, await s.supervisor(wid))
+        pid, _ = await s.participant()
+        rid = await s.request(pid)
+        await s.wait("PlacementProposed", request_id=rid)
+        [declined] = await s.wait("PlacementDeclined", request_id=rid)
+        assert declined["data"]["reason"] == "acceptance_deadline_passed"
+
+
+async def test_two_replicas_with_a_rebalance_never_double_place(infra: Infra) -> None:
+    shared = settings(infra, consumer_batch_size=20)
+    group = shared.consumer_group
+    municipalities = [municipality() for _ in range(6)]
+    per_municipality = 10
+    capacity = 3
+    async with running(infra, lambda: build(shared)) as first, \
+            Publisher(infra.kafka_bootstrap) as publisher, \
+            TopicReader(infra.kafka_bootstrap, [topics.MATCHING_EVENTS]) as reader:
+        second_cm = running(infra, lambda: build(settings(infra, consumer_group=group)),
+                            reset=False)
+        second = await second_cm.__aenter__()  # waits until it owns partitions
+        assert any(sub.consumer.assignment()  # type: ignore[attr-defined]
+                   for sub in second.broker.subscribers)
+        scenarios = [Scenario(publisher, reader, m) for m in municipalities]
+        offers = []
+        for s in scenarios:
+            wid = await s.workplace()
+            offers.append(await s.offer(wid, await s.supervisor(wid, max_participants=capacity),
+                                        capacity=capacity + 1))
+        requests = []
+        for i in range(per_municipality):
+            for s in scenarios:
+                pid, _ = await s.participant()
+                requests.append(await s.request(pid))
+            if i == per_municipality // 2:
+                await second_cm.__aexit__(None, None, None)  # one replica leaves mid-stream
+        wanted = {str(r) for r in requests}
+
+        def answered(_: object) -> bool:
+            seen = {e["data"]["request_id"] for s in scenarios
+                    for kind in ("PlacementProposed", "PlacementWaitlisted")
+                    for e in s.events(kind)}
+            return wanted <= seen
+
+        await reader.wait_for(answered, timeout_s=60)
+        await asyncio.sleep(0.5)  # anything late (a double placement) would show now
+        await reader.poll()
+        assert first.broker.subscribers
+    proposed = [e for s in scenarios for e in s.events("PlacementProposed")
+                if e["data"]["municipality_code"] == s.m]
+    per_request = Counter(e["data"]["request_id"] for e in proposed)
+    assert max(per_request.values()) == 1, "a participant placed twice"
+    per_offer = Counter(e["data"]["offer_id"] for e in proposed)
+    # supervisor max (3) binds below the offer's capacity (4)
+    assert all(per_offer[str(o)] == capacity for o in offers), per_offer
+    engine = create_async_engine(infra.database_url("matching"))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(
+            select(orm.placements.c.offer_id, func.count()).where(
+                orm.placements.c.offer_id.in_(offers),
+                orm.placements.c.status.in_(("proposed", "accepted", "confirmed")))
+            .group_by(orm.placements.c.offer_id))).all()
+        held = dict((await conn.execute(select(orm.offers.c.offer_id, orm.offers.c.held)
+                                         .where(orm.offers.c.offer_id.in_(offers)))).all())
+    await engine.dispose()
+    assert {row[0]: row[1] for row in rows} == {o: capacity for o in offers}
+    assert held == {o: capacity for o in offers}

@@ -1,0 +1,202 @@
+"""Registration's tables in its own schema. Identity numbers appear only as a keyed
+hash and a Fernet token; everything else a coordinator may read back."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from shared.db import service_metadata
+from shared.runtime import Tables
+
+SCHEMA = "registration"
+metadata: MetaData = service_metadata(SCHEMA)
+tables = Tables.for_metadata(metadata)
+
+
+def _contact_columns(prefix: str = "") -> list[Column]:  # type: ignore[type-arg]
+    return [
+        Column(f"{prefix}name", String, nullable=False),
+        Column(f"{prefix}email", String, nullable=True),
+        Column(f"{prefix}phone", String, nullable=True),
+        Column(f"{prefix}language", String, nullable=False, server_default="sv"),
+        Column(f"{prefix}sms_allowed", Boolean, nullable=False, server_default="false"),
+    ]
+
+
+def _stamps() -> list[Column]:  # type: ignore[type-arg]
+    return [
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("municipality_code", String(4), nullable=False),
+    Column("external_ref", String, nullable=True),
+    Column("identity_hash", String, nullable=False),
+    Column("sealed_identity", LargeBinary, nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("gender", String, nullable=False),
+    Column("needs", JSONB, nullable=False),
+    *_contact_columns(),
+    *_stamps(),
+    UniqueConstraint("municipality_code", "external_ref", name="uq_participants_ref"),
+    UniqueConstraint("municipality_code", "identity_hash", name="uq_participants_identity"),
+    Index("ix_participants_listing", "municipality_code", "created_at"),
+)
+
+guardians = Table(
+    "guardians",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("municipality_code", String(4), nullable=False),
+    Column("identity_hash", String, nullable=True),
+    Column("sealed_identity", LargeBinary, nullable=True),
+    *_contact_columns(),
+    *_stamps(),
+    UniqueConstraint("municipality_code", "identity_hash", name="uq_guardians_identity"),
+)
+
+participant_guardians = Table(
+    "participant_guardians",
+    metadata,
+    Column("participant_id", UUID(as_uuid=True),
+           ForeignKey(f"{SCHEMA}.participants.id", ondelete="CASCADE"), nullable=False),
+    Column("guardian_id", UUID(as_uuid=True),
+           ForeignKey(f"{SCHEMA}.guardians.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("participant_id", "guardian_id"),
+    Index("ix_participant_guardians_guardian", "guardian_id"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("participant_id", UUID(as_uuid=True),
+           ForeignKey(f"{SCHEMA}.participants.id", ondelete="CASCADE"), nullable=False),
+    Column("guardian_id", UUID(as_uuid=True),
+           ForeignKey(f"{SCHEMA}.guardians.id", ondelete="CASCADE"), nullable=False),
+    Column("program", String, nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("participant_id", "guardian_id", "program"),
+)
+
+workplaces = Table(
+    "workplaces",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("municipality_code", String(4), nullable=False),
+    Column("external_ref", String, nullable=True),
+    Column("org_number", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("sector", String, nullable=False),
+    Column("client_contact", Boolean, nullable=False),
+    Column("min_age", Integer, nullable=True),
+    Column("address", String, nullable=True),
+    Column("manager_id", UUID(as_uuid=True), nullable=False),
+    *_contact_columns("manager_"),
+    *_stamps(),
+    UniqueConstraint("municipality_code", "external_ref", name="uq_workplaces_ref"),
+    Index("ix_workplaces_listing", "municipality_code", "created_at"),
+)
+
+supervisors = Table(
+    "supervisors",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("workplace_id", UUID(as_uuid=True),
+           ForeignKey(f"{SCHEMA}.workplaces.id"), nullable=False),
+    Column("municipality_code", String(4), nullable=False),
+    Column("external_ref", String, nullable=True),
+    Column("languages", JSONB, nullable=False),
+    Column("max_participants", Integer, nullable=False),
+    *_contact_columns(),
+    *_stamps(),
+    UniqueConstraint("municipality_code", "external_ref", name="uq_supervisors_ref"),
+    Index("ix_supervisors_listing", "municipality_code", "created_at"),
+)
+
+offers = Table(
+    "offers",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("workplace_id", UUID(as_uuid=True),
+           ForeignKey(f"{SCHEMA}.workplaces.id"), nullable=False),
+    Column("supervisor_id", UUID(as_uuid=True),
+           ForeignKey(f"{SCHEMA}.supervisors.id"), nullable=False),
+    Column("municipality_code", String(4), nullable=False),
+    Column("external_ref", String, nullable=True),
+    Column("program", String, nullable=False),
+    Column("occupation", String(4), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("min_age", Integer, nullable=True),
+    Column("without_client_contact", Boolean, nullable=False),
+    Column("supports", JSONB, nullable=False),
+    Column("status", String, nullable=False),
+    Column("withdrawn_reason", String, nullable=True),
+    *_stamps(),
+    UniqueConstraint("municipality_code", "external_ref", name="uq_offers_ref"),
+    Index("ix_offers_listing", "municipality_code", "program", "created_at"),
+)
+
+requests = Table(
+    "requests",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("participant_id", UUID(as_uuid=True),
+           ForeignKey(f"{SCHEMA}.participants.id", ondelete="CASCADE"), nullable=False),
+    Column("municipality_code", String(4), nullable=False),
+    Column("external_ref", String, nullable=True),
+    Column("program", String, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("preferences", JSONB, nullable=False),
+    Column("needs", JSONB, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("status", String, nullable=False),
+    Column("withdrawn_reason", String, nullable=True),
+    *_stamps(),
+    UniqueConstraint("municipality_code", "external_ref", name="uq_requests_ref"),
+    Index("ix_requests_listing", "municipality_code", "program", "created_at"),
+    Index("ix_requests_participant", "participant_id"),
+)
+
+coordinators = Table(
+    "coordinators",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("municipality_code", String(4), nullable=False),
+    *_contact_columns(),
+    *_stamps(),
+)
+
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    Column("municipality_code", String(4), nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""What remains of an erased participant: an anonymous id, the municipality, the time."""

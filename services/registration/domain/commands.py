@@ -1,0 +1,163 @@
+"""One small dataclass per intent. The HTTP API and the Kafka intake both build these,
+so both doors reach the same handler and the same rules.
+
+Where the sender cannot know an id it names the thing by its `*_ref` (the
+`external_ref` it registered it with, unique per municipality and kind).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    language: str = "sv"
+    sms_allowed: bool = False
+
+
+@dataclass(frozen=True)
+class GuardianInput:
+    """A guardian (vårdnadshavare) of a participant; the identity number is optional."""
+
+    contact: ContactInput
+    personal_identity_number: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class RegisterParticipant:
+    """Register a participant, or change one (same id, same external_ref or same person)."""
+
+    municipality_code: str
+    personal_identity_number: str = field(repr=False)
+    contact: ContactInput
+    gender: str = "unspecified"
+    needs: tuple[str, ...] = ()
+    guardians: tuple[GuardianInput, ...] = ()
+    external_ref: str | None = None
+    participant_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class RegisterWorkplace:
+    municipality_code: str
+    org_number: str
+    name: str
+    sector: str
+    client_contact: bool
+    manager: ContactInput
+    min_age: int | None = None
+    address: str | None = None
+    external_ref: str | None = None
+    workplace_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class RegisterSupervisor:
+    """A supervisor (handledare) at a workplace."""
+
+    municipality_code: str
+    contact: ContactInput
+    workplace_id: UUID | None = None
+    workplace_ref: str | None = None
+    languages: tuple[str, ...] = ("sv",)
+    max_participants: int = 2
+    external_ref: str | None = None
+    supervisor_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class OfferPlacementSlots:
+    municipality_code: str
+    program: str
+    occupation: str
+    period_start: date
+    period_end: date
+    capacity: int
+    workplace_id: UUID | None = None
+    workplace_ref: str | None = None
+    supervisor_id: UUID | None = None
+    supervisor_ref: str | None = None
+    min_age: int | None = None
+    without_client_contact: bool = False
+    supports: tuple[str, ...] = ()
+    external_ref: str | None = None
+    offer_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class PreferenceInput:
+    occupation: str | None = None
+    workplace_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class RequestPlacement:
+    municipality_code: str
+    program: str
+    period_start: date
+    period_end: date
+    participant_id: UUID | None = None
+    participant_ref: str | None = None
+    preferences: tuple[PreferenceInput, ...] = ()
+    needs: tuple[str, ...] = ()
+    priority: int = 0
+    external_ref: str | None = None
+    request_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class RecordGuardianConsent:
+    """A guardian's consent (fullmakt) to a programme, or its refusal."""
+
+    municipality_code: str
+    program: str
+    granted: bool
+    participant_id: UUID | None = None
+    participant_ref: str | None = None
+    guardian_id: UUID | None = None
+    guardian_index: int | None = None
+
+
+@dataclass(frozen=True)
+class WithdrawPlacementRequest:
+    municipality_code: str
+    reason: str
+    request_id: UUID | None = None
+    request_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class WithdrawPlacementSlots:
+    municipality_code: str
+    reason: str
+    offer_id: UUID | None = None
+    offer_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class EraseParticipant:
+    municipality_code: str
+    participant_id: UUID | None = None
+    participant_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class RegisterCoordinator:
+    """A municipality's placement coordinator (praktiksamordnare), for notifications."""
+
+    municipality_code: str
+    contact: ContactInput
+    coordinator_id: UUID | None = None
+
+
+Command = (
+    RegisterParticipant | RegisterWorkplace | RegisterSupervisor | OfferPlacementSlots
+    | RequestPlacement | RecordGuardianConsent | WithdrawPlacementRequest
+    | WithdrawPlacementSlots | EraseParticipant | RegisterCoordinator
+)

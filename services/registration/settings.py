@@ -1,0 +1,37 @@
+"""Registration's settings: environment variables with the prefix `REGISTRATION_`."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktY2hhbmdlLW1lLTAxMjM0NTY3ODlhYmM="
+"""A Fernet key for development and tests only; production sets its own."""
+
+
+class RegistrationSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRATION_", extra="ignore")
+
+    http_port: int = 8001
+
+    intake_sources: str = ""
+    """Which intake senders may speak for which municipalities:
+    `urn:school:halmstad=1380|1381;urn:hr:kungsbacka=1384`; `*` for any source or any
+    municipality (`urn:test=*`, `*=*`). Empty: the intake refuses every message."""
+
+    identity_encryption_key: str = DEV_ENCRYPTION_KEY
+    """Fernet key (url-safe base64 of 32 bytes) sealing identity numbers at rest."""
+    identity_hash_key: str = "dev-only-identity-hash-key-change-me"
+    """HMAC-SHA256 key of the identity numbers' lookup hash."""
+
+    prao_age_min: int = 13
+    prao_age_max: int = 16
+    summer_job_age_min: int = 14
+    summer_job_age_max: int = 19
+    adult_age: int = 18
+
+    intake_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=60_000)
+    """How long the intake topic and its DLQ keep messages (they carry identity numbers);
+    applied to the topics when the service starts."""

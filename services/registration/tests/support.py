@@ -1,0 +1,144 @@
+"""Helpers for registration's tests: tokens, settings, sample requests (synthetic data)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from services.registration.settings import RegistrationSettings
+from services.registration.tests.pins import adult_pin, minor_pin
+from shared.auth import issue_token
+from tests.support.infra import Infra
+from tests.support.services import service_settings
+
+SECRET = "registration-tests-secret-0123456789abcdef"
+SCHOOL = "urn:test:school-halland"
+HR = "urn:test:hr-kungsbacka"
+HALMSTAD, LAHOLM, KUNGSBACKA = "1380", "1381", "1384"
+INTAKE_SOURCES = f"{SCHOOL}={HALMSTAD}|{LAHOLM};{HR}={KUNGSBACKA}"
+
+USED_PINS: set[str] = set()
+"""Every identity number a test sent, for the final check that none leaked."""
+
+
+def settings(infra: Infra, **overrides: Any) -> RegistrationSettings:
+    values = service_settings(infra, "registration", auth_jwt_secret=SECRET,
+                              intake_sources=INTAKE_SOURCES, **overrides)
+    return RegistrationSettings(**values)
+
+
+def token(*municipalities: str, role: str = "coordinator") -> dict[str, str]:
+    jwt = issue_token(SECRET, f"test-{role}", role, list(municipalities))  # type: ignore[arg-type]
+    return {"Authorization": f"Bearer {jwt}"}
+
+
+def ref(kind: str) -> str:
+    return f"{kind}-{uuid.uuid4().hex[:12]}"
+
+
+def used(number: str) -> str:
+    USED_PINS.add(number)
+    return number
+
+
+def adult(index: int | None = None) -> str:
+    return used(adult_pin(uuid.uuid4().int % 1_000_000 if index is None else index))
+
+
+def minor(age: int = 14) -> str:
+    return used(minor_pin(date.today(), age, uuid.uuid4().int % 1000))
+
+
+def participant_body(municipality: str = HALMSTAD, *, pin: str | None = None,
+                     minor_age: int | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "external_ref": ref("pupil"),
+        "municipality_code": municipality,
+        "personal_identity_number": pin or (minor(minor_age) if minor_age else adult()),
+        "name": "Testa Testsson",
+        "email": "testa@example.org",
+        "phone": "070-123 45 67",
+        "sms_allowed": True,
+        "gender": "female",
+        "preferred_language": "sv",
+        "needs": ["language_support"],
+        "guardians": [],
+    }
+    if minor_age is not None:
+        body["guardians"] = [
+            {"name": "Vera Vårdnadshavare", "email": "vera@example.org",
+             "phone": "+46 70 765 43 21", "language": "sv", "sms_allowed": True,
+             "personal_identity_number": adult()},
+            {"name": "Gustav Vårdnadshavare", "email": "gustav@example.org", "language": "en"},
+        ]
+    body.update(extra)
+    return body
+
+
+def workplace_body(municipality: str = HALMSTAD, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "external_ref": ref("wp"),
+        "org_number": "212000-1355",
+        "name": "Fritidsgården Testet",
+        "sector": "municipal",
+        "municipality_code": municipality,
+        "client_contact": False,
+        "min_age": 13,
+        "address": "Storgatan 1, Halmstad",
+        "manager": {"name": "Maja Chef", "email": "maja@example.org", "phone": "035-13 70 00"},
+    }
+    body.update(extra)
+    return body
+
+
+def supervisor_body(municipality: str = HALMSTAD, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "external_ref": ref("sup"),
+        "municipality_code": municipality,
+        "name": "Hugo Handledare",
+        "email": "hugo@example.org",
+        "phone": "0701112233",
+        "sms_allowed": False,
+        "languages": ["sv", "en"],
+        "max_participants": 3,
+    }
+    body.update(extra)
+    return body
+
+
+def period(days_ahead: int = 60, length: int = 11) -> tuple[str, str]:
+    start = date.today() + timedelta(days=days_ahead)
+    return start.isoformat(), (start + timedelta(days=length)).isoformat()
+
+
+def offer_body(municipality: str = HALMSTAD, **extra: Any) -> dict[str, Any]:
+    start, end = period()
+    body: dict[str, Any] = {
+        "external_ref": ref("offer"),
+        "municipality_code": municipality,
+        "program": "prao",
+        "occupation": "5311",
+        "period_start": start,
+        "period_end": end,
+        "capacity": 2,
+        "supports": ["language_support"],
+    }
+    body.update(extra)
+    return body
+
+
+def request_body(municipality: str = HALMSTAD, **extra: Any) -> dict[str, Any]:
+    start, end = period()
+    body: dict[str, Any] = {
+        "external_ref": ref("req"),
+        "municipality_code": municipality,
+        "program": "prao",
+        "period_start": start,
+        "period_end": end,
+        "preferences": [{"occupation": "5311"}],
+        "needs": ["language_support"],
+        "priority": 1,
+    }
+    body.update(extra)
+    return body

@@ -1,0 +1,30 @@
+"""Registration's unit of work: the shared transaction plus its repositories."""
+
+from __future__ import annotations
+
+from services.registration.adapters.repository import (
+    CoordinatorRepository,
+    OfferRepository,
+    ParticipantRepository,
+    RequestRepository,
+    SupervisorRepository,
+    WorkplaceRepository,
+)
+from shared.unit_of_work import UnitOfWork
+
+
+class RegistrationUnitOfWork(UnitOfWork):
+    participants: ParticipantRepository
+    workplaces: WorkplaceRepository
+    supervisors: SupervisorRepository
+    offers: OfferRepository
+    requests: RequestRepository
+    coordinators: CoordinatorRepository
+
+    def _open(self) -> None:
+        self.participants = ParticipantRepository(self.session)
+        self.workplaces = WorkplaceRepository(self.session)
+        self.supervisors = SupervisorRepository(self.session)
+        self.offers = OfferRepository(self.session)
+        self.requests = RequestRepository(self.session)
+        self.coordinators = CoordinatorRepository(self.session)

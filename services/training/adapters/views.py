@@ -1,0 +1,184 @@
+"""Read side for the administration: listings and summaries straight from the tables
+(no unit of work, nothing published). The arithmetic lives in the domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import case, extract, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.training.adapters.orm import (
+    certifications,
+    enrolments,
+    evaluations,
+    sessions,
+    supervisors,
+    workplaces,
+)
+from services.training.adapters.repository import certificate_from_row, session_from_row
+from services.training.domain.commands import Scope
+from services.training.domain.model import (
+    QUESTIONS,
+    BudgetLine,
+    BudgetReport,
+    Catering,
+    CourseEvaluation,
+    Evaluation,
+    Session,
+    budget_report,
+    catering,
+    summarise_evaluations,
+)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    session: Session
+    enrolled: int
+    waitlisted: int
+
+
+@dataclass(frozen=True)
+class Participant:
+    person_id: UUID
+    role: str
+    status: str
+    position: int
+    """Seat number among the enrolled, or place on the waitlist."""
+    name: str | None
+    dietary_needs: tuple[str, ...]
+    attended: bool | None
+
+
+def _counts() -> tuple[Any, Any]:
+    enrolled = func.count().filter(enrolments.c.status == "enrolled")
+    waitlisted = func.count().filter(enrolments.c.status == "waitlisted")
+    return enrolled, waitlisted
+
+
+async def list_sessions(db: AsyncSession, scope: Scope, year: int | None = None,
+                        course: str | None = None) -> list[SessionView]:
+    enrolled, waitlisted = _counts()
+    counts = (
+        select(enrolments.c.session_id, enrolled.label("enrolled"),
+               waitlisted.label("waitlisted"))
+        .group_by(enrolments.c.session_id).subquery()
+    )
+    query = (
+        select(sessions, func.coalesce(counts.c.enrolled, 0).label("n_enrolled"),
+               func.coalesce(counts.c.waitlisted, 0).label("n_waitlisted"))
+        .outerjoin(counts, counts.c.session_id == sessions.c.session_id)
+        .order_by(sessions.c.starts_at, sessions.c.session_id)
+    )
+    if scope is not None:
+        query = query.where(sessions.c.municipality_code.in_(sorted(scope)))
+    if year is not None:
+        query = query.where(extract("year", sessions.c.starts_at) == year)
+    if course is not None:
+        query = query.where(sessions.c.course == course)
+    rows = (await db.execute(query)).all()
+    return [SessionView(session_from_row(r), r.n_enrolled, r.n_waitlisted) for r in rows]
+
+
+async def session_view(db: AsyncSession, session_id: UUID) -> SessionView | None:
+    row = (await db.execute(select(sessions).where(sessions.c.session_id == session_id))).first()
+    if row is None:
+        return None
+    enrolled, waitlisted = _counts()
+    counts = (await db.execute(
+        select(enrolled, waitlisted).where(enrolments.c.session_id == session_id)
+    )).one()
+    return SessionView(session_from_row(row), counts[0], counts[1])
+
+
+async def participants(db: AsyncSession, session_id: UUID,
+                       include_waitlist: bool = True) -> list[Participant]:
+    order = case((enrolments.c.status == "enrolled", 0), (enrolments.c.status == "waitlisted", 1),
+                 else_=2)
+    query = (
+        select(enrolments).where(enrolments.c.session_id == session_id)
+        .order_by(order, enrolments.c.queue)
+    )
+    statuses = ("enrolled", "waitlisted") if include_waitlist else ("enrolled",)
+    rows = (await db.execute(query.where(enrolments.c.status.in_(statuses)))).all()
+    result, positions = [], {"enrolled": 0, "waitlisted": 0}
+    for row in rows:
+        positions[row.status] += 1
+        result.append(Participant(row.person_id, row.role, row.status, positions[row.status],
+                                  row.name, tuple(row.dietary_needs or ()), row.attended))
+    return result
+
+
+async def administration(db: AsyncSession, session: Session) -> Catering:
+    """Coffee and lunch to order, with dietary needs, for one session."""
+    rows = (await db.execute(
+        select(enrolments.c.status, enrolments.c.dietary_needs)
+        .where(enrolments.c.session_id == session.session_id,
+               enrolments.c.status.in_(("enrolled", "waitlisted")))
+    )).all()
+    enrolled = [r.dietary_needs or () for r in rows if r.status == "enrolled"]
+    return catering(session, len(enrolled), len(rows) - len(enrolled), enrolled)
+
+
+async def evaluation_summary(db: AsyncSession, scope: Scope, year: int | None = None,
+                             course: str | None = None) -> dict[str, CourseEvaluation]:
+    query = select(evaluations).join(sessions,
+                                     sessions.c.session_id == evaluations.c.session_id)
+    if scope is not None:
+        query = query.where(sessions.c.municipality_code.in_(sorted(scope)))
+    if year is not None:
+        query = query.where(extract("year", sessions.c.starts_at) == year)
+    if course is not None:
+        query = query.where(evaluations.c.course == course)
+    rows = (await db.execute(query.order_by(evaluations.c.id))).all()
+    return summarise_evaluations(
+        Evaluation(r.session_id, r.course,
+                   {q: getattr(r, q) for q in QUESTIONS if getattr(r, q) is not None}, r.comment)
+        for r in rows
+    )
+
+
+async def budget(db: AsyncSession, year: int, amount: Decimal, scope: Scope) -> BudgetReport:
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    query = select(sessions).where(sessions.c.starts_at >= start, sessions.c.starts_at < end)
+    if scope is not None:
+        query = query.where(sessions.c.municipality_code.in_(sorted(scope)))
+    rows = (await db.execute(query)).all()
+    lines = []
+    for row in rows:
+        session = session_from_row(row)
+        lines.append(BudgetLine(session.session_id, session.course, session.starts_at,
+                                session.municipality_code, session.cancelled, session.costs))
+    return budget_report(year, amount, lines)
+
+
+async def supervisor_status(db: AsyncSession, supervisor_id: UUID) -> dict[str, Any] | None:
+    row = (await db.execute(
+        select(supervisors, workplaces.c.opened_at)
+        .outerjoin(workplaces, workplaces.c.workplace_id == supervisors.c.workplace_id)
+        .where(supervisors.c.supervisor_id == supervisor_id)
+    )).first()
+    if row is None:
+        return None
+    cert_row = (await db.execute(
+        select(certifications).where(certifications.c.supervisor_id == supervisor_id)
+        .order_by(certifications.c.valid_until.desc()).limit(1)
+    )).first()
+    certificate = certificate_from_row(cert_row) if cert_row else None
+    return {
+        "supervisor_id": str(supervisor_id),
+        "workplace_id": str(row.workplace_id),
+        "municipality_code": row.municipality_code,
+        "workplace_open": row.opened_at is not None,
+        "certified": certificate is not None and certificate.expired_at is None,
+        "certified_at": certificate.certified_at.isoformat() if certificate else None,
+        "valid_until": certificate.valid_until.isoformat() if certificate else None,
+        "expired_at": (certificate.expired_at.isoformat()
+                       if certificate and certificate.expired_at else None),
+    }

@@ -1,0 +1,115 @@
+"""One small dataclass per intent. `scope` is the caller's municipalities (None: all),
+checked by the handler inside its transaction, against the data it loads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+Scope = frozenset[str] | None
+
+
+def may_access(scope: Scope, *municipality_codes: str) -> bool:
+    """True when the caller reaches at least one of the municipalities."""
+    return scope is None or any(code in scope for code in municipality_codes)
+
+
+@dataclass(frozen=True)
+class ScheduleSession:
+    session_id: UUID
+    course: str
+    topic: str | None
+    starts_at: datetime
+    ends_at: datetime
+    municipality_code: str
+    venue: str
+    digital: bool
+    capacity: int
+    trainers: tuple[str, ...] = ()
+    lunch: bool | None = None
+    scope: Scope = None
+
+
+@dataclass(frozen=True)
+class ChangeSession:
+    session_id: UUID
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    venue: str | None = None
+    digital: bool | None = None
+    capacity: int | None = None
+    topic: str | None = None
+    trainers: tuple[str, ...] | None = None
+    lunch: bool | None = None
+    scope: Scope = None
+
+
+@dataclass(frozen=True)
+class CancelSession:
+    session_id: UUID
+    scope: Scope = None
+
+
+@dataclass(frozen=True)
+class Enrol:
+    session_id: UUID
+    person_id: UUID
+    name: str | None = None
+    dietary_needs: tuple[str, ...] = ()
+    scope: Scope = None
+
+
+@dataclass(frozen=True)
+class CancelEnrolment:
+    session_id: UUID
+    person_id: UUID
+    scope: Scope = None
+
+
+@dataclass(frozen=True)
+class RecordAttendance:
+    session_id: UUID
+    present: tuple[UUID, ...]
+    absent: tuple[UUID, ...] = ()
+    scope: Scope = None
+
+
+@dataclass(frozen=True)
+class RecordCosts:
+    session_id: UUID
+    venue: Decimal
+    food: Decimal
+    material: Decimal
+    scope: Scope = None
+
+
+@dataclass(frozen=True)
+class SubmitEvaluation:
+    session_id: UUID
+    scores: dict[str, int] = field(default_factory=dict)
+    comment: str | None = None
+    scope: Scope = None
+
+
+@dataclass(frozen=True)
+class ExpireCertifications:
+    """Expire every certification whose validity ended before `on` (the daily job)."""
+
+    on: date
+
+
+@dataclass(frozen=True)
+class ErasePersonalData:
+    """Drop what training holds about a person's identity: names and dietary needs."""
+
+    person_id: UUID
+    scope: Scope = None
+
+
+@dataclass(frozen=True)
+class PurgeDietaryNeeds:
+    """Retention: dietary needs are only needed to order food; drop them after the session."""
+
+    ended_before: datetime

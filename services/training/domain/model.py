@@ -1,0 +1,554 @@
+"""Supervisor training (handledarutbildning, seed 001): the rules, free of I/O.
+
+- A `Session` (utbildningstillfälle) of one course: the managers' breakfast meeting
+  (frukostmöte), the one-day base course (grundutbildning) that certifies, deep-dive half
+  days (fördjupningshalvdagar) on named topics, the supervisor network.
+- A `Roster` is a session with its enrolments: the aggregate that hands out seats in
+  enrolment order, keeps the waitlist, moves the first waitlisted up when a seat frees,
+  and records attendance. The repository loads it under a row lock on the session, so
+  two replicas never hand out one seat twice.
+- A completed base course certifies a supervisor for a configurable number of years;
+  a workplace is open (öppen arbetsplats) when its manager attended the breakfast
+  meeting and one of its supervisors is certified.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from shared.contracts.errors import FieldProblem
+from shared.errors import Conflict, NotFound, Rejected
+
+Course = Literal["manager_breakfast", "base_course", "deep_dive", "supervisor_network"]
+Role = Literal["supervisor", "manager"]
+Status = Literal["enrolled", "waitlisted", "cancelled"]
+
+COURSES: tuple[str, ...] = ("manager_breakfast", "base_course", "deep_dive", "supervisor_network")
+BASE_COURSE = "base_course"
+MANAGER_BREAKFAST = "manager_breakfast"
+
+ROLES_FOR_COURSE: dict[str, frozenset[str]] = {
+    "manager_breakfast": frozenset({"manager"}),
+    "base_course": frozenset({"supervisor"}),
+    "deep_dive": frozenset({"supervisor", "manager"}),
+    "supervisor_network": frozenset({"supervisor", "manager"}),
+}
+"""Who may take a seat: the breakfast meeting is for managers, the base course certifies
+supervisors; deep dives and the network are open to both."""
+
+FULL_DAY = timedelta(hours=5)
+"""A session at least this long gets two coffee breaks (förmiddags- och eftermiddagsfika)."""
+
+
+@dataclass
+class Costs:
+    """What the federation pays for a session, in SEK (venue, coffee and lunch, material)."""
+
+    venue: Decimal = Decimal(0)
+    food: Decimal = Decimal(0)
+    material: Decimal = Decimal(0)
+
+    def __post_init__(self) -> None:
+        for name in ("venue", "food", "material"):
+            if getattr(self, name) < 0:
+                raise Rejected.field(f"costs.{name}", "must not be negative")
+
+    @property
+    def total(self) -> Decimal:
+        return self.venue + self.food + self.material
+
+
+@dataclass
+class Session:
+    session_id: UUID
+    course: str
+    topic: str | None
+    starts_at: datetime
+    ends_at: datetime
+    municipality_code: str
+    venue: str
+    digital: bool
+    capacity: int
+    trainers: list[str] = field(default_factory=list)
+    lunch: bool = False
+    cancelled: bool = False
+    costs: Costs = field(default_factory=Costs)
+
+    @classmethod
+    def schedule(
+        cls,
+        session_id: UUID,
+        course: str,
+        topic: str | None,
+        starts_at: datetime,
+        ends_at: datetime,
+        municipality_code: str,
+        venue: str,
+        digital: bool,
+        capacity: int,
+        trainers: Sequence[str] = (),
+        lunch: bool | None = None,
+    ) -> Session:
+        session = cls(
+            session_id=session_id, course=course, topic=topic, starts_at=starts_at,
+            ends_at=ends_at, municipality_code=municipality_code, venue=venue, digital=digital,
+            capacity=capacity, trainers=list(trainers),
+            lunch=(course == BASE_COURSE and not digital) if lunch is None else lunch,
+        )
+        session.check()
+        return session
+
+    def check(self) -> None:
+        problems = []
+        if self.course not in COURSES:
+            problems.append(("course", f"unknown course {self.course!r}"))
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            problems.append(("starts_at", "needs a time zone"))
+        elif self.ends_at <= self.starts_at:
+            problems.append(("ends_at", "the session ends before it starts"))
+        if self.capacity < 1:
+            problems.append(("capacity", "must be at least 1"))
+        if self.course == "deep_dive" and not (self.topic and self.topic.strip()):
+            problems.append(("topic", "a deep-dive half day names its topic"))
+        if not self.venue.strip():
+            problems.append(("venue", "name the venue (or the meeting link for a digital one)"))
+        if self.digital and self.lunch:
+            problems.append(("lunch", "a digital session serves no lunch"))
+        if problems:
+            raise Rejected([FieldProblem(f, m) for f, m in problems])
+
+    @property
+    def year(self) -> int:
+        return self.starts_at.year
+
+    @property
+    def coffee_breaks(self) -> int:
+        if self.digital:
+            return 0
+        return 2 if self.ends_at - self.starts_at >= FULL_DAY else 1
+
+
+@dataclass
+class Enrolment:
+    person_id: UUID
+    role: str
+    status: str
+    queue: int
+    """Order of enrolment within the session: seats and the waitlist go by it."""
+    name: str | None = None
+    dietary_needs: tuple[str, ...] = ()
+    attended: bool | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status != "cancelled"
+
+
+@dataclass(frozen=True)
+class EnrolmentChange:
+    """One status change of one person's enrolment: published as `EnrolmentRecorded`."""
+
+    person_id: UUID
+    role: str
+    status: str
+    previous_status: str | None
+    waitlist_position: int | None = None
+
+
+@dataclass
+class Roster:
+    """A session and its enrolments; seats go in enrolment order, the rest wait in order."""
+
+    session: Session
+    enrolments: dict[UUID, Enrolment] = field(default_factory=dict)
+    changed: set[UUID] = field(default_factory=set)
+    """Enrolments to write back."""
+    session_changed: bool = False
+    """The session's own details changed (write the session row back too)."""
+
+    def enrolled(self) -> list[Enrolment]:
+        return sorted((e for e in self.enrolments.values() if e.status == "enrolled"),
+                      key=lambda e: e.queue)
+
+    def waitlist(self) -> list[Enrolment]:
+        return sorted((e for e in self.enrolments.values() if e.status == "waitlisted"),
+                      key=lambda e: e.queue)
+
+    @property
+    def free_seats(self) -> int:
+        return max(0, self.session.capacity - len(self.enrolled()))
+
+    def _next_queue(self) -> int:
+        return max((e.queue for e in self.enrolments.values()), default=0) + 1
+
+    def _set(self, enrolment: Enrolment, status: str) -> EnrolmentChange:
+        previous = enrolment.status
+        enrolment.status = status
+        self.changed.add(enrolment.person_id)
+        position = None
+        if status == "waitlisted":
+            position = [e.person_id for e in self.waitlist()].index(enrolment.person_id) + 1
+        return EnrolmentChange(enrolment.person_id, enrolment.role, status, previous, position)
+
+    def enrol(
+        self,
+        person_id: UUID,
+        role: str,
+        name: str | None = None,
+        dietary_needs: Sequence[str] = (),
+    ) -> list[EnrolmentChange]:
+        if self.session.cancelled:
+            raise Conflict("the session is cancelled")
+        if role not in ROLES_FOR_COURSE[self.session.course]:
+            raise Rejected.field(
+                "person_id", f"a {role} cannot enrol in a {self.session.course} session"
+            )
+        existing = self.enrolments.get(person_id)
+        if existing is not None and existing.active:
+            raise Conflict(f"already {existing.status} in this session")
+        queue = self._next_queue()
+        enrolment = Enrolment(person_id, role, "cancelled", queue, name,
+                              normalise_dietary_needs(dietary_needs))
+        if existing is not None:
+            enrolment.attended = existing.attended
+        self.enrolments[person_id] = enrolment
+        status = "enrolled" if self.free_seats > 0 and not self.waitlist() else "waitlisted"
+        change = self._set(enrolment, status)
+        return [EnrolmentChange(person_id, role, status, existing.status if existing else None,
+                                change.waitlist_position)]
+
+    def cancel(self, person_id: UUID) -> list[EnrolmentChange]:
+        enrolment = self.enrolments.get(person_id)
+        if enrolment is None or not enrolment.active:
+            raise NotFound("no enrolment of this person in this session")
+        if enrolment.attended:
+            raise Conflict("attendance is already recorded for this person")
+        changes = [self._set(enrolment, "cancelled")]
+        return changes + self.promote()
+
+    def promote(self) -> list[EnrolmentChange]:
+        """Move the first on the waitlist up while seats are free."""
+        changes = []
+        while self.free_seats > 0 and (waiting := self.waitlist()):
+            changes.append(self._set(waiting[0], "enrolled"))
+        return changes
+
+    def change(
+        self,
+        *,
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+        venue: str | None = None,
+        digital: bool | None = None,
+        capacity: int | None = None,
+        topic: str | None = None,
+        trainers: Sequence[str] | None = None,
+        lunch: bool | None = None,
+    ) -> list[EnrolmentChange]:
+        """Change a session's details; more seats move the waitlist up."""
+        session = self.session
+        if session.cancelled:
+            raise Conflict("the session is cancelled")
+        if capacity is not None and capacity < len(self.enrolled()):
+            raise Rejected.field(
+                "capacity",
+                f"{len(self.enrolled())} are enrolled; cancel enrolments before reducing "
+                "the capacity below that",
+            )
+        updates = {
+            "starts_at": starts_at, "ends_at": ends_at, "venue": venue, "digital": digital,
+            "capacity": capacity, "topic": topic, "lunch": lunch,
+        }
+        for name, value in updates.items():
+            if value is not None:
+                setattr(session, name, value)
+        if digital is True and lunch is None:
+            session.lunch = False
+        if trainers is not None:
+            session.trainers = list(trainers)
+        session.check()
+        self.session_changed = True
+        return self.promote()
+
+    def cancel_session(self) -> list[EnrolmentChange]:
+        if self.session.cancelled:
+            raise Conflict("the session is already cancelled")
+        changes = [self._set(e, "cancelled") for e in self.waitlist()]
+        changes = [self._set(e, "cancelled") for e in self.enrolled()] + changes
+        self.session.cancelled = True
+        self.session_changed = True
+        return changes
+
+    def record_attendance(
+        self, present: Sequence[UUID], absent: Sequence[UUID], now: datetime
+    ) -> list[Enrolment]:
+        """Mark who came; returns those newly marked present (their course is completed)."""
+        if self.session.cancelled:
+            raise Conflict("the session is cancelled")
+        if now < self.session.starts_at:
+            raise Rejected.field("present", "attendance is recorded once the session has started")
+        enrolled = {e.person_id for e in self.enrolled()}
+        problems = []
+        for label, ids in (("present", present), ("absent", absent)):
+            for index, person_id in enumerate(ids):
+                if person_id not in enrolled:
+                    problems.append(FieldProblem(f"{label}.{index}",
+                                                 f"{person_id} is not enrolled in this session"))
+        for index, person_id in enumerate(absent):
+            if person_id in set(present):
+                problems.append(FieldProblem(f"absent.{index}", "also listed as present"))
+            elif person_id in enrolled and self.enrolments[person_id].attended:
+                problems.append(FieldProblem(
+                    f"absent.{index}", "already recorded as present; a completion stands"))
+        if problems:
+            raise Rejected(problems)
+        newly = []
+        for person_id in dict.fromkeys(present):
+            enrolment = self.enrolments[person_id]
+            if not enrolment.attended:
+                enrolment.attended = True
+                self.changed.add(person_id)
+                newly.append(enrolment)
+        for person_id in absent:
+            self.enrolments[person_id].attended = False
+            self.changed.add(person_id)
+        return newly
+
+    def erase(self, person_id: UUID) -> bool:
+        """Drop a person's name and dietary needs (GDPR); the anonymous seat stays."""
+        enrolment = self.enrolments.get(person_id)
+        if enrolment is None or (enrolment.name is None and not enrolment.dietary_needs):
+            return False
+        enrolment.name, enrolment.dietary_needs = None, ()
+        self.changed.add(person_id)
+        return True
+
+
+def normalise_dietary_needs(needs: Iterable[str]) -> tuple[str, ...]:
+    """Short tags, lower case, each once: `Vegetarian ` and `vegetarian` count as one."""
+    return tuple(dict.fromkeys(n.strip().lower() for n in needs if n.strip()))
+
+
+# -- certification ---------------------------------------------------------------------
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A supervisor's certification from one completed base course.
+
+    Valid through `valid_until`; it expires on the day after (`expires_on`), which is the
+    certification day plus the configured number of years.
+    """
+
+    supervisor_id: UUID
+    session_id: UUID
+    workplace_id: UUID
+    municipality_code: str
+    certified_at: date
+    valid_until: date
+    expired_at: date | None = None
+
+    @property
+    def expires_on(self) -> date:
+        return self.valid_until + timedelta(days=1)
+
+    def valid_on(self, day: date) -> bool:
+        return self.certified_at <= day <= self.valid_until and self.expired_at is None
+
+
+def certify(
+    supervisor_id: UUID,
+    session_id: UUID,
+    workplace_id: UUID,
+    municipality_code: str,
+    completed_on: date,
+    validity_years: int,
+) -> Certificate:
+    if validity_years < 1:
+        raise ValueError("validity_years must be at least 1")
+    valid_until = add_years(completed_on, validity_years) - timedelta(days=1)
+    return Certificate(supervisor_id, session_id, workplace_id, municipality_code,
+                       completed_on, valid_until)
+
+
+def workplace_opens(already_open: bool, manager_attended_breakfast: bool,
+                    certified_supervisors: int) -> bool:
+    """Öppen arbetsplats: the manager attended the breakfast meeting and a supervisor is
+    certified. Opening is announced once."""
+    return not already_open and manager_attended_breakfast and certified_supervisors > 0
+
+
+# -- invitations -----------------------------------------------------------------------
+
+
+def county_of(municipality_code: str) -> str:
+    """SCB municipality codes start with the county (län) code: 1380 Halmstad → 13 Halland."""
+    return municipality_code[:2]
+
+
+def nearness(session_municipality: str, person_municipality: str) -> int | None:
+    """0 in the person's municipality, 1 elsewhere in the county, None farther away."""
+    if session_municipality == person_municipality:
+        return 0
+    if county_of(session_municipality) == county_of(person_municipality):
+        return 1
+    return None
+
+
+def next_base_course(
+    sessions: Iterable[Session], municipality_code: str, now: datetime
+) -> Session | None:
+    """The next base course in or near the municipality: the earliest upcoming one in the
+    county, the person's own municipality first on the same day."""
+    candidates = [
+        (s.starts_at.date(), near, s.starts_at, s)
+        for s in sessions
+        if s.course == BASE_COURSE and not s.cancelled and s.starts_at > now
+        and (near := nearness(s.municipality_code, municipality_code)) is not None
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (c[0], c[1], c[2], str(c[3].session_id)))[3]
+
+
+# -- administration ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Catering:
+    """What to order for one session: coffee and lunch with dietary needs (enrolled only)."""
+
+    participants: int
+    waitlisted: int
+    trainers: int
+    coffee: int
+    """People to serve at each coffee break (participants and trainers)."""
+    coffee_breaks: int
+    lunch: int
+    dietary_needs: dict[str, int]
+
+
+def catering(session: Session, enrolled: int, waitlisted: int,
+             dietary_needs: Iterable[Sequence[str]]) -> Catering:
+    people = enrolled + len(session.trainers)
+    breaks = session.coffee_breaks
+    counts = Counter(need for needs in dietary_needs for need in normalise_dietary_needs(needs))
+    served = not session.digital
+    return Catering(
+        participants=enrolled,
+        waitlisted=waitlisted,
+        trainers=len(session.trainers),
+        coffee=people if served and breaks else 0,
+        coffee_breaks=breaks,
+        lunch=people if served and session.lunch else 0,
+        dietary_needs=dict(sorted(counts.items())) if served else {},
+    )
+
+
+QUESTIONS: tuple[str, ...] = ("overall", "content", "trainers", "organisation")
+"""The evaluation survey: each scored 1 (poor) to 5 (very good); `overall` is required."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    session_id: UUID
+    course: str
+    scores: dict[str, int]
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = [
+            FieldProblem(f"scores.{q}", "unknown question") for q in self.scores
+            if q not in QUESTIONS
+        ] + [
+            FieldProblem(f"scores.{q}", "a score is 1 to 5") for q, v in self.scores.items()
+            if not 1 <= v <= 5
+        ]
+        if "overall" not in self.scores:
+            problems.append(FieldProblem("scores.overall", "required"))
+        if problems:
+            raise Rejected(problems)
+
+
+@dataclass(frozen=True)
+class CourseEvaluation:
+    course: str
+    sessions: int
+    responses: int
+    averages: dict[str, float]
+    distribution: dict[int, int]
+    """How many answered 1..5 on `overall`."""
+    comments: list[str]
+
+
+def summarise_evaluations(evaluations: Iterable[Evaluation]) -> dict[str, CourseEvaluation]:
+    by_course: dict[str, list[Evaluation]] = {}
+    for evaluation in evaluations:
+        by_course.setdefault(evaluation.course, []).append(evaluation)
+    summary = {}
+    for course, items in sorted(by_course.items()):
+        averages = {}
+        for question in QUESTIONS:
+            values = [e.scores[question] for e in items if question in e.scores]
+            if values:
+                averages[question] = round(sum(values) / len(values), 2)
+        overall = Counter(e.scores["overall"] for e in items)
+        summary[course] = CourseEvaluation(
+            course=course,
+            sessions=len({e.session_id for e in items}),
+            responses=len(items),
+            averages=averages,
+            distribution={score: overall.get(score, 0) for score in range(1, 6)},
+            comments=[e.comment for e in items if e.comment],
+        )
+    return summary
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    session_id: UUID
+    course: str
+    starts_at: datetime
+    municipality_code: str
+    cancelled: bool
+    costs: Costs
+
+
+@dataclass(frozen=True)
+class BudgetReport:
+    year: int
+    budget: Decimal
+    spent: Decimal
+    remaining: Decimal
+    over_budget: bool
+    by_course: dict[str, Decimal]
+    by_kind: dict[str, Decimal]
+    sessions: list[BudgetLine]
+
+
+def budget_report(year: int, budget: Decimal, lines: Iterable[BudgetLine]) -> BudgetReport:
+    """Costs of the year's sessions (by start) against the yearly budget (200 000 SEK)."""
+    items = sorted((line for line in lines if line.starts_at.year == year),
+                   key=lambda line: (line.starts_at, str(line.session_id)))
+    by_course: dict[str, Decimal] = {}
+    by_kind = {"venue": Decimal(0), "food": Decimal(0), "material": Decimal(0)}
+    for line in items:
+        by_course[line.course] = by_course.get(line.course, Decimal(0)) + line.costs.total
+        for kind in by_kind:
+            by_kind[kind] += getattr(line.costs, kind)
+    spent = sum((line.costs.total for line in items), Decimal(0))
+    return BudgetReport(year, budget, spent, budget - spent, spent > budget,
+                        dict(sorted(by_course.items())), by_kind, items)

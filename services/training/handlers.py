@@ -1,0 +1,422 @@
+"""Training's behaviour on one page: a handler per command and per consumed event.
+
+Every handler runs inside one unit of work (one transaction): what it changes and what it
+publishes (through the outbox) commit together. `bootstrap.py` binds `clock` and `policy`.
+
+Invitations (a registered supervisor without a valid certificate is invited to the next
+base course in or near their municipality; an expired one to a refresher) are published
+as a `CourseSessionScheduled` announcement of that session whose `invited` lists them;
+a person is invited to one session once (`invitations` table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from services.training.adapters.repository import Person
+from services.training.domain import commands
+from services.training.domain.commands import may_access
+from services.training.domain.model import (
+    BASE_COURSE,
+    MANAGER_BREAKFAST,
+    Costs,
+    EnrolmentChange,
+    Evaluation,
+    Session,
+    certify,
+    county_of,
+    next_base_course,
+    workplace_opens,
+)
+from services.training.unit_of_work import TrainingUnitOfWork
+from shared.contracts.base import EventData
+from shared.contracts.registration import (
+    ParticipantErased,
+    SupervisorRegistered,
+    WorkplaceRegistered,
+)
+from shared.contracts.training import (
+    CourseCompleted,
+    CourseSessionScheduled,
+    EnrolmentRecorded,
+    Invitee,
+    SupervisorCertificationExpired,
+    SupervisorCertified,
+    WorkplaceOpened,
+)
+from shared.errors import Conflict, Forbidden, NotFound, Rejected
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The configurable rules: certificate validity and the local calendar."""
+
+    validity_years: int = 3
+    timezone: str = "Europe/Stockholm"
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
+
+
+# -- publishing ---------------------------------------------------------------------------
+
+
+def announce(uow: TrainingUnitOfWork, session: Session, announcement: str,
+             invited: Sequence[Invitee] = ()) -> None:
+    uow.publish(CourseSessionScheduled(
+        session_id=session.session_id, course=session.course,  # type: ignore[arg-type]
+        topic=session.topic, starts_at=session.starts_at, ends_at=session.ends_at,
+        municipality_code=session.municipality_code, venue=session.venue,
+        digital=session.digital, capacity=session.capacity, cancelled=session.cancelled,
+        announcement=announcement, invited=list(invited),
+    ), subject=str(session.session_id))
+
+
+def publish_changes(uow: TrainingUnitOfWork, session: Session,
+                    changes: Iterable[EnrolmentChange]) -> None:
+    for change in changes:
+        uow.publish(EnrolmentRecorded(
+            session_id=session.session_id, person_id=change.person_id,
+            role=change.role, status=change.status,  # type: ignore[arg-type]
+            waitlist_position=change.waitlist_position,
+            previous_status=change.previous_status,  # type: ignore[arg-type]
+            course=session.course,  # type: ignore[arg-type]
+            starts_at=session.starts_at, municipality_code=session.municipality_code,
+        ), subject=str(change.person_id))
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _require(scope: commands.Scope, *municipality_codes: str) -> None:
+    if not may_access(scope, *municipality_codes):
+        raise Forbidden()
+
+
+async def _roster(uow: TrainingUnitOfWork, session_id: UUID, scope: commands.Scope) -> Any:
+    roster = await uow.sessions.lock_roster(session_id)
+    if roster is None:
+        raise NotFound("no such session")
+    _require(scope, roster.session.municipality_code)
+    return roster
+
+
+async def _invitation_reason(uow: TrainingUnitOfWork, person: Person,
+                             now: datetime) -> str | None:
+    """Why this supervisor should be invited to a base course, or None."""
+    certificate = await uow.records.current_certificate(person.person_id)
+    if certificate is not None and certificate.expired_at is None:
+        return None
+    if await uow.records.awaiting_base_course(person.person_id, now):
+        return None
+    return "certification_expired" if certificate is not None else "uncertified"
+
+
+async def _invite_to_next(uow: TrainingUnitOfWork, candidates: Iterable[tuple[Person, str]],
+                          now: datetime, upcoming: Sequence[Session] | None = None) -> None:
+    """Invite each person to the next base course in or near their municipality, one
+    `CourseSessionScheduled` announcement (`invitation`) per session."""
+    if upcoming is None:
+        upcoming = await uow.sessions.upcoming_base_courses(now)
+    invited: dict[UUID, list[Invitee]] = {}
+    for person, reason in candidates:
+        target = next_base_course(upcoming, person.municipality_code, now)
+        if target is not None and await uow.records.add_invitation(
+            person.person_id, target.session_id, reason
+        ):
+            invited.setdefault(target.session_id, []).append(
+                Invitee(person_id=person.person_id, role="supervisor", reason=reason))
+    by_id = {s.session_id: s for s in upcoming}
+    for session_id, people in invited.items():
+        announce(uow, by_id[session_id], "invitation", people)
+
+
+async def _maybe_open(uow: TrainingUnitOfWork, workplace_id: UUID, now: datetime) -> None:
+    workplace = await uow.people.workplace(workplace_id)
+    if workplace is None or workplace.opened:
+        return
+    breakfast = await uow.records.has_completed(workplace.manager_id, MANAGER_BREAKFAST)
+    certified = await uow.records.certified_supervisors(workplace_id)
+    if workplace_opens(workplace.opened, breakfast, certified) and (
+        await uow.people.mark_opened(workplace_id, now)
+    ):
+        uow.publish(WorkplaceOpened(workplace_id=workplace_id,
+                                    municipality_code=workplace.municipality_code),
+                    subject=str(workplace_id))
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+async def schedule_session(cmd: commands.ScheduleSession, uow: TrainingUnitOfWork,
+                           clock: Clock = utc_now) -> Session:
+    _require(cmd.scope, cmd.municipality_code)
+    session = Session.schedule(
+        cmd.session_id, cmd.course, cmd.topic, cmd.starts_at, cmd.ends_at,
+        cmd.municipality_code, cmd.venue, cmd.digital, cmd.capacity, cmd.trainers, cmd.lunch,
+    )
+    if await uow.sessions.get(session.session_id) is not None:
+        raise Conflict("a session with this id exists")
+    await uow.sessions.add(session)
+    invited: list[Invitee] = []
+    now = clock()
+    if session.course == BASE_COURSE and session.starts_at > now:
+        county = county_of(session.municipality_code)
+        for person, reason in await uow.records.to_invite(county, now):
+            if await uow.records.add_invitation(person.person_id, session.session_id, reason):
+                invited.append(Invitee(person_id=person.person_id, role="supervisor",
+                                       reason=reason))
+    announce(uow, session, "scheduled", invited)
+    return session
+
+
+async def change_session(cmd: commands.ChangeSession, uow: TrainingUnitOfWork) -> Session:
+    roster = await _roster(uow, cmd.session_id, cmd.scope)
+    changes = roster.change(
+        starts_at=cmd.starts_at, ends_at=cmd.ends_at, venue=cmd.venue, digital=cmd.digital,
+        capacity=cmd.capacity, topic=cmd.topic, trainers=cmd.trainers, lunch=cmd.lunch,
+    )
+    await uow.sessions.save(roster)
+    announce(uow, roster.session, "changed")
+    publish_changes(uow, roster.session, changes)
+    session: Session = roster.session
+    return session
+
+
+async def cancel_session(cmd: commands.CancelSession, uow: TrainingUnitOfWork,
+                         clock: Clock = utc_now) -> Session:
+    """Cancel a session and everyone's seat; for a base course, those left without one are
+    invited to the next base course near them."""
+    roster = await _roster(uow, cmd.session_id, cmd.scope)
+    changes = roster.cancel_session()
+    await uow.sessions.save(roster)
+    session: Session = roster.session
+    announce(uow, session, "cancelled")
+    publish_changes(uow, session, changes)
+    now = clock()
+    if session.course == BASE_COURSE and session.starts_at > now:
+        await _invite_to_next(
+            uow, await uow.records.to_invite(county_of(session.municipality_code), now), now)
+    return session
+
+
+async def enrol(cmd: commands.Enrol, uow: TrainingUnitOfWork) -> EnrolmentChange:
+    roster = await uow.sessions.lock_roster(cmd.session_id)
+    if roster is None:
+        raise NotFound("no such session")
+    person = await uow.people.person(cmd.person_id)
+    if person is None:
+        raise Rejected.field("person_id", "not a supervisor or manager known from registration")
+    _require(cmd.scope, roster.session.municipality_code, person.municipality_code)
+    changes = roster.enrol(person.person_id, person.role, cmd.name, cmd.dietary_needs)
+    await uow.sessions.save(roster)
+    publish_changes(uow, roster.session, changes)
+    return changes[0]
+
+
+async def cancel_enrolment(cmd: commands.CancelEnrolment,
+                           uow: TrainingUnitOfWork) -> list[EnrolmentChange]:
+    roster = await uow.sessions.lock_roster(cmd.session_id)
+    if roster is None:
+        raise NotFound("no such session")
+    person = await uow.people.person(cmd.person_id)
+    codes = [roster.session.municipality_code] + ([person.municipality_code] if person else [])
+    _require(cmd.scope, *codes)
+    changes = roster.cancel(cmd.person_id)
+    await uow.sessions.save(roster)
+    publish_changes(uow, roster.session, changes)
+    return changes
+
+
+async def record_attendance(cmd: commands.RecordAttendance, uow: TrainingUnitOfWork,
+                            clock: Clock = utc_now, policy: Policy = Policy()) -> list[UUID]:
+    """Mark attendance; each newly present person completes the course (once), a supervisor
+    completing the base course is certified (once per completion)."""
+    roster = await _roster(uow, cmd.session_id, cmd.scope)
+    now = clock()
+    newly = roster.record_attendance(cmd.present, cmd.absent, now)
+    await uow.sessions.save(roster)
+    session: Session = roster.session
+    completed = []
+    for enrolment in newly:
+        if not await uow.records.add_completion(session.session_id, enrolment.person_id,
+                                                enrolment.role, session.course, session.ends_at):
+            continue
+        completed.append(enrolment.person_id)
+        uow.publish(CourseCompleted(
+            session_id=session.session_id, person_id=enrolment.person_id,
+            role=enrolment.role, course=session.course,  # type: ignore[arg-type]
+            completed_at=session.ends_at,
+        ), subject=str(enrolment.person_id))
+        await _after_completion(uow, session, enrolment.person_id, enrolment.role, now, policy)
+    return completed
+
+
+async def _after_completion(uow: TrainingUnitOfWork, session: Session, person_id: UUID,
+                            role: str, now: datetime, policy: Policy) -> None:
+    if session.course == BASE_COURSE and role == "supervisor":
+        person = await uow.people.person(person_id)
+        if person is None or person.workplace_id is None:
+            return
+        certificate = certify(person_id, session.session_id, person.workplace_id,
+                              person.municipality_code, policy.local_date(session.ends_at),
+                              policy.validity_years)
+        if await uow.records.add_certificate(certificate):
+            uow.publish(SupervisorCertified(
+                supervisor_id=person_id, workplace_id=certificate.workplace_id,
+                municipality_code=certificate.municipality_code,
+                certified_at=certificate.certified_at, valid_until=certificate.valid_until,
+            ), subject=str(person_id))
+            await _maybe_open(uow, certificate.workplace_id, now)
+    elif session.course == MANAGER_BREAKFAST and role == "manager":
+        for workplace in await uow.people.workplaces_of_manager(person_id):
+            await _maybe_open(uow, workplace.workplace_id, now)
+
+
+async def record_costs(cmd: commands.RecordCosts, uow: TrainingUnitOfWork) -> Session:
+    roster = await _roster(uow, cmd.session_id, cmd.scope)
+    session: Session = roster.session
+    session.costs = Costs(cmd.venue, cmd.food, cmd.material)
+    await uow.sessions.save_session(session)
+    return session
+
+
+async def submit_evaluation(cmd: commands.SubmitEvaluation, uow: TrainingUnitOfWork,
+                            clock: Clock = utc_now) -> Evaluation:
+    session = await uow.sessions.get(cmd.session_id)
+    if session is None:
+        raise NotFound("no such session")
+    _require(cmd.scope, session.municipality_code)
+    if session.cancelled:
+        raise Conflict("the session was cancelled")
+    if clock() < session.ends_at:
+        raise Rejected.field("session_id", "the evaluation opens when the session has ended")
+    evaluation = Evaluation(session.session_id, session.course, dict(cmd.scores),
+                            cmd.comment.strip() if cmd.comment and cmd.comment.strip() else None)
+    await uow.records.add_evaluation(evaluation)
+    return evaluation
+
+
+async def expire_certifications(cmd: commands.ExpireCertifications, uow: TrainingUnitOfWork,
+                                clock: Clock = utc_now) -> int:
+    """The daily job: certificates valid until before `cmd.on` expire (once each), and their
+    supervisors are invited to the next base course as a refresher."""
+    now = clock()
+    due = await uow.records.expire_due(cmd.on)
+    upcoming = await uow.sessions.upcoming_base_courses(now)
+    refresh = []
+    for certificate in due:
+        target = next_base_course(upcoming, certificate.municipality_code, now)
+        uow.publish(SupervisorCertificationExpired(
+            supervisor_id=certificate.supervisor_id, workplace_id=certificate.workplace_id,
+            municipality_code=certificate.municipality_code, expired_at=certificate.expires_on,
+            refresher_session_id=target.session_id if target else None,
+        ), subject=str(certificate.supervisor_id))
+        if not await uow.records.awaiting_base_course(certificate.supervisor_id, now):
+            refresh.append((Person(certificate.supervisor_id, "supervisor",
+                                   certificate.municipality_code, certificate.workplace_id),
+                            "certification_expired"))
+    await _invite_to_next(uow, refresh, now, upcoming)
+    return len(due)
+
+
+async def erase_personal_data(cmd: commands.ErasePersonalData, uow: TrainingUnitOfWork) -> int:
+    """GDPR erasure: names and dietary needs go; anonymous seats, completions stay."""
+    person = await uow.people.person(cmd.person_id)
+    rosters = await uow.sessions.rosters_of(cmd.person_id)
+    if person is None and not rosters:
+        raise NotFound("training holds nothing about this person")
+    codes = [person.municipality_code] if person else [
+        r.session.municipality_code for r in rosters]
+    _require(cmd.scope, *codes)
+    erased = 0
+    for roster in rosters:
+        if roster.erase(cmd.person_id):
+            erased += 1
+            await uow.sessions.save(roster)
+    return erased
+
+
+async def purge_dietary_needs(cmd: commands.PurgeDietaryNeeds, uow: TrainingUnitOfWork) -> int:
+    return await uow.sessions.purge_dietary_needs(cmd.ended_before)
+
+
+# -- consumed events ---------------------------------------------------------------------
+
+
+async def on_workplace_registered(event: WorkplaceRegistered, uow: TrainingUnitOfWork,
+                                  clock: Clock = utc_now) -> None:
+    await uow.people.add_workplace(event.workplace_id, event.municipality_code,
+                                   event.manager_id, event.name)
+    await _maybe_open(uow, event.workplace_id, clock())
+
+
+async def on_supervisor_registered(event: SupervisorRegistered, uow: TrainingUnitOfWork,
+                                   clock: Clock = utc_now) -> None:
+    await uow.people.add_supervisor(event.supervisor_id, event.workplace_id,
+                                    event.municipality_code)
+    now = clock()
+    person = Person(event.supervisor_id, "supervisor", event.municipality_code,
+                    event.workplace_id)
+    reason = await _invitation_reason(uow, person, now)
+    if reason is None:
+        await _maybe_open(uow, event.workplace_id, now)
+        return
+    await _invite_to_next(uow, [(person, reason)], now)
+
+
+async def on_participant_erased(event: ParticipantErased, uow: TrainingUnitOfWork) -> None:
+    """Registration erased a person: drop the names and dietary needs training holds for
+    that id, if any (training keeps no participants, but the id may be a person it knows)."""
+    for roster in await uow.sessions.rosters_of(event.participant_id):
+        if roster.erase(event.participant_id):
+            await uow.sessions.save(roster)
+
+
+COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
+    commands.ScheduleSession: schedule_session,
+    commands.ChangeSession: change_session,
+    commands.CancelSession: cancel_session,
+    commands.Enrol: enrol,
+    commands.CancelEnrolment: cancel_enrolment,
+    commands.RecordAttendance: record_attendance,
+    commands.RecordCosts: record_costs,
+    commands.SubmitEvaluation: submit_evaluation,
+    commands.ExpireCertifications: expire_certifications,
+    commands.ErasePersonalData: erase_personal_data,
+    commands.PurgeDietaryNeeds: purge_dietary_needs,
+}
+
+EVENT_HANDLERS: dict[type[EventData], Callable[..., Any]] = {
+    WorkplaceRegistered: on_workplace_registered,
+    SupervisorRegistered: on_supervisor_registered,
+    ParticipantErased: on_participant_erased,
+}
+
+NEEDS_CLOCK = {schedule_session, cancel_session, record_attendance, submit_evaluation,
+               expire_certifications, on_workplace_registered, on_supervisor_registered}
+NEEDS_POLICY = {record_attendance}
+
+
+def bind(handler: Callable[..., Any], clock: Clock, policy: Policy) -> Callable[..., Any]:
+    """The handler with its extra dependencies (clock, policy) filled in."""
+    kwargs: dict[str, Any] = {}
+    if handler in NEEDS_CLOCK:
+        kwargs["clock"] = clock
+    if handler in NEEDS_POLICY:
+        kwargs["policy"] = policy
+    return partial(handler, **kwargs) if kwargs else handler
+
+

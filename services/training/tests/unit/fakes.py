@@ -1,0 +1,226 @@
+"""In-memory repositories and unit of work: the handlers' ports without a database."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from services.training.adapters.orm import tables
+from services.training.adapters.repository import Person, Workplace
+from services.training.domain.model import (
+    BASE_COURSE,
+    Certificate,
+    Evaluation,
+    Roster,
+    Session,
+)
+from services.training.unit_of_work import TrainingUnitOfWork
+from shared.contracts.base import EventData
+
+
+class FakeSessions:
+    def __init__(self) -> None:
+        self.rosters: dict[UUID, Roster] = {}
+
+    async def add(self, session: Session) -> None:
+        self.rosters[session.session_id] = Roster(copy.deepcopy(session))
+
+    async def get(self, session_id: UUID) -> Session | None:
+        roster = self.rosters.get(session_id)
+        return copy.deepcopy(roster.session) if roster else None
+
+    async def lock_roster(self, session_id: UUID) -> Roster | None:
+        roster = self.rosters.get(session_id)
+        return copy.deepcopy(roster) if roster else None
+
+    async def save(self, roster: Roster) -> None:
+        roster.changed.clear()
+        self.rosters[roster.session.session_id] = copy.deepcopy(roster)
+
+    async def save_session(self, session: Session) -> None:
+        self.rosters[session.session_id].session = copy.deepcopy(session)
+
+    async def upcoming_base_courses(self, now: datetime) -> list[Session]:
+        return sorted(
+            (copy.deepcopy(r.session) for r in self.rosters.values()
+             if r.session.course == BASE_COURSE and r.session.starts_at > now
+             and not r.session.cancelled),
+            key=lambda s: s.starts_at,
+        )
+
+    async def rosters_of(self, person_id: UUID) -> list[Roster]:
+        return [copy.deepcopy(r) for r in self.rosters.values() if person_id in r.enrolments]
+
+    async def purge_dietary_needs(self, ended_before: datetime) -> int:
+        count = 0
+        for roster in self.rosters.values():
+            if roster.session.ends_at < ended_before:
+                for enrolment in roster.enrolments.values():
+                    if enrolment.dietary_needs:
+                        enrolment.dietary_needs = ()
+                        count += 1
+        return count
+
+
+class FakePeople:
+    def __init__(self) -> None:
+        self.workplaces: dict[UUID, Workplace] = {}
+        self.supervisors: dict[UUID, Person] = {}
+
+    async def add_workplace(self, workplace_id: UUID, municipality_code: str,
+                            manager_id: UUID, name: str) -> None:
+        opened = workplace_id in self.workplaces and self.workplaces[workplace_id].opened
+        self.workplaces[workplace_id] = Workplace(workplace_id, municipality_code, manager_id,
+                                                  opened)
+
+    async def add_supervisor(self, supervisor_id: UUID, workplace_id: UUID,
+                             municipality_code: str) -> None:
+        self.supervisors[supervisor_id] = Person(supervisor_id, "supervisor", municipality_code,
+                                                 workplace_id)
+
+    async def person(self, person_id: UUID) -> Person | None:
+        if person_id in self.supervisors:
+            return self.supervisors[person_id]
+        for workplace in sorted(self.workplaces.values(), key=lambda w: str(w.workplace_id)):
+            if workplace.manager_id == person_id:
+                return Person(person_id, "manager", workplace.municipality_code,
+                              workplace.workplace_id)
+        return None
+
+    async def workplace(self, workplace_id: UUID) -> Workplace | None:
+        return self.workplaces.get(workplace_id)
+
+    async def workplaces_of_manager(self, manager_id: UUID) -> list[Workplace]:
+        return [w for w in self.workplaces.values() if w.manager_id == manager_id]
+
+    async def mark_opened(self, workplace_id: UUID, at: datetime) -> bool:
+        workplace = self.workplaces[workplace_id]
+        if workplace.opened:
+            return False
+        self.workplaces[workplace_id] = replace(workplace, opened=True)
+        return True
+
+    async def supervisors_in_county(self, county: str) -> list[Person]:
+        return sorted((p for p in self.supervisors.values()
+                       if p.municipality_code.startswith(county)), key=lambda p: str(p.person_id))
+
+
+class FakeRecords:
+    def __init__(self, sessions: FakeSessions, people: FakePeople) -> None:
+        self.sessions = sessions
+        self.people = people
+        self.completions: dict[tuple[UUID, UUID], str] = {}
+        self.certificates: dict[tuple[UUID, UUID], Certificate] = {}
+        self.superseded: set[tuple[UUID, UUID]] = set()
+        self.invitations: dict[tuple[UUID, UUID], str] = {}
+        self.evaluations: list[Evaluation] = []
+
+    async def add_completion(self, session_id: UUID, person_id: UUID, role: str, course: str,
+                             completed_at: datetime) -> bool:
+        if (session_id, person_id) in self.completions:
+            return False
+        self.completions[(session_id, person_id)] = course
+        return True
+
+    async def has_completed(self, person_id: UUID, course: str) -> bool:
+        return any(p == person_id and c == course for (_, p), c in self.completions.items())
+
+    async def add_certificate(self, certificate: Certificate) -> bool:
+        key = (certificate.supervisor_id, certificate.session_id)
+        if key in self.certificates:
+            return False
+        for (supervisor_id, session_id), other in self.certificates.items():
+            if (supervisor_id == certificate.supervisor_id and other.expired_at is None
+                    and other.valid_until < certificate.valid_until):
+                self.superseded.add((supervisor_id, session_id))
+        self.certificates[key] = certificate
+        return True
+
+    async def current_certificate(self, supervisor_id: UUID) -> Certificate | None:
+        mine = [c for (s, _), c in self.certificates.items() if s == supervisor_id]
+        return max(mine, key=lambda c: c.valid_until) if mine else None
+
+    async def certified_supervisors(self, workplace_id: UUID) -> int:
+        return len({
+            s for (s, session), c in self.certificates.items()
+            if c.expired_at is None and (s, session) not in self.superseded
+            and s in self.people.supervisors
+            and self.people.supervisors[s].workplace_id == workplace_id
+        })
+
+    async def expire_due(self, on: date) -> list[Certificate]:
+        due = []
+        for key, certificate in self.certificates.items():
+            if (certificate.expired_at is None and key not in self.superseded
+                    and certificate.valid_until < on):
+                expired = replace(certificate, expired_at=certificate.expires_on)
+                self.certificates[key] = expired
+                due.append(expired)
+        return due
+
+    async def add_invitation(self, person_id: UUID, session_id: UUID, reason: str) -> bool:
+        if (person_id, session_id) in self.invitations:
+            return False
+        self.invitations[(person_id, session_id)] = reason
+        return True
+
+    async def awaiting_base_course(self, person_id: UUID, now: datetime) -> bool:
+        upcoming = {s.session_id for s in await self.sessions.upcoming_base_courses(now)}
+        invited = any(p == person_id and s in upcoming for (p, s) in self.invitations)
+        enrolled = any(
+            roster.enrolments[person_id].active
+            for session_id, roster in self.sessions.rosters.items()
+            if session_id in upcoming and person_id in roster.enrolments
+        )
+        return invited or enrolled
+
+    async def to_invite(self, county: str, now: datetime) -> list[tuple[Person, str]]:
+        found = []
+        for person in await self.people.supervisors_in_county(county):
+            current = await self.current_certificate(person.person_id)
+            if current is not None and current.expired_at is None:
+                continue
+            if await self.awaiting_base_course(person.person_id, now):
+                continue
+            found.append((person, "uncertified" if current is None else "certification_expired"))
+        return found
+
+    async def add_evaluation(self, evaluation: Evaluation) -> None:
+        self.evaluations.append(evaluation)
+
+
+class FakeUnitOfWork(TrainingUnitOfWork):
+    """Keeps the repositories across units of work, like a database would."""
+
+    def __init__(self) -> None:
+        super().__init__(None, tables.outbox, "urn:praktik:training")  # type: ignore[arg-type]
+        self.fake_sessions = FakeSessions()
+        self.fake_people = FakePeople()
+        self.fake_records = FakeRecords(self.fake_sessions, self.fake_people)
+        self.events: list[EventData] = []
+        self.commits = 0
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        self._pending = []
+        self.published = []
+        self.sessions = self.fake_sessions
+        self.people = self.fake_people
+        self.records = self.fake_records
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self._pending = []
+
+    def publish(self, data: EventData, **kwargs: Any) -> Any:
+        self.events.append(data)
+        return super().publish(data, **kwargs)
+
+    async def commit(self) -> None:
+        self.commits += 1
+        self._pending = []
+
+    def of_type(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
