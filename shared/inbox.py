@@ -31,3 +31,19 @@ async def claim(session: AsyncSession, table: Table, consumer: str, event_id: st
         .returning(table.c.event_id)
     )
     return result.first() is not None
+
+
+async def claim_many(
+    session: AsyncSession, table: Table, consumer: str, event_ids: list[str]
+) -> set[str]:
+    """Claim a batch of ids in one statement; returns those not handled before."""
+    if not event_ids:
+        return set()
+    unique = list(dict.fromkeys(event_ids))
+    result = await session.execute(
+        insert(table)
+        .values([{"consumer": consumer, "event_id": event_id} for event_id in unique])
+        .on_conflict_do_nothing()
+        .returning(table.c.event_id)
+    )
+    return {row[0] for row in result}

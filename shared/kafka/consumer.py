@@ -33,7 +33,7 @@ from shared.contracts.envelope import CloudEvent
 from shared.contracts.errors import MessageRejected
 from shared.contracts.registry import decode, parse_data
 from shared.errors import is_transient
-from shared.inbox import claim
+from shared.inbox import claim, claim_many
 from shared.kafka.dead_letter import dead_letter, record_id
 from shared.logging import get_logger
 from shared.unit_of_work import UnitOfWork
@@ -72,6 +72,16 @@ class BatchOutcome:
     dead: list[tuple[Any, CloudEvent | None, MessageRejected]] = field(default_factory=list)
 
 
+@dataclass
+class _Prepared:
+    record: Any
+    event: CloudEvent | None = None
+    data: EventData | None = None
+    handler: EventHandler | None = None
+    error: MessageRejected | None = None
+    tombstone: bool = False
+
+
 class _HandlerFailed(Exception):
     def __init__(self, index: int, error: BaseException) -> None:
         super().__init__(str(error))
@@ -99,9 +109,17 @@ class BatchProcessor:
 
     async def _run(self, records: Sequence[Any], isolate: bool) -> BatchOutcome:
         outcome = BatchOutcome()
+        prepared = [self._prepare(record) for record in records]
         async with self.uow_factory() as uow:
-            for index, record in enumerate(records):
-                await self._one(uow, index, record, isolate, outcome)
+            fresh: set[str] | None = None
+            if not isolate:
+                # One statement claims the whole batch; the slow path claims one by one.
+                fresh = await claim_many(
+                    uow.session, self.inbox, self.subscription.name,
+                    [item.event.id for item in prepared if item.handler and item.event],
+                )
+            for index, item in enumerate(prepared):
+                await self._one(uow, index, item, fresh, outcome)
             await uow.commit()
         structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
         for record, event, error in outcome.dead:
@@ -113,50 +131,67 @@ class BatchProcessor:
             )
         return outcome
 
-    async def _one(
-        self, uow: UnitOfWork, index: int, record: Any, isolate: bool, outcome: BatchOutcome
-    ) -> None:
-        name = self.subscription.name
-        structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
-        on_tombstone = self.subscription.on_tombstone
-        if record.value is None and on_tombstone is not None and record.key is not None:
-            await on_tombstone(record.key.decode(), uow)
-            outcome.handled += 1
-            return
+    def _prepare(self, record: Any) -> _Prepared:
+        """Decode and validate (no I/O): what to do with the record."""
+        if record.value is None and self.subscription.on_tombstone and record.key is not None:
+            return _Prepared(record, tombstone=True)
         try:
             event = decode(record.value)
         except MessageRejected as error:
-            await self._dead_letter(uow, None, record, error, outcome, claim_id=record_id(record))
+            return _Prepared(record, error=error)
+        try:
+            data = parse_data(record.topic, event)
+        except MessageRejected as error:
+            return _Prepared(record, event=event, error=error)
+        handler = self.subscription.handlers.get(type(data))
+        return _Prepared(record, event=event, data=data, handler=handler)
+
+    async def _one(
+        self, uow: UnitOfWork, index: int, item: _Prepared, fresh: set[str] | None,
+        outcome: BatchOutcome,
+    ) -> None:
+        record, event = item.record, item.event
+        structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
+        if item.tombstone:
+            assert self.subscription.on_tombstone is not None
+            await self.subscription.on_tombstone(record.key.decode(), uow)
+            outcome.handled += 1
+            return
+        if event is None:
+            assert item.error is not None
+            await self._dead_letter(uow, None, record, item.error, outcome,
+                                    claim_id=record_id(record))
             return
         structlog.contextvars.bind_contextvars(
             event_id=event.id, event_type=event.type, correlation_id=event.correlationid
         )
-        try:
-            data = parse_data(record.topic, event)
-        except MessageRejected as error:
-            await self._dead_letter(uow, event, record, error, outcome, claim_id=event.id)
+        if item.error is not None:
+            await self._dead_letter(uow, event, record, item.error, outcome, claim_id=event.id)
             return
-        handler = self.subscription.handlers.get(type(data))
-        if handler is None:
+        if item.handler is None or item.data is None:
             outcome.skipped += 1
             return
         uow.cause = event
         try:
-            if isolate:
+            if fresh is None:
                 async with uow.savepoint():
-                    await self._claim_and_handle(uow, event, data, handler, outcome)
+                    await self._claim_and_handle(uow, event, item.data, item.handler, outcome)
+            elif event.id in fresh:
+                fresh.discard(event.id)  # a second copy in the same batch is a duplicate
+                await item.handler(item.data, uow)
+                outcome.handled += 1
             else:
-                await self._claim_and_handle(uow, event, data, handler, outcome)
+                outcome.duplicates += 1
         except Exception as error:
             if is_transient(error):
                 raise
-            if not isolate:
+            if fresh is not None:
                 raise _HandlerFailed(index, error) from error
             rejected = error if isinstance(error, MessageRejected) else MessageRejected(
                 "rejected", f"{type(error).__name__}: {error}"
             )
             if not isinstance(error, MessageRejected):
-                log.exception("handler failed", consumer=name)
+                log.exception("handler failed", consumer=self.subscription.name)
             await self._dead_letter(uow, event, record, rejected, outcome, claim_id=event.id,
                                     exception_type=type(error).__name__)
         finally:
