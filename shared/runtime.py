@@ -196,6 +196,18 @@ class Service:
         install_error_handlers(app)
         install_health(app, {"database": self.check_database, "kafka": self.check_broker})
 
+        @app.get("/health/consumers", tags=["health"])
+        async def consumers() -> dict[str, list[str]]:
+            """Partitions each subscription of this replica owns right now."""
+            owned: dict[str, list[str]] = {}
+            for subscriber in self.broker.subscribers:
+                consumer = getattr(subscriber, "consumer", None)
+                assignment = consumer.assignment() if consumer is not None else set()
+                owned[str(getattr(subscriber, "group_id", "?"))] = sorted(
+                    f"{tp.topic}:{tp.partition}" for tp in assignment
+                )
+            return owned
+
         @app.get("/asyncapi.json", tags=["documents"])
         async def asyncapi() -> JSONResponse:
             return JSONResponse(self.asyncapi())
@@ -275,17 +287,19 @@ def _union(models: Sequence[type[EventData]]) -> Any:
 
 
 def run(build: Callable[[], Service]) -> None:
-    """Entry point for `python -m services.<name>`: `migrate` alone, or serve."""
+    """Entry point for `python -m services.<name> [migrate|asyncapi]` (default: serve)."""
+    import json
     import sys
 
-    service = build()
-    if sys.argv[1:2] == ["migrate"]:
-        configure_logging(service.name, service.settings.log_level, service.settings.log_json)
-        asyncio.run(service.migrate())
-        return
-    if sys.argv[1:2] == ["asyncapi"]:
-        import json
+    async def main() -> None:
+        service = build()  # inside the loop: the Kafka clients need one
+        command = sys.argv[1:2]
+        if command == ["migrate"]:
+            configure_logging(service.name, service.settings.log_level, service.settings.log_json)
+            await service.migrate()
+        elif command == ["asyncapi"]:
+            print(json.dumps(service.asyncapi(), indent=2))
+        else:
+            await service.serve()
 
-        print(json.dumps(service.asyncapi(), indent=2))
-        return
-    asyncio.run(service.serve())
+    asyncio.run(main())

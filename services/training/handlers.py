@@ -28,6 +28,7 @@ from services.training.domain.model import (
     Costs,
     EnrolmentChange,
     Evaluation,
+    Roster,
     Session,
     certify,
     county_of,
@@ -105,7 +106,8 @@ def _require(scope: commands.Scope, *municipality_codes: str) -> None:
         raise Forbidden()
 
 
-async def _roster(uow: TrainingUnitOfWork, session_id: UUID, scope: commands.Scope) -> Any:
+async def _roster(uow: TrainingUnitOfWork, session_id: UUID,
+                  scope: commands.Scope) -> Roster:
     roster = await uow.sessions.lock_roster(session_id)
     if roster is None:
         raise NotFound("no such session")

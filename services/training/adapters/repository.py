@@ -77,7 +77,6 @@ class PeopleRepository(Protocol):
     async def workplace(self, workplace_id: UUID) -> Workplace | None: ...
     async def workplaces_of_manager(self, manager_id: UUID) -> list[Workplace]: ...
     async def mark_opened(self, workplace_id: UUID, at: datetime) -> bool: ...
-    async def supervisors_in_county(self, county: str) -> list[Person]: ...
 
 
 class RecordRepository(Protocol):
@@ -279,14 +278,6 @@ class SqlPeople:
             .values(opened_at=at).returning(workplaces.c.workplace_id)
         )
         return result.first() is not None
-
-    async def supervisors_in_county(self, county: str) -> list[Person]:
-        rows = (await self.db.execute(
-            select(supervisors).where(supervisors.c.municipality_code.startswith(county))
-            .order_by(supervisors.c.supervisor_id)
-        )).all()
-        return [Person(r.supervisor_id, "supervisor", r.municipality_code, r.workplace_id)
-                for r in rows]
 
 
 class SqlRecords:

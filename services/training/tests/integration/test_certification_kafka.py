@@ -25,6 +25,7 @@ from services.training.tests.integration.support import (
 )
 from shared.contracts import topics
 from shared.contracts.registration import SupervisorRegistered, WorkplaceRegistered
+from shared.contracts.registry import decode, parse_data
 from shared.runtime import Service
 from tests.support.infra import Infra
 from tests.support.kafka import Publisher, TopicReader
@@ -137,6 +138,9 @@ async def test_base_course_certifies_exactly_once_even_when_events_are_replayed(
             certified_at, 3) - timedelta(days=1)
         assert await count(service, "select count(*) from training.inbox where event_id = :e",
                            e=sent_supervisor.id) == 1
+        # Everything published validates against the contract models readers use.
+        for record in reader.records:
+            parse_data(topics.TRAINING_EVENTS, decode(record.value))
 
 
 async def test_certificate_expires_on_the_configured_date(infra: Infra) -> None:

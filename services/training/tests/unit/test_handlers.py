@@ -208,3 +208,12 @@ async def test_registration_erasure_reaches_training_data_under_that_id() -> Non
               ParticipantErased(participant_id=supervisor, municipality_code="1380"))
     enrolment = uow.fake_sessions.rosters[session_id].enrolments[supervisor]
     assert (enrolment.name, enrolment.dietary_needs) == (None, ())
+
+
+async def test_workplace_opens_when_the_breakfast_comes_after_the_certificate() -> None:
+    uow = FakeUnitOfWork()
+    workplace, manager, supervisor = await register(uow)
+    await complete(uow, await schedule(uow), supervisor)
+    assert uow.of_type(WorkplaceOpened) == []
+    await complete(uow, await schedule(uow, "manager_breakfast"), manager)
+    assert [o.workplace_id for o in uow.of_type(WorkplaceOpened)] == [workplace]

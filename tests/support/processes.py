@@ -1,0 +1,136 @@
+"""The services as separate operating-system processes, for end-to-end and chaos tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.support.database import reset_schema
+from tests.support.infra import REPO, SERVICES, Infra
+
+BASE_PORT = 18000
+PORTS = {"registration": 1, "matching": 2, "training": 3, "notifications": 4}
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    env: dict[str, str]
+    log_path: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{self.name}"],
+            cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        self.starts += 1
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush; what was not committed is lost to this process."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    async def wait_ready(self, timeout_s: float = 60.0) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while True:
+                if self.process is not None and self.process.poll() is not None:
+                    raise AssertionError(
+                        f"{self.name} exited with {self.process.returncode}; see {self.log_path}"
+                    )
+                try:
+                    ready = await client.get(f"{self.url}/health/ready")
+                    owned = await client.get(f"{self.url}/health/consumers")
+                    if ready.status_code == 200 and all(owned.json().values()):
+                        return
+                except httpx.HTTPError:
+                    pass
+                if asyncio.get_running_loop().time() > deadline:
+                    raise AssertionError(f"{self.name} not ready; see {self.log_path}")
+                await asyncio.sleep(0.3)
+
+
+@dataclass
+class System:
+    """All services, each its own process, on the real broker and database."""
+
+    infra: Infra
+    workdir: Path
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+
+    def env_for(self, name: str) -> dict[str, str]:
+        prefix = f"{name.upper()}_"
+        env = {k: v for k, v in os.environ.items() if not k.endswith("_CONSUMER_GROUP")}
+        env.update({
+            f"{prefix}DATABASE_URL": self.infra.database_url(name),
+            f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.infra.kafka_bootstrap,
+            f"{prefix}HTTP_PORT": str(BASE_PORT + PORTS[name]),
+            f"{prefix}CONSUMER_GROUP": f"{name}-e2e-{self.run_id}",
+            f"{prefix}CONSUMER_AUTO_OFFSET_RESET": "latest",
+            f"{prefix}RELAY_IDLE_INTERVAL_S": "0.02",
+            f"{prefix}RETRY_BACKOFF_MAX_S": "2",
+        })
+        env.update(self.extra_env)
+        return env
+
+    async def start(self, names: tuple[str, ...] = SERVICES) -> None:
+        for name in names:
+            if not (REPO / "services" / name / "__main__.py").exists():
+                continue
+            await reset_schema(self.infra, name, REPO / "services" / name / "migrations")
+            process = ServiceProcess(
+                name, self.env_for(name), self.workdir / f"{name}.log", BASE_PORT + PORTS[name]
+            )
+            process.start()
+            self.services[name] = process
+        for process in self.services.values():
+            await process.wait_ready()
+
+    async def restart(self, name: str) -> None:
+        process = self.services[name]
+        process.kill()
+        process.start()
+        await process.wait_ready()
+
+    def stop(self) -> None:
+        for process in self.services.values():
+            process.stop()
+
+
+@asynccontextmanager
+async def running_system(infra: Infra, workdir: Path, **env: str) -> AsyncIterator[System]:
+    system = System(infra, workdir, env)
+    try:
+        await system.start()
+        yield system
+    finally:
+        system.stop()
