@@ -8,13 +8,47 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import uuid
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from shared.contracts.topics import TopicSpec, contract_topics
+
+_TOPIC_ALREADY_EXISTS = TopicAlreadyExistsError.errno
+
+
+class TopicsNotReady(KafkaError):
+    """Topics were created but the broker does not serve all of them (yet)."""
+
+
+def _raise_topic_errors(response: Any) -> None:
+    """A CreateTopics response carries one error code per topic: 0 or 36 are fine."""
+    for entry in getattr(response, "topic_errors", []):
+        name, code = entry[0], entry[1]
+        if code not in (0, _TOPIC_ALREADY_EXISTS):
+            message = entry[2] if len(entry) > 2 and entry[2] else ""
+            raise for_code(code)(f"creating topic {name}: {message}".rstrip(": "))
+
+
+async def _unserved(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
+    """The topics among `names` the broker does not serve yet → their partition count."""
+    described = await admin.describe_topics(names)
+    by_name = {topic["topic"]: topic for topic in described}
+    missing: dict[str, int] = {}
+    for name in names:
+        topic = by_name.get(name)
+        if (
+            topic is None
+            or topic["error_code"] != 0
+            or not topic["partitions"]
+            or any(p["leader"] < 0 for p in topic["partitions"])
+        ):
+            missing[name] = 0 if topic is None else len(topic["partitions"])
+    return missing
 
 
 async def ensure_topics(
@@ -23,9 +57,15 @@ async def ensure_topics(
     specs: list[TopicSpec] | None = None,
     timeout_s: float = 60.0,
 ) -> None:
-    """Create missing topics (existing ones are left as they are)."""
+    """Create missing topics and return once every one of them has a leader.
+
+    Existing topics are left as they are (a different partition count is reported
+    on stderr, never changed).
+    """
     specs = specs if specs is not None else contract_topics()
-    deadline = asyncio.get_running_loop().time() + timeout_s
+    names = [spec.name for spec in specs]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
     while True:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
         try:
@@ -43,12 +83,29 @@ async def ensure_topics(
             ]
             if missing:
                 try:
-                    await admin.create_topics(missing)
+                    _raise_topic_errors(await admin.create_topics(missing))
                 except TopicAlreadyExistsError:
                     pass
+            unserved = await _unserved(admin, names)
+            if unserved:
+                raise TopicsNotReady(f"not served yet: {sorted(unserved)}")
+            created = {topic.name for topic in missing}
+            kept = [name for name in names if name not in created]
+            described = await admin.describe_topics(kept) if kept else []
+            other = sorted(
+                t["topic"]
+                for t in described
+                if t["topic"] in kept and len(t["partitions"]) != partitions
+            )
+            if other:
+                print(
+                    f"shared.kafka.admin: existing topics keep their partition count "
+                    f"(not {partitions}): {other}",
+                    file=sys.stderr,
+                )
             return
         except KafkaError:
-            if asyncio.get_running_loop().time() > deadline:
+            if loop.time() > deadline:
                 raise
             await asyncio.sleep(0.5)
         finally:
@@ -56,8 +113,9 @@ async def ensure_topics(
 
 
 async def wait_for_group_coordinator(bootstrap_servers: str, timeout_s: float = 60.0) -> None:
-    """Join a throwaway consumer group: readiness is more than an open port."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
+    """Join a throwaway consumer group and commit: readiness is more than an open port."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
     topic = contract_topics()[0].name
     while True:
         consumer = AIOKafkaConsumer(
@@ -68,28 +126,36 @@ async def wait_for_group_coordinator(bootstrap_servers: str, timeout_s: float = 
         )
         try:
             await consumer.start()
-            await consumer.getmany(timeout_ms=500)
+            # The group join happens in the background: poll until partitions arrive.
+            while not consumer.assignment():
+                if loop.time() > deadline:
+                    raise TopicsNotReady("the readiness probe got no partitions assigned")
+                await consumer.getmany(timeout_ms=200)
             await consumer.commit()
             return
         except KafkaError:
-            if asyncio.get_running_loop().time() > deadline:
+            if loop.time() > deadline:
                 raise
             await asyncio.sleep(0.5)
         finally:
             await consumer.stop()
 
 
-async def prepare(bootstrap_servers: str, partitions: int) -> None:
-    await ensure_topics(bootstrap_servers, partitions)
-    await wait_for_group_coordinator(bootstrap_servers)
+async def prepare(bootstrap_servers: str, partitions: int, timeout_s: float = 90.0) -> None:
+    await ensure_topics(bootstrap_servers, partitions, timeout_s=timeout_s)
+    await wait_for_group_coordinator(bootstrap_servers, timeout_s=timeout_s)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bootstrap", default="127.0.0.1:19092")
     parser.add_argument("--partitions", type=int, default=6)
+    parser.add_argument("--timeout", type=float, default=90.0, help="seconds (default 90)")
     args = parser.parse_args()
-    asyncio.run(prepare(args.bootstrap, args.partitions))
+    try:
+        asyncio.run(prepare(args.bootstrap, args.partitions, args.timeout))
+    except KafkaError as error:
+        sys.exit(f"shared.kafka.admin: Kafka at {args.bootstrap} not ready: {error!r}")
     print(f"topics ready on {args.bootstrap}")
 
 

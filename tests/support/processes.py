@@ -25,6 +25,7 @@ PORTS = {"registration": 1, "matching": 2, "training": 3, "notifications": 4}
 @dataclass
 class ServiceProcess:
     name: str
+    """The service (`matching`); replicas share it and the consumer group."""
     env: dict[str, str]
     log_path: Path
     port: int
@@ -102,16 +103,22 @@ class System:
         env.update(self.extra_env)
         return env
 
-    async def start(self, names: tuple[str, ...] = SERVICES) -> None:
+    async def start(
+        self, names: tuple[str, ...] = SERVICES, replicas: Mapping[str, int] | None = None
+    ) -> None:
+        """Start each service (`replicas` more than one where asked: `matching-2`, ...)."""
         for name in names:
             if not (REPO / "services" / name / "__main__.py").exists():
                 continue
             await reset_schema(self.infra, name, REPO / "services" / name / "migrations")
-            process = ServiceProcess(
-                name, self.env_for(name), self.workdir / f"{name}.log", BASE_PORT + PORTS[name]
-            )
-            process.start()
-            self.services[name] = process
+            for replica in range(1, (replicas or {}).get(name, 1) + 1):
+                key = name if replica == 1 else f"{name}-{replica}"
+                port = BASE_PORT + PORTS[name] + 10 * (replica - 1)
+                env = self.env_for(name)
+                env[f"{name.upper()}_HTTP_PORT"] = str(port)
+                process = ServiceProcess(name, env, self.workdir / f"{key}.log", port)
+                process.start()
+                self.services[key] = process
         for process in self.services.values():
             await process.wait_ready()
 
@@ -127,10 +134,12 @@ class System:
 
 
 @asynccontextmanager
-async def running_system(infra: Infra, workdir: Path, **env: str) -> AsyncIterator[System]:
+async def running_system(
+    infra: Infra, workdir: Path, replicas: Mapping[str, int] | None = None, **env: str
+) -> AsyncIterator[System]:
     system = System(infra, workdir, env)
     try:
-        await system.start()
+        await system.start(replicas=replicas)
         yield system
     finally:
         system.stop()
