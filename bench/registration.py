@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 import uuid
 from datetime import UTC, date, datetime
@@ -28,7 +29,7 @@ from tests.support.database import reset_schema
 from tests.support.infra import Infra
 from tests.support.services import wait_until_assigned
 
-REGISTRATIONS = 20_000
+REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", "20000"))
 SOURCE = "urn:bench:school"
 MUNICIPALITIES = ("1380", "1381", "1383", "1384", "1315", "1382")
 
@@ -76,7 +77,15 @@ async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes
 
 
 async def _end_offsets(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    for _ in range(100):
+        known = consumer.partitions_for_topic(topic)
+        if known:
+            break
+        await consumer._client.force_metadata_update()
+        await asyncio.sleep(0.1)
+    else:
+        raise RuntimeError(f"topic {topic} has no partitions")
+    parts = [TopicPartition(topic, p) for p in known]
     consumer.assign(parts)
     await consumer.seek_to_end(*parts)
     for tp in parts:
@@ -123,10 +132,14 @@ async def _service_rate(infra: Infra, count: int) -> float:
     tasks = await service.start_messaging(stop)
     try:
         await wait_until_assigned(service)
+        print("  service consuming (fresh group)", flush=True)
         ready = asyncio.Event()
         counter = asyncio.create_task(
             _count_registered(infra.kafka_bootstrap, run.encode(), count, ready))
-        await ready.wait()
+        await asyncio.wait([counter, asyncio.create_task(ready.wait())],
+                           return_when=asyncio.FIRST_COMPLETED)
+        if counter.done():
+            counter.result()  # raises what went wrong
         started = time.perf_counter()
         await _produce(infra.kafka_bootstrap, topics.REGISTRATION_INTAKE, messages)
         produced = time.perf_counter()

@@ -57,7 +57,10 @@ def install_health(app: FastAPI, checks: dict[str, ReadinessCheck]) -> None:
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/health/ready", tags=["health"])
+    @app.get(
+        "/health/ready", tags=["health"],
+        responses={503: {"description": "a dependency (database or broker) is unavailable"}},
+    )
     async def ready() -> JSONResponse:
         results: dict[str, str] = {}
         healthy = True

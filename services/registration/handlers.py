@@ -36,7 +36,7 @@ from shared.contracts.registration import (
 )
 from shared.contracts.registration import Preference as PreferenceData
 from shared.contracts.types import ContactRole
-from shared.errors import Rejected
+from shared.errors import Conflict, Rejected
 
 
 def today_utc() -> date:
@@ -103,31 +103,20 @@ async def register_participant(cmd: commands.RegisterParticipant, uow: Registrat
     details = model.check_participant(cmd, today, ctx.rules)
     m = details.municipality_code
     digest = ctx.vault.digest(details.identity.canonical)
-    existing: model.Participant | None
-    if cmd.participant_id is not None:
-        existing = await uow.participants.get(cmd.participant_id, lock=True)
-        if existing is None or existing.municipality_code != m:
-            raise Rejected.field("participant_id",
-                                 f"no participant with this id in municipality {m}")
-        others = [p for p in await uow.participants.find(m, details.external_ref, digest)
-                  if p.id != existing.id]
-    else:
-        found = await uow.participants.find(m, details.external_ref, digest)
-        existing = next((p for p in found if p.identity_hash == digest), None) or (
-            found[0] if found else None)
-        others = [p for p in found if existing is not None and p.id != existing.id]
-    problems = v.Problems()
-    for other in others:
-        if other.identity_hash == digest:
-            problems.add("personal_identity_number",
-                         "another participant of this municipality has this number")
-        else:
-            problems.add("external_ref", "names another participant of this municipality")
-    if (existing is not None and details.external_ref is not None
-            and existing.external_ref not in (None, details.external_ref)):
-        problems.add("external_ref", "this participant is registered under another "
-                                     "external_ref")
-    problems.raise_if_any()
+    sealed = ctx.vault.seal(details.identity.canonical)
+    participant = model.Participant(
+        id=uuid.uuid4(), municipality_code=m, birth_date=details.identity.birth_date,
+        contact=details.contact, gender=details.gender, needs=details.needs,
+        identity_hash=digest, sealed_identity=sealed, external_ref=details.external_ref,
+    )
+    existing: model.Participant | None = None
+    if cmd.participant_id is not None or not await uow.participants.add_if_new(participant):
+        existing = await _existing_participant(cmd, details, digest, uow)
+        participant.id = existing.id
+        participant.external_ref = details.external_ref or existing.external_ref
+        if existing.identity_hash == digest:
+            participant.sealed_identity = existing.sealed_identity
+        await uow.participants.update(participant)
 
     guardian_hashes = [ctx.vault.digest(g.identity.canonical) if g.identity else None
                        for g in details.guardians]
@@ -138,20 +127,7 @@ async def register_participant(cmd: commands.RegisterParticipant, uow: Registrat
         if detail.identity is not None and guardian.sealed_identity is None:
             guardian.sealed_identity = ctx.vault.seal(detail.identity.canonical)
 
-    sealed = (existing.sealed_identity if existing and existing.identity_hash == digest
-              else ctx.vault.seal(details.identity.canonical))
-    participant = model.Participant(
-        id=existing.id if existing else uuid.uuid4(), municipality_code=m,
-        birth_date=details.identity.birth_date, contact=details.contact,
-        gender=details.gender, needs=details.needs, identity_hash=digest,
-        sealed_identity=sealed,
-        external_ref=details.external_ref or (existing.external_ref if existing else None),
-        guardian_ids=[g.id for g in guardians],
-    )
-    if existing is None:
-        await uow.participants.add(participant)
-    else:
-        await uow.participants.update(participant)
+    participant.guardian_ids = [g.id for g in guardians]
     if guardians or current:
         await uow.participants.set_guardians(participant.id, guardians)
     dropped = {g.id for g in current} - set(participant.guardian_ids)
@@ -168,6 +144,42 @@ async def register_participant(cmd: commands.RegisterParticipant, uow: Registrat
     for guardian in guardians:
         uow.publish(_contact_event(guardian.id, "guardian", guardian.contact, m))
     return participant.id
+
+
+async def _existing_participant(cmd: commands.RegisterParticipant,
+                                details: model.ParticipantDetails, digest: str,
+                                uow: RegistrationUnitOfWork) -> model.Participant:
+    """The participant a registration changes (same id, same reference or same person),
+    refusing a registration that would merge two known participants."""
+    m = details.municipality_code
+    existing: model.Participant | None
+    if cmd.participant_id is not None:
+        existing = await uow.participants.get(cmd.participant_id, lock=True)
+        if existing is None or existing.municipality_code != m:
+            raise Rejected.field("participant_id",
+                                 f"no participant with this id in municipality {m}")
+        others = [p for p in await uow.participants.find(m, details.external_ref, digest)
+                  if p.id != existing.id]
+    else:
+        found = await uow.participants.find(m, details.external_ref, digest)
+        existing = next((p for p in found if p.identity_hash == digest), None) or (
+            found[0] if found else None)
+        if existing is None:  # it conflicted a moment ago and is gone now: let a retry decide
+            raise Conflict("the participant changed concurrently")
+        others = [p for p in found if p.id != existing.id]
+    problems = v.Problems()
+    for other in others:
+        if other.identity_hash == digest:
+            problems.add("personal_identity_number",
+                         "another participant of this municipality has this number")
+        else:
+            problems.add("external_ref", "names another participant of this municipality")
+    if details.external_ref is not None and existing.external_ref not in (
+            None, details.external_ref):
+        problems.add("external_ref", "this participant is registered under another "
+                                     "external_ref")
+    problems.raise_if_any()
+    return existing
 
 
 async def _participant(uow: RegistrationUnitOfWork, m: str, ident: UUID | None,

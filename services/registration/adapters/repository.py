@@ -43,6 +43,12 @@ async def _upsert(session: AsyncSession, table: Table, values: dict[str, Any]) -
     await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=changes))
 
 
+_INSERT_NEW_PARTICIPANT = (
+    insert(orm.participants).on_conflict_do_nothing().returning(orm.participants.c.id)
+)
+"""Built once: compiled once (the hot path of the intake)."""
+
+
 class ParticipantRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -96,6 +102,12 @@ class ParticipantRepository:
 
     async def add(self, participant: Participant) -> None:
         await self.session.execute(orm.participants.insert().values(**self._values(participant)))
+
+    async def add_if_new(self, participant: Participant) -> bool:
+        """Insert unless the id, the reference or the identity number is known already
+        (one round trip for the common case of a new person); False when it was known."""
+        inserted = await self.session.execute(_INSERT_NEW_PARTICIPANT, self._values(participant))
+        return inserted.first() is not None
 
     async def update(self, participant: Participant) -> None:
         values = self._values(participant)

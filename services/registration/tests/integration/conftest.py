@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 import structlog
@@ -32,7 +33,7 @@ class LogLines(logging.Handler):
 def log_lines() -> Iterator[LogLines]:
     """Every log line rendered as JSON, with `redact_identity_numbers` left out on
     purpose: the code itself must never log an identity number."""
-    chain = [
+    chain: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
