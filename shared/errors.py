@@ -58,6 +58,7 @@ def is_transient(error: BaseException) -> bool:
     name = type(error).__name__
     if name in {"ConnectionDoesNotExistError", "CannotConnectNowError", "PostgresConnectionError",
                 "InterfaceError", "ConnectionFailureError", "AdminShutdownError",
-                "KafkaConnectionError", "NodeNotReadyError", "RequestTimedOutError"}:
+                "KafkaConnectionError", "NodeNotReadyError", "RequestTimedOutError",
+                "DeadlockDetectedError", "SerializationError", "LockNotAvailableError"}:
         return True
     return cause is not None and cause is not error and is_transient(cause)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from services.matching import handlers
 from services.matching.adapters.links import AcceptanceLinks
 from services.matching.adapters.orm import tables
-from services.matching.domain.commands import ExpireDeadlines
+from services.matching.domain.commands import ExpireDeadlines, RunRound
 from services.matching.entrypoints.http import router
 from services.matching.settings import MatchingSettings
 from services.matching.unit_of_work import MatchingUnitOfWork
@@ -56,6 +57,9 @@ def build(settings: MatchingSettings | None = None,
     bus = MessageBus(service.uow, _bind(handlers.COMMAND_HANDLERS, clock))
     service.state.update(bus=bus, links=links)
     service.jobs = [functools.partial(deadline_job, service, bus, settings, clock)]
+    if settings.round_schedule:
+        service.jobs = [*service.jobs,
+                        functools.partial(schedule_job, service, bus, settings, clock)]
     return service
 
 
@@ -73,5 +77,29 @@ async def deadline_job(service: Service, bus: MessageBus, settings: MatchingSett
                     log.info("proposals lapsed", municipality=municipality, count=count)
         except Exception as error:
             log.warning("deadline check failed", error_type=type(error).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.deadline_check_interval_s)
+
+
+async def schedule_job(service: Service, bus: MessageBus, settings: MatchingSettings,
+                       clock: handlers.Clock, stop: asyncio.Event) -> None:
+    """Run each scheduled round once its time has come, unless a round ran since then.
+
+    The check happens inside the round's transaction, under the municipality's lock,
+    so replicas running this job never run one scheduled round twice.
+    """
+    while not stop.is_set():
+        for scheduled in settings.round_schedule:
+            if scheduled.at > clock():
+                continue
+            try:
+                summary = await bus.handle(RunRound(
+                    scheduled.municipality_code, scheduled.program, secrets.randbits(62),
+                    unless_ran_since=scheduled.at))
+                if summary is not None:
+                    log.info("scheduled round ran", municipality=summary.municipality_code,
+                             program=summary.program, placed=summary.placed)
+            except Exception as error:
+                log.warning("scheduled round failed", error_type=type(error).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=settings.deadline_check_interval_s)

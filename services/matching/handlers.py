@@ -217,12 +217,15 @@ EVENT_HANDLERS: dict[type[EventData], Callable[..., Any]] = {
 
 async def run_round(
     cmd: commands.RunRound, uow: MatchingUnitOfWork, clock: Clock = utcnow
-) -> RoundSummary:
+) -> RoundSummary | None:
     if not is_round_program(cmd.program):
         raise Rejected.field("program", "rounds are for prao and summer_job; "
                              "other programmes are matched continuously")
     now = clock()
     book = await uow.books.book(cmd.municipality_code)
+    if cmd.unless_ran_since is not None and await uow.books.round_ran_since(
+            cmd.municipality_code, cmd.program, cmd.unless_ran_since):
+        return None  # a scheduled round another replica has already run
     summary = book.run_round(cmd.program, cmd.seed, now)
     await uow.save(book)
     await uow.books.save_round(summary.round_id, summary.municipality_code, summary.program,

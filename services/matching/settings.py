@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -12,6 +13,14 @@ from shared.settings import ServiceSettings
 DEFAULT_DEADLINES_H: dict[str, float] = {
     "prao": 72, "summer_job": 72, "work_trial": 120, "internship": 120, "job_track": 120,
 }
+
+
+class ScheduledRound(BaseModel):
+    """A round a coordinator scheduled: run once `at` has passed (seed drawn then)."""
+
+    municipality_code: str = Field(pattern=r"^\d{4}$")
+    program: Literal["prao", "summer_job"]
+    at: AwareDatetime
 
 
 class MatchingSettings(ServiceSettings):
@@ -28,6 +37,8 @@ class MatchingSettings(ServiceSettings):
     """HMAC key of the acceptance links' tokens."""
     public_base_url: str = "http://127.0.0.1:8002"
     """Where the acceptance links point."""
+    round_schedule: list[ScheduledRound] = Field(default_factory=list)
+    """Rounds to run by themselves (JSON list in `MATCHING_ROUND_SCHEDULE`)."""
     lock_wait_s: float = 5.0
     """How long a transaction waits for a municipality before giving up (and retrying)."""
 

@@ -140,18 +140,21 @@ class BookRepository:
             for row in await s.execute(select(orm.placements).where(
                 orm.placements.c.municipality_code == m, orm.placements.c.status.in_(OPEN)))
         }
-        people = {r.participant_id for r in requests.values()}
-        participants: dict[UUID, Participant] = {}
-        consents: dict[UUID, dict[tuple[UUID, str], bool]] = {}
-        excluded: set[tuple[UUID, UUID]] = set()
-        if people:
+        participants = {
+            row.participant_id: _participant(row)
             for row in await s.execute(select(orm.participants).where(
-                    orm.participants.c.participant_id.in_(people))):
-                participants[row.participant_id] = _participant(row)
-            for row in await s.execute(select(orm.consents).where(
-                    orm.consents.c.participant_id.in_(people))):
-                consents.setdefault(row.participant_id, {})[(row.guardian_id, row.program)] = (
-                    row.granted)
+                orm.participants.c.municipality_code == m))
+        }
+        consents: dict[UUID, dict[tuple[UUID, str], bool]] = {}
+        for row in await s.execute(
+                select(orm.consents).join(
+                    orm.participants,
+                    orm.participants.c.participant_id == orm.consents.c.participant_id)
+                .where(orm.participants.c.municipality_code == m)):
+            consents.setdefault(row.participant_id, {})[(row.guardian_id, row.program)] = (
+                row.granted)
+        excluded: set[tuple[UUID, UUID]] = set()
+        if requests:
             for row in await s.execute(
                 select(orm.placements.c.request_id, orm.placements.c.offer_id).where(
                     orm.placements.c.request_id.in_(list(requests)),
@@ -175,28 +178,31 @@ class BookRepository:
                     index_elements=["offer_id"],
                     set_={k: v for k, v in values.items() if k != "offer_id"}))
                 self._loaded_held[offer_id] = 0
-            else:
-                await s.execute(update(orm.offers).where(orm.offers.c.offer_id == offer_id)
-                                .values(**{k: v for k, v in values.items() if k != "offer_id"}))
             delta = offer.held - self._loaded_held[offer_id]
+            fields = {k: v for k, v in values.items() if k != "offer_id"}
             if delta > 0:
+                # The seat counter only grows while places remain (checked by Postgres).
                 done = await s.execute(
                     update(orm.offers)
                     .where(orm.offers.c.offer_id == offer_id,
-                           orm.offers.c.held + delta <= orm.offers.c.capacity)
-                    .values(held=orm.offers.c.held + delta).returning(orm.offers.c.offer_id))
+                           orm.offers.c.held + delta <= offer.capacity)
+                    .values(**fields, held=orm.offers.c.held + delta)
+                    .returning(orm.offers.c.offer_id))
                 if done.first() is None:
                     raise SeatTaken(f"offer {offer_id} has no {delta} free place(s)")
-            elif delta < 0:
+            else:
                 await s.execute(update(orm.offers).where(orm.offers.c.offer_id == offer_id)
-                                .values(held=orm.offers.c.held + delta))
+                                .values(**fields, held=orm.offers.c.held + delta))
             self._loaded_held[offer_id] = offer.held
         for request_id in book.changed_requests:
             request = book.requests.get(request_id)
             if request is not None:
                 await self._upsert_request(request)
         new_for_supervisor: list[Placement] = []
-        for placement_id in book.changed_placements:
+        # Ended placements first: their rows must leave the "open" unique indexes before
+        # a new placement of the same request is inserted.
+        changed = sorted(book.changed_placements, key=lambda pid: pid in book.placements)
+        for placement_id in changed:
             placement = book.placements.get(placement_id) or book.ended[placement_id]
             row = _placement_row(placement)
             result = await s.execute(
@@ -217,18 +223,18 @@ class BookRepository:
             del book.requests[request_id]
 
     async def _check_supervisor(self, book: Book, placement: Placement) -> None:
-        p = orm.placements
-        count = await self.session.scalar(
+        p, sv = orm.placements, orm.supervisors
+        overlapping = (
             select(func.count()).select_from(p).where(
                 p.c.supervisor_id == placement.supervisor_id, p.c.status.in_(OPEN),
                 p.c.period_start <= placement.period_end,
-                p.c.period_end >= placement.period_start))
-        maximum = await self.session.scalar(
-            select(orm.supervisors.c.max_participants)
-            .where(orm.supervisors.c.supervisor_id == placement.supervisor_id)
-            .with_for_update())
-        if maximum is not None and (count or 0) > maximum:
-            raise SeatTaken(f"supervisor {placement.supervisor_id} is over {maximum}")
+                p.c.period_end >= placement.period_start)
+            .scalar_subquery())
+        over = await self.session.scalar(
+            select(overlapping > sv.c.max_participants)
+            .where(sv.c.supervisor_id == placement.supervisor_id))
+        if over:
+            raise SeatTaken(f"supervisor {placement.supervisor_id} is over their maximum")
 
     async def _upsert_request(self, request: Request) -> None:
         row = {
@@ -320,6 +326,14 @@ class BookRepository:
             ran_at=ran_at))
 
     # -- queries ---------------------------------------------------------------------
+
+    async def round_ran_since(self, municipality_code: str, program: str,
+                              since: datetime) -> bool:
+        found = await self.session.scalar(
+            select(func.count()).select_from(orm.rounds).where(
+                orm.rounds.c.municipality_code == municipality_code,
+                orm.rounds.c.program == program, orm.rounds.c.ran_at >= since))
+        return bool(found)
 
     async def placement_row(self, placement_id: UUID) -> Any:
         return (await self.session.execute(select(orm.placements).where(

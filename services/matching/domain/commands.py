@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 
@@ -11,6 +12,8 @@ class RunRound:
     municipality_code: str
     program: str
     seed: int
+    unless_ran_since: datetime | None = None
+    """For scheduled rounds: skip when a round already ran since then (checked under lock)."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ codes of every rule that blocked it, so a coordinator can see what to fix:
 | `declined` | this request already had (and lost) a placement at this offer |
 | `participant_unknown`, `workplace_unknown` | not yet seen the participant / workplace |
 | `awaiting_round` | a prao or summer request waits for the next matching round |
+| `already_placed` | the participant holds an open placement in this programme already |
 
 Pure functions, no I/O.
 """
@@ -39,6 +40,7 @@ DECLINED = "declined"
 PARTICIPANT_UNKNOWN = "participant_unknown"
 WORKPLACE_UNKNOWN = "workplace_unknown"
 AWAITING_ROUND = "awaiting_round"
+ALREADY_PLACED = "already_placed"
 
 ADULT_AGE = 18
 

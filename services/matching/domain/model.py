@@ -274,6 +274,11 @@ class Book:
             and self.supervisor_load(offer.supervisor_id, period) < supervisor.max_participants
         )
 
+    def holds_placement(self, participant_id: UUID, program: str) -> bool:
+        """One open placement per participant and programme (also a unique index)."""
+        return any(p.participant_id == participant_id and p.program == program
+                   for p in self.placements.values())
+
     def preference_rank(self, request: Request, offer: Offer) -> int | None:
         for rank, (kind, value) in enumerate(request.preferences, 1):
             if (kind == "occupation" and value == offer.occupation) or (
@@ -295,6 +300,8 @@ class Book:
         participant = self.participants.get(request.participant_id)
         if participant is None:
             return (f.PARTICIPANT_UNKNOWN,)
+        if self.holds_placement(request.participant_id, request.program):
+            return (f.ALREADY_PLACED,)
         reasons: set[str] = set()
         best: tuple[tuple[int, bool, int, date, str], Offer, tuple[date, date], int | None]
         best = None  # type: ignore[assignment]
@@ -608,11 +615,18 @@ class Book:
                    if r.program == program and r.status in UNPLACED]
         round_requests: list[RoundRequest] = []
         unknown: list[Request] = []
-        for request in waiting:
+        already: list[Request] = []
+        entered: set[UUID] = set()
+        for request in sorted(waiting, key=Request.order_key):
             participant = self.participants.get(request.participant_id)
             if participant is None:
                 unknown.append(request)
                 continue
+            if self.holds_placement(request.participant_id, program) or (
+                    request.participant_id in entered):
+                already.append(request)  # one placement per participant and programme
+                continue
+            entered.add(request.participant_id)
             age = f.age_at(participant.birth_date, request.period_start)
             round_requests.append(RoundRequest(
                 key=str(request.request_id), bucket=(self.municipality_code, program),
@@ -629,6 +643,8 @@ class Book:
         result = solve_round(round_requests, round_offers, room, seed)
         for request in unknown:
             self._waitlist(request, (f.PARTICIPANT_UNKNOWN,))
+        for request in already:
+            self._waitlist(request, (f.ALREADY_PLACED,))
         placed = 0
         for rr in round_requests:
             request = self.requests[UUID(rr.key)]

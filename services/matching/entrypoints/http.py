@@ -110,6 +110,7 @@ async def run_round(body: RoundIn, request: Request, principal: CurrentPrincipal
     seed = body.seed if body.seed is not None else secrets.randbits(SEED_BITS)
     summary = await _handle(request, commands.RunRound(body.municipality_code, body.program,
                                                        seed))
+    assert summary is not None
     return RoundOut(**vars(summary))
 
 

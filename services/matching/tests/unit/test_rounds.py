@@ -69,7 +69,7 @@ def _stable_by_definition(requests: list[RoundRequest], offers: list[RoundOffer]
     return True
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(instances())
 def test_every_placement_is_feasible_and_within_capacity(instance: Instance) -> None:
     requests, offers, room, seed = instance
@@ -86,7 +86,7 @@ def test_every_placement_is_feasible_and_within_capacity(instance: Instance) -> 
     assert set(result.placed) | set(result.waitlisted) == {r.key for r in requests}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(instances())
 def test_no_blocking_pair(instance: Instance) -> None:
     requests, offers, room, seed = instance
