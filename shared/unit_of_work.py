@@ -11,8 +11,8 @@ A service subclasses `UnitOfWork` to add its repositories in `_open()`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Self
 
 from sqlalchemy import Table
@@ -87,6 +87,15 @@ class UnitOfWork:
 
     def publish_tombstone(self, topic: str, key: str, event_id: str) -> None:
         self._pending.append(tombstone(topic, key, event_id))
+
+    @contextmanager
+    def caused_by(self, event: CloudEvent) -> Iterator[None]:
+        """Within this block, published events name `event` as their cause."""
+        previous, self.cause = self.cause, event
+        try:
+            yield
+        finally:
+            self.cause = previous
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

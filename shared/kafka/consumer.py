@@ -43,6 +43,7 @@ log = get_logger(__name__)
 EventHandler = Callable[[Any, Any], Awaitable[None]]
 RejectionHook = Callable[[CloudEvent | None, Any, MessageRejected, Any], Awaitable[None]]
 TombstoneHandler = Callable[[str, Any], Awaitable[None]]
+BatchHandler = Callable[[list[tuple[CloudEvent, Any]], Any], Awaitable[None]]
 
 
 @dataclass
@@ -61,6 +62,11 @@ class Subscription:
     consumer_group: str | None = None
     on_tombstone: TombstoneHandler | None = None
     """For log-compacted topics: `(key, uow)` when a record's value is null (erasure)."""
+    batch_handlers: Mapping[type[EventData], BatchHandler] = field(default_factory=dict)
+    """Optional set-based handlers: `(list of (event, data), uow)` for a run of consecutive
+    new events of one type. They must have the same effects as the per-message handler
+    applied in order (publishing with `uow.caused_by(event)`); when one raises, the batch
+    is rolled back and replayed message by message, so a bad message is isolated."""
 
 
 @dataclass
@@ -118,8 +124,18 @@ class BatchProcessor:
                     uow.session, self.inbox, self.subscription.name,
                     [item.event.id for item in prepared if item.handler and item.event],
                 )
+            group: list[_Prepared] = []
             for index, item in enumerate(prepared):
+                if fresh is not None and self._batchable(item, fresh):
+                    if group and type(group[0].data) is not type(item.data):
+                        await self._flush(uow, index, group, outcome)
+                    assert item.event is not None
+                    fresh.discard(item.event.id)
+                    group.append(item)
+                    continue
+                await self._flush(uow, index, group, outcome)
                 await self._one(uow, index, item, fresh, outcome)
+            await self._flush(uow, len(prepared), group, outcome)
             await uow.commit()
         structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
         for record, event, error in outcome.dead:
@@ -130,6 +146,32 @@ class BatchProcessor:
                 reason_kind=error.kind, reason=error.reason, failing_field=error.first_field,
             )
         return outcome
+
+    def _batchable(self, item: _Prepared, fresh: set[str]) -> bool:
+        return (
+            item.event is not None and item.error is None and item.handler is not None
+            and type(item.data) in self.subscription.batch_handlers and item.event.id in fresh
+        )
+
+    async def _flush(
+        self, uow: UnitOfWork, index: int, group: list[_Prepared], outcome: BatchOutcome
+    ) -> None:
+        """Run a batch handler over the group gathered so far (then empty it)."""
+        if not group:
+            return
+        items: list[tuple[CloudEvent, Any]] = []
+        for item in group:
+            assert item.event is not None and item.data is not None
+            items.append((item.event, item.data))
+        group.clear()
+        handler = self.subscription.batch_handlers[type(items[0][1])]
+        try:
+            await handler(items, uow)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            raise _HandlerFailed(index, error) from error
+        outcome.handled += len(items)
 
     def _prepare(self, record: Any) -> _Prepared:
         """Decode and validate (no I/O): what to do with the record."""

@@ -16,13 +16,15 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func,
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.contracts import topics
+from shared.contracts.base import EventData
+from shared.contracts.envelope import CloudEvent
 from shared.contracts.registration import PlacementRequested
 from shared.contracts.registry import EVENTS_BY_TOPIC
 from shared.contracts.topics import TopicSpec, dead_letter_topic
 from shared.db import service_metadata
 from shared.errors import Rejected
 from shared.kafka.admin import ensure_topics
-from shared.kafka.consumer import Subscription
+from shared.kafka.consumer import BatchHandler, Subscription
 from shared.runtime import Service, Tables
 from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
@@ -52,6 +54,17 @@ async def record_effect(event: PlacementRequested, uow: UnitOfWork) -> None:
     await uow.session.execute(
         effects.insert().values(event_id=uow.cause.id, request_id=str(event.request_id))
     )
+
+
+async def record_effects(items: list[tuple[CloudEvent, PlacementRequested]],
+                         uow: UnitOfWork) -> None:
+    """The set-based twin of `record_effect`: one statement for a run of events."""
+    if any(event.priority < 0 for _, event in items):
+        raise Rejected.field("data.priority", "a refused event in this run")
+    await uow.session.execute(effects.insert(), [
+        {"event_id": envelope.id, "request_id": str(event.request_id)}
+        for envelope, event in items
+    ])
 
 
 def new_topic() -> str:
@@ -95,12 +108,16 @@ async def outbox_size(database_url: str) -> int:
     return int(count or 0)
 
 
-def build(settings: ServiceSettings, topic: str) -> Service:
+def build(settings: ServiceSettings, topic: str, batch: bool = False) -> Service:
+    batch_handlers: dict[type[EventData], BatchHandler] = (
+        {PlacementRequested: record_effects} if batch else {}
+    )
     return Service(
         name="plumbing",
         settings=settings,
         tables=sink_tables,
-        subscriptions=[Subscription("probe", [topic], {PlacementRequested: record_effect})],
+        subscriptions=[Subscription("probe", [topic], {PlacementRequested: record_effect},
+                                    batch_handlers=batch_handlers)],
     )
 
 

@@ -174,6 +174,33 @@ async def test_bad_messages_go_to_the_dead_letter_topic_and_the_next_is_handled(
     assert (await probe.effect_counts(infra.admin_database_url)) == {str(good.request_id): 1}
 
 
+async def test_batch_handler_effects_once_and_a_bad_message_is_isolated(
+    infra: Infra, topic: str
+) -> None:
+    """Set-based handling: duplicates skipped; a refused message falls back to one by one."""
+    service = probe.build(_settings(infra), topic, batch=True)
+    goods = [probe.request() for _ in range(30)]
+    bad = probe.request(priority=-1)
+    async with running(infra, lambda: service, reset=False), Publisher(
+        infra.kafka_bootstrap
+    ) as publisher, TopicReader(infra.kafka_bootstrap, [f"{topic}.dlq"]) as dlq:
+        events = [new_event(data, source="urn:test") for data in goods]
+        for event, data in zip(events, goods, strict=True):
+            await publisher.send(topic, event, data.kafka_key(event.subject))
+        await publisher.send_data(topic, bad)
+        for event, data in zip(events[:5], goods[:5], strict=True):  # redelivered
+            await publisher.send(topic, event, data.kafka_key(event.subject))
+        await dlq.wait_for(lambda records: len(records) >= 1)
+        effects: dict[str, int] = {}
+        for _ in range(100):
+            effects = await probe.effect_counts(infra.admin_database_url)
+            if len(effects) >= len(goods):
+                break
+            await asyncio.sleep(0.1)
+    assert effects == {str(data.request_id): 1 for data in goods}
+    assert [dict(r.headers)[HEADER_KIND] for r in dlq.records] == [b"rejected"]
+
+
 @pytest.mark.skipif(
     os.environ.get("PRAKTIK_STACK_CONTROL") != "1",
     reason="restarts the broker: only where the test run owns the stack (scripts/test sets "

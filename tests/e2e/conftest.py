@@ -1,0 +1,130 @@
+"""The whole system for the end-to-end tests: the four services as processes on the real
+broker and database, the SMTP catcher and the 46elks fake in this process, and one small
+season played through the HTTP APIs (shared by the tests of a module)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from praktik_cli.demo import Endpoints, Plan, Season
+from services.notifications.devservers import ElksFake, SmtpCatcher
+from tests.support.infra import Infra, provision
+from tests.support.processes import BASE_PORT, PORTS, System, running_system
+
+RECEIPTS = ("elks-receipts", "e2e-receipts-secret")
+
+
+@dataclass
+class Outside:
+    """The world outside the system: mailboxes and phones."""
+
+    mail: SmtpCatcher
+    sms: ElksFake
+
+
+@pytest.fixture(scope="package")
+async def outside(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Outside]:
+    mail = SmtpCatcher(tmp_path_factory.mktemp("mail")).start()
+    receipt_url = (f"http://{RECEIPTS[0]}:{RECEIPTS[1]}@127.0.0.1:"
+                   f"{BASE_PORT + PORTS['notifications']}/notifications/sms/receipts")
+    sms = await ElksFake(receipt_url=receipt_url).start()
+    try:
+        yield Outside(mail, sms)
+    finally:
+        await sms.stop()
+        mail.stop()
+
+
+def system_env(outside: Outside) -> dict[str, str]:
+    return {
+        "NOTIFICATIONS_SMTP_HOST": outside.mail.host,
+        "NOTIFICATIONS_SMTP_PORT": str(outside.mail.port),
+        "NOTIFICATIONS_SMS_BASE_URL": outside.sms.base_url,
+        "NOTIFICATIONS_SMS_USERNAME": outside.sms.username,
+        "NOTIFICATIONS_SMS_PASSWORD": outside.sms.password,
+        "NOTIFICATIONS_RECEIPT_USERNAME": RECEIPTS[0],
+        "NOTIFICATIONS_RECEIPT_PASSWORD": RECEIPTS[1],
+        # The tests run at any hour: no quiet hours (start == end), quick retries.
+        "NOTIFICATIONS_QUIET_START": "00:00",
+        "NOTIFICATIONS_QUIET_END": "00:00",
+        "NOTIFICATIONS_BACKOFF_INITIAL_S": "0.5",
+        "NOTIFICATIONS_BACKOFF_MAX_S": "2",
+        "NOTIFICATIONS_DISPATCH_IDLE_S": "0.1",
+        "REGISTRATION_INTAKE_SOURCES": "urn:test=*",
+    }
+
+
+@dataclass(frozen=True)
+class OwnDatabase(Infra):
+    """The broker everyone shares, and a database of this test module's own.
+
+    The services' schemas are dropped and migrated by `running_system`; in a database
+    of its own that touches neither the running stack nor other tests running beside."""
+
+    def database_url(self, service: str) -> str:
+        url = make_url(self.admin_database_url).set(username=service, password=service)
+        return url.render_as_string(hide_password=False)
+
+
+def _plain(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="package")
+async def e2e_infra(infra: Infra) -> AsyncIterator[OwnDatabase]:
+    name = f"praktik_e2e_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(_plain(infra.admin_database_url))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    own = OwnDatabase(infra.kafka_bootstrap, make_url(infra.admin_database_url).set(
+        database=name).render_as_string(hide_password=False))
+    await provision(own)
+    try:
+        yield own
+    finally:
+        conn = await asyncpg.connect(_plain(infra.admin_database_url))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="package")
+async def system(e2e_infra: OwnDatabase, outside: Outside,
+                 tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
+    async with running_system(e2e_infra, tmp_path_factory.mktemp("system"), None,
+                              **system_env(outside)) as system:
+        yield system
+
+
+def endpoints(infra: Infra, system: System) -> Endpoints:
+    urls = {name: process.url for name, process in system.services.items()}
+    return Endpoints(registration=urls["registration"], matching=urls["matching"],
+                     training=urls["training"], notifications=urls["notifications"],
+                     kafka=infra.kafka_bootstrap)
+
+
+SMALL_SEASON = Plan(
+    workplaces={"1380": 6, "1383": 4}, summer_requests=22, prao_requests=6, work_trials=4,
+    workplace_declines=2, participant_declines=1, seed=11,
+    consent_weights=(35, 30, 10, 25), phone_share=0.8,
+)
+"""Two municipalities, ten workplaces, 32 requests: every path of the season, small."""
+
+
+@pytest.fixture(scope="package")
+async def season(e2e_infra: OwnDatabase, system: System) -> AsyncIterator[Season]:
+    async with Season(SMALL_SEASON, endpoints(e2e_infra, system)) as played:
+        await played.play()
+        yield played
