@@ -73,7 +73,8 @@ def local(dt: datetime, timezone: str) -> str:
 
 def workdays(start: date, end: date, limit: int = 31) -> list[str]:
     """The weekdays of a placement period: the schedule's days."""
-    days, day = [], start
+    days: list[str] = []
+    day = start
     while day <= end and len(days) < limit:
         if day.weekday() < 5:
             days.append(day.isoformat())

@@ -52,6 +52,9 @@ class Route:
     when: Callable[[Any], bool] = always
     timing: Timing = "now"
     note: str = ""
+    facts: bool = True
+    """Whether the letter needs the read models (names, workplace, session); the event
+    alone writes it when False, which saves the consumer its look-ups."""
 
 
 def _enrolled(e: EnrolmentRecorded) -> bool:
@@ -72,7 +75,7 @@ def _consent_required(e: PlacementProposed) -> bool:
 
 ROUTES: dict[type[EventData], tuple[Route, ...]] = {
     CourseSessionScheduled: (
-        Route("course_invitation", "invited", EMAIL, _invitation,
+        Route("course_invitation", "invited", EMAIL, _invitation, facts=False,
               note="base course to uncertified supervisors, breakfast meeting to managers"),
     ),
     EnrolmentRecorded: (
@@ -96,7 +99,7 @@ ROUTES: dict[type[EventData], tuple[Route, ...]] = {
         Route("day_one_checklist", "supervisor", EMAIL),
     ),
     PlacementWaitlisted: (
-        Route("waitlisted", "participant", EMAIL),
+        Route("waitlisted", "participant", EMAIL, facts=False),
     ),
 }
 

@@ -1,0 +1,231 @@
+"""Notifications: e-mails per second delivered to a local SMTP server and SMS per second to
+the local 46elks fake, from cause events on Kafka, beside the raw aiosmtplib send rate to
+the same server in the same run (same number of connections).
+
+Setup (not timed): the SMTP catcher and the SMS fake in a subprocess of their own, the
+service on a database of its own with its consumers, relay and dispatcher, and the
+recipients' contact details stored. Timed: from the first cause event produced to the last
+message recorded as sent (e-mail: `PlacementWaitlisted` → one letter each; SMS:
+`EnrolmentRecorded` → a confirmation e-mail and a reminder SMS each).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiosmtplib
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from services.notifications.adapters.email import OutgoingEmail, build_message
+from services.notifications.bootstrap import build
+from services.notifications.devservers import free_port
+from services.notifications.domain.model import Contact
+from services.notifications.settings import NotificationsSettings
+from services.notifications.unit_of_work import NotificationsUnitOfWork
+from shared.contracts import topics
+from shared.contracts.base import EventData
+from shared.contracts.envelope import new_event
+from shared.contracts.matching import PlacementWaitlisted
+from shared.contracts.registry import encode
+from shared.contracts.training import EnrolmentRecorded
+from tests.support.infra import Infra
+from tests.support.services import service_settings, wait_until_assigned
+
+EMAILS = int(os.environ.get("BENCH_EMAILS", "3000"))
+SMSES = int(os.environ.get("BENCH_SMSES", "600"))
+RAW = 3000
+CONNECTIONS = 8
+
+
+def _plain(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _own_database(infra: Infra, name: str) -> str:
+    admin = await asyncpg.connect(_plain(infra.admin_database_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}" OWNER notifications')
+    finally:
+        await admin.close()
+    url = make_url(infra.database_url("notifications")).set(database=name)
+    own = await asyncpg.connect(_plain(url.render_as_string(hide_password=False)))
+    try:
+        await own.execute("CREATE SCHEMA notifications")
+    finally:
+        await own.close()
+    return url.render_as_string(hide_password=False)
+
+
+async def _drop_database(infra: Infra, name: str) -> None:
+    admin = await asyncpg.connect(_plain(infra.admin_database_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def _raw_rate(host: str, port: int, count: int) -> float:
+    """aiosmtplib alone: prebuilt MIME bytes over CONNECTIONS reused connections."""
+    messages = [build_message(
+        notification_id=uuid.uuid4(), domain="bench.test", sender="bench@praktik.example",
+        to=f"raw{i}@example.test", subject="Välkomstbrev: praktik",
+        text="Hej!\n\nVälkommen till praktiken.\n" * 8, html="<p>Hej!</p>" * 8, language="sv")
+        for i in range(count)]
+    queue: asyncio.Queue[OutgoingEmail] = asyncio.Queue()
+    for message in messages:
+        queue.put_nowait(message)
+
+    async def worker() -> None:
+        client = aiosmtplib.SMTP(hostname=host, port=port)
+        await client.connect()
+        while not queue.empty():
+            message = queue.get_nowait()
+            await client.sendmail(message.sender, [message.to], message.data)
+        await client.quit()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
+    return count / (time.perf_counter() - started)
+
+
+async def _count(service: Any, sql: str) -> int:
+    async with service.engine.connect() as conn:
+        return int((await conn.execute(text(sql))).scalar_one())
+
+
+async def _produce(bootstrap: str, topic: str, events: list[EventData]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
+                                linger_ms=5, max_batch_size=256 * 1024)
+    await producer.start()
+    try:
+        futures = []
+        for data in events:
+            event = new_event(data, source="urn:bench", subject=str(uuid.uuid4()))
+            futures.append(await producer.send(topic, encode(event),
+                                               key=(data.kafka_key(event.subject) or "").encode()))
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def _until(service: Any, sql: str, target: int, limit_s: float,
+                 recorded_sql: str | None = None) -> float:
+    """When `sql` counts `target`; prints when the consumer had recorded them all."""
+    started = time.perf_counter()
+    recorded_at: float | None = None
+    while await _count(service, sql) < target:
+        if recorded_sql and recorded_at is None and await _count(service, recorded_sql) >= target:
+            recorded_at = time.perf_counter()
+            print(f"  consumer recorded all {target} after {recorded_at - started:.1f} s",
+                  flush=True)
+        if time.perf_counter() - started > limit_s:
+            raise RuntimeError(f"stalled: {await _count(service, sql)} of {target}")
+        await asyncio.sleep(0.05)
+    return time.perf_counter()
+
+
+async def run(infra: Infra) -> dict[str, float | int | str]:
+    smtp_port, sms_port = free_port(), free_port()
+    mail_dir = Path(tempfile.mkdtemp(prefix="bench-mail-"))
+    servers = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.notifications.devservers",
+        env={**os.environ, "DEV_SMTP_PORT": str(smtp_port), "DEV_SMS_PORT": str(sms_port),
+             "DEV_MAIL_DIR": str(mail_dir)},
+        stdout=asyncio.subprocess.PIPE)
+    assert servers.stdout is not None
+    print((await servers.stdout.readline()).decode().strip(), flush=True)
+    name = f"notifications_bench_{os.getpid()}"
+    db = await _own_database(infra, name)
+    results: dict[str, float | int | str] = {}
+    try:
+        raw = await _raw_rate("127.0.0.1", smtp_port, RAW)
+        print(f"raw aiosmtplib: {raw:.0f} e-mails/s ({CONNECTIONS} connections)", flush=True)
+        settings = NotificationsSettings(**service_settings(
+            infra, "notifications", database_url=db, smtp_port=smtp_port,
+            sms_base_url=f"http://127.0.0.1:{sms_port}", smtp_connections=CONNECTIONS,
+            quiet_start="08:00", quiet_end="08:00", email_rate_per_s=100000,
+            sms_rate_per_s=100000, dispatch_batch_size=100, dispatch_loops=4,
+            sms_concurrency=8, log_level="WARNING", digest_interval_s=3600,
+            dispatcher_enabled=False))
+        service = build(settings)
+        await service.migrate()
+        stop = asyncio.Event()
+        tasks = await service.start_messaging(stop)
+        # The dispatcher in a worker process of its own (services.notifications.worker).
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.notifications.worker",
+            env={**os.environ, **{f"NOTIFICATIONS_{k.upper()}": str(v) for k, v in
+                                  settings.model_dump().items() if v is not None},
+                 "NOTIFICATIONS_DISPATCHER_ENABLED": "true",
+                 "NOTIFICATIONS_QUIET_START": "08:00", "NOTIFICATIONS_QUIET_END": "08:00"},
+            stdout=asyncio.subprocess.DEVNULL)
+        try:
+            await wait_until_assigned(service)
+            people = [uuid.uuid4() for _ in range(EMAILS)]
+            supervisors = [uuid.uuid4() for _ in range(SMSES)]
+            async with service.uow() as opened:
+                uow: NotificationsUnitOfWork = opened  # type: ignore[assignment]
+                for i, person in enumerate(people + supervisors):
+                    await uow.directory.save_contact(Contact(
+                        person, "participant", f"Person {i}", f"p{i}@example.test",
+                        f"+4670{i:07d}", "sv", True))
+                await uow.commit()
+
+            waitlisted: list[EventData] = [PlacementWaitlisted(
+                request_id=uuid.uuid4(), participant_id=p, municipality_code="1380",
+                program="internship", reasons=["no_capacity"]) for p in people]
+            started = time.perf_counter()
+            await _produce(infra.kafka_bootstrap, topics.MATCHING_EVENTS, waitlisted)
+            done = await _until(service, "select count(*) from notifications.notifications "
+                                         "where status = 'sent' and channel = 'email'",
+                                EMAILS, 120, "select count(*) from notifications.notifications "
+                                             "where channel = 'email'")
+            emails = EMAILS / (done - started)
+            print(f"service: {emails:.0f} e-mails/s from Kafka to SMTP "
+                  f"({EMAILS} in {done - started:.1f} s; {emails / raw:.0%} of raw)", flush=True)
+
+            starts = datetime.now(UTC) + timedelta(hours=6)
+            enrolments: list[EventData] = [EnrolmentRecorded(
+                session_id=uuid.uuid4(), person_id=s, role="supervisor", status="enrolled",
+                course="base_course", starts_at=starts, municipality_code="1380")
+                for s in supervisors]
+            started = time.perf_counter()
+            await _produce(infra.kafka_bootstrap, topics.TRAINING_EVENTS, enrolments)
+            done = await _until(service, "select count(*) from notifications.notifications "
+                                         "where status = 'sent' and channel = 'sms'",
+                                SMSES, 120)
+            smses = SMSES / (done - started)
+            print(f"service: {smses:.0f} SMS/s from Kafka to the 46elks fake "
+                  f"({SMSES} in {done - started:.1f} s, with {SMSES} e-mails alongside)",
+                  flush=True)
+            failed = await _count(service, "select count(*) from notifications.notifications "
+                                           "where status = 'failed'")
+            results = {
+                "emails_per_s": round(emails, 1), "raw_aiosmtplib_per_s": round(raw, 1),
+                "emails_vs_raw": round(emails / raw, 3), "sms_per_s": round(smses, 1),
+                "emails": EMAILS, "sms": SMSES, "failed": failed,
+                "smtp_connections": CONNECTIONS,
+                "target": ">= 300 e-mails/s and >= 50% of raw",
+            }
+        finally:
+            worker.terminate()
+            await worker.wait()
+            stop.set()
+            await service.stop_messaging(tasks)
+    finally:
+        servers.terminate()
+        await servers.wait()
+        await _drop_database(infra, name)
+    return results

@@ -1,0 +1,388 @@
+"""Load and save notifications' rows with SQLAlchemy Core on the unit of work's session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notifications.adapters.orm import (
+    attempts,
+    contacts,
+    digests,
+    notifications,
+    offers,
+    participants,
+    placements,
+    sessions,
+    supervisors,
+    workplaces,
+)
+from services.notifications.domain.letters import ParticipantFacts, SessionFacts, WorkplaceFacts
+from services.notifications.domain.model import Channel, Contact, PlannedNotification
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What became of one claimed notification (`attempt` None: deferred, not tried)."""
+
+    notification_id: UUID
+    attempt: int | None
+    status: str
+    not_before: datetime | None = None
+    error: str | None = None
+    provider_ref: str | None = None
+    segments: int | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A notification claimed for sending, with its recipient's contact (if known)."""
+
+    notification_id: UUID
+    cause_event_id: str
+    recipient_id: UUID
+    channel: Channel
+    template: str
+    context: dict[str, Any]
+    attempts: int
+    correlation_id: str | None
+    created_at: datetime
+    contact: Contact | None
+    placement_id: UUID | None = None
+    about_participant_id: UUID | None = None
+    municipality_code: str | None = None
+    recipient_role: str = ""
+
+
+def _contact(row: Any) -> Contact:
+    return Contact(person_id=row.person_id, role=row.role, name=row.name, email=row.email,
+                   phone=row.phone, language=row.language, sms_allowed=row.sms_allowed,
+                   sms_opt_out=row.sms_opt_out, municipality_code=row.municipality_code)
+
+
+class Directory:
+    """Contacts and the read models the letters are written from."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def save_contact(self, c: Contact) -> None:
+        values = {"person_id": c.person_id, "role": c.role, "name": c.name, "email": c.email,
+                  "phone": c.phone, "language": c.language, "sms_allowed": c.sms_allowed,
+                  "municipality_code": c.municipality_code}
+        await self.session.execute(
+            insert(contacts).values(**values).on_conflict_do_update(
+                index_elements=[contacts.c.person_id],
+                set_={**{k: v for k, v in values.items() if k != "person_id"},
+                      "updated_at": func.now()}))
+
+    async def drop_contact(self, person_id: UUID) -> None:
+        await self.session.execute(delete(contacts).where(contacts.c.person_id == person_id))
+
+    async def contacts(self, ids: Iterable[UUID]) -> dict[UUID, Contact]:
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(select(contacts).where(contacts.c.person_id.in_(wanted)))
+        return {row.person_id: _contact(row) for row in rows}
+
+    async def contact(self, person_id: UUID) -> Contact | None:
+        return (await self.contacts([person_id])).get(person_id)
+
+    async def set_sms_opt_out(self, person_id: UUID, opt_out: bool) -> bool:
+        result = await self.session.execute(
+            update(contacts).where(contacts.c.person_id == person_id)
+            .values(sms_opt_out=opt_out).returning(contacts.c.person_id))
+        return result.first() is not None
+
+    async def coordinators(self) -> list[Contact]:
+        rows = await self.session.execute(
+            select(contacts).where(contacts.c.role == "coordinator",
+                                   contacts.c.municipality_code.is_not(None)))
+        return [_contact(row) for row in rows]
+
+    async def _upsert(self, table: Any, key: str, values: dict[str, Any]) -> None:
+        await self.session.execute(
+            insert(table).values(**values).on_conflict_do_update(
+                index_elements=[table.c[key]],
+                set_={k: v for k, v in values.items() if k != key}))
+
+    async def save_participant(self, p: ParticipantFacts) -> None:
+        await self._upsert(participants, "participant_id", {
+            "participant_id": p.participant_id, "municipality_code": p.municipality_code,
+            "birth_date": p.birth_date, "language": p.language,
+            "guardian_ids": [str(g) for g in p.guardian_ids]})
+
+    async def participant(self, participant_id: UUID) -> ParticipantFacts | None:
+        row = (await self.session.execute(
+            select(participants).where(participants.c.participant_id == participant_id))).first()
+        if row is None:
+            return None
+        return ParticipantFacts(row.participant_id, row.municipality_code, row.birth_date,
+                                row.language, tuple(uuid.UUID(g) for g in row.guardian_ids))
+
+    async def drop_participant(self, participant_id: UUID) -> None:
+        await self.session.execute(
+            delete(participants).where(participants.c.participant_id == participant_id))
+
+    async def save_workplace(self, w: WorkplaceFacts) -> None:
+        await self._upsert(workplaces, "workplace_id", {
+            "workplace_id": w.workplace_id, "name": w.name, "address": w.address,
+            "client_contact": w.client_contact, "manager_id": w.manager_id,
+            "municipality_code": w.municipality_code})
+
+    async def workplace(self, workplace_id: UUID | None) -> WorkplaceFacts | None:
+        if workplace_id is None:
+            return None
+        row = (await self.session.execute(
+            select(workplaces).where(workplaces.c.workplace_id == workplace_id))).first()
+        if row is None:
+            return None
+        return WorkplaceFacts(row.workplace_id, row.name, row.address, row.client_contact,
+                              row.manager_id, row.municipality_code)
+
+    async def save_supervisor(self, supervisor_id: UUID, workplace_id: UUID,
+                              municipality_code: str) -> None:
+        await self._upsert(supervisors, "supervisor_id", {
+            "supervisor_id": supervisor_id, "workplace_id": workplace_id,
+            "municipality_code": municipality_code})
+
+    async def supervisor_workplace(self, supervisor_id: UUID) -> UUID | None:
+        value: UUID | None = await self.session.scalar(
+            select(supervisors.c.workplace_id).where(supervisors.c.supervisor_id == supervisor_id))
+        return value
+
+    async def save_offer(self, offer_id: UUID, workplace_id: UUID, supervisor_id: UUID,
+                         without_client_contact: bool) -> None:
+        await self._upsert(offers, "offer_id", {
+            "offer_id": offer_id, "workplace_id": workplace_id, "supervisor_id": supervisor_id,
+            "without_client_contact": without_client_contact})
+
+    async def offer_without_client_contact(self, offer_id: UUID) -> bool:
+        value = await self.session.scalar(
+            select(offers.c.without_client_contact).where(offers.c.offer_id == offer_id))
+        return bool(value)
+
+    async def save_session(self, s: SessionFacts, municipality_code: str, cancelled: bool) -> None:
+        await self._upsert(sessions, "session_id", {
+            "session_id": s.session_id, "course": s.course, "topic": s.topic,
+            "starts_at": s.starts_at, "ends_at": s.ends_at, "venue": s.venue,
+            "digital": s.digital, "municipality_code": municipality_code,
+            "cancelled": cancelled})
+
+    async def session_facts(self, session_id: UUID) -> SessionFacts | None:
+        row = (await self.session.execute(
+            select(sessions).where(sessions.c.session_id == session_id))).first()
+        if row is None:
+            return None
+        return SessionFacts(row.session_id, row.course, row.topic, row.starts_at, row.ends_at,
+                            row.venue, row.digital)
+
+    async def save_placement(self, placement_id: UUID, status: str, **fields: Any) -> None:
+        values = {"placement_id": placement_id, "status": status, **fields}
+        known = {k: v for k, v in values.items() if v is not None}
+        await self.session.execute(
+            insert(placements).values(**{"request_id": fields.get("request_id"), **known})
+            .on_conflict_do_update(
+                index_elements=[placements.c.placement_id],
+                set_={**{k: v for k, v in known.items() if k != "placement_id"},
+                      "updated_at": func.now()}))
+
+    async def placement_municipality(self, placement_id: UUID) -> str | None:
+        value: str | None = await self.session.scalar(
+            select(placements.c.municipality_code)
+            .where(placements.c.placement_id == placement_id))
+        return value
+
+    async def placement_counts(self, municipality_code: str, since: datetime) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(placements.c.status, func.count()).where(
+                placements.c.municipality_code == municipality_code,
+                placements.c.updated_at >= since).group_by(placements.c.status))
+        return {row[0]: int(row[1]) for row in rows}
+
+
+class Outbound:
+    """The notifications: recorded by consumers, claimed and settled by the dispatcher."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.recorded = 0
+        self.pending: list[PlannedNotification] = []
+
+    def add(self, planned: Sequence[PlannedNotification]) -> None:
+        """Record messages to send; one per (cause, recipient, channel) whatever the
+        redelivery. Kept until `flush()` (the unit of work flushes before any other write
+        of this repository, at each savepoint's end and at commit), so a consumer's batch
+        inserts its rows in one statement instead of one round trip per event."""
+        self.pending.extend(planned)
+
+    async def flush(self) -> int:
+        if not self.pending:
+            return 0
+        planned, self.pending = self.pending, []
+        added = 0
+        for start in range(0, len(planned), 2000):  # stay under Postgres' 32767 parameters
+            result = await self.session.execute(
+                insert(notifications).values([{
+                    "notification_id": p.notification_id, "cause_event_id": p.cause_event_id,
+                    "recipient_id": p.recipient_id, "channel": p.channel,
+                    "template": p.template, "context": p.context,
+                    "recipient_role": p.recipient_role, "correlation_id": p.correlation_id,
+                    "placement_id": p.placement_id,
+                    "about_participant_id": p.about_participant_id,
+                    "municipality_code": p.municipality_code, "not_before": p.not_before,
+                } for p in planned[start:start + 2000]]).on_conflict_do_nothing()
+                .returning(notifications.c.notification_id))
+            added += len(result.all())
+        self.recorded += added
+        return added
+
+    async def claim(self, now: datetime, lease_s: float, limit: int) -> list[Claimed]:
+        """Due rows, locked against other dispatchers (SKIP LOCKED), leased and counted as an
+        attempt before anything is sent. A row whose lease ran out (its dispatcher died) is
+        due again: it is in doubt and is sent again with the same Message-ID."""
+        await self.flush()
+        n = notifications
+        due = (select(n.c.notification_id)
+               .where(n.c.status.in_(("pending", "sending")), n.c.not_before <= now,
+                      or_(n.c.lease_until.is_(None), n.c.lease_until < now))
+               .order_by(n.c.not_before).limit(limit).with_for_update(skip_locked=True)
+               .scalar_subquery())
+        claimed = (update(n).where(n.c.notification_id.in_(due))
+                   .values(status="sending", lease_until=now + timedelta(seconds=lease_s),
+                           attempts=n.c.attempts + 1)
+                   .returning(n.c.notification_id, n.c.cause_event_id, n.c.recipient_id,
+                              n.c.channel, n.c.template, n.c.context, n.c.attempts,
+                              n.c.correlation_id, n.c.created_at, n.c.placement_id,
+                              n.c.about_participant_id, n.c.municipality_code,
+                              n.c.recipient_role)).cte("claimed")
+        rows = await self.session.execute(
+            select(claimed, contacts).select_from(claimed.outerjoin(
+                contacts, contacts.c.person_id == claimed.c.recipient_id)))
+        return [Claimed(r.notification_id, r.cause_event_id, r.recipient_id, r.channel,
+                        r.template, r.context, r.attempts, r.correlation_id, r.created_at,
+                        _contact(r) if r.person_id is not None else None, r.placement_id,
+                        r.about_participant_id, r.municipality_code, r.recipient_role)
+                for r in rows]
+
+    async def settle(self, settlements: Sequence[Settlement], now: datetime) -> None:
+        """Record the outcome of a batch: one UPDATE and one INSERT, executed many times."""
+        await self.flush()
+        if not settlements:
+            return
+        n = notifications
+        done = ("sent", "failed", "cancelled")
+        await self.session.execute(
+            update(n).where(n.c.notification_id == bindparam("b_id")).values(
+                status=bindparam("b_status"), lease_until=None,
+                last_error=bindparam("b_error"),
+                not_before=func.coalesce(bindparam("b_not_before", type_=DateTime(True)),
+                                         n.c.not_before),
+                provider_ref=func.coalesce(bindparam("b_ref", type_=String), n.c.provider_ref),
+                segments=func.coalesce(bindparam("b_segments", type_=Integer), n.c.segments),
+                sent_at=func.coalesce(bindparam("b_sent_at", type_=DateTime(True)), n.c.sent_at),
+                finished_at=func.coalesce(bindparam("b_finished_at", type_=DateTime(True)),
+                                          n.c.finished_at),
+                attempts=n.c.attempts - bindparam("b_undo", type_=Integer)),
+            [{"b_id": x.notification_id, "b_status": x.status, "b_error": x.error,
+              "b_not_before": x.not_before, "b_ref": x.provider_ref, "b_segments": x.segments,
+              "b_sent_at": now if x.status == "sent" else None,
+              "b_finished_at": now if x.status in done else None,
+              "b_undo": 1 if x.attempt is None else 0} for x in settlements],
+            execution_options={"synchronize_session": False})
+        tried = [x for x in settlements if x.attempt is not None and x.outcome is not None]
+        if tried:
+            await self.session.execute(insert(attempts).on_conflict_do_nothing(), [
+                {"notification_id": x.notification_id, "attempt": x.attempt,
+                 "outcome": x.outcome, "at": now, "error": x.error} for x in tried])
+
+    async def record_receipt(self, provider_ref: str, status: str) -> Claimed | None:
+        await self.flush()
+        n = notifications
+        row = (await self.session.execute(
+            update(n).where(n.c.provider_ref == provider_ref, n.c.channel == "sms")
+            .values(receipt_status=status)
+            .returning(n.c.notification_id, n.c.cause_event_id, n.c.recipient_id, n.c.channel,
+                       n.c.template, n.c.context, n.c.attempts, n.c.correlation_id,
+                       n.c.created_at, n.c.placement_id, n.c.about_participant_id,
+                       n.c.municipality_code, n.c.recipient_role))).first()
+        if row is None:
+            return None
+        return Claimed(row.notification_id, row.cause_event_id, row.recipient_id, row.channel,
+                       row.template, row.context, row.attempts, row.correlation_id,
+                       row.created_at, None, row.placement_id, row.about_participant_id,
+                       row.municipality_code, row.recipient_role)
+
+    async def row(self, notification_id: UUID) -> Any:
+        return (await self.session.execute(
+            select(notifications).where(notifications.c.notification_id == notification_id)
+        )).first()
+
+    async def cancel_reminders(self, person_id: UUID, session_id: UUID, now: datetime) -> None:
+        await self.flush()
+        n = notifications
+        await self.session.execute(
+            update(n).where(n.c.recipient_id == person_id, n.c.template == "course_reminder",
+                            n.c.status == "pending",
+                            n.c.context["session_id"].astext == str(session_id))
+            .values(status="cancelled", finished_at=now, last_error="enrolment cancelled"))
+
+    async def erase(self, person_id: UUID, now: datetime) -> None:
+        """Erasure: the person's messages lose their personal content; unsent ones are dropped."""
+        await self.flush()
+        n = notifications
+        mine = or_(n.c.recipient_id == person_id, n.c.about_participant_id == person_id)
+        await self.session.execute(
+            update(n).where(mine, n.c.status.in_(("pending", "sending")))
+            .values(status="cancelled", finished_at=now, last_error="erased"))
+        await self.session.execute(update(n).where(mine).values(
+            context=text("'{}'::jsonb"), last_error=None))
+        await self.session.execute(
+            update(attempts).where(attempts.c.notification_id.in_(
+                select(n.c.notification_id).where(mine))).values(error=None))
+
+    async def for_placement(self, placement_id: UUID) -> list[Any]:
+        await self.flush()
+        n = notifications
+        rows = await self.session.execute(
+            select(n.c.notification_id, n.c.recipient_id, n.c.recipient_role, n.c.channel,
+                   n.c.template, n.c.status, n.c.attempts, n.c.last_error, n.c.sent_at,
+                   n.c.receipt_status, n.c.created_at)
+            .where(n.c.placement_id == placement_id).order_by(n.c.created_at, n.c.channel))
+        return list(rows)
+
+    async def failures(self, municipality_code: str, since: datetime) -> int:
+        await self.flush()
+        n = notifications
+        value = await self.session.scalar(select(func.count()).where(
+            and_(n.c.municipality_code == municipality_code, n.c.status == "failed",
+                 n.c.finished_at >= since)))
+        return int(value or 0)
+
+    async def mark_digest(self, coordinator_id: UUID, day: date) -> bool:
+        result = await self.session.execute(
+            insert(digests).values(coordinator_id=coordinator_id, day=day)
+            .on_conflict_do_nothing().returning(digests.c.day))
+        return result.first() is not None

@@ -1,0 +1,134 @@
+"""HTTP: the SMS provider's delivery receipts, the coordinator's view per placement, and
+SMS opt-out (by a coordinator or system, or by the person through the link in an SMS)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from typing import Any, cast
+from urllib.parse import parse_qs
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel
+
+from services.notifications.domain.commands import RecordDeliveryReceipt, SetSmsOptOut
+from services.notifications.unit_of_work import NotificationsUnitOfWork
+from shared.auth import CurrentPrincipal
+from shared.errors import NotFound, Rejected
+from shared.messagebus import MessageBus
+
+router = APIRouter(prefix="/notifications", tags=["notifications"])
+
+RECEIPT_STATUSES = frozenset({"delivered", "failed", "sent"})
+
+
+def opt_out_token(secret: str, person_id: UUID) -> str:
+    digest = hmac.new(secret.encode(), f"sms-opt-out:{person_id}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:18]).decode().rstrip("=")
+
+
+def _bus(request: Request) -> MessageBus:
+    return cast(MessageBus, request.app.state.bus)
+
+
+def _check_provider(request: Request) -> None:
+    """The receipt must carry the credentials we gave the provider (HTTP basic)."""
+    expected: tuple[str, str] = request.app.state.receipt_credentials
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    ok = False
+    if scheme.lower() == "basic":
+        try:
+            user, _, password = base64.b64decode(encoded).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            user, password = "", ""
+        ok = secrets.compare_digest(user.encode(), expected[0].encode()) & \
+            secrets.compare_digest(password.encode(), expected[1].encode())
+    if not ok:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bad provider credentials",
+                            headers={"WWW-Authenticate": 'Basic realm="sms-receipts"'})
+
+
+@router.post("/sms/receipts", status_code=status.HTTP_204_NO_CONTENT)
+async def sms_receipt(request: Request) -> None:
+    """46elks-form delivery receipt: form fields `id`, `status`, `delivered`."""
+    _check_provider(request)
+    form = {k: v[0] for k, v in parse_qs((await request.body()).decode(errors="replace")).items()}
+    if not form.get("id"):
+        raise Rejected.field("id", "the provider's message id is required")
+    state = form.get("status", "")
+    if state not in RECEIPT_STATUSES:
+        raise Rejected.field("status", f"must be one of {sorted(RECEIPT_STATUSES)}")
+    await _bus(request).handle(RecordDeliveryReceipt(form["id"], state, form.get("delivered")))
+
+
+class PlacementMessage(BaseModel):
+    notification_id: UUID
+    recipient_id: UUID
+    recipient_role: str
+    channel: str
+    template: str
+    status: str
+    attempts: int
+    error: str | None
+    sent_at: str | None
+    receipt: str | None
+
+
+class PlacementMessages(BaseModel):
+    placement_id: UUID
+    messages: list[PlacementMessage]
+
+
+@router.get("/placements/{placement_id}", response_model=PlacementMessages)
+async def placement_messages(placement_id: UUID, request: Request,
+                             principal: CurrentPrincipal) -> PlacementMessages:
+    """What reached whom for one placement (coordinator view)."""
+    service = request.app.state.service
+    async with service.uow() as opened:
+        uow = cast(NotificationsUnitOfWork, opened)
+        municipality = await uow.directory.placement_municipality(placement_id)
+        rows = await uow.outbound.for_placement(placement_id)
+    if municipality is None and not rows:
+        raise NotFound("no such placement")
+    if municipality is not None:
+        principal.require(municipality)
+    else:
+        principal.require_role("admin")
+    return PlacementMessages(placement_id=placement_id, messages=[PlacementMessage(
+        notification_id=r.notification_id, recipient_id=r.recipient_id,
+        recipient_role=r.recipient_role, channel=r.channel, template=r.template,
+        status=r.status, attempts=r.attempts, error=r.last_error,
+        sent_at=r.sent_at.isoformat() if r.sent_at else None, receipt=r.receipt_status)
+        for r in rows])
+
+
+class OptOutIn(BaseModel):
+    opt_out: bool = True
+
+
+@router.put("/contacts/{person_id}/sms-opt-out", status_code=status.HTTP_204_NO_CONTENT)
+async def set_opt_out(person_id: UUID, body: OptOutIn, request: Request,
+                      principal: CurrentPrincipal) -> None:
+    """A coordinator or system records that a person wants (or no longer wants) no SMS."""
+    principal.require_role("coordinator", "system", "admin")
+    await _bus(request).handle(SetSmsOptOut(person_id, body.opt_out))
+
+
+@router.post("/sms-opt-out/{person_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def opt_out_by_link(person_id: UUID, token: str, request: Request) -> None:
+    """The person's own link (in every SMS): no more SMS, e-mail instead."""
+    secret: str = request.app.state.link_secret
+    if not hmac.compare_digest(opt_out_token(secret, person_id), token):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "forbidden")
+    await _bus(request).handle(SetSmsOptOut(person_id, True))
+
+
+def opt_out_url(base: str, secret: str) -> Any:
+    def url(person_id: UUID) -> str:
+        return f"{base.rstrip('/')}/notifications/sms-opt-out/{person_id}?token=" + \
+            opt_out_token(secret, person_id)
+    return url

@@ -1,0 +1,384 @@
+"""Notifications' behaviour on one page.
+
+Consumers only *record* what to send (rows keyed by cause event, recipient and channel,
+in the consumer's transaction); the dispatcher sends. `EVENT_HANDLERS` keeps the read
+models and turns each routed event into planned notifications via `domain.routing.ROUTES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from services.notifications.domain import letters
+from services.notifications.domain.commands import (
+    RecordDeliveryReceipt,
+    SendDigests,
+    SetSmsOptOut,
+)
+from services.notifications.domain.letters import (
+    Facts,
+    ParticipantFacts,
+    SessionFacts,
+    WorkplaceFacts,
+)
+from services.notifications.domain.model import (
+    Contact,
+    PlannedNotification,
+    QuietHours,
+    day_before_at,
+    other_channel,
+)
+from services.notifications.domain.routing import DIGEST_TEMPLATE, ROUTES, Route
+from services.notifications.unit_of_work import NotificationsUnitOfWork
+from shared.contracts.base import EventData
+from shared.contracts.contacts import ContactDetailsRecorded
+from shared.contracts.matching import (
+    PlacementCancelled,
+    PlacementCompleted,
+    PlacementConfirmed,
+    PlacementDeclined,
+    PlacementProposed,
+    PlacementWaitlisted,
+)
+from shared.contracts.registration import (
+    ParticipantErased,
+    ParticipantRegistered,
+    PlacementSlotsOffered,
+    SupervisorRegistered,
+    WorkplaceRegistered,
+)
+from shared.contracts.training import (
+    CourseSessionScheduled,
+    EnrolmentRecorded,
+    SupervisorCertified,
+)
+from shared.errors import NotFound, Rejected
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Config:
+    timezone: str = "Europe/Stockholm"
+    public_base_url: str = "http://127.0.0.1:8000"
+    reminder_hour: int = 9
+    quiet: QuietHours = field(default_factory=QuietHours)
+    clock: Clock = utc_now
+
+
+# -- the contact directory -----------------------------------------------------------------
+
+
+async def on_contact(e: ContactDetailsRecorded, uow: NotificationsUnitOfWork,
+                     config: Config) -> None:
+    known = await uow.directory.contact(e.person_id)
+    await uow.directory.save_contact(Contact(
+        e.person_id, e.role, e.name, e.email, e.phone, e.language, e.sms_allowed,
+        known.sms_opt_out if known else False, e.municipality_code))
+
+
+async def on_contact_tombstone(key: str, uow: NotificationsUnitOfWork, config: Config) -> None:
+    """A null value on the compacted contacts topic: the person was erased."""
+    try:
+        person_id = UUID(key)
+    except ValueError:
+        raise Rejected.field("key", "a contacts tombstone's key is a person id") from None
+    await uow.directory.drop_contact(person_id)
+    await uow.outbound.erase(person_id, config.clock())
+
+
+async def on_participant_erased(e: ParticipantErased, uow: NotificationsUnitOfWork,
+                                config: Config) -> None:
+    await uow.directory.drop_contact(e.participant_id)
+    await uow.directory.drop_participant(e.participant_id)
+    await uow.outbound.erase(e.participant_id, config.clock())
+
+
+# -- read models -------------------------------------------------------------------------
+
+
+async def on_participant(e: ParticipantRegistered, uow: NotificationsUnitOfWork,
+                         config: Config) -> None:
+    await uow.directory.save_participant(ParticipantFacts(
+        e.participant_id, e.municipality_code, e.birth_date, e.preferred_language,
+        tuple(e.guardian_ids)))
+
+
+async def on_workplace(e: WorkplaceRegistered, uow: NotificationsUnitOfWork,
+                       config: Config) -> None:
+    await uow.directory.save_workplace(WorkplaceFacts(
+        e.workplace_id, e.name, e.address, e.client_contact, e.manager_id, e.municipality_code))
+
+
+async def on_supervisor(e: SupervisorRegistered, uow: NotificationsUnitOfWork,
+                        config: Config) -> None:
+    await uow.directory.save_supervisor(e.supervisor_id, e.workplace_id, e.municipality_code)
+
+
+async def on_offer(e: PlacementSlotsOffered, uow: NotificationsUnitOfWork,
+                   config: Config) -> None:
+    await uow.directory.save_offer(e.offer_id, e.workplace_id, e.supervisor_id,
+                                   e.without_client_contact)
+
+
+async def on_session(e: CourseSessionScheduled, uow: NotificationsUnitOfWork,
+                     config: Config) -> None:
+    await uow.directory.save_session(
+        SessionFacts(e.session_id, e.course, e.topic, e.starts_at, e.ends_at, e.venue,
+                     e.digital), e.municipality_code, e.cancelled)
+    await notify(e, uow, config)
+
+
+async def on_enrolment(e: EnrolmentRecorded, uow: NotificationsUnitOfWork,
+                       config: Config) -> None:
+    if e.status == "cancelled":
+        await uow.outbound.cancel_reminders(e.person_id, e.session_id, config.clock())
+    await notify(e, uow, config)
+
+
+async def on_proposed(e: PlacementProposed, uow: NotificationsUnitOfWork,
+                      config: Config) -> None:
+    await uow.directory.save_placement(
+        e.placement_id, "proposed", request_id=e.request_id, participant_id=e.participant_id,
+        workplace_id=e.workplace_id, supervisor_id=e.supervisor_id,
+        municipality_code=e.municipality_code, program=e.program)
+    await notify(e, uow, config)
+
+
+async def on_confirmed(e: PlacementConfirmed, uow: NotificationsUnitOfWork,
+                       config: Config) -> None:
+    await uow.directory.save_placement(
+        e.placement_id, "confirmed", request_id=e.request_id, participant_id=e.participant_id,
+        workplace_id=e.workplace_id, supervisor_id=e.supervisor_id,
+        municipality_code=e.municipality_code, program=e.program)
+    await notify(e, uow, config)
+
+
+async def on_placement_closed(e: PlacementDeclined | PlacementCancelled | PlacementCompleted,
+                              uow: NotificationsUnitOfWork, config: Config) -> None:
+    status = {PlacementDeclined: "declined", PlacementCancelled: "cancelled",
+              PlacementCompleted: "completed"}[type(e)]
+    await uow.directory.save_placement(
+        e.placement_id, status, request_id=getattr(e, "request_id", None),
+        municipality_code=getattr(e, "municipality_code", None))
+
+
+async def on_routed(e: EventData, uow: NotificationsUnitOfWork, config: Config) -> None:
+    await notify(e, uow, config)
+
+
+# -- routing: from an event to planned notifications -----------------------------------------
+
+
+async def _facts(e: Any, uow: NotificationsUnitOfWork) -> Facts:
+    d = uow.directory
+    participant_id: UUID | None = getattr(e, "participant_id", None)
+    supervisor_id: UUID | None = getattr(e, "supervisor_id", None)
+    workplace_id: UUID | None = getattr(e, "workplace_id", None)
+    session_id: UUID | None = getattr(e, "session_id", None)
+    if workplace_id is None and supervisor_id is not None:
+        workplace_id = await d.supervisor_workplace(supervisor_id)
+    participant = await d.participant(participant_id) if participant_id else None
+    workplace = await d.workplace(workplace_id)
+    session = await d.session_facts(session_id) if session_id else None
+    named = [i for i in (participant_id, supervisor_id) if i is not None]
+    names = {pid: c.name for pid, c in (await d.contacts(named)).items()}
+    offer_id: UUID | None = getattr(e, "offer_id", None)
+    without = await d.offer_without_client_contact(offer_id) if offer_id else False
+    return Facts(participant, workplace, session, workplace_id, names, without)
+
+
+def _audience(route: Route, e: Any, facts: Facts) -> list[tuple[UUID, str]]:
+    """(person id, role) of each recipient of `route` for event `e`."""
+    p = facts.participant
+    match route.audience:
+        case "participant":
+            return [(e.participant_id, "participant")]
+        case "guardians":
+            return [(g, "guardian") for g in (p.guardian_ids if p else ())]
+        case "guardians_of_minor":
+            start = getattr(e, "period_start", None)
+            if p is None or start is None or not p.is_minor_on(start):
+                return []
+            return [(g, "guardian") for g in p.guardian_ids]
+        case "supervisor":
+            return [(e.supervisor_id, "supervisor")]
+        case "manager":
+            return [(facts.workplace.manager_id, "manager")] if facts.workplace else []
+        case "invited":
+            return [(i.person_id, i.role) for i in e.invited]
+        case "person":
+            return [(e.person_id, e.role)]
+    raise AssertionError(route.audience)
+
+
+def _context(route: Route, e: Any, facts: Facts, config: Config,
+             person_id: UUID) -> dict[str, Any]:
+    tz = config.timezone
+    match route.template:
+        case "course_invitation":
+            reason = next((i.reason for i in e.invited if i.person_id == person_id), "")
+            return letters.course_invitation(e, tz, reason)
+        case "enrolment_confirmation" | "enrolment_waitlisted" | "course_reminder":
+            return {**letters.enrolment(e, facts, tz), "session_id": str(e.session_id)}
+        case "certificate" | "certification_note":
+            return letters.certification(e, facts)
+        case "placement_proposal":
+            link = e.acceptance_url or (
+                f"{config.public_base_url}/matching/placements/{e.placement_id}/respond")
+            return letters.proposal(e, facts, tz, link)
+        case "consent_request":
+            link = (f"{config.public_base_url}/registration/participants/"
+                    f"{e.participant_id}/consents")
+            return letters.consent_request(e, facts, link)
+        case "welcome_letter":
+            return letters.welcome_letter(e, facts)
+        case "day_one_checklist":
+            return letters.day_one_checklist(e, facts)
+        case "waitlisted":
+            return letters.waitlisted(e)
+    raise AssertionError(route.template)
+
+
+def _when(route: Route, e: Any, facts: Facts, config: Config, now: datetime) -> datetime | None:
+    """When the message may go; None when it is too late to be of use."""
+    if route.timing == "now":
+        return now
+    starts_at = facts.session.starts_at if facts.session else getattr(e, "starts_at", None)
+    if starts_at is None or starts_at <= now:
+        return None
+    return max(now, day_before_at(starts_at, config.reminder_hour, config.timezone))
+
+
+def plan(e: Any, facts: Facts, config: Config, cause_event_id: str,
+         correlation_id: str | None, now: datetime) -> list[PlannedNotification]:
+    """Every message the routing table asks for, for one event (pure)."""
+    planned: list[PlannedNotification] = []
+    for route in ROUTES.get(type(e), ()):
+        if not route.when(e):
+            continue
+        not_before = _when(route, e, facts, config, now)
+        if not_before is None:
+            continue
+        for person_id, role in _audience(route, e, facts):
+            context = _context(route, e, facts, config, person_id)
+            for channel in route.channels:
+                planned.append(PlannedNotification(
+                    cause_event_id=cause_event_id, recipient_id=person_id, channel=channel,
+                    template=route.template, context=context, not_before=not_before,
+                    correlation_id=correlation_id, recipient_role=role,
+                    placement_id=getattr(e, "placement_id", None),
+                    about_participant_id=getattr(e, "participant_id", None),
+                    municipality_code=getattr(e, "municipality_code", None)))
+    return planned
+
+
+async def notify(e: EventData, uow: NotificationsUnitOfWork, config: Config) -> None:
+    if type(e) not in ROUTES:
+        return
+    cause = uow.cause
+    if cause is None:
+        raise Rejected.field("id", "a routed event needs its CloudEvent id")
+    routes = [r for r in ROUTES[type(e)] if r.when(e)]
+    if not routes:
+        return
+    facts = await _facts(e, uow) if any(r.facts for r in routes) else Facts()
+    uow.outbound.add(plan(e, facts, config, cause.id, cause.correlationid or cause.id,
+                                config.clock()))
+
+
+EVENT_HANDLERS: dict[type[EventData], Callable[..., Awaitable[None]]] = {
+    ContactDetailsRecorded: on_contact,
+    ParticipantRegistered: on_participant,
+    WorkplaceRegistered: on_workplace,
+    SupervisorRegistered: on_supervisor,
+    PlacementSlotsOffered: on_offer,
+    ParticipantErased: on_participant_erased,
+    CourseSessionScheduled: on_session,
+    EnrolmentRecorded: on_enrolment,
+    SupervisorCertified: on_routed,
+    PlacementProposed: on_proposed,
+    PlacementConfirmed: on_confirmed,
+    PlacementWaitlisted: on_routed,
+    PlacementDeclined: on_placement_closed,
+    PlacementCancelled: on_placement_closed,
+    PlacementCompleted: on_placement_closed,
+}
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+async def record_receipt(cmd: RecordDeliveryReceipt, uow: NotificationsUnitOfWork,
+                         config: Config) -> None:
+    """A delivery receipt; a failed one falls back to e-mail (one message per channel)."""
+    row = await uow.outbound.record_receipt(cmd.provider_ref, cmd.status)
+    if row is None:
+        raise NotFound("no SMS with that id")
+    if cmd.status == "failed":
+        uow.outbound.add([fallback_of(row, config.clock())])
+
+
+def fallback_of(row: Any, now: datetime) -> PlannedNotification:
+    """The same message on the other channel, for the same cause (so at most one)."""
+    return PlannedNotification(
+        cause_event_id=row.cause_event_id, recipient_id=row.recipient_id,
+        channel=other_channel(row.channel), template=row.template, context=row.context,
+        not_before=now, correlation_id=row.correlation_id, recipient_role=row.recipient_role,
+        placement_id=row.placement_id, about_participant_id=row.about_participant_id,
+        municipality_code=row.municipality_code)
+
+
+async def set_sms_opt_out(cmd: SetSmsOptOut, uow: NotificationsUnitOfWork,
+                          config: Config) -> None:
+    if not await uow.directory.set_sms_opt_out(cmd.person_id, cmd.opt_out):
+        raise NotFound("no contact details for that person")
+
+
+async def send_digests(cmd: SendDigests, uow: NotificationsUnitOfWork, config: Config) -> int:
+    """Once a local day per coordinator: yesterday's placements and failed messages."""
+    day = config.quiet.local_date(cmd.now)
+    since = cmd.now - timedelta(days=1)
+    planned = []
+    for coordinator in await uow.directory.coordinators():
+        assert coordinator.municipality_code is not None
+        if not await uow.outbound.mark_digest(coordinator.person_id, day):
+            continue
+        counts = await uow.directory.placement_counts(coordinator.municipality_code, since)
+        failed = await uow.outbound.failures(coordinator.municipality_code, since)
+        planned.append(PlannedNotification(
+            cause_event_id=f"digest:{coordinator.person_id}:{day.isoformat()}",
+            recipient_id=coordinator.person_id, channel="email", template=DIGEST_TEMPLATE,
+            context={"day": day.isoformat(), "municipality_code": coordinator.municipality_code,
+                     "proposed": counts.get("proposed", 0),
+                     "confirmed": counts.get("confirmed", 0),
+                     "declined": counts.get("declined", 0),
+                     "cancelled": counts.get("cancelled", 0),
+                     "completed": counts.get("completed", 0),
+                     "failed_messages": failed,
+                     "link": f"{config.public_base_url}/notifications/placements"},
+            not_before=cmd.now, recipient_role="coordinator",
+            municipality_code=coordinator.municipality_code))
+    uow.outbound.add(planned)
+    return len(planned)
+
+
+COMMAND_HANDLERS: dict[type, Callable[..., Awaitable[Any]]] = {
+    RecordDeliveryReceipt: record_receipt,
+    SetSmsOptOut: set_sms_opt_out,
+    SendDigests: send_digests,
+}
+
+
+def bind(handler: Callable[..., Awaitable[Any]], config: Config) -> Callable[..., Awaitable[Any]]:
+    return partial(handler, config=config)
+

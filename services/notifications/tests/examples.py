@@ -1,0 +1,182 @@
+"""Example events and facts for every route of the table (used by unit and integration tests)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+from services.notifications.domain.letters import (
+    Facts,
+    ParticipantFacts,
+    SessionFacts,
+    WorkplaceFacts,
+)
+from shared.contracts.base import EventData
+from shared.contracts.contacts import ContactDetailsRecorded
+from shared.contracts.matching import PlacementConfirmed, PlacementProposed, PlacementWaitlisted
+from shared.contracts.registration import (
+    ParticipantRegistered,
+    PlacementSlotsOffered,
+    SupervisorRegistered,
+    WorkplaceRegistered,
+)
+from shared.contracts.training import (
+    CourseSessionScheduled,
+    EnrolmentRecorded,
+    Invitee,
+    SupervisorCertified,
+)
+
+
+@dataclass
+class World:
+    """One municipality's people: a minor participant with a guardian, a workplace with
+    client contact (social services), its manager and a supervisor, a coordinator."""
+
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    municipality: str = "1293"
+    participant: UUID = field(default_factory=uuid.uuid4)
+    guardian: UUID = field(default_factory=uuid.uuid4)
+    supervisor: UUID = field(default_factory=uuid.uuid4)
+    manager: UUID = field(default_factory=uuid.uuid4)
+    coordinator: UUID = field(default_factory=uuid.uuid4)
+    workplace: UUID = field(default_factory=uuid.uuid4)
+    offer: UUID = field(default_factory=uuid.uuid4)
+    request: UUID = field(default_factory=uuid.uuid4)
+    placement: UUID = field(default_factory=uuid.uuid4)
+    session: UUID = field(default_factory=uuid.uuid4)
+    breakfast: UUID = field(default_factory=uuid.uuid4)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    languages: dict[str, str] = field(default_factory=lambda: {
+        "participant": "sv", "guardian": "en", "supervisor": "sv", "manager": "en",
+        "coordinator": "sv"})
+
+    def email(self, role: str) -> str:
+        return f"{role}-{self.tag}@example.test"
+
+    def phone(self, role: str) -> str:
+        digits = {"participant": "1", "guardian": "2", "supervisor": "3", "manager": "4",
+                  "coordinator": "5"}[role]
+        return f"+4670{int(self.tag, 16) % 1000000:06d}{digits}"
+
+    def person(self, role: str) -> UUID:
+        return getattr(self, role)  # type: ignore[no-any-return]
+
+    def contacts(self) -> list[ContactDetailsRecorded]:
+        names = {"participant": "Elsa Ek", "guardian": "Maja Ek", "supervisor": "Kim Berg",
+                 "manager": "Ali Hassan", "coordinator": "Eva Lund"}
+        return [ContactDetailsRecorded(
+            person_id=self.person(role), role=role, name=names[role], email=self.email(role),
+            phone=self.phone(role), language=self.languages[role], sms_allowed=True,
+            municipality_code=self.municipality if role == "coordinator" else None)
+            for role in names]
+
+    @property
+    def start(self) -> date:
+        return (self.now + timedelta(days=20)).date()
+
+    def registration(self) -> list[EventData]:
+        return [
+            ParticipantRegistered(
+                participant_id=self.participant, municipality_code=self.municipality,
+                birth_date=self.now.date().replace(year=self.now.year - 14), gender="female",
+                preferred_language="sv", guardian_ids=[self.guardian]),
+            WorkplaceRegistered(
+                workplace_id=self.workplace, org_number="212000-1124",
+                name="Ekonomiskt bistånd", sector="municipal",
+                municipality_code=self.municipality, manager_id=self.manager,
+                client_contact=True, address="Stortorget 1, Hässleholm"),
+            SupervisorRegistered(
+                supervisor_id=self.supervisor, workplace_id=self.workplace,
+                municipality_code=self.municipality, languages=["sv"], max_participants=2),
+            PlacementSlotsOffered(
+                offer_id=self.offer, workplace_id=self.workplace, supervisor_id=self.supervisor,
+                municipality_code=self.municipality, program="prao", occupation="3353",
+                period_start=self.start, period_end=self.start + timedelta(days=4),
+                capacity=1, without_client_contact=True),
+        ]
+
+    def session_event(self) -> CourseSessionScheduled:
+        starts = self.now + timedelta(hours=3)
+        return CourseSessionScheduled(
+            session_id=self.session, course="base_course", starts_at=starts,
+            ends_at=starts + timedelta(hours=7), municipality_code=self.municipality,
+            venue="Kulturhuset, Hässleholm", digital=False, capacity=20,
+            announcement="invitation",
+            invited=[Invitee(person_id=self.supervisor, role="supervisor")])
+
+    def breakfast_event(self) -> CourseSessionScheduled:
+        starts = self.now + timedelta(days=10)
+        return CourseSessionScheduled(
+            session_id=self.breakfast, course="manager_breakfast", starts_at=starts,
+            ends_at=starts + timedelta(hours=2), municipality_code=self.municipality,
+            venue="Teams", digital=True, capacity=30, announcement="invitation",
+            invited=[Invitee(person_id=self.manager, role="manager")])
+
+    def routed(self) -> list[EventData]:
+        """One event of every routed type, in a sensible order."""
+        period = {"period_start": self.start, "period_end": self.start + timedelta(days=4)}
+        ids = {"placement_id": self.placement, "request_id": self.request,
+               "participant_id": self.participant, "offer_id": self.offer,
+               "workplace_id": self.workplace, "supervisor_id": self.supervisor,
+               "municipality_code": self.municipality, "program": "prao"}
+        return [
+            self.session_event(),
+            self.breakfast_event(),
+            EnrolmentRecorded(session_id=self.session, person_id=self.supervisor,
+                              role="supervisor", status="enrolled", course="base_course",
+                              starts_at=self.session_event().starts_at,
+                              municipality_code=self.municipality),
+            SupervisorCertified(supervisor_id=self.supervisor, workplace_id=self.workplace,
+                                municipality_code=self.municipality,
+                                certified_at=self.now.date(),
+                                valid_until=self.now.date() + timedelta(days=3 * 365)),
+            PlacementProposed(**ids, **period, preference_rank=1, consent_required=True,
+                              acceptance_url=f"http://praktik.test/m/{self.placement}?t=x"),
+            PlacementConfirmed(**ids, **period),
+            PlacementWaitlisted(request_id=uuid.uuid4(), participant_id=self.participant,
+                                municipality_code=self.municipality, program="summer_job",
+                                reasons=["no_capacity", "consent"]),
+            EnrolmentRecorded(session_id=self.breakfast, person_id=self.manager,
+                              role="manager", status="waitlisted", waitlist_position=3,
+                              course="manager_breakfast",
+                              starts_at=self.breakfast_event().starts_at,
+                              municipality_code=self.municipality),
+        ]
+
+    def facts(self) -> Facts:
+        """What the read models hold after `registration()` and the contacts."""
+        session = self.session_event()
+        return Facts(
+            participant=ParticipantFacts(self.participant, self.municipality,
+                                         self.now.date().replace(year=self.now.year - 14),
+                                         "sv", (self.guardian,)),
+            workplace=WorkplaceFacts(self.workplace, "Ekonomiskt bistånd",
+                                     "Stortorget 1, Hässleholm", True, self.manager,
+                                     self.municipality),
+            session=SessionFacts(session.session_id, session.course, session.topic,
+                                 session.starts_at, session.ends_at, session.venue,
+                                 session.digital),
+            supervisor_workplace_id=self.workplace,
+            names={self.participant: "Elsa Ek", self.supervisor: "Kim Berg"})
+
+
+# Which (template, role) pairs the table must produce for `World.routed()`.
+EXPECTED: set[tuple[str, str, str]] = {
+    ("course_invitation", "supervisor", "email"),
+    ("course_invitation", "manager", "email"),
+    ("enrolment_confirmation", "supervisor", "email"),
+    ("course_reminder", "supervisor", "sms"),
+    ("certificate", "supervisor", "email"),
+    ("certification_note", "manager", "email"),
+    ("placement_proposal", "supervisor", "email"),
+    ("placement_proposal", "supervisor", "sms"),
+    ("consent_request", "guardian", "email"),
+    ("welcome_letter", "participant", "email"),
+    ("welcome_letter", "guardian", "email"),
+    ("day_one_checklist", "supervisor", "email"),
+    ("waitlisted", "participant", "email"),
+    ("enrolment_waitlisted", "manager", "email"),
+}

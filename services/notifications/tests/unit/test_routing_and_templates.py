@@ -1,0 +1,180 @@
+"""The routing table and the templates, with example data: every template, every language,
+both channels; StrictUndefined makes a missing variable fail here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from jinja2 import UndefinedError
+
+from services.notifications.adapters.templates import LANGUAGES, Renderer
+from services.notifications.domain import sms
+from services.notifications.domain.routing import DIGEST_TEMPLATE, ROUTES, TEMPLATES
+from services.notifications.handlers import Config, plan
+from services.notifications.tests.examples import EXPECTED, World
+
+renderer = Renderer()
+CONFIG = Config()
+
+
+def planned_for(world: World) -> list:  # type: ignore[type-arg]
+    out = []
+    for event in world.routed():
+        out += plan(event, world.facts(), CONFIG, f"cause-{uuid.uuid4()}", None, world.now)
+    return out
+
+
+def digest_context() -> dict[str, object]:
+    return {"day": "2026-05-04", "municipality_code": "1293", "proposed": 3, "confirmed": 2,
+            "declined": 1, "cancelled": 0, "completed": 4, "failed_messages": 1,
+            "link": "http://praktik.test/notifications/placements"}
+
+
+def examples() -> list[tuple[str, dict[str, object]]]:
+    found: dict[str, dict[str, object]] = {}
+    for p in planned_for(World()):
+        found.setdefault(p.template, p.context)
+    found[DIGEST_TEMPLATE] = digest_context()
+    return sorted(found.items())
+
+
+def test_the_table_routes_every_message_to_its_people() -> None:
+    world = World()
+    got = set()
+    role_of = {world.participant: "participant", world.guardian: "guardian",
+               world.supervisor: "supervisor", world.manager: "manager"}
+    for p in planned_for(world):
+        got.add((p.template, role_of[p.recipient_id], p.channel))
+    assert got == EXPECTED
+
+
+def test_every_template_has_example_data() -> None:
+    assert sorted(t for t, _ in examples()) == sorted(TEMPLATES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("template", "context"), examples())
+def test_every_template_renders_in_every_language_and_channel(
+        template: str, context: dict[str, object], language: str) -> None:
+    full = {**context, "recipient_name": "Kim Berg"}
+    mail = renderer.email(template, language, full)
+    assert mail.language == language
+    assert mail.subject and "\n" not in mail.subject
+    assert "Kim Berg" in mail.text
+    assert mail.html and mail.html.startswith("<!doctype html>")
+    text = renderer.sms(template, language, full).text
+    encoded = sms.encode(text)
+    # Plain-language SMS stay in GSM-7; one segment unless they carry a link.
+    assert encoded.encoding == "gsm7", text
+    if "http" not in text:
+        assert encoded.segments == 1, (len(text), text)
+    assert "".join(encoded.parts) == text
+
+
+@pytest.mark.parametrize(("template", "context"), examples())
+def test_a_missing_variable_is_an_error_not_a_hole(template: str,
+                                                    context: dict[str, object]) -> None:
+    full = {**context, "recipient_name": "Kim"}
+    for block in ("email", "sms"):
+        with pytest.raises(UndefinedError):
+            getattr(renderer, block)(template, "sv", {})
+    used_somewhere = 0
+    for key in full:
+        partial = {k: v for k, v in full.items() if k != key}
+        try:
+            renderer.email(template, "sv", partial)
+            renderer.email(template, "en", partial)
+        except UndefinedError:
+            used_somewhere += 1
+    assert used_somewhere >= 2
+
+
+def test_unknown_language_falls_back_to_swedish() -> None:
+    context = {**dict(examples())["waitlisted"], "recipient_name": "Elsa"}
+    assert renderer.email("waitlisted", "fi", context).language == "sv"
+    assert renderer.email("waitlisted", "en-GB", context).language == "en"
+
+
+def test_welcome_letter_carries_secrecy_and_checklist_the_oral_briefing() -> None:
+    world = World()
+    planned = {(p.template, p.recipient_id): p for p in planned_for(world)}
+    letter = planned[("welcome_letter", world.participant)]
+    text = renderer.email("welcome_letter", "sv", {**letter.context, "recipient_name": "E"}).text
+    assert "Sekretess" in text and "inte att träffa klienter" in text
+    assert "Stortorget 1, Hässleholm" in text and "Kim Berg" in text
+    schedule = [date.fromisoformat(d) for d in letter.context["schedule"]]
+    assert schedule and all(d.weekday() < 5 for d in schedule)
+    assert world.start <= schedule[0] and schedule[-1] <= world.start + timedelta(days=4)
+    checklist = planned[("day_one_checklist", world.supervisor)]
+    text = renderer.email("day_one_checklist", "en", {**checklist.context,
+                                                      "recipient_name": "K"}).text
+    assert "oral confidentiality briefing" in text
+
+
+def test_no_secrecy_section_without_client_contact() -> None:
+    world = World()
+    facts = world.facts()
+    from dataclasses import replace
+
+    assert facts.workplace is not None
+    facts = replace(facts, workplace=replace(facts.workplace, client_contact=False))
+    confirmed = world.routed()[5]
+    letters = [p for p in plan(confirmed, facts, CONFIG, "c", None, world.now)
+               if p.template == "welcome_letter"]
+    text = renderer.email("welcome_letter", "sv", {**letters[0].context,
+                                                   "recipient_name": "E"}).text
+    assert "Sekretess" not in text
+
+
+def test_adult_participant_gets_the_letter_without_guardians() -> None:
+    world = World()
+    facts = world.facts()
+    from dataclasses import replace
+
+    assert facts.participant is not None
+    adult = replace(facts, participant=replace(
+        facts.participant, birth_date=facts.participant.birth_date.replace(
+            year=facts.participant.birth_date.year - 10)))
+    confirmed = world.routed()[5]
+    people = {p.recipient_id for p in plan(confirmed, adult, CONFIG, "c", None, world.now)}
+    assert people == {world.participant, world.supervisor}
+
+
+def test_proposal_without_consent_needed_asks_no_guardian() -> None:
+    world = World()
+    proposed = world.routed()[4].model_copy(update={"consent_required": False})
+    templates = {p.template for p in plan(proposed, world.facts(), CONFIG, "c", None, world.now)}
+    assert templates == {"placement_proposal"}
+
+
+def test_waitlisted_explains_the_reasons_in_plain_words() -> None:
+    world = World()
+    waitlisted = world.routed()[6]
+    [p] = plan(waitlisted, world.facts(), CONFIG, "c", None, world.now)
+    text = renderer.email("waitlisted", "sv", {**p.context, "recipient_name": "E"}).text
+    assert "Alla platser som passar dig är redan tagna." in text
+    assert "samtycke" in text
+
+
+def test_reminder_goes_the_day_before_at_the_reminder_hour() -> None:
+    world = World(now=datetime(2026, 5, 1, 12, 0, tzinfo=UTC))
+    enrolment = world.routed()[2].model_copy(update={
+        "starts_at": datetime(2026, 5, 10, 7, 0, tzinfo=UTC)})
+    facts = world.facts()
+    from dataclasses import replace
+
+    assert facts.session is not None
+    facts = replace(facts, session=replace(facts.session,
+                                           starts_at=datetime(2026, 5, 10, 7, 0, tzinfo=UTC)))
+    reminder = next(p for p in plan(enrolment, facts, CONFIG, "c", None, world.now)
+                    if p.template == "course_reminder")
+    assert reminder.not_before == datetime(2026, 5, 9, 7, 0, tzinfo=UTC)  # 09:00 CEST
+
+
+def test_every_route_names_a_template_with_files() -> None:
+    for routes in ROUTES.values():
+        for route in routes:
+            for language in LANGUAGES:
+                renderer.env.get_template(f"{language}/{route.template}.j2")

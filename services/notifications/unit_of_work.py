@@ -1,0 +1,48 @@
+"""Notifications' unit of work: the directory (contacts, read models) and the outbound
+messages, in one transaction with the inbox and the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import ClassVar
+
+from services.notifications.adapters.repository import Directory, Outbound
+from shared.unit_of_work import UnitOfWork
+
+
+class NotificationsUnitOfWork(UnitOfWork):
+    directory: Directory
+    outbound: Outbound
+    after_record: ClassVar[tuple[Callable[[], None], ...]] = ()
+    """Called after a commit that recorded messages (bootstrap: wakes the dispatcher)."""
+
+    def _open(self) -> None:
+        self.directory = Directory(self.session)
+        self.outbound = Outbound(self.session)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Rows a message records belong to its savepoint: flushed inside it, dropped
+        with it when the message fails."""
+        await self.outbound.flush()
+        try:
+            async with super().savepoint():
+                yield
+                await self.outbound.flush()
+        except BaseException:
+            self.outbound.pending.clear()
+            raise
+
+    async def rollback(self) -> None:
+        self.outbound.pending.clear()
+        await super().rollback()
+
+    async def commit(self) -> None:
+        await self.outbound.flush()
+        recorded = self.outbound.recorded
+        await super().commit()
+        self.outbound.recorded = 0
+        if recorded:
+            for hook in self.after_record:
+                hook()
