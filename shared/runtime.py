@@ -127,7 +127,8 @@ class Service:
         )
 
     def _subscribe(self, subscription: Subscription) -> None:
-        processor = BatchProcessor(subscription, self.uow, self.tables.inbox)
+        processor = BatchProcessor(subscription, self.uow, self.tables.inbox,
+                                   label=f"{self.name}.{subscription.name}")
         backoff = Backoff(self.settings.retry_backoff_initial_s, self.settings.retry_backoff_max_s)
         group = subscription.consumer_group or (
             f"{self.settings.consumer_group or self.name}.{subscription.name}"
@@ -254,11 +255,19 @@ class Service:
         # stop HTTP, consumers and relay in order.
         http = asyncio.create_task(server._serve(), name=f"{self.name}-http")
         log.info("service started", http=f"http://{self.settings.http_host}:{self.settings.http_port}")
-        await stop.wait()
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({http, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        failed = http.done() and not stop.is_set()
         server.should_exit = True
         with contextlib.suppress(Exception):
             await http
+        stopping.cancel()
         await self.stop_messaging(tasks)
+        if failed:
+            # The HTTP server could not start (port taken...): a replica without its API
+            # must not linger half alive.
+            log.error("HTTP server stopped unexpectedly; service exits")
+            raise SystemExit(1)
         log.info("service stopped")
 
 

@@ -42,6 +42,7 @@ def build(settings: MatchingSettings | None = None,
         name="events",
         topics=[topics.REGISTRATION_EVENTS, topics.TRAINING_EVENTS],
         handlers=_bind(handlers.EVENT_HANDLERS, clock),
+        batch_handlers=_bind(handlers.BATCH_HANDLERS, clock) if settings.batch_handlers else {},
     )
     service = Service(
         name="matching",

@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from services.matching.adapters.repository import ensure_participant
+from services.matching.adapters.repository import ensure_participant, ensure_participants
 from services.matching.domain import commands
 from services.matching.domain.feasibility import is_round_program
 from services.matching.domain.model import (
+    Book,
     Certificate,
     DomainError,
     Offer,
@@ -28,6 +29,7 @@ from services.matching.domain.model import (
 )
 from services.matching.unit_of_work import MatchingUnitOfWork
 from shared.contracts.base import EventData
+from shared.contracts.envelope import CloudEvent
 from shared.contracts.registration import (
     GuardianConsentRecorded,
     ParticipantErased,
@@ -103,27 +105,63 @@ async def slots_offered(
     await uow.save(book)
 
 
-async def placement_requested(
-    event: PlacementRequested, uow: MatchingUnitOfWork, clock: Clock = utcnow
-) -> None:
-    if await uow.books.request_row(event.request_id) is not None:
-        return  # the same request announced again: its outcome already stands
-    book = await uow.books.book(event.municipality_code)
-    await ensure_participant(uow.books, book, event.participant_id)
+def _request(event: PlacementRequested, requested_at: datetime) -> Request:
     preferences = tuple(
         ("occupation", p.occupation) if p.occupation is not None
         else ("workplace", str(p.workplace_id))
         for p in event.preferences
     )
-    book.add_request(Request(
+    return Request(
         request_id=event.request_id, participant_id=event.participant_id,
         municipality_code=event.municipality_code, program=event.program,
         period_start=event.period_start, period_end=event.period_end,
         preferences=preferences,  # type: ignore[arg-type]
-        needs=frozenset(event.needs), priority=event.priority,
-        requested_at=uow.cause.time if uow.cause is not None else clock(),
-    ))
+        needs=frozenset(event.needs), priority=event.priority, requested_at=requested_at,
+    )
+
+
+async def placement_requested(
+    event: PlacementRequested, uow: MatchingUnitOfWork, clock: Clock = utcnow
+) -> None:
+    if await uow.books.known_requests([event.request_id]):
+        return  # the same request announced again: its outcome already stands
+    book = await uow.books.book(event.municipality_code)
+    await ensure_participant(uow.books, book, event.participant_id)
+    book.add_request(_request(event, uow.cause.time if uow.cause is not None else clock()))
     await uow.save(book)
+
+
+async def placement_requested_many(
+    items: list[tuple[CloudEvent, PlacementRequested]], uow: MatchingUnitOfWork,
+    clock: Clock = utcnow,
+) -> None:
+    """`placement_requested` for a run of new events, set-based: the same effects.
+
+    Each municipality is locked and its Book loaded once (in the order the requests
+    first name them, as message by message), missing participants are read in one
+    query, every request is decided in order by the same domain code, its events are
+    staged under its own envelope, and the changes of all Books are written at the
+    end in a few bulk statements.
+    """
+    known = await uow.books.known_requests([data.request_id for _, data in items])
+    fresh: list[tuple[CloudEvent, PlacementRequested]] = []
+    for envelope, data in items:
+        if data.request_id in known:
+            continue  # announced before, or earlier in this run: its outcome stands
+        known.add(data.request_id)
+        fresh.append((envelope, data))
+    books: dict[str, Book] = {}
+    for _, data in fresh:
+        if data.municipality_code not in books:
+            books[data.municipality_code] = await uow.books.book(data.municipality_code)
+    await ensure_participants(
+        uow.books, [(books[data.municipality_code], data.participant_id) for _, data in fresh])
+    for envelope, data in fresh:
+        book = books[data.municipality_code]
+        book.add_request(_request(data, envelope.time))
+        with uow.caused_by(envelope):
+            uow.stage(book)
+    await uow.save(*books.values())
 
 
 async def consent_recorded(
@@ -196,6 +234,11 @@ async def certification_expired(
     book.expire_certificate(event.supervisor_id, event.expired_at, clock())
     await uow.save(book)
 
+
+BATCH_HANDLERS: dict[type[EventData], Callable[..., Any]] = {
+    PlacementRequested: placement_requested_many,
+}
+"""Set-based twins of EVENT_HANDLERS (see shared.kafka.consumer.Subscription)."""
 
 EVENT_HANDLERS: dict[type[EventData], Callable[..., Any]] = {
     ParticipantRegistered: participant_registered,

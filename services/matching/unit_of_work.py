@@ -44,9 +44,14 @@ class MatchingUnitOfWork(UnitOfWork):
         self.books.forget()
         await super().rollback()
 
-    async def save(self, book: Book) -> None:
-        """Write the Book's changes and stage its events into the outbox."""
-        await self.books.save(book)
+    async def save(self, *books: Book) -> None:
+        """Write the Books' changes and stage their events into the outbox."""
+        await self.books.save(*books)
+        for book in books:
+            self.stage(book)
+
+    def stage(self, book: Book) -> None:
+        """Stage the events the Book has recorded (they name `self.cause` as cause)."""
         events, book.events = book.events, []
         for event in events:
             if isinstance(event, PlacementProposed) and self.links is not None:

@@ -101,10 +101,13 @@ class BatchProcessor:
         subscription: Subscription,
         uow_factory: Callable[[], UnitOfWork],
         inbox: Table,
+        label: str | None = None,
     ) -> None:
         self.subscription = subscription
         self.uow_factory = uow_factory
         self.inbox = inbox
+        self.label = label or subscription.name
+        """Names this consumer in dead letters: `<service>.<subscription>`."""
 
     async def process(self, records: Sequence[Any]) -> BatchOutcome:
         """Handle a batch durably; raises only on transient errors (then nothing is stored)."""
@@ -258,7 +261,7 @@ class BatchProcessor:
                 outcome.duplicates += 1
                 return
             uow.publish_message(
-                dead_letter(record, error, self.subscription.name, exception_type)
+                dead_letter(record, error, self.label, exception_type)
             )
             if self.subscription.on_rejected is not None:
                 uow.cause = event

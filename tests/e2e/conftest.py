@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from praktik_cli.demo import Endpoints, Plan, Season
 from services.notifications.devservers import ElksFake, SmtpCatcher
 from tests.support.infra import Infra, provision
-from tests.support.processes import BASE_PORT, PORTS, System, running_system
+from tests.support.processes import System, free_port, running_system
 
 RECEIPTS = ("elks-receipts", "e2e-receipts-secret")
 
@@ -26,16 +26,19 @@ class Outside:
 
     mail: SmtpCatcher
     sms: ElksFake
+    notifications_port: int
+    """Where the notifications service will listen: the SMS fake posts receipts there."""
 
 
 @pytest.fixture(scope="package")
 async def outside(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Outside]:
     mail = SmtpCatcher(tmp_path_factory.mktemp("mail")).start()
+    port = free_port()
     receipt_url = (f"http://{RECEIPTS[0]}:{RECEIPTS[1]}@127.0.0.1:"
-                   f"{BASE_PORT + PORTS['notifications']}/notifications/sms/receipts")
+                   f"{port}/notifications/sms/receipts")
     sms = await ElksFake(receipt_url=receipt_url).start()
     try:
-        yield Outside(mail, sms)
+        yield Outside(mail, sms, port)
     finally:
         await sms.stop()
         mail.stop()
@@ -104,6 +107,7 @@ async def e2e_infra(infra: Infra) -> AsyncIterator[OwnDatabase]:
 async def system(e2e_infra: OwnDatabase, outside: Outside,
                  tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[System]:
     async with running_system(e2e_infra, tmp_path_factory.mktemp("system"), None,
+                              {"notifications": outside.notifications_port},
                               **system_env(outside)) as system:
         yield system
 

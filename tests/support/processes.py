@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import uuid
@@ -18,8 +19,12 @@ import httpx
 from tests.support.database import reset_schema
 from tests.support.infra import REPO, SERVICES, Infra
 
-BASE_PORT = 18000
-PORTS = {"registration": 1, "matching": 2, "training": 3, "notifications": 4}
+
+def free_port() -> int:
+    """A port nobody listens on now: test runs side by side get their own."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -87,6 +92,8 @@ class System:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    ports: dict[str, int] = field(default_factory=dict)
+    """Fixed HTTP ports by process key (`matching`, `matching-2`); others get free ones."""
 
     def env_for(self, name: str) -> dict[str, str]:
         prefix = f"{name.upper()}_"
@@ -94,7 +101,6 @@ class System:
         env.update({
             f"{prefix}DATABASE_URL": self.infra.database_url(name),
             f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.infra.kafka_bootstrap,
-            f"{prefix}HTTP_PORT": str(BASE_PORT + PORTS[name]),
             f"{prefix}CONSUMER_GROUP": f"{name}-e2e-{self.run_id}",
             f"{prefix}CONSUMER_AUTO_OFFSET_RESET": "latest",
             f"{prefix}RELAY_IDLE_INTERVAL_S": "0.02",
@@ -113,7 +119,7 @@ class System:
             await reset_schema(self.infra, name, REPO / "services" / name / "migrations")
             for replica in range(1, (replicas or {}).get(name, 1) + 1):
                 key = name if replica == 1 else f"{name}-{replica}"
-                port = BASE_PORT + PORTS[name] + 10 * (replica - 1)
+                port = self.ports.get(key) or free_port()
                 env = self.env_for(name)
                 env[f"{name.upper()}_HTTP_PORT"] = str(port)
                 process = ServiceProcess(name, env, self.workdir / f"{key}.log", port)
@@ -135,9 +141,10 @@ class System:
 
 @asynccontextmanager
 async def running_system(
-    infra: Infra, workdir: Path, replicas: Mapping[str, int] | None = None, **env: str
+    infra: Infra, workdir: Path, replicas: Mapping[str, int] | None = None,
+    ports: Mapping[str, int] | None = None, **env: str,
 ) -> AsyncIterator[System]:
-    system = System(infra, workdir, env)
+    system = System(infra, workdir, env, ports=dict(ports or {}))
     try:
         await system.start(replicas=replicas)
         yield system

@@ -22,8 +22,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import sqlalchemy as sa
 from sqlalchemy import and_, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -61,12 +63,13 @@ class BookRepository:
         self.deadlines = deadlines
         self.lock_wait_s = lock_wait_s
         self._books: dict[str, Book] = {}
-        self._loaded_held: dict[UUID, int] = {}
+        self._loaded_offers: dict[UUID, dict[str, Any]] = {}
+        """Each loaded offer's row as last read or written: what `save` compares with."""
 
     def forget(self) -> None:
         """Drop cached Books (after a rollback their state may no longer be the database's)."""
         self._books.clear()
-        self._loaded_held.clear()
+        self._loaded_offers.clear()
 
     # -- locking -------------------------------------------------------------------
 
@@ -111,7 +114,7 @@ class BookRepository:
                 orm.offers.c.municipality_code == m, orm.offers.c.withdrawn.is_(False)))
         }
         for offer in offers.values():
-            self._loaded_held[offer.offer_id] = offer.held
+            self._loaded_offers[offer.offer_id] = _offer_row(offer)
         workplaces = {
             row.workplace_id: Workplace(row.workplace_id, m, row.sector, row.client_contact,
                                         row.min_age)
@@ -167,92 +170,147 @@ class BookRepository:
             excluded=excluded,
         )
 
-    async def save(self, book: Book) -> None:
-        """Write what the Book changed; Postgres re-checks the seat invariants."""
-        s = self.session
-        for offer_id in sorted(book.changed_offers):
-            offer = book.offers[offer_id]
-            values = {k: v for k, v in _offer_row(offer).items() if k != "held"}
-            if offer_id not in self._loaded_held:
-                await s.execute(insert(orm.offers).values(**values, held=0).on_conflict_do_update(
-                    index_elements=["offer_id"],
-                    set_={k: v for k, v in values.items() if k != "offer_id"}))
-                self._loaded_held[offer_id] = 0
-            delta = offer.held - self._loaded_held[offer_id]
-            fields = {k: v for k, v in values.items() if k != "offer_id"}
-            if delta > 0:
-                # The seat counter only grows while places remain (checked by Postgres).
-                done = await s.execute(
-                    update(orm.offers)
-                    .where(orm.offers.c.offer_id == offer_id,
-                           orm.offers.c.held + delta <= offer.capacity)
-                    .values(**fields, held=orm.offers.c.held + delta)
-                    .returning(orm.offers.c.offer_id))
-                if done.first() is None:
-                    raise SeatTaken(f"offer {offer_id} has no {delta} free place(s)")
-            else:
-                await s.execute(update(orm.offers).where(orm.offers.c.offer_id == offer_id)
-                                .values(**fields, held=orm.offers.c.held + delta))
-            self._loaded_held[offer_id] = offer.held
-        for request_id in book.changed_requests:
-            request = book.requests.get(request_id)
-            if request is not None:
-                await self._upsert_request(request)
-        new_for_supervisor: list[Placement] = []
-        # Ended placements first: their rows must leave the "open" unique indexes before
-        # a new placement of the same request is inserted.
-        changed = sorted(book.changed_placements, key=lambda pid: pid in book.placements)
-        for placement_id in changed:
-            placement = book.placements.get(placement_id) or book.ended[placement_id]
-            row = _placement_row(placement)
-            result = await s.execute(
-                insert(orm.placements).values(**row).on_conflict_do_update(
-                    index_elements=["placement_id"],
-                    set_={k: v for k, v in row.items() if k != "placement_id"})
-                .returning(text("(xmax = 0) AS inserted")))
-            if result.scalar() and placement.status in OPEN:
-                new_for_supervisor.append(placement)
-        for placement in new_for_supervisor:
-            await self._check_supervisor(book, placement)
-        book.changed_offers.clear()
-        book.changed_requests.clear()
-        book.changed_placements.clear()
-        book.ended.clear()
-        # Requests that are no longer open leave the Book.
-        for request_id in [r for r, q in book.requests.items() if q.status not in OPEN_REQUEST]:
-            del book.requests[request_id]
+    async def save(self, *books: Book) -> None:
+        """Write what the Books changed, in a few bulk statements; Postgres re-checks the
+        seat invariants.
 
-    async def _check_supervisor(self, book: Book, placement: Placement) -> None:
+        Only what changed is written: an offer whose seat counter alone moved gets one
+        guarded increment (all such offers in one statement), changed requests one
+        multi-row upsert, changed placements two (ended ones first: their rows must leave
+        the "open" unique indexes before a new placement of the same request arrives),
+        and the supervisors of the new placements one check of their maximum.
+        """
+        s = self.session
+        grown: dict[UUID, int] = {}
+        shrunk: dict[UUID, int] = {}
+        for book in books:
+            for offer_id in sorted(book.changed_offers):
+                offer = book.offers[offer_id]
+                row = _offer_row(offer)
+                loaded = self._loaded_offers.get(offer_id)
+                if loaded is None:
+                    values = {k: v for k, v in row.items() if k != "held"}
+                    await s.execute(insert(orm.offers).values(**values, held=0)
+                                    .on_conflict_do_update(
+                                        index_elements=["offer_id"],
+                                        set_={k: v for k, v in values.items()
+                                              if k != "offer_id"}))
+                    loaded = {**row, "held": 0}
+                delta = offer.held - loaded["held"]
+                fields = {k: v for k, v in row.items()
+                          if k not in ("offer_id", "held") and v != loaded[k]}
+                if fields:
+                    await self._update_offer(offer_id, fields, delta, offer.capacity)
+                elif delta > 0:
+                    grown[offer_id] = delta
+                elif delta < 0:
+                    shrunk[offer_id] = delta
+                self._loaded_offers[offer_id] = row
+        if grown:
+            await self._add_held(grown, guarded=True)
+        if shrunk:
+            await self._add_held(shrunk, guarded=False)
+        request_rows = [
+            _request_row(book.requests[request_id])
+            for book in books for request_id in sorted(book.changed_requests)
+            if request_id in book.requests
+        ]
+        await self._upsert_many(orm.requests, request_rows, ["request_id"])
+        ended: list[dict[str, Any]] = []
+        open_: list[Placement] = []
+        for book in books:
+            for placement_id in sorted(book.changed_placements):
+                placement = book.placements.get(placement_id)
+                if placement is None:
+                    ended.append(_placement_row(book.ended[placement_id]))
+                else:
+                    open_.append(placement)
+        await self._upsert_many(orm.placements, ended, ["placement_id"])
+        inserted = await self._upsert_many(
+            orm.placements, [_placement_row(p) for p in open_], ["placement_id"],
+            returning=True)
+        await self._check_supervisors([p for p in open_ if p.placement_id in inserted])
+        for book in books:
+            book.changed_offers.clear()
+            book.changed_requests.clear()
+            book.changed_placements.clear()
+            book.ended.clear()
+            # Requests that are no longer open leave the Book.
+            for request_id in [r for r, q in book.requests.items()
+                               if q.status not in OPEN_REQUEST]:
+                del book.requests[request_id]
+
+    async def _update_offer(self, offer_id: UUID, fields: dict[str, Any], delta: int,
+                            capacity: int) -> None:
+        o = orm.offers
+        if delta > 0:
+            # The seat counter only grows while places remain (checked by Postgres).
+            done = await self.session.execute(
+                update(o).where(o.c.offer_id == offer_id, o.c.held + delta <= capacity)
+                .values(**fields, held=o.c.held + delta).returning(o.c.offer_id))
+            if done.first() is None:
+                raise SeatTaken(f"offer {offer_id} has no {delta} free place(s)")
+        else:
+            await self.session.execute(update(o).where(o.c.offer_id == offer_id)
+                                       .values(**fields, held=o.c.held + delta))
+
+    async def _add_held(self, deltas: dict[UUID, int], guarded: bool) -> None:
+        """Move seat counters in one statement; growth only where places remain."""
+        o = orm.offers
+        ids, amounts = sorted(deltas), [deltas[i] for i in sorted(deltas)]
+        v = (select(func.unnest(sa.cast(ids, ARRAY(PG_UUID(as_uuid=True)))).label("offer_id"),
+                    func.unnest(sa.cast(amounts, ARRAY(sa.Integer))).label("delta"))
+             .subquery("v"))
+        stmt = update(o).where(o.c.offer_id == v.c.offer_id)
+        if guarded:
+            stmt = stmt.where(o.c.held + v.c.delta <= o.c.capacity)
+        done = await self.session.execute(
+            stmt.values(held=o.c.held + v.c.delta).returning(o.c.offer_id))
+        missing = set(ids) - {row[0] for row in done}
+        if missing:
+            raise SeatTaken(f"offer(s) {sorted(map(str, missing))} have no free place")
+
+    async def _upsert_many(self, table: Any, rows: list[dict[str, Any]], keys: list[str],
+                           returning: bool = False) -> set[Any]:
+        """Insert-or-update many rows (SQLAlchemy's "insertmanyvalues": few round trips,
+        a cached statement). With `returning`, the keys of the rows that were inserted."""
+        inserted: set[Any] = set()
+        if not rows:
+            return inserted
+        stmt = insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys, set_={k: stmt.excluded[k] for k in rows[0] if k not in keys})
+        if not returning:
+            await self.session.execute(stmt, rows)
+            return inserted
+        result = await self.session.execute(
+            stmt.returning(table.c[keys[0]], text("(xmax = 0) AS inserted")), rows)
+        inserted.update(row[0] for row in result if row[1])
+        return inserted
+
+    async def _check_supervisors(self, placements: list[Placement]) -> None:
+        """One query: does any new placement's supervisor now exceed their maximum?"""
+        spans = sorted({(p.supervisor_id, p.period_start, p.period_end) for p in placements})
+        if not spans:
+            return
         p, sv = orm.placements, orm.supervisors
+        v = (select(
+                func.unnest(sa.cast([x[0] for x in spans], ARRAY(PG_UUID(as_uuid=True))))
+                .label("supervisor_id"),
+                func.unnest(sa.cast([x[1] for x in spans], ARRAY(sa.Date))).label("ps"),
+                func.unnest(sa.cast([x[2] for x in spans], ARRAY(sa.Date))).label("pe"))
+             .subquery("v"))
         overlapping = (
             select(func.count()).select_from(p).where(
-                p.c.supervisor_id == placement.supervisor_id, p.c.status.in_(OPEN),
-                p.c.period_start <= placement.period_end,
-                p.c.period_end >= placement.period_start)
-            .scalar_subquery())
+                p.c.supervisor_id == v.c.supervisor_id, p.c.status.in_(OPEN),
+                p.c.period_start <= v.c.pe, p.c.period_end >= v.c.ps)
+            .correlate(v).scalar_subquery())
         over = await self.session.scalar(
-            select(overlapping > sv.c.max_participants)
-            .where(sv.c.supervisor_id == placement.supervisor_id))
-        if over:
-            raise SeatTaken(f"supervisor {placement.supervisor_id} is over their maximum")
-
-    async def _upsert_request(self, request: Request) -> None:
-        row = {
-            "request_id": request.request_id, "participant_id": request.participant_id,
-            "municipality_code": request.municipality_code, "program": request.program,
-            "period_start": request.period_start, "period_end": request.period_end,
-            "preferences": [{kind: value} for kind, value in request.preferences],
-            "needs": sorted(request.needs), "priority": request.priority,
-            "requested_at": request.requested_at, "status": request.status,
-            "reasons": list(request.reasons), "lottery": request.lottery,
-        }
-        if request.status == "erased":
-            row["participant_id"] = None
-            row["preferences"] = []
-            row["needs"] = []
-        await self.session.execute(insert(orm.requests).values(**row).on_conflict_do_update(
-            index_elements=["request_id"],
-            set_={k: v for k, v in row.items() if k != "request_id"}))
+            select(v.c.supervisor_id).select_from(
+                v.join(sv, sv.c.supervisor_id == v.c.supervisor_id))
+            .where(overlapping > sv.c.max_participants).limit(1))
+        if over is not None:
+            raise SeatTaken(f"supervisor {over} is over their maximum")
 
     # -- read models ----------------------------------------------------------------
 
@@ -343,6 +401,14 @@ class BookRepository:
         return (await self.session.execute(select(orm.requests).where(
             orm.requests.c.request_id == request_id))).first()
 
+    async def known_requests(self, request_ids: list[UUID]) -> set[UUID]:
+        """Which of these requests the service already holds (one query)."""
+        if not request_ids:
+            return set()
+        r = orm.requests
+        return set(await self.session.scalars(
+            select(r.c.request_id).where(r.c.request_id.in_(request_ids))))
+
     async def overdue(self, now: datetime) -> list[str]:
         """Municipalities with proposals whose acceptance deadline has passed."""
         p = orm.placements
@@ -378,6 +444,23 @@ class BookRepository:
                            p.c.status, p.c.outcome)
                  .order_by(p.c.program, p.c.municipality_code, p.c.sector, p.c.gender))
         return list(await self.session.execute(query))
+
+
+def _request_row(request: Request) -> dict[str, Any]:
+    row = {
+        "request_id": request.request_id, "participant_id": request.participant_id,
+        "municipality_code": request.municipality_code, "program": request.program,
+        "period_start": request.period_start, "period_end": request.period_end,
+        "preferences": [{kind: value} for kind, value in request.preferences],
+        "needs": sorted(request.needs), "priority": request.priority,
+        "requested_at": request.requested_at, "status": request.status,
+        "reasons": list(request.reasons), "lottery": request.lottery,
+    }
+    if request.status == "erased":
+        row["participant_id"] = None
+        row["preferences"] = []
+        row["needs"] = []
+    return row
 
 
 def _participant(row: Any) -> Participant:
@@ -424,6 +507,32 @@ def _offer_row(o: Offer) -> dict[str, Any]:
 
 
 __all__ = ["BookRepository", "MunicipalityBusy", "SeatTaken", "date"]
+
+
+async def ensure_participants(repo: BookRepository, wanted: list[tuple[Book, UUID]]) -> None:
+    """`ensure_participant` for many (book, participant) pairs in two queries."""
+    missing = [(book, pid) for book, pid in wanted if pid not in book.participants]
+    if not missing:
+        return
+    ids = sorted({pid for _, pid in missing})
+    found = {
+        row.participant_id: _participant(row)
+        for row in await repo.session.execute(select(orm.participants).where(
+            orm.participants.c.participant_id.in_(ids)))
+    }
+    consents: dict[UUID, dict[tuple[UUID, str], bool]] = {}
+    if found:
+        for row in await repo.session.execute(select(orm.consents).where(
+                orm.consents.c.participant_id.in_(sorted(found)))):
+            consents.setdefault(row.participant_id, {})[(row.guardian_id, row.program)] = (
+                row.granted)
+    for book, pid in missing:
+        participant = found.get(pid)
+        if participant is None or pid in book.participants:
+            continue
+        book.participants[pid] = participant
+        for key, granted in consents.get(pid, {}).items():
+            book.consents.setdefault(pid, {})[key] = granted
 
 
 async def ensure_participant(repo: BookRepository, book: Book, participant_id: UUID) -> bool:
