@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -17,3 +17,19 @@ def infra() -> Iterator[Infra]:
         pytest.fail(HOW_TO_RUN, pytrace=False)
     yield found
     stop_containers()
+
+
+_FIGURES: list[str] = []
+
+
+@pytest.fixture
+def report_figures() -> Callable[[str], None]:
+    """Lines a test wants in the run's closing summary (counts of the chaos test...)."""
+    return _FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)

@@ -21,6 +21,7 @@ import random
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -171,7 +172,9 @@ async def _chaos(system: System, window_s: float, rng: random.Random,
     return kills
 
 
-async def test_chaos(infra: Infra, tmp_path: Path) -> None:
+async def test_chaos(
+    infra: Infra, tmp_path: Path, report_figures: Callable[[str], None]
+) -> None:
     rng = random.Random(2026)
     database = f"praktik_chaos_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(_plain(infra.admin_database_url))
@@ -227,6 +230,7 @@ async def test_chaos(infra: Infra, tmp_path: Path) -> None:
         summary |= {"requests": REQUESTS, "kills": dict(kills), "flow_s": round(flow_s, 1)}
         print("chaos log:\n  " + "\n  ".join(log))
         print("chaos summary: " + json.dumps(summary, sort_keys=True))
+        report_figures("chaos: " + json.dumps(summary, sort_keys=True))
     finally:
         system.stop()
         await sms.stop()
