@@ -44,6 +44,8 @@ from tests.support.services import service_settings, wait_until_assigned
 
 EMAILS = int(os.environ.get("BENCH_EMAILS", "3000"))
 SMSES = int(os.environ.get("BENCH_SMSES", "600"))
+BATCH = int(os.environ.get("BENCH_DISPATCH_BATCH", "100"))
+LOOPS = int(os.environ.get("BENCH_DISPATCH_LOOPS", "4"))
 RAW = 3000
 CONNECTIONS = 8
 
@@ -156,7 +158,7 @@ async def run(infra: Infra) -> dict[str, float | int | str]:
             infra, "notifications", database_url=db, smtp_port=smtp_port,
             sms_base_url=f"http://127.0.0.1:{sms_port}", smtp_connections=CONNECTIONS,
             quiet_start="08:00", quiet_end="08:00", email_rate_per_s=100000,
-            sms_rate_per_s=100000, dispatch_batch_size=100, dispatch_loops=4,
+            sms_rate_per_s=100000, dispatch_batch_size=BATCH, dispatch_loops=LOOPS,
             sms_concurrency=8, log_level="WARNING", digest_interval_s=3600,
             dispatcher_enabled=False))
         service = build(settings)
