@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
+from shared.migrations import create_plumbing_tables
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -24,28 +26,7 @@ def _uuid() -> pg.UUID:  # type: ignore[type-arg]
 
 
 def upgrade() -> None:
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger, sa.Identity(always=False), nullable=False),
-        sa.Column("event_id", sa.String, nullable=False),
-        sa.Column("topic", sa.String, nullable=False),
-        sa.Column("key", sa.String, nullable=True),
-        sa.Column("value", sa.LargeBinary, nullable=True),
-        sa.Column("headers", pg.JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
-        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
-        schema=S,
-    )
-    op.create_table(
-        "inbox",
-        sa.Column("consumer", sa.String, nullable=False),
-        sa.Column("event_id", sa.String, nullable=False),
-        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
-        sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
-        schema=S,
-    )
+    create_plumbing_tables(S)
     op.create_table(
         "participants",
         sa.Column("participant_id", _uuid(), nullable=False),
