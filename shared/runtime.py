@@ -26,6 +26,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from faststream.specification import AsyncAPI
 from sqlalchemy import MetaData, Table, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import Authenticator
@@ -238,9 +239,25 @@ class Service:
         await self.producer.stop()
         await self.engine.dispose()
 
+    async def migrate_when_reachable(self, timeout_s: float = 120.0) -> None:
+        """Migrate, waiting for a database that is starting or restarting."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        delay = 0.5
+        while True:
+            try:
+                await self.migrate()
+                return
+            except (DBAPIError, OSError) as error:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning("waiting for the database", error_type=type(error).__name__,
+                            retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
     async def serve(self) -> None:
         configure_logging(self.name, self.settings.log_level, self.settings.log_json)
-        await self.migrate()
+        await self.migrate_when_reachable()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
