@@ -223,7 +223,7 @@ async def test_two_replicas_with_a_rebalance_never_double_place(infra: Infra) ->
             return wanted <= seen
 
         try:
-            await reader.wait_for(answered, timeout_s=60)
+            await reader.wait_for(answered, timeout_s=180)
         except AssertionError as error:
             raise AssertionError(f"{error}: unanswered requests") from None
 

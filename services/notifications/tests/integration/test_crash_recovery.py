@@ -32,7 +32,7 @@ async def _spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
 
 async def test_killed_mid_batch_sends_the_rest_and_no_second_copy(
         infra: Infra, db: str, tmp_path: Path) -> None:
-    catcher = SmtpCatcher(tmp_path / "mail", delay_s=0.03).start()
+    catcher = SmtpCatcher(tmp_path / "mail", delay_s=0.1).start()
     from services.notifications.devservers import ElksFake
 
     elks = ElksFake()  # never started: this test sends e-mail only
