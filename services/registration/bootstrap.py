@@ -12,7 +12,13 @@ from services.registration.adapters.orm import tables
 from services.registration.adapters.topics import apply_intake_retention
 from services.registration.domain.model import AgeRules
 from services.registration.entrypoints import http, intake
-from services.registration.handlers import COMMAND_HANDLERS, Context, Handler
+from services.registration.handlers import (
+    BATCH_HANDLERS,
+    COMMAND_HANDLERS,
+    BatchHandler,
+    Context,
+    Handler,
+)
 from services.registration.settings import RegistrationSettings
 from services.registration.unit_of_work import RegistrationUnitOfWork
 from shared.contracts import topics
@@ -48,9 +54,23 @@ def bound_handlers(ctx: Context) -> dict[type, Any]:
     return {kind: bind(handler) for kind, handler in COMMAND_HANDLERS.items()}
 
 
+def bound_batch_handlers(ctx: Context) -> dict[type, Any]:
+    """The set-based handlers with the context bound: `handler(items, uow)`."""
+
+    def bind(handler: BatchHandler) -> Any:
+        async def run(items: Any, uow: Any) -> None:
+            await handler(items, uow, ctx)
+
+        run.__name__ = handler.__name__
+        return run
+
+    return {kind: bind(handler) for kind, handler in BATCH_HANDLERS.items()}
+
+
 def build(settings: RegistrationSettings | None = None, ctx: Context | None = None) -> Service:
     settings = settings or RegistrationSettings()  # type: ignore[call-arg]
-    handlers = bound_handlers(ctx or context(settings))
+    ctx = ctx or context(settings)
+    handlers = bound_handlers(ctx)
     policy = intake.SourcePolicy.parse(settings.intake_sources)
 
     async def retention(stop: asyncio.Event) -> None:
@@ -62,7 +82,7 @@ def build(settings: RegistrationSettings | None = None, ctx: Context | None = No
         settings=settings,
         tables=tables,
         uow_class=RegistrationUnitOfWork,
-        subscriptions=[intake.subscription(handlers, policy)],
+        subscriptions=[intake.subscription(handlers, policy, bound_batch_handlers(ctx))],
         routers=[http.router],
         jobs=[retention],
         published={

@@ -11,7 +11,7 @@ stores nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
@@ -23,6 +23,7 @@ from services.registration.domain import validation as v
 from services.registration.unit_of_work import RegistrationUnitOfWork
 from shared.contracts import topics
 from shared.contracts.contacts import ContactDetailsRecorded
+from shared.contracts.envelope import CloudEvent
 from shared.contracts.registration import (
     GuardianConsentRecorded,
     ParticipantErased,
@@ -97,18 +98,39 @@ def _tombstone(uow: RegistrationUnitOfWork, person_id: UUID) -> None:
 # -- participants ---------------------------------------------------------------------
 
 
+def _new_participant(details: model.ParticipantDetails, ctx: Context) -> model.Participant:
+    """The participant a checked registration describes, as if new (a fresh id)."""
+    digest = ctx.vault.digest(details.identity.canonical)
+    sealed = ctx.vault.seal(details.identity.canonical)
+    return model.Participant(
+        id=uuid.uuid4(), municipality_code=details.municipality_code,
+        birth_date=details.identity.birth_date, contact=details.contact,
+        gender=details.gender, needs=details.needs, identity_hash=digest,
+        sealed_identity=sealed, external_ref=details.external_ref,
+    )
+
+
+def _publish_participant(uow: RegistrationUnitOfWork, participant: model.Participant,
+                         guardians: list[model.Guardian]) -> None:
+    m = participant.municipality_code
+    uow.publish(ParticipantRegistered(
+        participant_id=participant.id, external_ref=participant.external_ref,
+        municipality_code=m, birth_date=participant.birth_date, gender=participant.gender,
+        preferred_language=participant.contact.language, needs=list(participant.needs),
+        guardian_ids=participant.guardian_ids,
+    ))
+    uow.publish(_contact_event(participant.id, "participant", participant.contact, m))
+    for guardian in guardians:
+        uow.publish(_contact_event(guardian.id, "guardian", guardian.contact, m))
+
+
 async def register_participant(cmd: commands.RegisterParticipant, uow: RegistrationUnitOfWork,
                                ctx: Context) -> UUID:
     today = ctx.today()
     details = model.check_participant(cmd, today, ctx.rules)
     m = details.municipality_code
-    digest = ctx.vault.digest(details.identity.canonical)
-    sealed = ctx.vault.seal(details.identity.canonical)
-    participant = model.Participant(
-        id=uuid.uuid4(), municipality_code=m, birth_date=details.identity.birth_date,
-        contact=details.contact, gender=details.gender, needs=details.needs,
-        identity_hash=digest, sealed_identity=sealed, external_ref=details.external_ref,
-    )
+    participant = _new_participant(details, ctx)
+    digest = participant.identity_hash
     existing: model.Participant | None = None
     if cmd.participant_id is not None or not await uow.participants.add_if_new(participant):
         existing = await _existing_participant(cmd, details, digest, uow)
@@ -134,16 +156,71 @@ async def register_participant(cmd: commands.RegisterParticipant, uow: Registrat
     for orphan in await uow.participants.drop_orphan_guardians(dropped):
         _tombstone(uow, orphan)
 
-    uow.publish(ParticipantRegistered(
-        participant_id=participant.id, external_ref=participant.external_ref,
-        municipality_code=m, birth_date=participant.birth_date, gender=participant.gender,
-        preferred_language=participant.contact.language, needs=list(participant.needs),
-        guardian_ids=participant.guardian_ids,
-    ))
-    uow.publish(_contact_event(participant.id, "participant", participant.contact, m))
-    for guardian in guardians:
-        uow.publish(_contact_event(guardian.id, "guardian", guardian.contact, m))
+    _publish_participant(uow, participant, guardians)
     return participant.id
+
+
+class BatchFallback(Exception):
+    """The set-based path cannot take this run as it stands (a key was taken meanwhile):
+    the consumer rolls the batch back and replays it message by message."""
+
+
+async def register_participants(
+    items: Sequence[tuple[CloudEvent, commands.RegisterParticipant]],
+    uow: RegistrationUnitOfWork, ctx: Context,
+) -> None:
+    """`register_participant` for a run of intake messages, with the same effects as
+    applying it to each in order, but set-based for the common case.
+
+    Every command is checked first by the same rules (a refusal raises, and the consumer
+    replays the run message by message, which isolates the refused one). One query finds
+    which references and identity numbers are known. A new participant without guardians
+    whose reference and number are neither known nor named by an earlier message of the
+    run is inserted in bulk with the others like it; any other message (a change, a
+    repeat within the run, guardians, an id given) goes through `register_participant`
+    in its place in the order, after the bulk rows before it are written.
+    """
+    checked = [(event, cmd, _new_participant(model.check_participant(cmd, ctx.today(),
+                                                                      ctx.rules), ctx))
+               for event, cmd in items]
+    known_refs, known_hashes = await uow.participants.known_keys(
+        ((p.municipality_code, p.external_ref) for _, _, p in checked
+         if p.external_ref is not None),
+        ((p.municipality_code, p.identity_hash) for _, _, p in checked),
+    )
+    pending: list[tuple[CloudEvent, model.Participant]] = []
+    for event, cmd, participant in checked:
+        m = participant.municipality_code
+        ref = (m, participant.external_ref) if participant.external_ref is not None else None
+        person = (m, participant.identity_hash)
+        simple = (cmd.participant_id is None and not cmd.guardians
+                  and person not in known_hashes and (ref is None or ref not in known_refs))
+        known_hashes.add(person)  # a later message naming it again is a repeat
+        if ref is not None:
+            known_refs.add(ref)
+        if simple:
+            pending.append((event, participant))
+            continue
+        await _add_new_participants(uow, pending)
+        with uow.caused_by(event):
+            await register_participant(cmd, uow, ctx)
+    await _add_new_participants(uow, pending)
+
+
+async def _add_new_participants(uow: RegistrationUnitOfWork,
+                                pending: list[tuple[CloudEvent, model.Participant]]) -> None:
+    """Insert new participants in one statement and publish as `register_participant`
+    does for each; then empty `pending`."""
+    if not pending:
+        return
+    added = await uow.participants.add_many_if_new([p for _, p in pending])
+    if added != len(pending):
+        raise BatchFallback("a participant's reference or identity number is known "
+                            "already")
+    for event, participant in pending:
+        with uow.caused_by(event):
+            _publish_participant(uow, participant, [])
+    pending.clear()
 
 
 async def _existing_participant(cmd: commands.RegisterParticipant,
@@ -447,3 +524,12 @@ COMMAND_HANDLERS: dict[type, Handler] = {
     commands.WithdrawPlacementSlots: withdraw_placement_slots,
 }
 """Every intent registration acts on, from either door."""
+
+BatchHandler = Callable[[Sequence[tuple[CloudEvent, Any]], RegistrationUnitOfWork, Context],
+                        Awaitable[None]]
+
+BATCH_HANDLERS: dict[type, BatchHandler] = {
+    commands.RegisterParticipant: register_participants,
+}
+"""Set-based versions for runs of intake messages: the same effects as the handler above
+applied to each in order (the consumer falls back to that when one raises)."""

@@ -7,8 +7,20 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Table, and_, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    Row,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration.adapters import orm
@@ -47,6 +59,24 @@ _INSERT_NEW_PARTICIPANT = (
     insert(orm.participants).on_conflict_do_nothing().returning(orm.participants.c.id)
 )
 """Built once: compiled once (the hot path of the intake)."""
+
+
+def _holding(column: Any, codes: str, values: str) -> Any:
+    """Participants whose `(municipality_code, column)` is one of the pairs given as two
+    array parameters: a join on the unique key, one statement for any count."""
+    t = orm.participants
+    pairs = func.unnest(bindparam(codes, type_=ARRAY(String)),
+                        bindparam(values, type_=ARRAY(String))
+                        ).table_valued("code", "value").render_derived()
+    return (select(t.c.municipality_code, t.c.external_ref, t.c.identity_hash)
+            .join(pairs, and_(t.c.municipality_code == pairs.c.code, column == pairs.c.value)))
+
+
+_KNOWN_KEYS = union_all(
+    _holding(orm.participants.c.external_ref, "ref_codes", "refs"),
+    _holding(orm.participants.c.identity_hash, "hash_codes", "hashes"),
+)
+"""Participants holding any of the given references or identity hashes, per municipality."""
 
 
 class ParticipantRepository:
@@ -108,6 +138,38 @@ class ParticipantRepository:
         (one round trip for the common case of a new person); False when it was known."""
         inserted = await self.session.execute(_INSERT_NEW_PARTICIPANT, self._values(participant))
         return inserted.first() is not None
+
+    async def known_keys(
+        self, refs: Iterable[tuple[str, str]], hashes: Iterable[tuple[str, str]]
+    ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """Which `(municipality_code, external_ref)` and `(municipality_code,
+        identity_hash)` pairs are taken already: one query for a whole run of intake."""
+        wanted_refs, wanted_hashes = list(dict.fromkeys(refs)), list(dict.fromkeys(hashes))
+        if not wanted_refs and not wanted_hashes:
+            return set(), set()
+        rows = await self.session.execute(_KNOWN_KEYS, {
+            "ref_codes": [code for code, _ in wanted_refs],
+            "refs": [ref for _, ref in wanted_refs],
+            "hash_codes": [code for code, _ in wanted_hashes],
+            "hashes": [digest for _, digest in wanted_hashes],
+        })
+        known_refs: set[tuple[str, str]] = set()
+        known_hashes: set[tuple[str, str]] = set()
+        for row in rows:
+            if row.external_ref is not None:
+                known_refs.add((row.municipality_code, row.external_ref))
+            known_hashes.add((row.municipality_code, row.identity_hash))
+        return known_refs, known_hashes
+
+    async def add_many_if_new(self, participants: list[Participant]) -> int:
+        """`add_if_new` for many in one round trip; returns how many were inserted (fewer
+        than given when some id, reference or identity number was known meanwhile)."""
+        if not participants:
+            return 0
+        inserted = await self.session.execute(
+            _INSERT_NEW_PARTICIPANT, [self._values(p) for p in participants]
+        )
+        return len(inserted.all())
 
     async def update(self, participant: Participant) -> None:
         values = self._values(participant)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.registration.domain import commands
-from services.registration.entrypoints.translate import TRANSLATIONS
+from services.registration.entrypoints.translate import COMMAND_TYPES, TRANSLATIONS
 from shared.contracts import topics
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent
@@ -67,6 +67,7 @@ def _prefixed(error: MessageRejected) -> Rejected:
 
 
 CommandHandler = Callable[[Any, Any], Awaitable[Any]]
+BatchCommandHandler = Callable[[list[tuple[CloudEvent, Any]], Any], Awaitable[None]]
 
 
 def intake_handler(
@@ -83,6 +84,26 @@ def intake_handler(
             await handlers[type(command)](command, uow)
         except Rejected as error:
             raise _prefixed(error) from None
+
+    return handle
+
+
+def intake_batch_handler(
+    translate: Callable[[Any], commands.Command], batch_handler: BatchCommandHandler,
+    policy: SourcePolicy,
+) -> Callable[[list[tuple[CloudEvent, Any]], UnitOfWork], Awaitable[None]]:
+    """`intake_handler` for a run of messages of one type: the same source check and
+    translation for each, then the set-based handler over the commands. Anything refused
+    raises, and the consumer replays the run through `intake_handler` message by message."""
+    async def handle(items: list[tuple[CloudEvent, Any]], uow: UnitOfWork) -> None:
+        batch: list[tuple[CloudEvent, Any]] = []
+        for event, data in items:
+            code = data.municipality_code
+            if not policy.allows(event.source, code):
+                raise Rejected.field("source", f"this source may not send for municipality "
+                                               f"{code}")
+            batch.append((event, translate(data)))
+        await batch_handler(batch, uow)
 
     return handle
 
@@ -124,12 +145,22 @@ async def answer_rejection(event: CloudEvent | None, record: Any, error: Message
         uow.cause = None
 
 
-def subscription(handlers: Mapping[type, CommandHandler], policy: SourcePolicy) -> Subscription:
+def subscription(handlers: Mapping[type, CommandHandler], policy: SourcePolicy,
+                 batch_handlers: Mapping[type, BatchCommandHandler] | None = None,
+                 ) -> Subscription:
+    """The intake consumer; `batch_handlers` (by command type) add set-based handling of
+    runs of one request type, for the commands that have it."""
     table: dict[type[EventData], Callable[[Any, Any], Awaitable[None]]] = {
         model: intake_handler(translate, handlers, policy)
         for model, translate in TRANSLATIONS.items()
     }
+    batch_table: dict[type[EventData], Callable[[Any, Any], Awaitable[None]]] = {}
+    for model, translate in TRANSLATIONS.items():
+        command_type = COMMAND_TYPES[model]
+        if batch_handlers and command_type in batch_handlers:
+            batch_table[model] = intake_batch_handler(translate, batch_handlers[command_type],
+                                                      policy)
     return Subscription(
         name="intake", topics=[topics.REGISTRATION_INTAKE], handlers=table,
-        on_rejected=answer_rejection,
+        on_rejected=answer_rejection, batch_handlers=batch_table,
     )

@@ -4,7 +4,7 @@ the same models) to commands: one translation, so both doors build identical com
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_type_hints
 
 from services.registration.domain import commands
 from shared.contracts import intake
@@ -117,6 +117,12 @@ TRANSLATIONS: dict[type[EventData], Callable[[Any], commands.Command]] = {
     intake.WithdrawPlacementSlots: withdraw_placement_slots,
     intake.EraseParticipant: erase_participant,
 }
+
+
+COMMAND_TYPES: dict[type[EventData], type] = {
+    model: get_type_hints(translate)["return"] for model, translate in TRANSLATIONS.items()
+}
+"""Which command each request becomes."""
 
 
 def to_command(request: EventData) -> commands.Command:
