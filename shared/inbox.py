@@ -6,8 +6,18 @@ exactly-once effect.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, String, Table, func
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    Column,
+    DateTime,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    bindparam,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -36,14 +46,22 @@ async def claim(session: AsyncSession, table: Table, consumer: str, event_id: st
 async def claim_many(
     session: AsyncSession, table: Table, consumer: str, event_ids: list[str]
 ) -> set[str]:
-    """Claim a batch of ids in one statement; returns those not handled before."""
+    """Claim a batch of ids in one statement; returns those not handled before.
+
+    The ids travel as one array parameter (`unnest`), so the statement is the same for
+    any batch size: compiled and prepared once, not once per size with a bind per id.
+    """
     if not event_ids:
         return set()
     unique = list(dict.fromkeys(event_ids))
-    result = await session.execute(
+    ids = (func.unnest(bindparam("event_ids", type_=ARRAY(String)))
+           .table_valued("event_id").render_derived())
+    statement = (
         insert(table)
-        .values([{"consumer": consumer, "event_id": event_id} for event_id in unique])
+        .from_select(["consumer", "event_id"],
+                     select(bindparam("consumer", type_=String), ids.c.event_id))
         .on_conflict_do_nothing()
         .returning(table.c.event_id)
     )
+    result = await session.execute(statement, {"consumer": consumer, "event_ids": unique})
     return {row[0] for row in result}

@@ -26,12 +26,14 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    any_,
+    bindparam,
     delete,
     func,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared.contracts.envelope import CloudEvent
@@ -99,6 +101,12 @@ async def stage(session: AsyncSession, table: Table, messages: list[OutboxMessag
     )
 
 
+def _delete_sent(table: Table) -> Any:
+    """Delete rows by an array of ids: one statement for any batch size (an `IN` list
+    would compile and prepare anew for each size)."""
+    return delete(table).where(table.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+
+
 class Producer(Protocol):
     async def send(
         self, topic: str, value: bytes | None = ..., key: bytes | None = ...,
@@ -164,7 +172,7 @@ class OutboxRelay:
                 )
             await asyncio.gather(*futures)
             # By id list, not range: a row with a lower id may commit after this read.
-            await conn.execute(delete(table).where(table.c.id.in_([row.id for row in rows])))
+            await conn.execute(_delete_sent(table), {"ids": [row.id for row in rows]})
         if self._on_published:
             self._on_published(len(rows))
         return len(rows)
