@@ -5,6 +5,8 @@
 - `NotFound` / `Conflict` / `Forbidden`: HTTP 404 / 409 / 403.
 - Anything in `TRANSIENT_ERRORS` (database or broker unreachable): retried with
   backoff, never dead-lettered.
+- A unique violation (`is_write_race`): two transactions created the same thing at once;
+  run again, the handler finds what the other one stored.
 """
 
 from __future__ import annotations
@@ -62,3 +64,21 @@ def is_transient(error: BaseException) -> bool:
                 "DeadlockDetectedError", "SerializationError", "LockNotAvailableError"}:
         return True
     return cause is not None and cause is not error and is_transient(cause)
+
+
+RACE_ATTEMPTS = 3
+"""How often a handler that lost a write race runs before it counts as failed."""
+
+
+def is_write_race(error: BaseException) -> bool:
+    """A unique key taken by a concurrent transaction (SQLSTATE 23505): both read "absent",
+    both inserted, one lost. Running the handler again sees the winner's row."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "sqlstate", None) == "23505" or type(
+                current).__name__ == "UniqueViolationError":
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from shared.errors import RACE_ATTEMPTS, Conflict, is_write_race
 from shared.unit_of_work import UnitOfWork
 
 Handler = Callable[[Any, Any], Awaitable[Any]]
@@ -25,9 +26,22 @@ class MessageBus:
         self.command_handlers = dict(command_handlers)
 
     async def handle(self, command: Any) -> Any:
-        """Run the command's handler in a fresh unit of work and commit it."""
+        """Run the command's handler in a fresh unit of work and commit it.
+
+        Lost a write race (a concurrent request created the same thing): run it again,
+        now seeing the other's row; still losing after a few tries answers `Conflict`.
+        """
         handler = self.command_handlers[type(command)]
-        async with self.uow_factory() as uow:
-            result = await handler(command, uow)
-            await uow.commit()
-        return result
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                async with self.uow_factory() as uow:
+                    result = await handler(command, uow)
+                    await uow.commit()
+                return result
+            except Exception as error:
+                if not is_write_race(error):
+                    raise
+                if attempt == RACE_ATTEMPTS:
+                    raise Conflict("a concurrent change to the same record; try again") \
+                        from error
+        raise AssertionError("unreachable")

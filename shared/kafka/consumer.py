@@ -32,7 +32,7 @@ from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.errors import MessageRejected
 from shared.contracts.registry import decode, parse_data
-from shared.errors import is_transient
+from shared.errors import RACE_ATTEMPTS, is_transient, is_write_race
 from shared.inbox import claim, claim_many
 from shared.kafka.dead_letter import dead_letter, record_id
 from shared.logging import get_logger
@@ -219,8 +219,7 @@ class BatchProcessor:
         uow.cause = event
         try:
             if fresh is None:
-                async with uow.savepoint():
-                    await self._claim_and_handle(uow, event, item.data, item.handler, outcome)
+                await self._isolated(uow, event, item.data, item.handler, outcome)
             elif event.id in fresh:
                 fresh.discard(event.id)  # a second copy in the same batch is a duplicate
                 await item.handler(item.data, uow)
@@ -241,6 +240,22 @@ class BatchProcessor:
                                     exception_type=type(error).__name__)
         finally:
             uow.cause = None
+
+    async def _isolated(
+        self, uow: UnitOfWork, event: CloudEvent, data: EventData,
+        handler: EventHandler, outcome: BatchOutcome,
+    ) -> None:
+        """One message in a savepoint of its own; a lost write race (another replica or
+        the HTTP door created the same row meanwhile) is run again a few times, then
+        treated as the handler's failure."""
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                async with uow.savepoint():
+                    await self._claim_and_handle(uow, event, data, handler, outcome)
+                return
+            except Exception as error:
+                if attempt == RACE_ATTEMPTS or not is_write_race(error):
+                    raise
 
     async def _claim_and_handle(
         self, uow: UnitOfWork, event: CloudEvent, data: EventData,

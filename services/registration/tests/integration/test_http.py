@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -244,6 +245,22 @@ async def test_same_external_ref_registers_once_with_the_same_ids(service: Servi
         listed = (await client.get("/participants", params={"limit": 200},
                                    headers=HAL)).json()["items"]
         assert [p["participant_id"] for p in listed].count(first.json()["participant_id"]) <= 1
+
+
+async def test_siblings_registered_at_once_share_their_new_guardian(service: Service) -> None:
+    """Both requests find the guardian absent and insert it; the loser runs again and
+    links the winner's row (no 500, one guardian)."""
+    async with http_client(service) as client:
+        for _ in range(5):
+            parent = {"name": "Vera Vårdnadshavare", "email": "vera@example.org",
+                      "language": "sv", "personal_identity_number": support.adult()}
+            bodies = [support.participant_body(HALMSTAD, minor_age=12 + i, guardians=[parent])
+                      for i in range(2)]
+            answers = await asyncio.gather(*(client.post("/participants", json=body,
+                                                         headers=HAL) for body in bodies))
+            assert [a.status_code for a in answers] == [201, 201], [a.text for a in answers]
+            guardians = {tuple(a.json()["guardian_ids"]) for a in answers}
+            assert len(guardians) == 1 and len(next(iter(guardians))) == 1
 
 
 async def test_erasure_removes_the_person_and_tombstones_contacts(
