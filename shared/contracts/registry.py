@@ -32,6 +32,9 @@ EVENTS_BY_TOPIC: dict[str, dict[str, type[EventData]]] = {
     topics.NOTIFICATIONS_EVENTS: _by_type(NOTIFICATION_EVENTS),
 }
 
+CONTRACT_TOPICS: tuple[str, ...] = tuple(EVENTS_BY_TOPIC)
+"""The contract's topics (tests may add private topics to the registry at run time)."""
+
 TOPIC_OF: dict[type[EventData], str] = {
     model: topic for topic, models in EVENTS_BY_TOPIC.items() for model in models.values()
 }

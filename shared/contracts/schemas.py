@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.registry import EVENTS_BY_TOPIC
+from shared.contracts.registry import CONTRACT_TOPICS, EVENTS_BY_TOPIC
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "events"
 
@@ -25,8 +25,8 @@ def render() -> dict[Path, str]:
         return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     files[Path("envelope.json")] = dump(CloudEvent.model_json_schema())
-    for topic, models in EVENTS_BY_TOPIC.items():
-        for event_type, model in sorted(models.items()):
+    for topic in CONTRACT_TOPICS:
+        for event_type, model in sorted(EVENTS_BY_TOPIC[topic].items()):
             schema = model.model_json_schema()
             schema["title"] = event_type
             schema["x-topic"] = topic
