@@ -15,6 +15,7 @@ from services.registration.entrypoints import http, intake
 from services.registration.handlers import (
     BATCH_HANDLERS,
     COMMAND_HANDLERS,
+    NEWS_HANDLERS,
     BatchHandler,
     Context,
     Handler,
@@ -24,6 +25,7 @@ from services.registration.unit_of_work import RegistrationUnitOfWork
 from shared.contracts import topics
 from shared.contracts.contacts import CONTACT_EVENTS
 from shared.contracts.registration import REGISTRATION_EVENTS
+from shared.kafka.consumer import Subscription
 from shared.messagebus import MessageBus
 from shared.runtime import Service
 
@@ -82,7 +84,11 @@ def build(settings: RegistrationSettings | None = None, ctx: Context | None = No
         settings=settings,
         tables=tables,
         uow_class=RegistrationUnitOfWork,
-        subscriptions=[intake.subscription(handlers, policy, bound_batch_handlers(ctx))],
+        subscriptions=[
+            intake.subscription(handlers, policy, bound_batch_handlers(ctx)),
+            Subscription(name="news", topics=[topics.TRAINING_EVENTS, topics.MATCHING_EVENTS],
+                         handlers=NEWS_HANDLERS),
+        ],
         routers=[http.router],
         jobs=[retention],
         published={

@@ -22,8 +22,17 @@ from services.registration.domain import commands, model
 from services.registration.domain import validation as v
 from services.registration.unit_of_work import RegistrationUnitOfWork
 from shared.contracts import topics
+from shared.contracts.base import EventData
 from shared.contracts.contacts import ContactDetailsRecorded
 from shared.contracts.envelope import CloudEvent
+from shared.contracts.matching import (
+    PlacementCancelled,
+    PlacementCompleted,
+    PlacementConfirmed,
+    PlacementDeclined,
+    PlacementProposed,
+    PlacementWaitlisted,
+)
 from shared.contracts.registration import (
     GuardianConsentRecorded,
     ParticipantErased,
@@ -36,6 +45,11 @@ from shared.contracts.registration import (
     WorkplaceRegistered,
 )
 from shared.contracts.registration import Preference as PreferenceData
+from shared.contracts.training import (
+    SupervisorCertificationExpired,
+    SupervisorCertified,
+    WorkplaceOpened,
+)
 from shared.contracts.types import ContactRole
 from shared.errors import Conflict, Rejected
 
@@ -507,6 +521,73 @@ async def withdraw_placement_slots(cmd: commands.WithdrawPlacementSlots,
         offer_id=offer.id, municipality_code=offer.municipality_code, reason=reason,
     ))
     return offer.id
+
+
+# -- news from training and matching --------------------------------------------------
+# Registration keeps, beside what it registered, where each thing stands elsewhere: a
+# coordinator reading a request sees its placement; a supervisor, the certificate. Events
+# of one municipality arrive in order (one partition), so the latest wins.
+
+
+def _heard_at(uow: RegistrationUnitOfWork) -> datetime:
+    return uow.cause.time if uow.cause is not None else datetime.now(UTC)
+
+
+async def placement_proposed(e: PlacementProposed, uow: RegistrationUnitOfWork) -> None:
+    await uow.news.placement(e.request_id, "proposed", placement_id=e.placement_id,
+                             offer_id=e.offer_id, at=_heard_at(uow))
+
+
+async def placement_confirmed(e: PlacementConfirmed, uow: RegistrationUnitOfWork) -> None:
+    await uow.news.placement(e.request_id, "confirmed", placement_id=e.placement_id,
+                             offer_id=e.offer_id, at=_heard_at(uow))
+
+
+async def placement_declined(e: PlacementDeclined, uow: RegistrationUnitOfWork) -> None:
+    await uow.news.placement(e.request_id, "declined", placement_id=e.placement_id,
+                             reasons=[f"declined by {e.by}"], at=_heard_at(uow))
+
+
+async def placement_cancelled(e: PlacementCancelled, uow: RegistrationUnitOfWork) -> None:
+    await uow.news.placement(e.request_id, "cancelled", placement_id=e.placement_id,
+                             reasons=[e.reason], at=_heard_at(uow))
+
+
+async def placement_waitlisted(e: PlacementWaitlisted, uow: RegistrationUnitOfWork) -> None:
+    await uow.news.placement(e.request_id, "waitlisted", reasons=list(e.reasons),
+                             at=_heard_at(uow))
+
+
+async def placement_completed(e: PlacementCompleted, uow: RegistrationUnitOfWork) -> None:
+    await uow.news.placement_ended(e.placement_id, "completed", e.outcome, _heard_at(uow))
+
+
+async def supervisor_certified(e: SupervisorCertified, uow: RegistrationUnitOfWork) -> None:
+    await uow.news.certified_until(e.supervisor_id, e.valid_until)
+
+
+async def certification_expired(e: SupervisorCertificationExpired,
+                                uow: RegistrationUnitOfWork) -> None:
+    await uow.news.certified_until(e.supervisor_id, None)
+
+
+async def workplace_opened(e: WorkplaceOpened, uow: RegistrationUnitOfWork) -> None:
+    await uow.news.workplace_opened(e.workplace_id)
+
+
+NEWS_HANDLERS: dict[type[EventData], Callable[[Any, RegistrationUnitOfWork],
+                                              Awaitable[None]]] = {
+    PlacementProposed: placement_proposed,
+    PlacementConfirmed: placement_confirmed,
+    PlacementDeclined: placement_declined,
+    PlacementCancelled: placement_cancelled,
+    PlacementWaitlisted: placement_waitlisted,
+    PlacementCompleted: placement_completed,
+    SupervisorCertified: supervisor_certified,
+    SupervisorCertificationExpired: certification_expired,
+    WorkplaceOpened: workplace_opened,
+}
+"""Events of `training.events.v1` and `matching.events.v1` registration keeps track of."""
 
 
 Handler = Callable[[Any, RegistrationUnitOfWork, Context], Awaitable[UUID]]

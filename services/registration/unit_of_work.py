@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.registration.adapters.repository import (
     CoordinatorRepository,
+    NewsRepository,
     OfferRepository,
     ParticipantRepository,
     RequestRepository,
@@ -20,6 +21,7 @@ class RegistrationUnitOfWork(UnitOfWork):
     offers: OfferRepository
     requests: RequestRepository
     coordinators: CoordinatorRepository
+    news: NewsRepository
 
     def _open(self) -> None:
         self.participants = ParticipantRepository(self.session)
@@ -28,3 +30,4 @@ class RegistrationUnitOfWork(UnitOfWork):
         self.offers = OfferRepository(self.session)
         self.requests = RequestRepository(self.session)
         self.coordinators = CoordinatorRepository(self.session)
+        self.news = NewsRepository(self.session)

@@ -77,6 +77,9 @@ class WorkplaceOut(BaseModel):
     min_age: int | None = None
     address: str | None = None
     manager: ManagerOut
+    opened: bool = False
+    """Open for placements (learnt from training: the manager attended the breakfast
+    meeting)."""
     created_at: datetime
     updated_at: datetime
 
@@ -88,6 +91,8 @@ class SupervisorOut(ContactOut):
     external_ref: str | None = None
     languages: list[str]
     max_participants: int
+    certified_until: date | None = None
+    """The valid certificate's last day, learnt from training (null: none)."""
 
 
 class OfferOut(BaseModel):
@@ -113,6 +118,16 @@ class PreferenceOut(BaseModel):
     workplace_id: UUID | None = None
 
 
+class PlacementStatusOut(BaseModel):
+    status: str
+    """proposed, confirmed, declined, cancelled, waitlisted or completed."""
+    placement_id: UUID | None = None
+    offer_id: UUID | None = None
+    reasons: list[str] = []
+    """Why it waits (matching's reason codes), who declined, why it ended."""
+    changed_at: datetime
+
+
 class RequestOut(BaseModel):
     request_id: UUID
     participant_id: UUID
@@ -126,6 +141,8 @@ class RequestOut(BaseModel):
     priority: int
     status: str
     withdrawn_reason: str | None = None
+    placement: PlacementStatusOut | None = None
+    """Where matching has got with the request (null: nothing heard yet)."""
 
 
 class CoordinatorOut(ContactOut):
@@ -216,7 +233,7 @@ def _workplace_out(row: Any) -> WorkplaceOut:
         workplace_id=row.id, municipality_code=row.municipality_code,
         external_ref=row.external_ref, org_number=row.org_number, name=row.name,
         sector=row.sector, client_contact=row.client_contact, min_age=row.min_age,
-        address=row.address,
+        address=row.address, opened=row.opened,
         manager=ManagerOut(manager_id=row.manager_id, **_contact(row._mapping, "manager_")),
         created_at=row.created_at, updated_at=row.updated_at,
     )
@@ -243,6 +260,7 @@ def _supervisor_out(row: Any) -> SupervisorOut:
         supervisor_id=row.id, workplace_id=row.workplace_id,
         municipality_code=row.municipality_code, external_ref=row.external_ref,
         languages=list(row.languages), max_participants=row.max_participants,
+        certified_until=row.certified_until,
         **_contact(row._mapping),
     )
 
@@ -296,6 +314,10 @@ def _request_out(row: Any) -> RequestOut:
         program=row.program, period_start=row.period_start, period_end=row.period_end,
         preferences=[PreferenceOut(**p) for p in row.preferences], needs=list(row.needs),
         priority=row.priority, status=row.status, withdrawn_reason=row.withdrawn_reason,
+        placement=None if row.placement_status is None else PlacementStatusOut(
+            status=row.placement_status, placement_id=row.placement_id,
+            offer_id=row.placement_offer_id, reasons=list(row.placement_reasons or []),
+            changed_at=row.placement_changed_at),
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -111,6 +112,8 @@ workplaces = Table(
     Column("name", String, nullable=False),
     Column("sector", String, nullable=False),
     Column("client_contact", Boolean, nullable=False),
+    # Learnt from training: open for placements (manager at the breakfast meeting).
+    Column("opened", Boolean, nullable=False, server_default=text("false")),
     Column("min_age", Integer, nullable=True),
     Column("address", String, nullable=True),
     Column("manager_id", UUID(as_uuid=True), nullable=False),
@@ -130,6 +133,8 @@ supervisors = Table(
     Column("external_ref", String, nullable=True),
     Column("languages", JSONB, nullable=False),
     Column("max_participants", Integer, nullable=False),
+    # Learnt from training: the valid certificate's last day (null: none valid).
+    Column("certified_until", Date, nullable=True),
     *_contact_columns(),
     *_stamps(),
     UniqueConstraint("municipality_code", "external_ref", name="uq_supervisors_ref"),
@@ -177,10 +182,17 @@ requests = Table(
     Column("priority", Integer, nullable=False),
     Column("status", String, nullable=False),
     Column("withdrawn_reason", String, nullable=True),
+    # Learnt from matching: where the request stands now (null: nothing heard yet).
+    Column("placement_status", String, nullable=True),
+    Column("placement_id", UUID(as_uuid=True), nullable=True),
+    Column("placement_offer_id", UUID(as_uuid=True), nullable=True),
+    Column("placement_reasons", JSONB, nullable=True),
+    Column("placement_changed_at", DateTime(timezone=True), nullable=True),
     *_stamps(),
     UniqueConstraint("municipality_code", "external_ref", name="uq_requests_ref"),
     Index("ix_requests_listing", "municipality_code", "program", "created_at"),
     Index("ix_requests_participant", "participant_id"),
+    Index("ix_requests_placement", "placement_id"),
 )
 
 coordinators = Table(

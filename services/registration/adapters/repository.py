@@ -4,6 +4,7 @@ session. Lookups by `external_ref` are per municipality and kind (the unique key
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -455,3 +456,39 @@ class CoordinatorRepository:
             select(orm.coordinators.c.municipality_code)
             .where(orm.coordinators.c.id == coordinator_id)
         )
+
+
+class NewsRepository:
+    """What registration learns from training and matching about things it registered.
+
+    Each write names its row by id and changes only the learnt columns; news about a
+    row that is not here (erased, or another deployment's) changes nothing.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def placement(self, request_id: UUID, status: str, *,
+                        placement_id: UUID | None = None, offer_id: UUID | None = None,
+                        reasons: list[str] | None = None, at: datetime) -> None:
+        t = orm.requests
+        await self.session.execute(update(t).where(t.c.id == request_id).values(
+            placement_status=status, placement_id=placement_id, placement_offer_id=offer_id,
+            placement_reasons=reasons, placement_changed_at=at))
+
+    async def placement_ended(self, placement_id: UUID, status: str, reason: str | None,
+                              at: datetime) -> None:
+        """A placement completed: its request is found by the placement's id."""
+        t = orm.requests
+        await self.session.execute(update(t).where(t.c.placement_id == placement_id).values(
+            placement_status=status, placement_reasons=[reason] if reason else None,
+            placement_changed_at=at))
+
+    async def certified_until(self, supervisor_id: UUID, last_day: date | None) -> None:
+        t = orm.supervisors
+        await self.session.execute(
+            update(t).where(t.c.id == supervisor_id).values(certified_until=last_day))
+
+    async def workplace_opened(self, workplace_id: UUID) -> None:
+        t = orm.workplaces
+        await self.session.execute(update(t).where(t.c.id == workplace_id).values(opened=True))

@@ -142,3 +142,30 @@ def request_body(municipality: str = HALMSTAD, **extra: Any) -> dict[str, Any]:
     }
     body.update(extra)
     return body
+
+
+async def registered_set(client: Any, municipality: str = HALMSTAD,
+                         headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """Over HTTP: a workplace with a supervisor, a prao offer, a minor with guardians and
+    a request."""
+    headers = headers or token(municipality)
+    wp = await client.post("/workplaces", json=workplace_body(municipality),
+                           headers=headers)
+    assert wp.status_code == 201, wp.text
+    sup = await client.post("/supervisors", json=supervisor_body(
+        municipality, workplace_id=wp.json()["workplace_id"]), headers=headers)
+    assert sup.status_code == 201, sup.text
+    offer = await client.post("/offers", json=offer_body(
+        municipality, workplace_id=wp.json()["workplace_id"],
+        supervisor_id=sup.json()["supervisor_id"]), headers=headers)
+    assert offer.status_code == 201, offer.text
+    person = await client.post("/participants", json=participant_body(
+        municipality, minor_age=14), headers=headers)
+    assert person.status_code == 201, person.text
+    req = await client.post("/requests", json=request_body(
+        municipality, participant_id=person.json()["participant_id"],
+        preferences=[{"workplace_id": wp.json()["workplace_id"]}, {"occupation": "5311"}]),
+        headers=headers)
+    assert req.status_code == 201, req.text
+    return {"workplace": wp.json(), "supervisor": sup.json(), "offer": offer.json(),
+            "participant": person.json(), "request": req.json()}

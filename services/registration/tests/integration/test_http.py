@@ -23,31 +23,6 @@ HAL = token(HALMSTAD)
 KBA = token(KUNGSBACKA)
 
 
-async def _setup(client: Any, municipality: str = HALMSTAD,
-                 headers: dict[str, str] = HAL) -> dict[str, Any]:
-    """A workplace with a supervisor, a prao offer, a minor with guardians and a request."""
-    wp = await client.post("/workplaces", json=support.workplace_body(municipality),
-                           headers=headers)
-    assert wp.status_code == 201, wp.text
-    sup = await client.post("/supervisors", json=support.supervisor_body(
-        municipality, workplace_id=wp.json()["workplace_id"]), headers=headers)
-    assert sup.status_code == 201, sup.text
-    offer = await client.post("/offers", json=support.offer_body(
-        municipality, workplace_id=wp.json()["workplace_id"],
-        supervisor_id=sup.json()["supervisor_id"]), headers=headers)
-    assert offer.status_code == 201, offer.text
-    person = await client.post("/participants", json=support.participant_body(
-        municipality, minor_age=14), headers=headers)
-    assert person.status_code == 201, person.text
-    req = await client.post("/requests", json=support.request_body(
-        municipality, participant_id=person.json()["participant_id"],
-        preferences=[{"workplace_id": wp.json()["workplace_id"]}, {"occupation": "5311"}]),
-        headers=headers)
-    assert req.status_code == 201, req.text
-    return {"workplace": wp.json(), "supervisor": sup.json(), "offer": offer.json(),
-            "participant": person.json(), "request": req.json()}
-
-
 async def test_every_route_needs_a_token(service: Service) -> None:
     app = service.http_app()
     async with http_client(service) as client:
@@ -73,7 +48,7 @@ async def test_registration_flow_publishes_the_registered_facts(
     async with TopicReader(infra.kafka_bootstrap, [topics.REGISTRATION_EVENTS,
                                                    topics.REGISTRATION_CONTACTS]) as reader:
         async with http_client(service) as client:
-            made = await _setup(client)
+            made = await support.registered_set(client)
             person = made["participant"]
             assert len(person["guardian_ids"]) == 2 and "personal_identity_number" not in person
             consent = await client.post(
@@ -117,8 +92,8 @@ async def test_registration_flow_publishes_the_registered_facts(
 
 async def test_reads_are_paged_filtered_and_scoped(service: Service) -> None:
     async with http_client(service) as client:
-        await _setup(client, HALMSTAD)
-        await _setup(client, KUNGSBACKA, KBA)
+        await support.registered_set(client, HALMSTAD)
+        await support.registered_set(client, KUNGSBACKA, KBA)
         both = token(HALMSTAD, KUNGSBACKA)
         for path in ("/participants", "/workplaces", "/supervisors", "/offers", "/requests"):
             mine = (await client.get(path, headers=HAL)).json()
@@ -144,7 +119,7 @@ async def test_reads_are_paged_filtered_and_scoped(service: Service) -> None:
 
 async def test_other_municipalities_get_403_and_learn_nothing(service: Service) -> None:
     async with http_client(service) as client:
-        made = await _setup(client, HALMSTAD)
+        made = await support.registered_set(client, HALMSTAD)
         pid = made["participant"]["participant_id"]
         denied = [
             await client.get(f"/participants/{pid}", headers=KBA),
@@ -205,7 +180,7 @@ async def test_refusals_name_every_field_and_store_nothing(service: Service) -> 
         after = (await client.get("/participants", headers=HAL)).json()["total"]
         assert after == before
 
-        made = await _setup(client)
+        made = await support.registered_set(client)
         adult = await client.post("/participants", json=support.participant_body(HALMSTAD),
                                   headers=HAL)
         too_old = await client.post("/requests", json=support.request_body(

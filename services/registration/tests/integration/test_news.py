@@ -1,0 +1,109 @@
+"""What registration learns from training and matching shows in its reads: a request's
+placement (with the waitlist reasons), a supervisor's certificate, an opened workplace."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from services.registration.tests import support
+from services.registration.tests.support import HALMSTAD
+from shared.contracts import topics
+from shared.contracts.matching import (
+    PlacementCompleted,
+    PlacementConfirmed,
+    PlacementProposed,
+    PlacementWaitlisted,
+)
+from shared.contracts.training import (
+    SupervisorCertificationExpired,
+    SupervisorCertified,
+    WorkplaceOpened,
+)
+from shared.runtime import Service
+from tests.support.infra import Infra
+from tests.support.kafka import Publisher
+from tests.support.services import http_client
+
+pytestmark = pytest.mark.infra
+
+HAL = support.token(HALMSTAD)
+
+
+async def _until(read: Callable[[], Awaitable[dict[str, Any]]],
+                 holds: Callable[[dict[str, Any]], bool], timeout_s: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not holds(body := await read()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"never held: {body}")
+        await asyncio.sleep(0.1)
+
+
+async def test_reads_show_placement_certificate_and_opening(infra: Infra,
+                                                            service: Service) -> None:
+    async with http_client(service) as client, Publisher(infra.kafka_bootstrap) as publisher:
+        made = await support.registered_set(client)
+        request_id = uuid.UUID(made["request"]["request_id"])
+        workplace_id = uuid.UUID(made["workplace"]["workplace_id"])
+        supervisor_id = uuid.UUID(made["supervisor"]["supervisor_id"])
+        offer = made["offer"]
+        assert made["request"]["placement"] is None
+        assert made["supervisor"]["certified_until"] is None
+        assert made["workplace"]["opened"] is False
+
+        async def read(path: str) -> dict[str, Any]:
+            answer = await client.get(path, headers=HAL)
+            assert answer.status_code == 200, answer.text
+            body: dict[str, Any] = answer.json()
+            return body
+
+        async def request() -> dict[str, Any]:
+            return await read(f"/requests/{request_id}")
+
+        valid_until = date.today() + timedelta(days=3 * 365)
+        await publisher.send_data(topics.TRAINING_EVENTS, SupervisorCertified(
+            supervisor_id=supervisor_id, workplace_id=workplace_id,
+            municipality_code=HALMSTAD, certified_at=date.today(), valid_until=valid_until))
+        await publisher.send_data(topics.TRAINING_EVENTS, WorkplaceOpened(
+            workplace_id=workplace_id, municipality_code=HALMSTAD))
+        await _until(lambda: read(f"/supervisors/{supervisor_id}"),
+                     lambda s: s["certified_until"] == valid_until.isoformat())
+        await _until(lambda: read(f"/workplaces/{workplace_id}"), lambda w: w["opened"])
+
+        await publisher.send_data(topics.MATCHING_EVENTS, PlacementWaitlisted(
+            request_id=request_id, participant_id=made["participant"]["participant_id"],
+            municipality_code=HALMSTAD, program="prao",
+            reasons=["no_certified_supervisor", "consent"]))
+        await _until(request, lambda r: r["placement"] is not None)
+        waiting = (await request())["placement"]
+        assert waiting["status"] == "waitlisted"
+        assert waiting["reasons"] == ["no_certified_supervisor", "consent"]
+
+        placement_id = uuid.uuid4()
+        placed: dict[str, Any] = dict(
+            placement_id=placement_id, request_id=request_id,
+            participant_id=made["participant"]["participant_id"], offer_id=offer["offer_id"],
+            workplace_id=workplace_id, supervisor_id=supervisor_id,
+            municipality_code=HALMSTAD, program="prao", period_start=offer["period_start"],
+            period_end=offer["period_end"])
+        await publisher.send_data(topics.MATCHING_EVENTS, PlacementProposed(**placed))
+        await publisher.send_data(topics.MATCHING_EVENTS, PlacementConfirmed(**placed))
+        await _until(request, lambda r: r["placement"]["status"] == "confirmed")
+        confirmed = (await request())["placement"]
+        assert confirmed["placement_id"] == str(placement_id)
+        assert confirmed["offer_id"] == offer["offer_id"] and confirmed["reasons"] == []
+
+        await publisher.send_data(topics.MATCHING_EVENTS, PlacementCompleted(
+            placement_id=placement_id, outcome="studies", municipality_code=HALMSTAD))
+        await publisher.send_data(topics.TRAINING_EVENTS, SupervisorCertificationExpired(
+            supervisor_id=supervisor_id, workplace_id=workplace_id,
+            municipality_code=HALMSTAD, expired_at=valid_until))
+        await _until(request, lambda r: r["placement"]["status"] == "completed")
+        assert (await request())["placement"]["reasons"] == ["studies"]
+        await _until(lambda: read(f"/supervisors/{supervisor_id}"),
+                     lambda s: s["certified_until"] is None)
