@@ -56,11 +56,12 @@ def model_for(topic: str, event_type: str) -> type[EventData]:
 
 def encode(event: CloudEvent) -> bytes:
     """Envelope to bytes: absent optional attributes are left out, `data` is kept whole."""
-    envelope = event.model_dump(mode="json")
-    for attribute in ("subject", "correlationid", "causationid"):
-        if envelope.get(attribute) is None:
-            envelope.pop(attribute, None)
-    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
+    absent = {attribute for attribute in _OPTIONAL_ATTRIBUTES
+              if getattr(event, attribute) is None}
+    return event.model_dump_json(exclude=absent).encode()
+
+
+_OPTIONAL_ATTRIBUTES = ("subject", "correlationid", "causationid")
 
 
 def decode(raw: bytes | None) -> CloudEvent:
