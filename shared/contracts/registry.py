@@ -68,6 +68,10 @@ def decode(raw: bytes | None) -> CloudEvent:
     """Bytes to envelope; refuses what is not JSON or not a CloudEvent."""
     if raw is None:
         raise MessageRejected("malformed_json", "message has no value (tombstone)")
+    try:  # the common case in one pass; what fails is parsed again to say why
+        return CloudEvent.model_validate_json(raw)
+    except ValidationError:
+        pass
     try:
         obj: Any = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
