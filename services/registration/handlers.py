@@ -11,7 +11,7 @@ stores nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
@@ -464,35 +464,106 @@ async def request_placement(cmd: commands.RequestPlacement, uow: RegistrationUni
     participant = await _participant(uow, m, cmd.participant_id, cmd.participant_ref)
     if existing is not None and existing.participant_id != participant.id:
         raise Rejected.field("participant_id", "the request belongs to another participant")
-    model.check_request_fits(cmd, participant, ctx.rules)
+    model.check_request_fits(cmd, participant.birth_date, ctx.rules)
     named = {p.workplace_id for p in cmd.preferences if p.workplace_id is not None}
-    missing = named - await uow.requests.workplaces_exist(m, named)
+    _check_workplaces_named(cmd, await uow.requests.workplaces_exist(m, named))
+    request = _placement_request(cmd, participant.id, existing)
+    await uow.requests.save(request)
+    _publish_request(uow, request)
+    return request.id
+
+
+def _check_workplaces_named(cmd: commands.RequestPlacement, known: Collection[UUID]) -> None:
+    """Every workplace a preference names is one of `known` (the municipality's)."""
     problems = v.Problems()
     for index, pref in enumerate(cmd.preferences):
-        if pref.workplace_id in missing:
+        if pref.workplace_id is not None and pref.workplace_id not in known:
             problems.add(f"preferences.{index}.workplace_id",
-                         f"no workplace with this id in municipality {m}")
+                         f"no workplace with this id in municipality {cmd.municipality_code}")
     problems.raise_if_any()
-    request = model.PlacementRequest(
-        id=existing.id if existing else uuid.uuid4(), participant_id=participant.id,
-        municipality_code=m, program=cmd.program, period_start=cmd.period_start,
-        period_end=cmd.period_end,
+
+
+def _placement_request(cmd: commands.RequestPlacement, participant_id: UUID,
+                       existing: model.PlacementRequest | None) -> model.PlacementRequest:
+    return model.PlacementRequest(
+        id=existing.id if existing else uuid.uuid4(), participant_id=participant_id,
+        municipality_code=cmd.municipality_code, program=cmd.program,
+        period_start=cmd.period_start, period_end=cmd.period_end,
         preferences=tuple(model.Preference(p.occupation, p.workplace_id)
                           for p in cmd.preferences),
         needs=tuple(dict.fromkeys(cmd.needs)), priority=cmd.priority,
         external_ref=cmd.external_ref or (existing.external_ref if existing else None),
     )
-    await uow.requests.save(request)
+
+
+def _publish_request(uow: RegistrationUnitOfWork, request: model.PlacementRequest) -> None:
     uow.publish(PlacementRequested(
-        request_id=request.id, participant_id=participant.id, municipality_code=m,
-        program=request.program, period_start=request.period_start,  # type: ignore[arg-type]
-        period_end=request.period_end,
+        request_id=request.id, participant_id=request.participant_id,
+        municipality_code=request.municipality_code, program=request.program,  # type: ignore[arg-type]
+        period_start=request.period_start, period_end=request.period_end,
         preferences=[PreferenceData(occupation=p.occupation, workplace_id=p.workplace_id)
                      for p in request.preferences],
         needs=list(request.needs), priority=request.priority,
         external_ref=request.external_ref,
     ))
-    return request.id
+
+
+async def request_placements(
+    items: Sequence[tuple[CloudEvent, commands.RequestPlacement]],
+    uow: RegistrationUnitOfWork, ctx: Context,
+) -> None:
+    """`request_placement` for a run of intake messages, set-based for the common case: a
+    new request (no id given, a reference not yet known nor repeated in the run) for a
+    participant and workplaces that exist. Lookups take one query each for the run, the
+    new requests one insert; any other message goes through `request_placement` in its
+    place in the order. A refusal raises (the consumer replays message by message)."""
+    today = ctx.today()
+    for _, cmd in items:
+        model.check_request(cmd, today, new=True)
+    known_refs = await uow.requests.known_refs(
+        (cmd.municipality_code, cmd.external_ref) for _, cmd in items
+        if cmd.external_ref is not None)
+    people = await uow.participants.born(
+        (cmd.participant_id for _, cmd in items if cmd.participant_id is not None),
+        ((cmd.municipality_code, cmd.participant_ref) for _, cmd in items
+         if cmd.participant_id is None and cmd.participant_ref is not None))
+    workplaces = await uow.requests.workplaces_in(
+        p.workplace_id for _, cmd in items for p in cmd.preferences
+        if p.workplace_id is not None)
+    pending: list[tuple[CloudEvent, model.PlacementRequest]] = []
+    for event, cmd in items:
+        m = cmd.municipality_code
+        ref = (m, cmd.external_ref) if cmd.external_ref is not None else None
+        name = cmd.participant_id or (m, cmd.participant_ref or "")
+        person = people.get(name)
+        simple = (cmd.request_id is None and (ref is None or ref not in known_refs)
+                  and person is not None and person[1] == m)
+        if ref is not None:
+            known_refs.add(ref)  # a later message naming it again changes this one
+        if simple:
+            assert person is not None
+            model.check_request_fits(cmd, person[2], ctx.rules)
+            _check_workplaces_named(cmd, {w for w, code in workplaces.items() if code == m})
+            pending.append((event, _placement_request(cmd, person[0], None)))
+            continue
+        await _add_new_requests(uow, pending)
+        with uow.caused_by(event):
+            await request_placement(cmd, uow, ctx)
+    await _add_new_requests(uow, pending)
+
+
+async def _add_new_requests(uow: RegistrationUnitOfWork,
+                            pending: list[tuple[CloudEvent, model.PlacementRequest]]) -> None:
+    """Insert new requests in one statement and publish as `request_placement` does for
+    each; then empty `pending`."""
+    if not pending:
+        return
+    if await uow.requests.add_many_if_new([r for _, r in pending]) != len(pending):
+        raise BatchFallback("a request's reference is known already")
+    for event, request in pending:
+        with uow.caused_by(event):
+            _publish_request(uow, request)
+    pending.clear()
 
 
 async def withdraw_placement_request(cmd: commands.WithdrawPlacementRequest,
@@ -611,6 +682,7 @@ BatchHandler = Callable[[Sequence[tuple[CloudEvent, Any]], RegistrationUnitOfWor
 
 BATCH_HANDLERS: dict[type, BatchHandler] = {
     commands.RegisterParticipant: register_participants,
+    commands.RequestPlacement: request_placements,
 }
 """Set-based versions for runs of intake messages: the same effects as the handler above
 applied to each in order (the consumer falls back to that when one raises)."""

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    any_,
     bindparam,
     delete,
     func,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration.adapters import orm
@@ -62,15 +64,21 @@ _INSERT_NEW_PARTICIPANT = (
 """Built once: compiled once (the hot path of the intake)."""
 
 
-def _holding(column: Any, codes: str, values: str) -> Any:
-    """Participants whose `(municipality_code, column)` is one of the pairs given as two
-    array parameters: a join on the unique key, one statement for any count."""
-    t = orm.participants
+def _pairs_in(table: Table, column: Any, codes: str, values: str, *selected: Any) -> Any:
+    """Rows of `table` whose `(municipality_code, column)` is one of the pairs given as
+    two array parameters: a join on the unique key, one statement for any count."""
     pairs = func.unnest(bindparam(codes, type_=ARRAY(String)),
                         bindparam(values, type_=ARRAY(String))
                         ).table_valued("code", "value").render_derived()
-    return (select(t.c.municipality_code, t.c.external_ref, t.c.identity_hash)
-            .join(pairs, and_(t.c.municipality_code == pairs.c.code, column == pairs.c.value)))
+    return (select(table.c.municipality_code, table.c.external_ref, *selected)
+            .join(pairs, and_(table.c.municipality_code == pairs.c.code,
+                              column == pairs.c.value)))
+
+
+def _holding(column: Any, codes: str, values: str) -> Any:
+    """Participants holding one of the given `(municipality_code, column)` pairs."""
+    t = orm.participants
+    return _pairs_in(t, column, codes, values, t.c.identity_hash)
 
 
 _KNOWN_KEYS = union_all(
@@ -78,6 +86,16 @@ _KNOWN_KEYS = union_all(
     _holding(orm.participants.c.identity_hash, "hash_codes", "hashes"),
 )
 """Participants holding any of the given references or identity hashes, per municipality."""
+
+
+_PARTICIPANTS_BY_REF = _pairs_in(orm.participants, orm.participants.c.external_ref, "codes",
+                                 "refs", orm.participants.c.id, orm.participants.c.birth_date)
+
+_INSERT_NEW_REQUEST = (
+    insert(orm.requests).on_conflict_do_nothing().returning(orm.requests.c.id)
+)
+
+_KNOWN_REQUEST_REFS = _pairs_in(orm.requests, orm.requests.c.external_ref, "codes", "refs")
 
 
 class ParticipantRepository:
@@ -161,6 +179,30 @@ class ParticipantRepository:
                 known_refs.add((row.municipality_code, row.external_ref))
             known_hashes.add((row.municipality_code, row.identity_hash))
         return known_refs, known_hashes
+
+    async def born(self, ids: Iterable[UUID], refs: Iterable[tuple[str, str]],
+                   ) -> dict[UUID | tuple[str, str], tuple[UUID, str, date]]:
+        """The participants named by id or by `(municipality_code, external_ref)`: each
+        name → (id, municipality, birth date), in two queries for a run of intake."""
+        t = orm.participants
+        found: dict[UUID | tuple[str, str], tuple[UUID, str, date]] = {}
+        wanted_ids = list(dict.fromkeys(ids))
+        if wanted_ids:
+            rows = await self.session.execute(
+                select(t.c.id, t.c.municipality_code, t.c.birth_date).where(t.c.id == any_(
+                    bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True))))),
+                {"ids": wanted_ids})
+            for row in rows:
+                found[row.id] = (row.id, row.municipality_code, row.birth_date)
+        wanted_refs = list(dict.fromkeys(refs))
+        if wanted_refs:
+            rows = await self.session.execute(_PARTICIPANTS_BY_REF, {
+                "codes": [code for code, _ in wanted_refs],
+                "refs": [ref for _, ref in wanted_refs]})
+            for row in rows:
+                found[(row.municipality_code, row.external_ref)] = (
+                    row.id, row.municipality_code, row.birth_date)
+        return found
 
     async def add_many_if_new(self, participants: list[Participant]) -> int:
         """`add_if_new` for many in one round trip; returns how many were inserted (fewer
@@ -416,8 +458,9 @@ class RequestRepository:
         )).first()
         return None if row is None else self._request(row)
 
-    async def save(self, r: PlacementRequest) -> None:
-        await _upsert(self.session, orm.requests, {
+    @staticmethod
+    def _values(r: PlacementRequest) -> dict[str, Any]:
+        return {
             "id": r.id, "participant_id": r.participant_id,
             "municipality_code": r.municipality_code, "external_ref": r.external_ref,
             "program": r.program, "period_start": r.period_start, "period_end": r.period_end,
@@ -427,7 +470,39 @@ class RequestRepository:
             ],
             "needs": list(r.needs), "priority": r.priority, "status": r.status,
             "withdrawn_reason": r.withdrawn_reason,
-        })
+        }
+
+    async def save(self, r: PlacementRequest) -> None:
+        await _upsert(self.session, orm.requests, self._values(r))
+
+    async def add_many_if_new(self, requests: list[PlacementRequest]) -> int:
+        """New requests in one statement; returns how many were inserted (fewer when a
+        reference was taken meanwhile)."""
+        if not requests:
+            return 0
+        inserted = await self.session.execute(
+            _INSERT_NEW_REQUEST, [self._values(r) for r in requests])
+        return len(inserted.all())
+
+    async def known_refs(self, refs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which `(municipality_code, external_ref)` pairs name a request already."""
+        wanted = list(dict.fromkeys(refs))
+        if not wanted:
+            return set()
+        rows = await self.session.execute(_KNOWN_REQUEST_REFS, {
+            "codes": [code for code, _ in wanted], "refs": [ref for _, ref in wanted]})
+        return {(row.municipality_code, row.external_ref) for row in rows}
+
+    async def workplaces_in(self, ids: Iterable[UUID]) -> dict[UUID, str]:
+        """The municipality of each of these workplaces that exists."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        t = orm.workplaces
+        rows = await self.session.execute(
+            select(t.c.id, t.c.municipality_code).where(t.c.id == any_(
+                bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True))))), {"ids": wanted})
+        return {row.id: row.municipality_code for row in rows}
 
     async def workplaces_exist(self, municipality_code: str, ids: Iterable[UUID]) -> set[UUID]:
         wanted = list(ids)

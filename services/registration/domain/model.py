@@ -380,9 +380,10 @@ def check_request(cmd: commands.RequestPlacement, today: date, *, new: bool) -> 
     problems.raise_if_any()
 
 
-def check_request_fits(cmd: commands.RequestPlacement, participant: Participant,
+def check_request_fits(cmd: commands.RequestPlacement, birth_date: date,
                        rules: AgeRules) -> None:
-    refusal = rules.refusal(cmd.program, participant.birth_date, cmd.period_start)
+    """The participant (born on `birth_date`) is of an age the programme takes."""
+    refusal = rules.refusal(cmd.program, birth_date, cmd.period_start)
     if refusal is not None:
         v.Problems([v.FieldProblem("program", refusal)]).raise_if_any()
 

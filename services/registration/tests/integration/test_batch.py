@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,6 +24,7 @@ from services.registration.adapters import orm
 from services.registration.bootstrap import bound_batch_handlers, bound_handlers, context
 from services.registration.domain import commands
 from services.registration.entrypoints import intake as intake_door
+from services.registration.entrypoints.translate import to_command
 from services.registration.tests import support
 from services.registration.tests.support import HALMSTAD, SCHOOL
 from services.registration.unit_of_work import RegistrationUnitOfWork
@@ -58,7 +59,8 @@ class _Ids:
         return value
 
 
-def _records(datas: list[intake.RegisterParticipant]) -> list[Any]:
+def _records(datas: Sequence[intake.RegisterParticipant | intake.RequestPlacement]
+             ) -> list[Any]:
     records = []
     for offset, data in enumerate(datas):
         event = new_event(data, source=SCHOOL, subject=str(uuid.uuid4()))
@@ -105,6 +107,10 @@ async def _effects(service: Service, infra: Infra, records: list[Any], refs: lis
             order = {row.guardian_id: i for i, row in enumerate(links)}
             guardians = sorted(await self.session.execute(
                 select(g).where(g.c.id.in_(list(order)))), key=lambda row: order[row.id])
+            r = orm.requests
+            requests = list(await self.session.execute(
+                select(r).where(r.c.municipality_code == HALMSTAD, r.c.external_ref.in_(refs))
+                .order_by(r.c.external_ref)))
             seen["outbox"] = [
                 (m.topic, m.key, json.loads(m.value) if m.value is not None else None,
                  m.headers) for m in self._pending
@@ -113,6 +119,7 @@ async def _effects(service: Service, infra: Infra, records: list[Any], refs: lis
                 "participants": [_row(row, vault) for row in people],
                 "links": [dict(row._mapping) for row in links],
                 "guardians": [_row(row, vault) for row in guardians],
+                "requests": [_row(row, vault) for row in requests],
             }
             await self.rollback()
 
@@ -152,18 +159,32 @@ def _person(ref: str | None, **extra: Any) -> intake.RegisterParticipant:
     return intake.RegisterParticipant(**body)
 
 
-@pytest.fixture
-def delegated(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    """The external_refs the batch handler hands to the per-message handler."""
+def _delegations(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str | None]:
+    """The external_refs the batch handler hands to the per-message handler `name`."""
     refs: list[str | None] = []
-    original = handlers.register_participant
+    original = getattr(handlers, name)
 
-    async def counting(cmd: commands.RegisterParticipant, uow: Any, ctx: Any) -> Any:
+    async def counting(cmd: Any, uow: Any, ctx: Any) -> Any:
         refs.append(cmd.external_ref)
         return await original(cmd, uow, ctx)
 
-    monkeypatch.setattr(handlers, "register_participant", counting)
+    monkeypatch.setattr(handlers, name, counting)
     return refs
+
+
+@pytest.fixture
+def delegated(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    return _delegations(monkeypatch, "register_participant")
+
+
+@pytest.fixture
+def delegated_requests(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    return _delegations(monkeypatch, "request_placement")
+
+
+def _request(ref: str, **extra: Any) -> intake.RequestPlacement:
+    return intake.RequestPlacement(**support.request_body(
+        HALMSTAD, external_ref=ref, program="work_trial", **extra))
 
 
 async def test_batch_and_per_message_paths_have_the_same_effects(
@@ -231,4 +252,60 @@ async def test_a_refused_message_in_a_run_is_isolated_the_same_way(
     assert kinds.count((topics.REGISTRATION_EVENTS, "IntakeRejected")) == 1
     assert kinds.count((topics.REGISTRATION_EVENTS, "ParticipantRegistered")) == 2
 
+    assert batched == one_by_one
+
+
+async def test_requests_in_a_run_have_the_per_message_effects(
+        infra: Infra, service: Service, delegated_requests: list[str | None]) -> None:
+    bus = service.state["bus"]
+    person_ref = support.ref("batch")
+    person = await bus.handle(commands.RegisterParticipant(
+        municipality_code=HALMSTAD, personal_identity_number=support.adult(),
+        contact=commands.ContactInput("Arbets Prövare"), external_ref=person_ref))
+    workplace = (await bus.handle(to_command(intake.RegisterWorkplace(
+        **support.workplace_body(HALMSTAD)))))
+    known, a, b, c = (support.ref("req") for _ in range(4))
+    await bus.handle(to_command(_request(known, participant_id=person)))
+    datas = [
+        _request(a, participant_ref=person_ref),
+        _request(b, participant_id=person, preferences=[{"workplace_id": str(workplace)},
+                                                          {"occupation": "5311"}]),
+        _request(a, participant_ref=person_ref, priority=5),  # a repeat in the run
+        _request(known, participant_id=person, needs=[]),  # known before the run
+        _request(c, participant_id=person, needs=[]),
+    ]
+    records = _records(datas)
+    refs = [person_ref, known, a, b, c]
+    one_by_one, _ = await _effects(service, infra, records, refs, batch=False)
+    assert delegated_requests == []
+    batched, calls = await _effects(service, infra, records, refs, batch=True)
+    assert calls == [len(datas)]
+    assert delegated_requests == [a, known]  # the others went in one statement
+
+    assert one_by_one["outcome"] == (len(datas), 0, 0)
+    rows = {row["external_ref"]: row for row in one_by_one["rows"]["requests"]}
+    assert set(rows) == {known, a, b, c}
+    assert rows[a]["priority"] == 5 and rows[known]["needs"] == []
+    assert batched == one_by_one
+
+
+async def test_a_refused_request_in_a_run_is_isolated_the_same_way(
+        infra: Infra, service: Service) -> None:
+    bus = service.state["bus"]
+    person_ref = support.ref("batch")
+    await bus.handle(commands.RegisterParticipant(
+        municipality_code=HALMSTAD, personal_identity_number=support.adult(),
+        contact=commands.ContactInput("Arbets Prövare"), external_ref=person_ref))
+    good, bad, other = (support.ref("req") for _ in range(3))
+    datas = [_request(good, participant_ref=person_ref),
+             _request(bad, participant_ref="nobody-by-this-ref"),
+             _request(other, participant_ref=person_ref,
+                      preferences=[{"workplace_id": str(uuid.uuid4())}])]
+    records = _records(datas)
+    refs = [person_ref, good, bad, other]
+    one_by_one, _ = await _effects(service, infra, records, refs, batch=False)
+    batched, calls = await _effects(service, infra, records, refs, batch=True)
+    assert calls == [len(datas)]
+    assert one_by_one["outcome"] == (1, 0, 2)
+    assert [row["external_ref"] for row in one_by_one["rows"]["requests"]] == [good]
     assert batched == one_by_one
