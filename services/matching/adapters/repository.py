@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import and_, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +42,11 @@ from services.matching.domain.model import (
     Supervisor,
     Workplace,
 )
+
+
+def _uuid_array(name: str) -> Any:
+    """A bound array of ids: one statement (and one prepared plan) for any count."""
+    return bindparam(name, type_=ARRAY(PG_UUID(as_uuid=True)))
 
 
 class MunicipalityBusy(TimeoutError):
@@ -143,19 +148,24 @@ class BookRepository:
             for row in await s.execute(select(orm.placements).where(
                 orm.placements.c.municipality_code == m, orm.placements.c.status.in_(OPEN)))
         }
-        participants = {
-            row.participant_id: _participant(row)
-            for row in await s.execute(select(orm.participants).where(
-                orm.participants.c.municipality_code == m))
-        }
+        # Only the people of open requests and placements: a Book stays the size of what
+        # is in play, not of everyone ever registered (`ensure_participant` adds others).
+        in_play = sorted({r.participant_id for r in requests.values()}
+                         | {p.participant_id for p in placements.values()})
+        participants: dict[UUID, Participant] = {}
         consents: dict[UUID, dict[tuple[UUID, str], bool]] = {}
-        for row in await s.execute(
-                select(orm.consents).join(
-                    orm.participants,
-                    orm.participants.c.participant_id == orm.consents.c.participant_id)
-                .where(orm.participants.c.municipality_code == m)):
-            consents.setdefault(row.participant_id, {})[(row.guardian_id, row.program)] = (
-                row.granted)
+        if in_play:
+            participants = {
+                row.participant_id: _participant(row)
+                for row in await s.execute(select(orm.participants).where(
+                    orm.participants.c.participant_id == any_(_uuid_array("ids"))),
+                    {"ids": in_play})
+            }
+            for row in await s.execute(select(orm.consents).where(
+                    orm.consents.c.participant_id == any_(_uuid_array("ids"))),
+                    {"ids": in_play}):
+                consents.setdefault(row.participant_id, {})[
+                    (row.guardian_id, row.program)] = row.granted
         excluded: set[tuple[UUID, UUID]] = set()
         if requests:
             for row in await s.execute(
