@@ -36,6 +36,7 @@ from shared.errors import is_transient
 from shared.http import install_error_handlers, install_health
 from shared.inbox import inbox_table
 from shared.kafka.consumer import Backoff, BatchProcessor, Subscription, run_batch
+from shared.kafka.rebalance import PinStartingOffsets
 from shared.logging import configure_logging, get_logger
 from shared.migrations import upgrade_async
 from shared.outbox import OutboxRelay, outbox_table
@@ -143,18 +144,24 @@ class Service:
             f"{self.name} reads CloudEvents from {', '.join(subscription.topics)}: "
             f"{', '.join(sorted(m.TYPE for m in subscription.handlers))}"
         )
-        self.broker.subscriber(
+        # A partition's reset position is committed on its first assignment, so a
+        # replica taking it over later continues from there instead of resetting again
+        # (with `latest` that skipped what arrived during a rebalance).
+        listener = PinStartingOffsets(group, lambda: getattr(subscriber, "consumer", None))
+        subscriber = self.broker.subscriber(
             *subscription.topics,
             batch=True,
             group_id=group,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset=self.settings.consumer_auto_offset_reset,
+            listener=listener,
             max_records=self.settings.consumer_batch_size,
             batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
             decoder=keep_raw,
             title=f"{self.name}:{subscription.name}",
             description=consume.__doc__,
-        )(consume)
+        )
+        subscriber(consume)
 
     def _document_publisher(self, topic: str, models: Sequence[type[EventData]]) -> None:
         schema: Any = models[0] if len(models) == 1 else _union(models)

@@ -239,3 +239,31 @@ async def test_broker_restart_mid_stream_loses_and_doubles_nothing(
     assert 0 < seen_before < count, "the restart did not happen mid-stream"
     assert len(effects) == count
     assert set(effects.values()) == {1}
+
+
+async def test_a_partition_changing_hands_before_any_commit_keeps_its_start(
+    infra: Infra, topic: str
+) -> None:
+    """`latest` is where the group starts, not where each new owner of a partition starts.
+
+    A first replica owns the partitions and handles nothing (so commits nothing);
+    events arrive while the group has no member; the replica that takes over must
+    handle them instead of resetting to the end again (what once lost a workplace
+    when a second matching replica joined).
+    """
+    settings = _settings(infra)
+    assert settings.consumer_auto_offset_reset == "latest"
+    async with running(infra, lambda: probe.build(settings, topic), reset=False):
+        pass
+    sent = [probe.request(municipality=str(1000 + i)) for i in range(12)]
+    async with Publisher(infra.kafka_bootstrap) as publisher:
+        for data in sent:
+            await publisher.send_data(topic, data)
+    effects: dict[str, int] = {}
+    async with running(infra, lambda: probe.build(settings, topic), reset=False):
+        for _ in range(100):
+            effects = await probe.effect_counts(infra.admin_database_url)
+            if len(effects) >= len(sent):
+                break
+            await asyncio.sleep(0.1)
+    assert effects == {str(data.request_id): 1 for data in sent}

@@ -53,10 +53,13 @@ class Scenario:
                                              municipality_code=self.m, languages=["sv"],
                                              max_participants=max_participants))
         if certified:
-            await self.send(SupervisorCertified(
-                supervisor_id=sid, workplace_id=wid, municipality_code=self.m,
-                certified_at=date(2026, 1, 1), valid_until=date(2029, 1, 1)))
+            await self.certify(sid, wid)
         return sid
+
+    async def certify(self, sid: UUID, wid: UUID) -> None:
+        await self.send(SupervisorCertified(
+            supervisor_id=sid, workplace_id=wid, municipality_code=self.m,
+            certified_at=date(2026, 1, 1), valid_until=date(2029, 1, 1)))
 
     async def offer(self, wid: UUID, sid: UUID, program: str = "internship",
                     occupation: str = "5120", capacity: int = 1,
