@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from services.notifications import handlers
+from services.notifications.adapters import wakeup
 from services.notifications.adapters.email import EmailSender, SmtpSender
 from services.notifications.adapters.orm import tables
 from services.notifications.adapters.ratelimit import TokenBucket
@@ -106,7 +107,7 @@ def build(settings: NotificationsSettings | None = None, *,
                                               settings.receipt_password))
     jobs = [digest_job(bus, settings, clock)]
     if settings.dispatcher_enabled:
-        jobs.append(dispatcher.run)
+        jobs += [dispatcher.run, wakeup.listener(settings.database_url, dispatcher.wake)]
     service.jobs = jobs
     return service
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import ClassVar
 
 from services.notifications.adapters.repository import Directory, Outbound
+from services.notifications.adapters.wakeup import announce_due
 from shared.unit_of_work import UnitOfWork
 
 
@@ -41,6 +42,8 @@ class NotificationsUnitOfWork(UnitOfWork):
     async def commit(self) -> None:
         await self.outbound.flush()
         recorded = self.outbound.recorded
+        if recorded:
+            await announce_due(self.session)
         await super().commit()
         self.outbound.recorded = 0
         if recorded:

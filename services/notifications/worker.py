@@ -2,13 +2,15 @@
 HTTP (settings from `NOTIFICATIONS_*`). Run beside a service started with
 `NOTIFICATIONS_DISPATCHER_ENABLED=false` to give sending a process (a core) of its own;
 several workers share the work through `FOR UPDATE SKIP LOCKED`. The outbox relay runs
-here too, for the outcome events the dispatcher records."""
+here too, for the outcome events the dispatcher records; consumers' commits wake it
+through Postgres `NOTIFY` (adapters/wakeup.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 
+from services.notifications.adapters import wakeup
 from services.notifications.bootstrap import build
 from services.notifications.dispatcher import Dispatcher
 from shared.logging import configure_logging
@@ -25,11 +27,14 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
     await service.producer.start()
     relay = asyncio.create_task(service.relay.run(stop))
+    wakeups = asyncio.create_task(
+        wakeup.listener(service.settings.database_url, dispatcher.wake)(stop))
     try:
         await dispatcher.run(stop)
     finally:
         stop.set()
         await relay
+        await wakeups
         await service.producer.stop()
         await service.engine.dispose()
 
