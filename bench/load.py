@@ -50,12 +50,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.registration import _passthrough_rate, _synthetic_pin
+from bench.support import partitions_of
 from services.matching.adapters import orm as matching_orm
 from services.registration.domain.validation import municipalities
 from shared.contracts import topics
@@ -216,13 +217,7 @@ class Watcher:
         await consumer.start()
         parts = []
         for topic in (topics.MATCHING_EVENTS, topics.REGISTRATION_EVENTS):
-            for _ in range(100):
-                known = consumer.partitions_for_topic(topic)
-                if known:
-                    break
-                await consumer._client.force_metadata_update()
-                await asyncio.sleep(0.1)
-            parts += [TopicPartition(topic, p) for p in known or ()]
+            parts += await partitions_of(consumer, topic)
         consumer.assign(parts)
         await consumer.seek_to_end(*parts)
         for tp in parts:

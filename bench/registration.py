@@ -19,7 +19,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from bench.support import fresh_topic
+from bench.support import fresh_topic, partitions_of
 from services.registration.bootstrap import build
 from services.registration.domain.identity import luhn_digit
 from services.registration.settings import RegistrationSettings
@@ -86,15 +86,7 @@ async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes
 
 
 async def _end_offsets(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    for _ in range(100):
-        known = consumer.partitions_for_topic(topic)
-        if known:
-            break
-        await consumer._client.force_metadata_update()
-        await asyncio.sleep(0.1)
-    else:
-        raise RuntimeError(f"topic {topic} has no partitions")
-    parts = [TopicPartition(topic, p) for p in known]
+    parts = await partitions_of(consumer, topic)
     consumer.assign(parts)
     await consumer.seek_to_end(*parts)
     for tp in parts:

@@ -16,7 +16,6 @@ from services.matching.adapters.repository import ensure_participant, ensure_par
 from services.matching.domain import commands
 from services.matching.domain.feasibility import is_round_program
 from services.matching.domain.model import (
-    Book,
     Certificate,
     DomainError,
     Offer,
@@ -150,10 +149,7 @@ async def placement_requested_many(
             continue  # announced before, or earlier in this run: its outcome stands
         known.add(data.request_id)
         fresh.append((envelope, data))
-    books: dict[str, Book] = {}
-    for _, data in fresh:
-        if data.municipality_code not in books:
-            books[data.municipality_code] = await uow.books.book(data.municipality_code)
+    books = await uow.books.books([data.municipality_code for _, data in fresh])
     await ensure_participants(
         uow.books, [(books[data.municipality_code], data.participant_id) for _, data in fresh])
     for envelope, data in fresh:

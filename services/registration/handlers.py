@@ -72,6 +72,8 @@ class _Located(Protocol):
 
 
 L = TypeVar("L", bound=_Located)
+C = TypeVar("C")
+N = TypeVar("N")
 
 
 async def _locate(
@@ -194,16 +196,16 @@ async def register_participants(
     repeat within the run, guardians, an id given) goes through `register_participant`
     in its place in the order, after the bulk rows before it are written.
     """
-    checked = [(event, cmd, _new_participant(model.check_participant(cmd, ctx.today(),
-                                                                      ctx.rules), ctx))
-               for event, cmd in items]
+    checked = {id(cmd): _new_participant(model.check_participant(cmd, ctx.today(), ctx.rules),
+                                         ctx) for _, cmd in items}
     known_refs, known_hashes = await uow.participants.known_keys(
-        ((p.municipality_code, p.external_ref) for _, _, p in checked
+        ((p.municipality_code, p.external_ref) for p in checked.values()
          if p.external_ref is not None),
-        ((p.municipality_code, p.identity_hash) for _, _, p in checked),
+        ((p.municipality_code, p.identity_hash) for p in checked.values()),
     )
-    pending: list[tuple[CloudEvent, model.Participant]] = []
-    for event, cmd, participant in checked:
+
+    def new_and_simple(cmd: commands.RegisterParticipant) -> model.Participant | None:
+        participant = checked[id(cmd)]
         m = participant.municipality_code
         ref = (m, participant.external_ref) if participant.external_ref is not None else None
         person = (m, participant.identity_hash)
@@ -212,13 +214,10 @@ async def register_participants(
         known_hashes.add(person)  # a later message naming it again is a repeat
         if ref is not None:
             known_refs.add(ref)
-        if simple:
-            pending.append((event, participant))
-            continue
-        await _add_new_participants(uow, pending)
-        with uow.caused_by(event):
-            await register_participant(cmd, uow, ctx)
-    await _add_new_participants(uow, pending)
+        return participant if simple else None
+
+    await _in_order(uow, items, new_and_simple, _add_new_participants,
+                    lambda cmd: register_participant(cmd, uow, ctx))
 
 
 async def _add_new_participants(uow: RegistrationUnitOfWork,
@@ -530,26 +529,44 @@ async def request_placements(
     workplaces = await uow.requests.workplaces_in(
         p.workplace_id for _, cmd in items for p in cmd.preferences
         if p.workplace_id is not None)
-    pending: list[tuple[CloudEvent, model.PlacementRequest]] = []
-    for event, cmd in items:
+
+    def new_and_simple(cmd: commands.RequestPlacement) -> model.PlacementRequest | None:
         m = cmd.municipality_code
         ref = (m, cmd.external_ref) if cmd.external_ref is not None else None
-        name = cmd.participant_id or (m, cmd.participant_ref or "")
-        person = people.get(name)
+        person = people.get(cmd.participant_id or (m, cmd.participant_ref or ""))
         simple = (cmd.request_id is None and (ref is None or ref not in known_refs)
                   and person is not None and person[1] == m)
         if ref is not None:
             known_refs.add(ref)  # a later message naming it again changes this one
-        if simple:
-            assert person is not None
-            model.check_request_fits(cmd, person[2], ctx.rules)
-            _check_workplaces_named(cmd, {w for w, code in workplaces.items() if code == m})
-            pending.append((event, _placement_request(cmd, person[0], None)))
+        if not simple or person is None:
+            return None
+        model.check_request_fits(cmd, person[2], ctx.rules)
+        _check_workplaces_named(cmd, {w for w, code in workplaces.items() if code == m})
+        return _placement_request(cmd, person[0], None)
+
+    await _in_order(uow, items, new_and_simple, _add_new_requests,
+                    lambda cmd: request_placement(cmd, uow, ctx))
+
+
+async def _in_order(
+    uow: RegistrationUnitOfWork, items: Sequence[tuple[CloudEvent, C]],
+    new_and_simple: Callable[[C], N | None],
+    add_many: Callable[[RegistrationUnitOfWork, list[tuple[CloudEvent, N]]], Awaitable[None]],
+    one: Callable[[C], Awaitable[Any]],
+) -> None:
+    """Apply a run of commands in order: those `new_and_simple` prepares are gathered and
+    written together by `add_many` (which empties the list); any other goes through `one`
+    in its place, after everything gathered before it is written."""
+    pending: list[tuple[CloudEvent, N]] = []
+    for event, cmd in items:
+        ready = new_and_simple(cmd)
+        if ready is not None:
+            pending.append((event, ready))
             continue
-        await _add_new_requests(uow, pending)
+        await add_many(uow, pending)
         with uow.caused_by(event):
-            await request_placement(cmd, uow, ctx)
-    await _add_new_requests(uow, pending)
+            await one(cmd)
+    await add_many(uow, pending)
 
 
 async def _add_new_requests(uow: RegistrationUnitOfWork,

@@ -49,6 +49,10 @@ def _uuid_array(name: str) -> Any:
     return bindparam(name, type_=ARRAY(PG_UUID(as_uuid=True)))
 
 
+def _text_array(name: str) -> Any:
+    return bindparam(name, type_=ARRAY(sa.String))
+
+
 class MunicipalityBusy(TimeoutError):
     """Another transaction holds the municipality: roll back and retry (transient)."""
 
@@ -104,81 +108,87 @@ class BookRepository:
             self._books[municipality_code] = book
         return book
 
+    async def books(self, municipality_codes: list[str]) -> dict[str, Book]:
+        """`book` for several municipalities: each locked in the order given, then those
+        not yet loaded read together (one query per table for all of them)."""
+        wanted = list(dict.fromkeys(municipality_codes))
+        missing = [m for m in wanted if m not in self._books]
+        for m in missing:
+            await self.lock(m)
+        if missing:
+            self._books.update(await self._load_many(missing))
+        return {m: self._books[m] for m in wanted}
+
     async def _load(self, m: str) -> Book:
+        return (await self._load_many([m]))[m]
+
+    async def _rows(self, table: sa.Table, ms: list[str], *where: Any) -> Any:
+        return await self.session.execute(
+            select(table).where(table.c.municipality_code == any_(_text_array("ms")), *where),
+            {"ms": ms})
+
+    async def _load_many(self, ms: list[str]) -> dict[str, Book]:
         s = self.session
-        offers = {
-            row.offer_id: Offer(
+        parts: dict[str, dict[str, Any]] = {m: {
+            "offers": {}, "workplaces": {}, "supervisors": {}, "certificates": {},
+            "requests": {}, "placements": {}, "participants": {}, "consents": {},
+            "excluded": set(),
+        } for m in ms}
+        for row in await self._rows(orm.offers, ms, orm.offers.c.withdrawn.is_(False)):
+            offer = Offer(
                 offer_id=row.offer_id, workplace_id=row.workplace_id,
-                supervisor_id=row.supervisor_id, municipality_code=m, program=row.program,
-                occupation=row.occupation, period_start=row.period_start,
+                supervisor_id=row.supervisor_id, municipality_code=row.municipality_code,
+                program=row.program, occupation=row.occupation, period_start=row.period_start,
                 period_end=row.period_end, capacity=row.capacity, min_age=row.min_age,
                 without_client_contact=row.without_client_contact,
                 supports=frozenset(row.supports), withdrawn=row.withdrawn, held=row.held,
             )
-            for row in await s.execute(select(orm.offers).where(
-                orm.offers.c.municipality_code == m, orm.offers.c.withdrawn.is_(False)))
-        }
-        for offer in offers.values():
+            parts[row.municipality_code]["offers"][offer.offer_id] = offer
             self._loaded_offers[offer.offer_id] = _offer_row(offer)
-        workplaces = {
-            row.workplace_id: Workplace(row.workplace_id, m, row.sector, row.client_contact,
-                                        row.min_age)
-            for row in await s.execute(select(orm.workplaces).where(
-                orm.workplaces.c.municipality_code == m))
-        }
-        supervisors = {
-            row.supervisor_id: Supervisor(row.supervisor_id, row.workplace_id, m,
-                                          frozenset(row.languages), row.max_participants)
-            for row in await s.execute(select(orm.supervisors).where(
-                orm.supervisors.c.municipality_code == m))
-        }
-        certificates = {
-            row.supervisor_id: Certificate(row.supervisor_id, row.valid_until, row.expired)
-            for row in await s.execute(select(orm.certificates).where(
-                orm.certificates.c.municipality_code == m))
-        }
-        requests = {
-            row.request_id: _request(row)
-            for row in await s.execute(select(orm.requests).where(
-                orm.requests.c.municipality_code == m,
-                orm.requests.c.status.in_(OPEN_REQUEST)))
-        }
-        placements = {
-            row.placement_id: _placement(row)
-            for row in await s.execute(select(orm.placements).where(
-                orm.placements.c.municipality_code == m, orm.placements.c.status.in_(OPEN)))
-        }
+        for row in await self._rows(orm.workplaces, ms):
+            parts[row.municipality_code]["workplaces"][row.workplace_id] = Workplace(
+                row.workplace_id, row.municipality_code, row.sector, row.client_contact,
+                row.min_age)
+        for row in await self._rows(orm.supervisors, ms):
+            parts[row.municipality_code]["supervisors"][row.supervisor_id] = Supervisor(
+                row.supervisor_id, row.workplace_id, row.municipality_code,
+                frozenset(row.languages), row.max_participants)
+        for row in await self._rows(orm.certificates, ms):
+            parts[row.municipality_code]["certificates"][row.supervisor_id] = Certificate(
+                row.supervisor_id, row.valid_until, row.expired)
+        for row in await self._rows(orm.requests, ms, orm.requests.c.status.in_(OPEN_REQUEST)):
+            parts[row.municipality_code]["requests"][row.request_id] = _request(row)
+        for row in await self._rows(orm.placements, ms, orm.placements.c.status.in_(OPEN)):
+            parts[row.municipality_code]["placements"][row.placement_id] = _placement(row)
         # Only the people of open requests and placements: a Book stays the size of what
         # is in play, not of everyone ever registered (`ensure_participant` adds others).
-        in_play = sorted({r.participant_id for r in requests.values()}
-                         | {p.participant_id for p in placements.values()})
-        participants: dict[UUID, Participant] = {}
-        consents: dict[UUID, dict[tuple[UUID, str], bool]] = {}
+        in_play: dict[UUID, list[str]] = {}
+        for m, part in parts.items():
+            for pid in {r.participant_id for r in part["requests"].values()} | {
+                    p.participant_id for p in part["placements"].values()}:
+                in_play.setdefault(pid, []).append(m)
         if in_play:
-            participants = {
-                row.participant_id: _participant(row)
-                for row in await s.execute(select(orm.participants).where(
-                    orm.participants.c.participant_id == any_(_uuid_array("ids"))),
-                    {"ids": in_play})
-            }
+            ids = {"ids": sorted(in_play)}
+            for row in await s.execute(select(orm.participants).where(
+                    orm.participants.c.participant_id == any_(_uuid_array("ids"))), ids):
+                for m in in_play[row.participant_id]:
+                    parts[m]["participants"][row.participant_id] = _participant(row)
             for row in await s.execute(select(orm.consents).where(
-                    orm.consents.c.participant_id == any_(_uuid_array("ids"))),
-                    {"ids": in_play}):
-                consents.setdefault(row.participant_id, {})[
-                    (row.guardian_id, row.program)] = row.granted
-        excluded: set[tuple[UUID, UUID]] = set()
-        if requests:
+                    orm.consents.c.participant_id == any_(_uuid_array("ids"))), ids):
+                for m in in_play[row.participant_id]:
+                    parts[m]["consents"].setdefault(row.participant_id, {})[
+                        (row.guardian_id, row.program)] = row.granted
+        open_requests = {rid: m for m, part in parts.items() for rid in part["requests"]}
+        if open_requests:
             for row in await s.execute(
                 select(orm.placements.c.request_id, orm.placements.c.offer_id).where(
-                    orm.placements.c.request_id.in_(list(requests)),
-                    orm.placements.c.status.in_(("declined", "cancelled")))):
-                excluded.add((row.request_id, row.offer_id))
-        return Book(
-            municipality_code=m, deadlines=self.deadlines, participants=participants,
-            workplaces=workplaces, supervisors=supervisors, certificates=certificates,
-            offers=offers, requests=requests, placements=placements, consents=consents,
-            excluded=excluded,
-        )
+                    orm.placements.c.request_id == any_(_uuid_array("ids")),
+                    orm.placements.c.status.in_(("declined", "cancelled"))),
+                    {"ids": sorted(open_requests)}):
+                parts[open_requests[row.request_id]]["excluded"].add(
+                    (row.request_id, row.offer_id))
+        return {m: Book(municipality_code=m, deadlines=self.deadlines, **part)
+                for m, part in parts.items()}
 
     async def save(self, *books: Book) -> None:
         """Write what the Books changed, in a few bulk statements; Postgres re-checks the
