@@ -39,7 +39,8 @@ from shared.contracts.envelope import new_event
 from shared.contracts.matching import PlacementWaitlisted
 from shared.contracts.registry import encode
 from shared.contracts.training import EnrolmentRecorded
-from tests.support.infra import Infra
+from tests.support.database import create_database, drop_database
+from tests.support.infra import Infra, libpq_url
 from tests.support.services import service_settings, wait_until_assigned
 
 EMAILS = int(os.environ.get("BENCH_EMAILS", "3000"))
@@ -50,32 +51,16 @@ RAW = 3000
 CONNECTIONS = 8
 
 
-def _plain(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 async def _own_database(infra: Infra, name: str) -> str:
-    admin = await asyncpg.connect(_plain(infra.admin_database_url))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}" OWNER notifications')
-    finally:
-        await admin.close()
+    """A database of the bench's own, owned by the notifications role, with its schema."""
+    await create_database(infra, name, owner="notifications")
     url = make_url(infra.database_url("notifications")).set(database=name)
-    own = await asyncpg.connect(_plain(url.render_as_string(hide_password=False)))
+    own = await asyncpg.connect(libpq_url(url.render_as_string(hide_password=False)))
     try:
         await own.execute("CREATE SCHEMA notifications")
     finally:
         await own.close()
     return url.render_as_string(hide_password=False)
-
-
-async def _drop_database(infra: Infra, name: str) -> None:
-    admin = await asyncpg.connect(_plain(infra.admin_database_url))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def _raw_rate(host: str, port: int, count: int) -> float:
@@ -238,5 +223,5 @@ async def run(infra: Infra) -> dict[str, float | int | str]:
     finally:
         servers.terminate()
         await servers.wait()
-        await _drop_database(infra, name)
+        await drop_database(infra, name)
     return results

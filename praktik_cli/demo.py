@@ -37,6 +37,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from services.registration.domain.identity import luhn_digit
 from shared.auth import issue_token
 from shared.contracts import topics
 
@@ -62,14 +63,6 @@ TRAINING_YEAR = 2026
 # birth number 000 has a real date and a valid check digit but can never belong to a
 # real person. The demo and the tests use only such numbers, one per birth date, and
 # never print or log them.
-
-
-def luhn_digit(digits: str) -> int:
-    total = 0
-    for index, char in enumerate(digits):
-        product = int(char) * (2 if index % 2 == 0 else 1)
-        total += product - 9 if product > 9 else product
-    return (10 - total % 10) % 10
 
 
 def synthetic_identity_number(born: date) -> str:

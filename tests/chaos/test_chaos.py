@@ -43,7 +43,8 @@ from shared.contracts.registration import (
 )
 from shared.contracts.training import SupervisorCertified
 from tests.e2e.conftest import Outside, OwnDatabase, system_env
-from tests.support.infra import REPO, Infra, provision
+from tests.support.database import create_database, drop_database
+from tests.support.infra import REPO, Infra, libpq_url, provision
 from tests.support.kafka import Publisher, TopicReader
 from tests.support.processes import System, free_port
 
@@ -56,13 +57,6 @@ PLACES = 3
 STACK_CONTROL = os.environ.get("PRAKTIK_STACK_CONTROL") == "1"
 OPEN = {"PlacementProposed", "PlacementConfirmed", "PlacementWaitlisted"}
 REOPEN = {"PlacementDeclined", "PlacementCancelled"}
-
-
-def _plain(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
 
 
 class World:
@@ -177,9 +171,7 @@ async def test_chaos(
 ) -> None:
     rng = random.Random(2026)
     database = f"praktik_chaos_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(_plain(infra.admin_database_url))
-    await admin.execute(f'CREATE DATABASE "{database}"')
-    await admin.close()
+    await create_database(infra, database)
     own = OwnDatabase(infra.kafka_bootstrap, make_url(infra.admin_database_url).set(
         database=database).render_as_string(hide_password=False))
     await provision(own)
@@ -235,9 +227,7 @@ async def test_chaos(
         system.stop()
         await sms.stop()
         mail.stop()
-        admin = await asyncpg.connect(_plain(infra.admin_database_url))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(infra, database)
 
 
 async def _wait_for_inbox(own: OwnDatabase, service: str) -> None:
@@ -245,7 +235,7 @@ async def _wait_for_inbox(own: OwnDatabase, service: str) -> None:
     counts: list[int] = []
 
     async def settled() -> bool:
-        conn = await asyncpg.connect(_plain(own.admin_database_url))
+        conn = await asyncpg.connect(libpq_url(own.admin_database_url))
         try:
             counts.append(int(await conn.fetchval(f"SELECT count(*) FROM {service}.inbox")))
         finally:
@@ -260,7 +250,7 @@ async def _notifications_idle(own: OwnDatabase, world: World) -> bool:
 
     (The topics are shared: events of other runs may reach the services too; their
     messages wait for contact details that never come and are not this test's.)"""
-    conn = await asyncpg.connect(_plain(own.admin_database_url))
+    conn = await asyncpg.connect(libpq_url(own.admin_database_url))
     try:
         busy = await conn.fetchval(
             "SELECT count(*) FROM notifications.notifications"
@@ -273,7 +263,7 @@ async def _notifications_idle(own: OwnDatabase, world: World) -> bool:
 
 
 async def _notifications_busy(own: OwnDatabase, world: World) -> list[tuple[str, str, str, int]]:
-    conn = await asyncpg.connect(_plain(own.admin_database_url))
+    conn = await asyncpg.connect(libpq_url(own.admin_database_url))
     try:
         rows = await conn.fetch(
             "SELECT template, channel, status, count(*) AS n FROM notifications.notifications"
@@ -342,7 +332,7 @@ async def _check_mail(
 
     A SIGKILL between a send and its record makes the dispatcher send that row again
     after its lease, with the same Message-ID: at most one claimed batch per kill."""
-    conn = await asyncpg.connect(_plain(own.admin_database_url))
+    conn = await asyncpg.connect(libpq_url(own.admin_database_url))
     try:
         rows = await conn.fetch(
             "SELECT notification_id, status FROM notifications.notifications"

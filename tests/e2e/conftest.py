@@ -8,12 +8,12 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
 from praktik_cli.demo import Endpoints, Plan, Season
 from services.notifications.devservers import ElksFake, SmtpCatcher
+from tests.support.database import create_database, drop_database
 from tests.support.infra import Infra, provision
 from tests.support.processes import System, free_port, running_system
 
@@ -75,32 +75,17 @@ class OwnDatabase(Infra):
         return url.render_as_string(hide_password=False)
 
 
-def _plain(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="package")
 async def e2e_infra(infra: Infra) -> AsyncIterator[OwnDatabase]:
     name = f"praktik_e2e_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(_plain(infra.admin_database_url))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    await create_database(infra, name)
     own = OwnDatabase(infra.kafka_bootstrap, make_url(infra.admin_database_url).set(
         database=name).render_as_string(hide_password=False))
     await provision(own)
     try:
         yield own
     finally:
-        conn = await asyncpg.connect(_plain(infra.admin_database_url))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await drop_database(infra, name)
 
 
 @pytest.fixture(scope="package")

@@ -21,8 +21,8 @@ import pytest
 
 from praktik_cli.demo import Participant, Season
 from shared.contracts import topics
-from tests.e2e.conftest import Outside, OwnDatabase, _plain
-from tests.support.infra import SERVICES
+from tests.e2e.conftest import Outside, OwnDatabase
+from tests.support.infra import SERVICES, libpq_url
 
 pytestmark = [pytest.mark.infra]
 
@@ -41,7 +41,7 @@ def needles(participant: Participant) -> dict[str, str]:
 
 async def search_tables(db: OwnDatabase, what: dict[str, str]) -> list[tuple[str, str]]:
     """(schema.table, kind of needle) for every table row holding one of `what`."""
-    conn = await asyncpg.connect(_plain(db.admin_database_url))
+    conn = await asyncpg.connect(libpq_url(db.admin_database_url))
     hits: list[tuple[str, str]] = []
     try:
         tables = await conn.fetch(

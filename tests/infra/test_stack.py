@@ -13,11 +13,10 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from sqlalchemy.engine import make_url
 
 from shared.contracts import topics
 from shared.contracts.topics import DLQ_SUFFIX, contract_topics
-from tests.support.infra import HOW_TO_RUN, Infra
+from tests.support.infra import HOW_TO_RUN, Infra, libpq_url
 
 pytestmark = pytest.mark.infra
 
@@ -31,15 +30,11 @@ def _settings_present() -> None:
             pytest.fail(f"PRAKTIK_DATABASE_URL is not set. {HOW_TO_RUN}", pytrace=False)
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 async def test_a_service_role_reads_its_own_schema_and_nothing_else(infra: Infra) -> None:
     table = f"isolation_probe_{uuid.uuid4().hex[:12]}"  # concurrent runs share the server
-    matching = await asyncpg.connect(_dsn(infra.database_url("matching")))
+    matching = await asyncpg.connect(libpq_url(infra.database_url("matching")))
     try:
-        registration = await asyncpg.connect(_dsn(infra.database_url("registration")))
+        registration = await asyncpg.connect(libpq_url(infra.database_url("registration")))
         try:
             await matching.execute(
                 f"CREATE TABLE matching.{table} (secret text);"
@@ -81,7 +76,7 @@ async def test_a_service_role_reads_its_own_schema_and_nothing_else(infra: Infra
 
 async def test_a_service_role_is_no_superuser(infra: Infra) -> None:
     for service in ("registration", "matching", "training", "notifications"):
-        conn = await asyncpg.connect(_dsn(infra.database_url(service)))
+        conn = await asyncpg.connect(libpq_url(infra.database_url(service)))
         try:
             row = await conn.fetchrow(
                 "SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles"

@@ -1,14 +1,16 @@
-"""Give a service a clean schema for a test session: drop its tables, migrate to head."""
+"""Databases for tests and benchmarks: a service's clean schema (drop its tables, migrate
+to head), or a whole database of their own on the same server."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.migrations import upgrade_async
-from tests.support.infra import Infra
+from tests.support.infra import Infra, libpq_url
 
 
 async def reset_schema(infra: Infra, service: str, migrations: Path | None) -> str:
@@ -25,3 +27,22 @@ async def reset_schema(infra: Infra, service: str, migrations: Path | None) -> s
     if migrations is not None:
         await upgrade_async(url, migrations)
     return url
+
+
+async def create_database(infra: Infra, name: str, owner: str | None = None) -> str:
+    """A fresh database `name` (dropped first if it is there); returns its admin URL."""
+    admin = await asyncpg.connect(libpq_url(infra.admin_database_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"' + (f' OWNER "{owner}"' if owner else ""))
+    finally:
+        await admin.close()
+    return libpq_url(infra.admin_database_url, name)
+
+
+async def drop_database(infra: Infra, name: str) -> None:
+    admin = await asyncpg.connect(libpq_url(infra.admin_database_url))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -80,12 +80,19 @@ def stop_containers() -> None:
     _containers.clear()
 
 
+def libpq_url(url: str, database: str | None = None) -> str:
+    """A SQLAlchemy URL as asyncpg takes it (optionally naming another database)."""
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
 async def provision(infra: Infra) -> None:
     """Roles and schemas, as the native scripts create them (same SQL file)."""
     import asyncpg
 
-    url = make_url(infra.admin_database_url).set(drivername="postgresql")
-    conn = await asyncpg.connect(url.render_as_string(hide_password=False))
+    conn = await asyncpg.connect(libpq_url(infra.admin_database_url))
     try:
         await conn.execute(PROVISION_SQL.read_text())
     finally:

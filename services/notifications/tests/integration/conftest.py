@@ -11,35 +11,23 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.support.infra import Infra
-
-
-def _plain(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+from tests.support.database import create_database, drop_database
+from tests.support.infra import Infra, libpq_url
 
 
 @pytest.fixture(scope="session")
 async def own_database(infra: Infra) -> AsyncIterator[str]:
     name = f"notifications_test_{os.getpid()}"
-    admin = await asyncpg.connect(_plain(infra.admin_database_url))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}" OWNER notifications')
-    finally:
-        await admin.close()
+    await create_database(infra, name, owner="notifications")
     url = make_url(infra.database_url("notifications")).set(database=name)
     yield url.render_as_string(hide_password=False)
-    admin = await asyncpg.connect(_plain(infra.admin_database_url))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(infra, name)
 
 
 @pytest.fixture
 async def db(own_database: str) -> str:
     """A clean `notifications` schema (migrated by the service at start)."""
-    conn = await asyncpg.connect(_plain(own_database))
+    conn = await asyncpg.connect(libpq_url(own_database))
     try:
         await conn.execute("DROP SCHEMA IF EXISTS notifications CASCADE")
         await conn.execute("CREATE SCHEMA notifications")

@@ -8,10 +8,10 @@ import contextlib
 
 import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from services.notifications.adapters import wakeup
+from tests.support.infra import libpq_url
 
 pytestmark = pytest.mark.infra
 
@@ -40,9 +40,7 @@ async def test_commit_wakes_the_listener_and_a_lost_connection_is_replaced(db: s
 
         # The listener's connection is killed (as by a Postgres restart): it comes back.
         woken.clear()
-        plain = make_url(db).set(drivername="postgresql").render_as_string(
-            hide_password=False)
-        admin = await asyncpg.connect(plain)
+        admin = await asyncpg.connect(libpq_url(db))
         try:
             await admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
