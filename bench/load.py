@@ -26,7 +26,7 @@ from intake to outcome, beside a raw Kafka passthrough measured in the same run.
 Sizes: BENCH_LOAD_REQUESTS (burst, 3000), BENCH_LOAD_RATE (200/s), BENCH_LOAD_SECONDS (20),
 BENCH_LOAD_REPLICAS (`1,2`: matching and notifications replicas per configuration),
 BENCH_LOAD_MUNICIPALITIES (12), BENCH_LOAD_PASSTHROUGH (20000), BENCH_LOAD_TIMEOUT_S (300),
-BENCH_LOAD_LOG_LEVEL (services' log level, WARNING), BENCH_LOAD_RELAY_IDLE_S (0.05),
+BENCH_LOAD_LOG_LEVEL (services' log level, WARNING), BENCH_LOAD_RELAY_IDLE_S (0.5),
 BENCH_LOAD_KEEP_LOGS (1: keep the services' logs and print where).
 """
 
@@ -74,7 +74,7 @@ MUNICIPALITIES = int(os.environ.get("BENCH_LOAD_MUNICIPALITIES", "12"))
 PASSTHROUGH = int(os.environ.get("BENCH_LOAD_PASSTHROUGH", "20000"))
 TIMEOUT_S = float(os.environ.get("BENCH_LOAD_TIMEOUT_S", "300"))
 LOG_LEVEL = os.environ.get("BENCH_LOAD_LOG_LEVEL", "WARNING")
-RELAY_IDLE_S = os.environ.get("BENCH_LOAD_RELAY_IDLE_S", "0.05")
+RELAY_IDLE_S = os.environ.get("BENCH_LOAD_RELAY_IDLE_S", "0.5")
 """How often an idle outbox relay looks for rows: the services' default, not the 0.02 s
 the end-to-end tests use (it costs CPU in every process on a small machine)."""
 KEEP_LOGS = os.environ.get("BENCH_LOAD_KEEP_LOGS", "1") == "1"

@@ -121,7 +121,8 @@ class OutboxRelay:
         table: Table,
         producer: Producer,
         batch_size: int = 1000,
-        idle_interval_s: float = 0.05,
+        idle_interval_s: float = 0.5,
+        contended_interval_s: float = 0.01,
         backoff_max_s: float = 30.0,
         on_published: Callable[[int], None] | None = None,
     ) -> None:
@@ -130,6 +131,7 @@ class OutboxRelay:
         self._producer = producer
         self._batch_size = batch_size
         self._idle = idle_interval_s
+        self._contended = contended_interval_s
         self._backoff_max = backoff_max_s
         self._on_published = on_published
         self._wake = asyncio.Event()
@@ -142,13 +144,17 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish and delete up to one batch; returns how many were sent (0: none, or locked)."""
+        return await self._publish() or 0
+
+    async def _publish(self) -> int | None:
+        """`publish_batch`, but None when another relay (a replica's) holds the outbox."""
         table = self._table
         async with self._engine.begin() as conn:
             locked = await conn.scalar(
                 select(func.pg_try_advisory_xact_lock(self._lock_id))
             )
             if not locked:
-                return 0
+                return None
             rows = (
                 await conn.execute(
                     select(table.c.id, table.c.topic, table.c.key, table.c.value, table.c.headers)
@@ -181,7 +187,7 @@ class OutboxRelay:
         backoff = 0.1
         while not stop.is_set():
             try:
-                sent = await self.publish_batch()
+                sent = await self._publish()
                 backoff = 0.1
             except Exception as exc:
                 if not is_transient(exc):
@@ -192,7 +198,11 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._backoff_max)
                 continue
-            if sent == 0:
+            if sent is None:
+                # A replica's relay is publishing; it may have read before our last
+                # commit, so try again soon rather than after a whole idle interval.
+                await asyncio.sleep(self._contended)
+            elif sent == 0:
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._idle)

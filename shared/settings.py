@@ -30,8 +30,13 @@ class ServiceSettings(BaseSettings):
     """Where a new consumer group starts; tests use `latest` on shared topics."""
     consumer_batch_size: int = 500
     consumer_batch_timeout_ms: int = 50
+    batch_handlers: bool = True
+    """Handle runs of one event type with the service's set-based handlers, where it has
+    them (off: message by message, to compare)."""
     relay_batch_size: int = 1000
-    relay_idle_interval_s: float = 0.05
+    relay_idle_interval_s: float = 0.5
+    """How often an idle relay looks for rows it was not woken for (a crashed replica's):
+    a commit in this process wakes its relay at once."""
     retry_backoff_initial_s: float = 0.5
     retry_backoff_max_s: float = 30.0
     db_pool_size: int = 10

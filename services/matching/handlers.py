@@ -16,6 +16,7 @@ from services.matching.adapters.repository import ensure_participant, ensure_par
 from services.matching.domain import commands
 from services.matching.domain.feasibility import is_round_program
 from services.matching.domain.model import (
+    Book,
     Certificate,
     DomainError,
     Offer,
@@ -60,10 +61,21 @@ async def participant_registered(
         event.participant_id, event.municipality_code, event.birth_date, event.gender,
         event.preferred_language, frozenset(event.needs), tuple(event.guardian_ids))
     await uow.books.save_participant(participant)
-    book = await uow.books.book(event.municipality_code)
-    book.participants[participant.participant_id] = participant
-    book.reexamine(clock(), participant_id=participant.participant_id)
-    await uow.save(book)
+    books = await _books_holding(uow, event.municipality_code, participant.participant_id)
+    for book in books:
+        book.participants[participant.participant_id] = participant
+        book.reexamine(clock(), participant_id=participant.participant_id)
+    await uow.save(*books)
+
+
+async def _books_holding(uow: MatchingUnitOfWork, municipality_code: str,
+                         participant_id: UUID) -> list[Book]:
+    """The municipality's Book and any other where the participant has an open request
+    (registration keeps a request in its participant's municipality; this is the guard
+    that keeps every Book's copy of the person current if that ever changes)."""
+    others = await uow.books.municipalities_in_play(participant_id)
+    books = await uow.books.books([municipality_code, *sorted(others)])
+    return list(books.values())
 
 
 async def workplace_registered(
@@ -171,12 +183,12 @@ async def consent_recorded(
         if participant is None:
             return  # kept; it counts once the participant is known
         municipality = participant.municipality_code
-    book = await uow.books.book(municipality)
-    if not await ensure_participant(uow.books, book, event.participant_id):
-        return
-    book.record_consent(event.participant_id, event.guardian_id, event.program,
-                        event.granted, clock())
-    await uow.save(book)
+    books = await _books_holding(uow, municipality, event.participant_id)
+    for book in books:
+        if await ensure_participant(uow.books, book, event.participant_id):
+            book.record_consent(event.participant_id, event.guardian_id, event.program,
+                                event.granted, clock())
+    await uow.save(*books)
 
 
 async def request_withdrawn(
@@ -199,9 +211,10 @@ async def slots_withdrawn(
 async def participant_erased(
     event: ParticipantErased, uow: MatchingUnitOfWork, clock: Clock = utcnow
 ) -> None:
-    book = await uow.books.book(event.municipality_code)
-    book.erase(event.participant_id, clock())
-    await uow.save(book)
+    books = await _books_holding(uow, event.municipality_code, event.participant_id)
+    for book in books:
+        book.erase(event.participant_id, clock())
+    await uow.save(*books)
     await uow.books.erase_participant(event.participant_id)
 
 

@@ -41,8 +41,6 @@ class MatchingSettings(ServiceSettings):
     """Rounds to run by themselves (JSON list in `MATCHING_ROUND_SCHEDULE`)."""
     lock_wait_s: float = 5.0
     """How long a transaction waits for a municipality before giving up (and retrying)."""
-    batch_handlers: bool = True
-    """Handle runs of `PlacementRequested` set-based (off: message by message, to compare)."""
 
     def deadlines(self) -> dict[str, timedelta]:
         hours = {**DEFAULT_DEADLINES_H, **self.acceptance_deadline_hours}

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import ClassVar
 
+from services.matching.adapters.book_cache import BookCache
 from services.matching.adapters.links import AcceptanceLinks
 from services.matching.adapters.repository import BookRepository
 from services.matching.domain.model import Book
@@ -18,18 +19,22 @@ class MatchingUnitOfWork(UnitOfWork):
     deadlines: ClassVar[dict[str, timedelta]] = {}
     lock_wait_s: ClassVar[float] = 5.0
     links: ClassVar[AcceptanceLinks | None] = None
+    book_cache: ClassVar[BookCache | None] = None
 
     books: BookRepository
 
     @classmethod
     def configured(cls, deadlines: dict[str, timedelta], lock_wait_s: float,
                    links: AcceptanceLinks) -> type[MatchingUnitOfWork]:
-        """A subclass bound to the service's settings (the runtime builds it by type)."""
+        """A subclass bound to the service's settings (the runtime builds it by type),
+        with its own cache of Books kept between transactions."""
         return type("ConfiguredMatchingUnitOfWork", (cls,), {
-            "deadlines": deadlines, "lock_wait_s": lock_wait_s, "links": links})
+            "deadlines": deadlines, "lock_wait_s": lock_wait_s, "links": links,
+            "book_cache": BookCache()})
 
     def _open(self) -> None:
-        self.books = BookRepository(self.session, self.deadlines, self.lock_wait_s)
+        self.books = BookRepository(self.session, self.deadlines, self.lock_wait_s,
+                                    self.book_cache)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -39,6 +44,10 @@ class MatchingUnitOfWork(UnitOfWork):
         except BaseException:
             self.books.forget()
             raise
+
+    async def commit(self) -> None:
+        await super().commit()
+        self.books.keep()
 
     async def rollback(self) -> None:
         self.books.forget()

@@ -44,9 +44,13 @@ def build(settings: NotificationsSettings | None = None, *,
     config = handlers.Config(settings.timezone, settings.public_base_url,
                              settings.reminder_hour, quiet, clock)
 
-    def bound(topic_models: tuple[Any, ...]) -> dict[Any, Any]:
+    def bound(topic_models: tuple[Any, ...], table: Any = handlers.EVENT_HANDLERS
+              ) -> dict[Any, Any]:
         return {model: handlers.bind(handler, config)
-                for model, handler in handlers.EVENT_HANDLERS.items() if model in topic_models}
+                for model, handler in table.items() if model in topic_models}
+
+    def batch(topic_models: tuple[Any, ...]) -> dict[Any, Any]:
+        return bound(topic_models, handlers.BATCH_HANDLERS) if settings.batch_handlers else {}
 
     subscriptions = [
         Subscription(name="contacts", topics=[topics.REGISTRATION_CONTACTS],
@@ -55,9 +59,9 @@ def build(settings: NotificationsSettings | None = None, *,
         Subscription(name="registration", topics=[topics.REGISTRATION_EVENTS],
                      handlers=bound(REGISTRATION_EVENTS)),
         Subscription(name="training", topics=[topics.TRAINING_EVENTS],
-                     handlers=bound(TRAINING_EVENTS)),
+                     handlers=bound(TRAINING_EVENTS), batch_handlers=batch(TRAINING_EVENTS)),
         Subscription(name="matching", topics=[topics.MATCHING_EVENTS],
-                     handlers=bound(MATCHING_EVENTS)),
+                     handlers=bound(MATCHING_EVENTS), batch_handlers=batch(MATCHING_EVENTS)),
     ]
     uow_class: type[NotificationsUnitOfWork] = type(
         "BoundNotificationsUnitOfWork", (NotificationsUnitOfWork,), {})

@@ -7,7 +7,7 @@ models and turns each routed event into planned notifications via `domain.routin
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -37,6 +37,7 @@ from services.notifications.domain.routing import DIGEST_TEMPLATE, ROUTES, Route
 from services.notifications.unit_of_work import NotificationsUnitOfWork
 from shared.contracts.base import EventData
 from shared.contracts.contacts import ContactDetailsRecorded
+from shared.contracts.envelope import CloudEvent
 from shared.contracts.matching import (
     PlacementCancelled,
     PlacementCompleted,
@@ -145,22 +146,28 @@ async def on_enrolment(e: EnrolmentRecorded, uow: NotificationsUnitOfWork,
     await notify(e, uow, config)
 
 
-async def on_proposed(e: PlacementProposed, uow: NotificationsUnitOfWork,
-                      config: Config) -> None:
-    await uow.directory.save_placement(
-        e.placement_id, "proposed", request_id=e.request_id, participant_id=e.participant_id,
-        workplace_id=e.workplace_id, supervisor_id=e.supervisor_id,
-        municipality_code=e.municipality_code, program=e.program)
-    await notify(e, uow, config)
+_PLACEMENT_STATUS: dict[type[EventData], str] = {
+    PlacementProposed: "proposed", PlacementConfirmed: "confirmed"}
 
 
-async def on_confirmed(e: PlacementConfirmed, uow: NotificationsUnitOfWork,
+async def on_placement(e: PlacementProposed | PlacementConfirmed, uow: NotificationsUnitOfWork,
                        config: Config) -> None:
-    await uow.directory.save_placement(
-        e.placement_id, "confirmed", request_id=e.request_id, participant_id=e.participant_id,
-        workplace_id=e.workplace_id, supervisor_id=e.supervisor_id,
-        municipality_code=e.municipality_code, program=e.program)
+    await uow.directory.save_placements([_placement_row(e)])
     await notify(e, uow, config)
+
+
+async def on_placements(items: list[tuple[CloudEvent, PlacementProposed | PlacementConfirmed]],
+                        uow: NotificationsUnitOfWork, config: Config) -> None:
+    """`on_placement` for a run of events of one type: one upsert, one lookup per fact."""
+    await uow.directory.save_placements([_placement_row(e) for _, e in items])
+    await notify_many(items, uow, config)
+
+
+def _placement_row(e: PlacementProposed | PlacementConfirmed) -> dict[str, Any]:
+    return {"placement_id": e.placement_id, "status": _PLACEMENT_STATUS[type(e)],
+            "request_id": e.request_id, "participant_id": e.participant_id,
+            "workplace_id": e.workplace_id, "supervisor_id": e.supervisor_id,
+            "municipality_code": e.municipality_code, "program": e.program}
 
 
 async def on_placement_closed(e: PlacementDeclined | PlacementCancelled | PlacementCompleted,
@@ -176,25 +183,41 @@ async def on_routed(e: EventData, uow: NotificationsUnitOfWork, config: Config) 
     await notify(e, uow, config)
 
 
-# -- routing: from an event to planned notifications -----------------------------------------
+async def on_routed_many(items: list[tuple[CloudEvent, EventData]],
+                         uow: NotificationsUnitOfWork, config: Config) -> None:
+    await notify_many(items, uow, config)
 
 
-async def _facts(e: Any, uow: NotificationsUnitOfWork) -> Facts:
+async def _facts(events: list[Any], uow: NotificationsUnitOfWork) -> list[Facts]:
+    """What the letters about these events need to know, each fact looked up once for all
+    of them (one query per kind of fact)."""
     d = uow.directory
-    participant_id: UUID | None = getattr(e, "participant_id", None)
-    supervisor_id: UUID | None = getattr(e, "supervisor_id", None)
-    workplace_id: UUID | None = getattr(e, "workplace_id", None)
-    session_id: UUID | None = getattr(e, "session_id", None)
-    if workplace_id is None and supervisor_id is not None:
-        workplace_id = await d.supervisor_workplace(supervisor_id)
-    participant = await d.participant(participant_id) if participant_id else None
-    workplace = await d.workplace(workplace_id)
-    session = await d.session_facts(session_id) if session_id else None
-    named = [i for i in (participant_id, supervisor_id) if i is not None]
-    names = {pid: c.name for pid, c in (await d.contacts(named)).items()}
-    offer_id: UUID | None = getattr(e, "offer_id", None)
-    without = await d.offer_without_client_contact(offer_id) if offer_id else False
-    return Facts(participant, workplace, session, workplace_id, names, without)
+
+    def ids(name: str, among: list[Any] = events) -> set[UUID]:
+        return {v for e in among if (v := getattr(e, name, None)) is not None}
+
+    without_workplace = [e for e in events if getattr(e, "workplace_id", None) is None]
+    workplace_of = await d.supervisor_workplaces(ids("supervisor_id", without_workplace))
+    workplace_ids = [getattr(e, "workplace_id", None) or workplace_of.get(
+        getattr(e, "supervisor_id", None)) for e in events]  # type: ignore[arg-type]
+    participants = await d.participants(ids("participant_id"))
+    workplaces = await d.workplaces(w for w in workplace_ids if w is not None)
+    sessions = await d.sessions(ids("session_id"))
+    names = {pid: c.name for pid, c in
+             (await d.contacts(ids("participant_id") | ids("supervisor_id"))).items()}
+    without = await d.offers_without_client_contact(ids("offer_id"))
+    facts = []
+    for e, workplace_id in zip(events, workplace_ids, strict=True):
+        participant_id = getattr(e, "participant_id", None)
+        supervisor_id = getattr(e, "supervisor_id", None)
+        facts.append(Facts(
+            participants.get(participant_id) if participant_id else None,  # type: ignore[arg-type]
+            workplaces.get(workplace_id) if workplace_id else None,
+            sessions.get(e.session_id) if getattr(e, "session_id", None) else None,
+            workplace_id,
+            {i: names[i] for i in (participant_id, supervisor_id) if i in names},
+            getattr(e, "offer_id", None) in without))
+    return facts
 
 
 def _audience(route: Route, e: Any, facts: Facts) -> list[tuple[UUID, str]]:
@@ -283,17 +306,23 @@ def plan(e: Any, facts: Facts, config: Config, cause_event_id: str,
 
 
 async def notify(e: EventData, uow: NotificationsUnitOfWork, config: Config) -> None:
-    if type(e) not in ROUTES:
-        return
     cause = uow.cause
     if cause is None:
         raise Rejected.field("id", "a routed event needs its CloudEvent id")
-    routes = [r for r in ROUTES[type(e)] if r.when(e)]
-    if not routes:
-        return
-    facts = await _facts(e, uow) if any(r.facts for r in routes) else Facts()
-    uow.outbound.add(plan(e, facts, config, cause.id, cause.correlationid or cause.id,
-                                config.clock()))
+    await notify_many([(cause, e)], uow, config)
+
+
+async def notify_many(items: Sequence[tuple[CloudEvent, EventData]],
+                      uow: NotificationsUnitOfWork,
+                      config: Config) -> None:
+    """Plan the notifications of each routed event (its CloudEvent is the cause)."""
+    routed = [(cause, e, routes) for cause, e in items
+              if (routes := [r for r in ROUTES.get(type(e), ()) if r.when(e)])]
+    needing = [e for _, e, routes in routed if any(r.facts for r in routes)]
+    facts = dict(zip(map(id, needing), await _facts(needing, uow), strict=True))
+    for cause, e, _ in routed:
+        uow.outbound.add(plan(e, facts.get(id(e), Facts()), config, cause.id,
+                              cause.correlationid or cause.id, config.clock()))
 
 
 EVENT_HANDLERS: dict[type[EventData], Callable[..., Awaitable[None]]] = {
@@ -306,13 +335,23 @@ EVENT_HANDLERS: dict[type[EventData], Callable[..., Awaitable[None]]] = {
     CourseSessionScheduled: on_session,
     EnrolmentRecorded: on_enrolment,
     SupervisorCertified: on_routed,
-    PlacementProposed: on_proposed,
-    PlacementConfirmed: on_confirmed,
+    PlacementProposed: on_placement,
+    PlacementConfirmed: on_placement,
     PlacementWaitlisted: on_routed,
     PlacementDeclined: on_placement_closed,
     PlacementCancelled: on_placement_closed,
     PlacementCompleted: on_placement_closed,
 }
+
+
+BATCH_HANDLERS: dict[type[EventData], Callable[..., Awaitable[None]]] = {
+    SupervisorCertified: on_routed_many,
+    PlacementProposed: on_placements,
+    PlacementConfirmed: on_placements,
+    PlacementWaitlisted: on_routed_many,
+}
+"""Set-based twins of EVENT_HANDLERS for the busiest events (see
+shared.kafka.consumer.Subscription): the same rows, one statement per kind."""
 
 
 # -- commands ------------------------------------------------------------------------------

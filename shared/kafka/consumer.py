@@ -119,6 +119,10 @@ class BatchProcessor:
     async def _run(self, records: Sequence[Any], isolate: bool) -> BatchOutcome:
         outcome = BatchOutcome()
         prepared = [self._prepare(record) for record in records]
+        if not any(item.handler or item.error or item.tombstone for item in prepared):
+            # Only events this consumer does not handle: no transaction to open.
+            outcome.skipped = len(prepared)
+            return outcome
         async with self.uow_factory() as uow:
             fresh: set[str] | None = None
             if not isolate:

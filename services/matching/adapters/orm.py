@@ -143,6 +143,7 @@ placements = Table(
           postgresql_where=text(OPEN_SQL)),
     Index("uq_placements_open_participant_program", "participant_id", "program", unique=True,
           postgresql_where=text(OPEN_SQL)),
+    Index("ix_placements_open_supervisor", "supervisor_id", postgresql_where=text(OPEN_SQL)),
 )
 
 rounds = Table(
@@ -157,3 +158,11 @@ rounds = Table(
     Column("duration_ms", Float, nullable=False),
     Column("ran_at", DateTime(timezone=True), nullable=False),
 )
+
+book_versions = Table(
+    "book_versions", metadata,
+    Column("municipality_code", String(4), primary_key=True),
+    Column("version", UUID(as_uuid=True), nullable=False),
+)
+"""A fresh random value per saved Book, written under the municipality's lock: a replica
+keeps a Book between transactions only while this still names the state it holds."""

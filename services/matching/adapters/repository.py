@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import uuid
 import zlib
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.matching.adapters import orm
+from services.matching.adapters.book_cache import BookCache, KeptBook
 from services.matching.domain.model import (
     OPEN,
     OPEN_REQUEST,
@@ -65,33 +67,63 @@ def lock_key(municipality_code: str) -> int:
     return zlib.crc32(f"matching:{municipality_code}".encode())
 
 
+_TRY_LOCKS = text(
+    "SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k WHERE NOT pg_try_advisory_xact_lock(k)"
+)
+"""Try every key's lock; returns the keys another transaction holds."""
+
+
 class BookRepository:
     def __init__(self, session: AsyncSession, deadlines: dict[str, timedelta],
-                 lock_wait_s: float = 5.0) -> None:
+                 lock_wait_s: float = 5.0, cache: BookCache | None = None) -> None:
         self.session = session
         self.deadlines = deadlines
         self.lock_wait_s = lock_wait_s
+        self.cache = cache
         self._books: dict[str, Book] = {}
+        self._versions: dict[str, UUID | None] = {}
+        """Each locked Book's version as read, then as written by `save`."""
         self._loaded_offers: dict[UUID, dict[str, Any]] = {}
         """Each loaded offer's row as last read or written: what `save` compares with."""
 
     def forget(self) -> None:
-        """Drop cached Books (after a rollback their state may no longer be the database's)."""
+        """Drop this transaction's Books (after a rollback they may no longer be the
+        database's); none of them goes back to the cache."""
         self._books.clear()
+        self._versions.clear()
         self._loaded_offers.clear()
+
+    def keep(self) -> None:
+        """After a commit: hand the Books to the cache, each trimmed to what a fresh
+        load would read, with the version this transaction read or wrote."""
+        if self.cache is not None:
+            for m, book in self._books.items():
+                version = self._versions.get(m)
+                rows = {oid: self._loaded_offers.get(oid) for oid in book.offers}
+                if version is None or _pending(book) or None in rows.values():
+                    continue
+                _trim(book)
+                self.cache.keep(m, KeptBook(version, book, {
+                    oid: row for oid, row in rows.items()
+                    if row is not None and oid in book.offers}))
+        self.forget()
 
     # -- locking -------------------------------------------------------------------
 
-    async def lock(self, municipality_code: str) -> None:
-        key = lock_key(municipality_code)
+    async def lock(self, *municipality_codes: str) -> None:
+        """Take the municipalities' locks (one statement tries them all; those another
+        transaction holds are tried again until the wait runs out)."""
+        waiting = sorted({lock_key(m): m for m in municipality_codes}.items())
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.lock_wait_s * random.uniform(0.7, 1.3)
         while True:
-            got = await self.session.scalar(select(func.pg_try_advisory_xact_lock(key)))
-            if got:
+            held = set(await self.session.scalars(_TRY_LOCKS, {"keys": [k for k, _ in waiting]}))
+            waiting = [(k, m) for k, m in waiting if k in held]
+            if not waiting:
                 return
             if loop.time() > deadline:
-                raise MunicipalityBusy(f"municipality {municipality_code} is busy")
+                raise MunicipalityBusy(
+                    f"municipality {', '.join(m for _, m in waiting)} is busy")
             await asyncio.sleep(random.uniform(0.01, 0.05))
 
     # -- books ---------------------------------------------------------------------
@@ -101,23 +133,42 @@ class BookRepository:
         found = self._books.get(municipality_code)
         if found is not None:
             return found
-        if lock:
-            await self.lock(municipality_code)
-        book = await self._load(municipality_code)
-        if lock:
-            self._books[municipality_code] = book
+        if not lock:
+            return await self._load(municipality_code)
+        await self.lock(municipality_code)
+        book = (await self._fetch([municipality_code]))[municipality_code]
+        self._books[municipality_code] = book
         return book
 
     async def books(self, municipality_codes: list[str]) -> dict[str, Book]:
-        """`book` for several municipalities: each locked in the order given, then those
-        not yet loaded read together (one query per table for all of them)."""
+        """`book` for several municipalities: all locked, then those not yet loaded read
+        together (one query per table for all of them)."""
         wanted = list(dict.fromkeys(municipality_codes))
         missing = [m for m in wanted if m not in self._books]
-        for m in missing:
-            await self.lock(m)
         if missing:
-            self._books.update(await self._load_many(missing))
+            await self.lock(*missing)
+            self._books.update(await self._fetch(missing))
         return {m: self._books[m] for m in wanted}
+
+    async def _fetch(self, ms: list[str]) -> dict[str, Book]:
+        """Locked Books: the cache's where its version is still the database's, the
+        others read."""
+        v = orm.book_versions
+        self._versions.update({m: None for m in ms})
+        self._versions.update({row.municipality_code: row.version for row in await
+                               self.session.execute(select(v).where(
+                                   v.c.municipality_code == any_(_text_array("ms"))),
+                                   {"ms": ms})})
+        found: dict[str, Book] = {}
+        for m in ms:
+            kept = self.cache.take(m, self._versions[m]) if self.cache is not None else None
+            if kept is not None:
+                found[m] = kept.book
+                self._loaded_offers.update(kept.offer_rows)
+        rest = [m for m in ms if m not in found]
+        if rest:
+            found.update(await self._load_many(rest))
+        return found
 
     async def _load(self, m: str) -> Book:
         return (await self._load_many([m]))[m]
@@ -250,6 +301,12 @@ class BookRepository:
             orm.placements, [_placement_row(p) for p in open_], ["placement_id"],
             returning=True)
         await self._check_supervisors([p for p in open_ if p.placement_id in inserted])
+        # Every save names a new version of its Books (see book_cache).
+        versions = {book.municipality_code: uuid.uuid4() for book in books}
+        await self._upsert_many(orm.book_versions, [
+            {"municipality_code": m, "version": version} for m, version in versions.items()],
+            ["municipality_code"])
+        self._versions.update(versions)
         for book in books:
             book.changed_offers.clear()
             book.changed_requests.clear()
@@ -421,6 +478,14 @@ class BookRepository:
         return (await self.session.execute(select(orm.requests).where(
             orm.requests.c.request_id == request_id))).first()
 
+    async def municipalities_in_play(self, participant_id: UUID) -> set[str]:
+        """The municipalities where the participant has an open request."""
+        r = orm.requests
+        return set(await self.session.scalars(
+            select(r.c.municipality_code).where(
+                r.c.participant_id == participant_id, r.c.status.in_(OPEN_REQUEST))
+            .distinct()))
+
     async def known_requests(self, request_ids: list[UUID]) -> set[UUID]:
         """Which of these requests the service already holds (one query)."""
         if not request_ids:
@@ -464,6 +529,26 @@ class BookRepository:
                            p.c.status, p.c.outcome)
                  .order_by(p.c.program, p.c.municipality_code, p.c.sector, p.c.gender))
         return list(await self.session.execute(query))
+
+
+def _pending(book: Book) -> bool:
+    """Whether the Book holds changes or events not yet saved."""
+    return bool(book.events or book.changed_offers or book.changed_requests
+                or book.changed_placements or book.ended)
+
+
+def _trim(book: Book) -> None:
+    """Drop what a fresh load would not read: withdrawn offers, and the people (and
+    exclusions) of requests and placements no longer open."""
+    for offer_id in [o for o, offer in book.offers.items() if offer.withdrawn]:
+        del book.offers[offer_id]
+    in_play = {r.participant_id for r in book.requests.values()} | {
+        p.participant_id for p in book.placements.values()}
+    for pid in [pid for pid in book.participants if pid not in in_play]:
+        del book.participants[pid]
+    for pid in [pid for pid in book.consents if pid not in in_play]:
+        del book.consents[pid]
+    book.excluded = {(r, o) for r, o in book.excluded if r in book.requests}
 
 
 def _request_row(request: Request) -> dict[str, Any]:

@@ -407,7 +407,7 @@ class Book:
         """Close an open placement and free its place."""
         placement.status, placement.end_reason, placement.ended_at = status, reason, now
         del self.placements[placement.placement_id]
-        self._by_supervisor.get(placement.supervisor_id, set()).discard(placement.placement_id)
+        self._unindex(placement)
         self.ended[placement.placement_id] = placement
         self.changed_placements.add(placement.placement_id)
         offer = self.offers.get(placement.offer_id)
@@ -415,6 +415,13 @@ class Book:
             offer.held -= 1
             self.changed_offers.add(offer.offer_id)
         self.excluded.add((placement.request_id, placement.offer_id))
+
+    def _unindex(self, placement: Placement) -> None:
+        held = self._by_supervisor.get(placement.supervisor_id)
+        if held is not None:
+            held.discard(placement.placement_id)
+            if not held:
+                del self._by_supervisor[placement.supervisor_id]
 
     def _reopen(self, request_id: UUID) -> None:
         request = self.requests.get(request_id)
@@ -507,7 +514,7 @@ class Book:
             raise InvalidTransition(f"placement is {placement.status}, not confirmed")
         placement.status, placement.outcome, placement.ended_at = "completed", outcome, now
         del self.placements[placement_id]
-        self._by_supervisor.get(placement.supervisor_id, set()).discard(placement_id)
+        self._unindex(placement)
         self.ended[placement_id] = placement
         self.changed_placements.add(placement_id)
         self._close_request(placement.request_id, "completed")

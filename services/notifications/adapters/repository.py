@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    any_,
     bindparam,
     delete,
     func,
@@ -22,7 +23,8 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.orm import (
@@ -75,6 +77,11 @@ class Claimed:
     recipient_role: str = ""
 
 
+def _uuids(name: str) -> Any:
+    """A bound array of ids: one statement (and one prepared plan) for any count."""
+    return bindparam(name, type_=ARRAY(PG_UUID(as_uuid=True)))
+
+
 def _contact(row: Any) -> Contact:
     return Contact(person_id=row.person_id, role=row.role, name=row.name, email=row.email,
                    phone=row.phone, language=row.language, sms_allowed=row.sms_allowed,
@@ -101,11 +108,8 @@ class Directory:
         await self.session.execute(delete(contacts).where(contacts.c.person_id == person_id))
 
     async def contacts(self, ids: Iterable[UUID]) -> dict[UUID, Contact]:
-        wanted = list(set(ids))
-        if not wanted:
-            return {}
-        rows = await self.session.execute(select(contacts).where(contacts.c.person_id.in_(wanted)))
-        return {row.person_id: _contact(row) for row in rows}
+        return {row.person_id: _contact(row)
+                for row in await self._rows(contacts, contacts.c.person_id, ids)}
 
     async def contact(self, person_id: UUID) -> Contact | None:
         return (await self.contacts([person_id])).get(person_id)
@@ -134,13 +138,19 @@ class Directory:
             "birth_date": p.birth_date, "language": p.language,
             "guardian_ids": [str(g) for g in p.guardian_ids]})
 
-    async def participant(self, participant_id: UUID) -> ParticipantFacts | None:
-        row = (await self.session.execute(
-            select(participants).where(participants.c.participant_id == participant_id))).first()
-        if row is None:
-            return None
-        return ParticipantFacts(row.participant_id, row.municipality_code, row.birth_date,
-                                row.language, tuple(uuid.UUID(g) for g in row.guardian_ids))
+    async def participants(self, ids: Iterable[UUID]) -> dict[UUID, ParticipantFacts]:
+        return {row.participant_id: ParticipantFacts(
+                    row.participant_id, row.municipality_code, row.birth_date, row.language,
+                    tuple(uuid.UUID(g) for g in row.guardian_ids))
+                for row in await self._rows(participants, participants.c.participant_id, ids)}
+
+    async def _rows(self, table: Any, key: Any, ids: Iterable[UUID]) -> Any:
+        """The rows whose `key` is one of `ids` (one statement for any count)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        return await self.session.execute(select(table).where(key == any_(_uuids("ids"))),
+                                          {"ids": wanted})
 
     async def drop_participant(self, participant_id: UUID) -> None:
         await self.session.execute(
@@ -152,15 +162,11 @@ class Directory:
             "client_contact": w.client_contact, "manager_id": w.manager_id,
             "municipality_code": w.municipality_code})
 
-    async def workplace(self, workplace_id: UUID | None) -> WorkplaceFacts | None:
-        if workplace_id is None:
-            return None
-        row = (await self.session.execute(
-            select(workplaces).where(workplaces.c.workplace_id == workplace_id))).first()
-        if row is None:
-            return None
-        return WorkplaceFacts(row.workplace_id, row.name, row.address, row.client_contact,
-                              row.manager_id, row.municipality_code)
+    async def workplaces(self, ids: Iterable[UUID]) -> dict[UUID, WorkplaceFacts]:
+        return {row.workplace_id: WorkplaceFacts(
+                    row.workplace_id, row.name, row.address, row.client_contact,
+                    row.manager_id, row.municipality_code)
+                for row in await self._rows(workplaces, workplaces.c.workplace_id, ids)}
 
     async def save_supervisor(self, supervisor_id: UUID, workplace_id: UUID,
                               municipality_code: str) -> None:
@@ -168,10 +174,9 @@ class Directory:
             "supervisor_id": supervisor_id, "workplace_id": workplace_id,
             "municipality_code": municipality_code})
 
-    async def supervisor_workplace(self, supervisor_id: UUID) -> UUID | None:
-        value: UUID | None = await self.session.scalar(
-            select(supervisors.c.workplace_id).where(supervisors.c.supervisor_id == supervisor_id))
-        return value
+    async def supervisor_workplaces(self, ids: Iterable[UUID]) -> dict[UUID, UUID]:
+        return {row.supervisor_id: row.workplace_id
+                for row in await self._rows(supervisors, supervisors.c.supervisor_id, ids)}
 
     async def save_offer(self, offer_id: UUID, workplace_id: UUID, supervisor_id: UUID,
                          without_client_contact: bool) -> None:
@@ -179,10 +184,10 @@ class Directory:
             "offer_id": offer_id, "workplace_id": workplace_id, "supervisor_id": supervisor_id,
             "without_client_contact": without_client_contact})
 
-    async def offer_without_client_contact(self, offer_id: UUID) -> bool:
-        value = await self.session.scalar(
-            select(offers.c.without_client_contact).where(offers.c.offer_id == offer_id))
-        return bool(value)
+    async def offers_without_client_contact(self, ids: Iterable[UUID]) -> set[UUID]:
+        """Which of these offers are for work without client contact."""
+        return {row.offer_id for row in await self._rows(offers, offers.c.offer_id, ids)
+                if row.without_client_contact}
 
     async def save_session(self, s: SessionFacts, municipality_code: str, cancelled: bool) -> None:
         await self._upsert(sessions, "session_id", {
@@ -191,23 +196,29 @@ class Directory:
             "digital": s.digital, "municipality_code": municipality_code,
             "cancelled": cancelled})
 
-    async def session_facts(self, session_id: UUID) -> SessionFacts | None:
-        row = (await self.session.execute(
-            select(sessions).where(sessions.c.session_id == session_id))).first()
-        if row is None:
-            return None
-        return SessionFacts(row.session_id, row.course, row.topic, row.starts_at, row.ends_at,
-                            row.venue, row.digital)
+    async def sessions(self, ids: Iterable[UUID]) -> dict[UUID, SessionFacts]:
+        return {row.session_id: SessionFacts(row.session_id, row.course, row.topic,
+                                             row.starts_at, row.ends_at, row.venue, row.digital)
+                for row in await self._rows(sessions, sessions.c.session_id, ids)}
 
     async def save_placement(self, placement_id: UUID, status: str, **fields: Any) -> None:
-        values = {"placement_id": placement_id, "status": status, **fields}
-        known = {k: v for k, v in values.items() if v is not None}
-        await self.session.execute(
-            insert(placements).values(**{"request_id": fields.get("request_id"), **known})
-            .on_conflict_do_update(
+        await self.save_placements([{"placement_id": placement_id, "status": status,
+                                     **fields}])
+
+    async def save_placements(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Upsert placements' status and facts; a field given as None keeps what is
+        known. Rows with the same known fields share one statement."""
+        by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            known = {k: v for k, v in row.items() if v is not None}
+            by_fields.setdefault(tuple(sorted(known)), []).append(
+                {"request_id": row.get("request_id"), **known})
+        for fields, group in by_fields.items():
+            stmt = insert(placements)
+            await self.session.execute(stmt.on_conflict_do_update(
                 index_elements=[placements.c.placement_id],
-                set_={**{k: v for k, v in known.items() if k != "placement_id"},
-                      "updated_at": func.now()}))
+                set_={**{k: stmt.excluded[k] for k in fields if k != "placement_id"},
+                      "updated_at": func.now()}), group)
 
     async def placement_municipality(self, placement_id: UUID) -> str | None:
         value: str | None = await self.session.scalar(
@@ -242,20 +253,20 @@ class Outbound:
         if not self.pending:
             return 0
         planned, self.pending = self.pending, []
-        added = 0
-        for start in range(0, len(planned), 2000):  # stay under Postgres' 32767 parameters
-            result = await self.session.execute(
-                insert(notifications).values([{
-                    "notification_id": p.notification_id, "cause_event_id": p.cause_event_id,
-                    "recipient_id": p.recipient_id, "channel": p.channel,
-                    "template": p.template, "context": p.context,
-                    "recipient_role": p.recipient_role, "correlation_id": p.correlation_id,
-                    "placement_id": p.placement_id,
-                    "about_participant_id": p.about_participant_id,
-                    "municipality_code": p.municipality_code, "not_before": p.not_before,
-                } for p in planned[start:start + 2000]]).on_conflict_do_nothing()
-                .returning(notifications.c.notification_id))
-            added += len(result.all())
+        # One cached statement whatever the count (SQLAlchemy's "insertmanyvalues"
+        # batches the rows into multi-row VALUES under Postgres' parameter limit).
+        result = await self.session.execute(
+            insert(notifications).on_conflict_do_nothing()
+            .returning(notifications.c.notification_id), [{
+                "notification_id": p.notification_id, "cause_event_id": p.cause_event_id,
+                "recipient_id": p.recipient_id, "channel": p.channel,
+                "template": p.template, "context": p.context,
+                "recipient_role": p.recipient_role, "correlation_id": p.correlation_id,
+                "placement_id": p.placement_id,
+                "about_participant_id": p.about_participant_id,
+                "municipality_code": p.municipality_code, "not_before": p.not_before,
+            } for p in planned])
+        added = len(result.all())
         self.recorded += added
         return added
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from services.notifications.tests.integration.support import clean_schema
 from tests.support.database import create_database, drop_database
-from tests.support.infra import Infra, libpq_url
+from tests.support.infra import Infra
 
 
 @pytest.fixture(scope="session")
@@ -27,10 +27,5 @@ async def own_database(infra: Infra) -> AsyncIterator[str]:
 @pytest.fixture
 async def db(own_database: str) -> str:
     """A clean `notifications` schema (migrated by the service at start)."""
-    conn = await asyncpg.connect(libpq_url(own_database))
-    try:
-        await conn.execute("DROP SCHEMA IF EXISTS notifications CASCADE")
-        await conn.execute("CREATE SCHEMA notifications")
-    finally:
-        await conn.close()
+    await clean_schema(own_database)
     return own_database

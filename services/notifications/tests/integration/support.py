@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import text
 
 from services.notifications.devservers import ElksFake, SmtpCatcher
@@ -17,7 +18,7 @@ from services.notifications.settings import NotificationsSettings
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.runtime import Service
-from tests.support.infra import Infra
+from tests.support.infra import Infra, libpq_url
 from tests.support.services import service_settings
 
 
@@ -75,6 +76,16 @@ async def eventually(check: Callable[[], Any], timeout_s: float = 30.0,
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.1)
+
+
+async def clean_schema(db: str) -> None:
+    """An empty `notifications` schema in the test's database (the service migrates it)."""
+    conn = await asyncpg.connect(libpq_url(db))
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS notifications CASCADE")
+        await conn.execute("CREATE SCHEMA notifications")
+    finally:
+        await conn.close()
 
 
 async def rows(service: Service, sql: str, **params: Any) -> list[Any]:
