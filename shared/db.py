@@ -21,11 +21,13 @@ def service_metadata(schema: str) -> MetaData:
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+    """No ping before each checkout (a round trip per transaction): a connection the
+    database dropped fails its first statement instead, SQLAlchemy then discards the whole
+    pool, and the caller retries (consumers and the relay back off; HTTP answers 503)."""
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_recycle=600,
     )
 

@@ -7,9 +7,10 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
 from shared.contracts.errors import MessageRejected
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, NotFound, is_transient
 
 
 def field_errors(error: MessageRejected) -> list[dict[str, str]]:
@@ -19,7 +20,8 @@ def field_errors(error: MessageRejected) -> list[dict[str, str]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Rules refused → 422 naming each field; unknown → 404; clash → 409; scope → 403."""
+    """Rules refused → 422 naming each field; unknown → 404; clash → 409; scope → 403;
+    a lost database connection → 503."""
 
     @app.exception_handler(MessageRejected)
     async def _rejected(_: Request, exc: MessageRejected) -> JSONResponse:
@@ -47,6 +49,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def _forbidden(_: Request, __: Forbidden) -> JSONResponse:
         return JSONResponse(status_code=403, content={"detail": "forbidden"})
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_: Request, exc: DBAPIError) -> JSONResponse:
+        # A dropped connection (the database restarted) is worth retrying; the pool has
+        # already replaced it. Anything else is a bug: 500, as FastAPI would answer.
+        if is_transient(exc):
+            return JSONResponse(status_code=503, headers={"Retry-After": "1"},
+                                content={"detail": "the database is unavailable; try again"})
+        return JSONResponse(status_code=500, content={"detail": "internal error"})
 
 
 ReadinessCheck = Callable[[], Awaitable[None]]

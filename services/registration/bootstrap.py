@@ -15,6 +15,7 @@ from services.registration.entrypoints import http, intake
 from services.registration.handlers import (
     BATCH_HANDLERS,
     COMMAND_HANDLERS,
+    NEWS_BATCH_HANDLERS,
     NEWS_HANDLERS,
     BatchHandler,
     Context,
@@ -85,9 +86,11 @@ def build(settings: RegistrationSettings | None = None, ctx: Context | None = No
         tables=tables,
         uow_class=RegistrationUnitOfWork,
         subscriptions=[
-            intake.subscription(handlers, policy, bound_batch_handlers(ctx)),
+            intake.subscription(handlers, policy,
+                                bound_batch_handlers(ctx) if settings.batch_handlers else {}),
             Subscription(name="news", topics=[topics.TRAINING_EVENTS, topics.MATCHING_EVENTS],
-                         handlers=NEWS_HANDLERS),
+                         handlers=NEWS_HANDLERS,
+                         batch_handlers=NEWS_BATCH_HANDLERS if settings.batch_handlers else {}),
         ],
         routers=[http.router],
         jobs=[retention],

@@ -621,29 +621,38 @@ def _heard_at(uow: RegistrationUnitOfWork) -> datetime:
     return uow.cause.time if uow.cause is not None else datetime.now(UTC)
 
 
-async def placement_proposed(e: PlacementProposed, uow: RegistrationUnitOfWork) -> None:
-    await uow.news.placement(e.request_id, "proposed", placement_id=e.placement_id,
-                             offer_id=e.offer_id, at=_heard_at(uow))
+PlacementNews = (PlacementProposed | PlacementConfirmed | PlacementDeclined | PlacementCancelled
+                 | PlacementWaitlisted)
 
 
-async def placement_confirmed(e: PlacementConfirmed, uow: RegistrationUnitOfWork) -> None:
-    await uow.news.placement(e.request_id, "confirmed", placement_id=e.placement_id,
-                             offer_id=e.offer_id, at=_heard_at(uow))
+def _placement_news(e: PlacementNews, at: datetime) -> dict[str, Any]:
+    """Where a request stands after the event (every learnt column, so the latest wins)."""
+    row: dict[str, Any] = {"request_id": e.request_id, "placement_id": None, "offer_id": None,
+                           "reasons": None, "at": at}
+    match e:
+        case PlacementProposed() | PlacementConfirmed():
+            status = "proposed" if isinstance(e, PlacementProposed) else "confirmed"
+            row.update(placement_id=e.placement_id, offer_id=e.offer_id)
+        case PlacementDeclined():
+            status = "declined"
+            row.update(placement_id=e.placement_id, reasons=[f"declined by {e.by}"])
+        case PlacementCancelled():
+            status = "cancelled"
+            row.update(placement_id=e.placement_id, reasons=[e.reason])
+        case PlacementWaitlisted():
+            status = "waitlisted"
+            row.update(reasons=list(e.reasons))
+    return {**row, "status": status}
 
 
-async def placement_declined(e: PlacementDeclined, uow: RegistrationUnitOfWork) -> None:
-    await uow.news.placement(e.request_id, "declined", placement_id=e.placement_id,
-                             reasons=[f"declined by {e.by}"], at=_heard_at(uow))
+async def placement_news(e: PlacementNews, uow: RegistrationUnitOfWork) -> None:
+    await uow.news.placements([_placement_news(e, _heard_at(uow))])
 
 
-async def placement_cancelled(e: PlacementCancelled, uow: RegistrationUnitOfWork) -> None:
-    await uow.news.placement(e.request_id, "cancelled", placement_id=e.placement_id,
-                             reasons=[e.reason], at=_heard_at(uow))
-
-
-async def placement_waitlisted(e: PlacementWaitlisted, uow: RegistrationUnitOfWork) -> None:
-    await uow.news.placement(e.request_id, "waitlisted", reasons=list(e.reasons),
-                             at=_heard_at(uow))
+async def placement_news_many(items: list[tuple[CloudEvent, PlacementNews]],
+                              uow: RegistrationUnitOfWork) -> None:
+    """`placement_news` for a run of events of one type, in one round trip."""
+    await uow.news.placements([_placement_news(e, envelope.time) for envelope, e in items])
 
 
 async def placement_completed(e: PlacementCompleted, uow: RegistrationUnitOfWork) -> None:
@@ -665,17 +674,23 @@ async def workplace_opened(e: WorkplaceOpened, uow: RegistrationUnitOfWork) -> N
 
 NEWS_HANDLERS: dict[type[EventData], Callable[[Any, RegistrationUnitOfWork],
                                               Awaitable[None]]] = {
-    PlacementProposed: placement_proposed,
-    PlacementConfirmed: placement_confirmed,
-    PlacementDeclined: placement_declined,
-    PlacementCancelled: placement_cancelled,
-    PlacementWaitlisted: placement_waitlisted,
+    PlacementProposed: placement_news,
+    PlacementConfirmed: placement_news,
+    PlacementDeclined: placement_news,
+    PlacementCancelled: placement_news,
+    PlacementWaitlisted: placement_news,
     PlacementCompleted: placement_completed,
     SupervisorCertified: supervisor_certified,
     SupervisorCertificationExpired: certification_expired,
     WorkplaceOpened: workplace_opened,
 }
 """Events of `training.events.v1` and `matching.events.v1` registration keeps track of."""
+
+NEWS_BATCH_HANDLERS: dict[type[EventData], Callable[..., Awaitable[None]]] = {
+    kind: placement_news_many for kind, handler in NEWS_HANDLERS.items()
+    if handler is placement_news
+}
+"""Set-based twins of the placement news handlers (see shared.kafka.consumer.Subscription)."""
 
 
 Handler = Callable[[Any, RegistrationUnitOfWork, Context], Awaitable[UUID]]

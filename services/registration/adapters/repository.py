@@ -3,7 +3,7 @@ session. Lookups by `external_ref` are per municipality and kind (the unique key
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -533,6 +533,14 @@ class CoordinatorRepository:
         )
 
 
+_PLACEMENT_NEWS = (
+    update(orm.requests).where(orm.requests.c.id == bindparam("n_request_id")).values(
+        placement_status=bindparam("n_status"), placement_id=bindparam("n_placement_id"),
+        placement_offer_id=bindparam("n_offer_id"), placement_reasons=bindparam("n_reasons"),
+        placement_changed_at=bindparam("n_at")))
+"""(Its parameters are named apart from the table's columns, as SQLAlchemy requires.)"""
+
+
 class NewsRepository:
     """What registration learns from training and matching about things it registered.
 
@@ -543,13 +551,13 @@ class NewsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def placement(self, request_id: UUID, status: str, *,
-                        placement_id: UUID | None = None, offer_id: UUID | None = None,
-                        reasons: list[str] | None = None, at: datetime) -> None:
-        t = orm.requests
-        await self.session.execute(update(t).where(t.c.id == request_id).values(
-            placement_status=status, placement_id=placement_id, placement_offer_id=offer_id,
-            placement_reasons=reasons, placement_changed_at=at))
+    async def placements(self, news: Sequence[dict[str, Any]]) -> None:
+        """Where requests stand: rows of `request_id, status, placement_id, offer_id,
+        reasons, at`, applied in order in one round trip (the last about a request wins)."""
+        latest = {row["request_id"]: row for row in news}
+        if latest:
+            await self.session.execute(_PLACEMENT_NEWS, [
+                {f"n_{k}": v for k, v in row.items()} for row in latest.values()])
 
     async def placement_ended(self, placement_id: UUID, status: str, reason: str | None,
                               at: datetime) -> None:

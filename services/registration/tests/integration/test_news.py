@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,17 +15,22 @@ import pytest
 from services.registration.tests import support
 from services.registration.tests.support import HALMSTAD
 from shared.contracts import topics
+from shared.contracts.base import EventData
+from shared.contracts.envelope import new_event
 from shared.contracts.matching import (
     PlacementCompleted,
     PlacementConfirmed,
+    PlacementDeclined,
     PlacementProposed,
     PlacementWaitlisted,
 )
+from shared.contracts.registry import encode
 from shared.contracts.training import (
     SupervisorCertificationExpired,
     SupervisorCertified,
     WorkplaceOpened,
 )
+from shared.kafka.consumer import BatchProcessor
 from shared.runtime import Service
 from tests.support.infra import Infra
 from tests.support.kafka import Publisher
@@ -107,3 +113,49 @@ async def test_reads_show_placement_certificate_and_opening(infra: Infra,
         assert (await request())["placement"]["reasons"] == ["studies"]
         await _until(lambda: read(f"/supervisors/{supervisor_id}"),
                      lambda s: s["certified_until"] is None)
+
+
+async def test_a_run_of_news_is_applied_in_order(infra: Infra, service: Service) -> None:
+    """Through the set-based path: within a run of one type the last news about a request
+    wins, and runs of different types follow each other in order."""
+    [news] = [s for s in service.subscriptions if s.name == "news"]
+    assert PlacementWaitlisted in news.batch_handlers
+    processor = BatchProcessor(news, service.uow, service.tables.inbox)
+
+    async def process(*datas: EventData) -> None:
+        events = [new_event(d, source="urn:test", subject=str(uuid.uuid4())) for d in datas]
+        outcome = await processor.process([
+            SimpleNamespace(topic=topics.MATCHING_EVENTS, partition=0, offset=i,
+                            key=HALMSTAD.encode(), value=encode(e))
+            for i, e in enumerate(events)])
+        assert outcome.handled == len(datas) and outcome.dead_lettered == 0
+
+    async with http_client(service) as client:
+        made = await support.registered_set(client)
+        request_id = made["request"]["request_id"]
+        ids: dict[str, Any] = dict(
+            request_id=request_id, participant_id=made["participant"]["participant_id"],
+            municipality_code=HALMSTAD, program="prao")
+
+        async def placement() -> dict[str, Any]:
+            answer = await client.get(f"/requests/{request_id}", headers=HAL)
+            assert answer.status_code == 200, answer.text
+            return answer.json()["placement"]  # type: ignore[no-any-return]
+
+        await process(PlacementWaitlisted(**ids, reasons=["no_capacity"]),
+                      PlacementWaitlisted(**ids, reasons=["consent"]))
+        assert (await placement())["reasons"] == ["consent"]
+        offer = made["offer"]
+        placed: dict[str, Any] = dict(
+            **ids, offer_id=offer["offer_id"],
+            workplace_id=made["workplace"]["workplace_id"],
+            supervisor_id=made["supervisor"]["supervisor_id"],
+            period_start=offer["period_start"], period_end=offer["period_end"])
+        first, second = uuid.uuid4(), uuid.uuid4()
+        await process(PlacementProposed(**placed, placement_id=first),
+                      PlacementDeclined(placement_id=first, request_id=request_id,
+                                        by="workplace", reason="no_fit",
+                                        municipality_code=HALMSTAD),
+                      PlacementProposed(**placed, placement_id=second))
+        now = await placement()
+        assert now["status"] == "proposed" and now["placement_id"] == str(second)
