@@ -53,6 +53,8 @@ CONTACT_RETRY_S = 30.0
 class DispatchConfig:
     batch_size: int = 100
     loops: int = 2
+    email_concurrency: int = 8
+    """E-mails built and sent at once (the SMTP connections): see `_one`."""
     idle_s: float = 0.5
     lease_s: float = 60.0
     contact_wait_s: float = 900.0
@@ -78,6 +80,7 @@ class Dispatcher:
         self.buckets = {"email": email_bucket, "sms": sms_bucket}
         self.clock = clock
         self._wake = asyncio.Event()
+        self._email_slots = asyncio.Semaphore(config.email_concurrency)
 
     def wake(self) -> None:
         self._wake.set()
@@ -152,14 +155,18 @@ class Dispatcher:
         context = {**c.context, "recipient_name": contact.name}
         try:
             if c.channel == "email":
-                rendered = self.renderer.email(c.template, contact.language, context)
-                assert contact.email is not None
-                message = build_message(
-                    notification_id=c.notification_id, domain=self.config.message_id_domain,
-                    sender=self.config.mail_from, to=contact.email, subject=rendered.subject,
-                    text=rendered.text, html=rendered.html, language=rendered.language)
-                await self.buckets["email"].acquire()
-                return Sent(await self.email.send(message))
+                # Built only once a connection is free: a batch's letters rendered all at
+                # once would hold the event loop while every connection waits for its reply.
+                async with self._email_slots:
+                    rendered = self.renderer.email(c.template, contact.language, context)
+                    assert contact.email is not None
+                    message = build_message(
+                        notification_id=c.notification_id,
+                        domain=self.config.message_id_domain, sender=self.config.mail_from,
+                        to=contact.email, subject=rendered.subject, text=rendered.text,
+                        html=rendered.html, language=rendered.language)
+                    await self.buckets["email"].acquire()
+                    return Sent(await self.email.send(message))
             opt_out = self.config.opt_out_url(contact.person_id) if self.config.opt_out_url else ""
             rendered = self.renderer.sms(c.template, contact.language,
                                          {**context, "opt_out_url": opt_out})

@@ -45,8 +45,10 @@ def message_id(notification_id: UUID, domain: str) -> str:
     return f"<{notification_id}@{domain}>"
 
 
+@functools.lru_cache(maxsize=1024)
 def _header(value: str) -> str:
-    """An unstructured header value: ASCII as is, anything else as RFC 2047 base64."""
+    """An unstructured header value: ASCII as is, anything else as RFC 2047 base64
+    (a template's subject repeats, so its encoding is kept)."""
     if value.isascii():
         return value
     return Header(value, "utf-8").encode()

@@ -92,11 +92,15 @@ class Renderer:
         return "".join(render(template.new_context(variables))).strip()
 
     def email(self, name: str, language: str | None, context: dict[str, Any]) -> Rendered:
+        """Subject and text from the template's blocks; the HTML part from its `html` block
+        if it has one, else the text part as an HTML letter (`as_html`)."""
         lang = self.language_for(language)
         template = self._template(name, lang)
-        return Rendered(self._block(template, "subject", context, lang),
-                        self._block(template, "text", context, lang) + "\n",
-                        self._block(template, "html", context, lang), lang)
+        subject = self._block(template, "subject", context, lang)
+        text = self._block(template, "text", context, lang)
+        html = (self._block(template, "html", context, lang) if "html" in template.blocks
+                else str(as_html(text, subject)))
+        return Rendered(subject, text + "\n", html, lang)
 
     def sms(self, name: str, language: str | None, context: dict[str, Any]) -> Rendered:
         lang = self.language_for(language)
