@@ -99,13 +99,13 @@ class BookRepository:
         if self.cache is not None:
             for m, book in self._books.items():
                 version = self._versions.get(m)
-                rows = {oid: self._loaded_offers.get(oid) for oid in book.offers}
-                if version is None or _pending(book) or None in rows.values():
+                if version is None or _pending(book):
                     continue
                 _trim(book)
-                self.cache.keep(m, KeptBook(version, book, {
-                    oid: row for oid, row in rows.items()
-                    if row is not None and oid in book.offers}))
+                rows = {oid: self._loaded_offers[oid] for oid in book.offers
+                        if oid in self._loaded_offers}
+                if len(rows) == len(book.offers):
+                    self.cache.keep(m, KeptBook(version, book, rows))
         self.forget()
 
     # -- locking -------------------------------------------------------------------
