@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -278,6 +279,7 @@ class Service:
         # `_serve` skips uvicorn's own signal capture: this process's handlers above
         # stop HTTP, consumers and relay in order.
         http = asyncio.create_task(server._serve(), name=f"{self.name}-http")
+        freeze_startup_heap()
         log.info("service started", http=f"http://{self.settings.http_host}:{self.settings.http_port}")
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({http, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -293,6 +295,15 @@ class Service:
             log.error("HTTP server stopped unexpectedly; service exits")
             raise SystemExit(1)
         log.info("service stopped")
+
+
+def freeze_startup_heap() -> None:
+    """Take what start-up built (modules, models, compiled statements: a quarter of a
+    million objects that live as long as the process) out of the garbage collector's
+    sight. A full collection then walks only what the running service made; before, each
+    one walked everything and paused the process for about 200 ms."""
+    gc.collect()
+    gc.freeze()
 
 
 async def start_with_retry(

@@ -14,6 +14,7 @@ from services.notifications.adapters import wakeup
 from services.notifications.bootstrap import build
 from services.notifications.dispatcher import Dispatcher
 from shared.logging import configure_logging
+from shared.runtime import freeze_startup_heap
 
 
 async def main() -> None:
@@ -29,6 +30,7 @@ async def main() -> None:
     relay = asyncio.create_task(service.relay.run(stop))
     wakeups = asyncio.create_task(
         wakeup.listener(service.settings.database_url, dispatcher.wake)(stop))
+    freeze_startup_heap()
     try:
         await dispatcher.run(stop)
     finally:

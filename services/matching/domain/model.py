@@ -204,11 +204,12 @@ class Book:
     changed_offers: set[UUID] = field(default_factory=set)
     ended: dict[UUID, Placement] = field(default_factory=dict)
     _by_supervisor: dict[UUID, set[UUID]] = field(default_factory=dict)
+    _holding: dict[tuple[UUID, str], int] = field(default_factory=dict)
+    """Open placements per (participant, programme): `holds_placement` without a scan."""
 
     def __post_init__(self) -> None:
         for placement in self.placements.values():
-            self._by_supervisor.setdefault(placement.supervisor_id, set()).add(
-                placement.placement_id)
+            self._index(placement)
 
     # -- what the rules say ------------------------------------------------------------
 
@@ -276,8 +277,7 @@ class Book:
 
     def holds_placement(self, participant_id: UUID, program: str) -> bool:
         """One open placement per participant and programme (also a unique index)."""
-        return any(p.participant_id == participant_id and p.program == program
-                   for p in self.placements.values())
+        return (participant_id, program) in self._holding
 
     def preference_rank(self, request: Request, offer: Offer) -> int | None:
         for rank, (kind, value) in enumerate(request.preferences, 1):
@@ -384,7 +384,7 @@ class Book:
             priority=request.priority, gender=participant.gender, sector=workplace.sector,
         )
         self.placements[placement.placement_id] = placement
-        self._by_supervisor.setdefault(offer.supervisor_id, set()).add(placement.placement_id)
+        self._index(placement)
         self.changed_placements.add(placement.placement_id)
         offer.held += 1
         self.changed_offers.add(offer.offer_id)
@@ -416,12 +416,23 @@ class Book:
             self.changed_offers.add(offer.offer_id)
         self.excluded.add((placement.request_id, placement.offer_id))
 
+    def _index(self, placement: Placement) -> None:
+        self._by_supervisor.setdefault(placement.supervisor_id, set()).add(
+            placement.placement_id)
+        key = (placement.participant_id, placement.program)
+        self._holding[key] = self._holding.get(key, 0) + 1
+
     def _unindex(self, placement: Placement) -> None:
         held = self._by_supervisor.get(placement.supervisor_id)
         if held is not None:
             held.discard(placement.placement_id)
             if not held:
                 del self._by_supervisor[placement.supervisor_id]
+        key = (placement.participant_id, placement.program)
+        if self._holding.get(key, 0) > 1:
+            self._holding[key] -= 1
+        else:
+            self._holding.pop(key, None)
 
     def _reopen(self, request_id: UUID) -> None:
         request = self.requests.get(request_id)
