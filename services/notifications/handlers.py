@@ -188,6 +188,9 @@ async def on_routed_many(items: list[tuple[CloudEvent, EventData]],
     await notify_many(items, uow, config)
 
 
+# -- routing: from an event to planned notifications -----------------------------------------
+
+
 async def _facts(events: list[Any], uow: NotificationsUnitOfWork) -> list[Facts]:
     """What the letters about these events need to know, each fact looked up once for all
     of them (one query per kind of fact)."""
@@ -306,6 +309,8 @@ def plan(e: Any, facts: Facts, config: Config, cause_event_id: str,
 
 
 async def notify(e: EventData, uow: NotificationsUnitOfWork, config: Config) -> None:
+    if type(e) not in ROUTES:
+        return
     cause = uow.cause
     if cause is None:
         raise Rejected.field("id", "a routed event needs its CloudEvent id")
@@ -313,8 +318,7 @@ async def notify(e: EventData, uow: NotificationsUnitOfWork, config: Config) -> 
 
 
 async def notify_many(items: Sequence[tuple[CloudEvent, EventData]],
-                      uow: NotificationsUnitOfWork,
-                      config: Config) -> None:
+                      uow: NotificationsUnitOfWork, config: Config) -> None:
     """Plan the notifications of each routed event (its CloudEvent is the cause)."""
     routed = [(cause, e, routes) for cause, e in items
               if (routes := [r for r in ROUTES.get(type(e), ()) if r.when(e)])]

@@ -207,18 +207,19 @@ class Directory:
 
     async def save_placements(self, rows: Sequence[dict[str, Any]]) -> None:
         """Upsert placements' status and facts; a field given as None keeps what is
-        known. Rows with the same known fields share one statement."""
-        by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        known. Rows with the same known fields share one statement (where a placement
+        comes twice, the later row wins, as it would one statement after the other)."""
+        by_fields: dict[tuple[str, ...], dict[UUID, dict[str, Any]]] = {}
         for row in rows:
             known = {k: v for k, v in row.items() if v is not None}
-            by_fields.setdefault(tuple(sorted(known)), []).append(
-                {"request_id": row.get("request_id"), **known})
+            by_fields.setdefault(tuple(sorted(known)), {})[row["placement_id"]] = {
+                "request_id": row.get("request_id"), **known}
         for fields, group in by_fields.items():
             stmt = insert(placements)
             await self.session.execute(stmt.on_conflict_do_update(
                 index_elements=[placements.c.placement_id],
                 set_={**{k: stmt.excluded[k] for k in fields if k != "placement_id"},
-                      "updated_at": func.now()}), group)
+                      "updated_at": func.now()}), list(group.values()))
 
     async def placement_municipality(self, placement_id: UUID) -> str | None:
         value: str | None = await self.session.scalar(
