@@ -27,7 +27,8 @@ Sizes: BENCH_LOAD_REQUESTS (burst, 3000), BENCH_LOAD_RATE (200/s), BENCH_LOAD_SE
 BENCH_LOAD_REPLICAS (`1,2`: matching and notifications replicas per configuration),
 BENCH_LOAD_MUNICIPALITIES (12), BENCH_LOAD_PASSTHROUGH (20000), BENCH_LOAD_TIMEOUT_S (300),
 BENCH_LOAD_LOG_LEVEL (services' log level, WARNING), BENCH_LOAD_RELAY_IDLE_S (0.5),
-BENCH_LOAD_KEEP_LOGS (1: keep the services' logs and print where).
+BENCH_LOAD_KEEP_LOGS (1: keep the services' logs and print where), BENCH_LOAD_DUMP (a file
+for each latency request's timings).
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ RELAY_IDLE_S = os.environ.get("BENCH_LOAD_RELAY_IDLE_S", "0.5")
 """How often an idle outbox relay looks for rows: the services' default, not the 0.02 s
 the end-to-end tests use (it costs CPU in every process on a small machine)."""
 KEEP_LOGS = os.environ.get("BENCH_LOAD_KEEP_LOGS", "1") == "1"
+DUMP = os.environ.get("BENCH_LOAD_DUMP", "")
+"""Where to write each latency request's timings (see `_dump`); nothing when empty."""
 
 SOURCE = "urn:bench:load"
 PROGRAM = "work_trial"
@@ -455,6 +458,8 @@ async def _latency(bootstrap: str, watcher: Watcher, requests: list[tuple[str, b
         await producer.stop()
     complete = await watcher.wait_for(set(sent), TIMEOUT_S)
     answered = {ref: watcher.outcome_of(ref) for ref in sent}
+    if DUMP:
+        _dump(Path(DUMP), sent, watcher)
     latencies = [(seen - sent[ref]) * 1000 for ref, seen in answered.items() if seen is not None]
     stage = [(watcher.requested[ref] - t) * 1000 for ref, t in sent.items()
              if ref in watcher.requested]
@@ -478,6 +483,19 @@ async def _latency(bootstrap: str, watcher: Watcher, requests: list[tuple[str, b
         last = max(seen for seen in answered.values() if seen is not None)
         figures["latency_answered_per_s"] = round(len(latencies) / (last - min(sent.values())), 1)
     return figures
+
+
+def _dump(path: Path, sent: dict[str, float], watcher: Watcher) -> None:
+    """One line per latency request, in the order sent: ms since the first send, ms to
+    its `PlacementRequested`, ms to its outcome (-1: not seen). A stall shows as a run of
+    requests whose outcomes were all read at one moment."""
+    first = min(sent.values())
+    with path.open("w") as out:
+        for ref, at in sorted(sent.items(), key=lambda item: item[1]):
+            requested, outcome = watcher.requested.get(ref), watcher.outcome_of(ref)
+            out.write(f"{(at - first) * 1000:.1f} "
+                      f"{(requested - at) * 1000 if requested else -1:.1f} "
+                      f"{(outcome - at) * 1000 if outcome else -1:.1f}\n")
 
 
 def _cpu_seconds(pid: int) -> float | None:

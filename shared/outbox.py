@@ -186,6 +186,10 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.1
         while not stop.is_set():
+            # Cleared before the read, not after it: a commit landing while a batch is
+            # read or sent wakes the next wait instead of being lost to it (which left
+            # its rows waiting out a whole idle interval).
+            self._wake.clear()
             try:
                 sent = await self._publish()
                 backoff = 0.1
@@ -203,7 +207,6 @@ class OutboxRelay:
                 # commit, so try again soon rather than after a whole idle interval.
                 await asyncio.sleep(self._contended)
             elif sent == 0:
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
                 except TimeoutError:

@@ -158,6 +158,7 @@ class Service:
             listener=listener,
             max_records=self.settings.consumer_batch_size,
             batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+            fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             decoder=keep_raw,
             title=f"{self.name}:{subscription.name}",
             description=consume.__doc__,

@@ -30,6 +30,11 @@ class ServiceSettings(BaseSettings):
     """Where a new consumer group starts; tests use `latest` on shared topics."""
     consumer_batch_size: int = 500
     consumer_batch_timeout_ms: int = 50
+    consumer_fetch_max_wait_ms: int = 100
+    """How long the broker may hold a fetch that has nothing new. Bounds a stall the
+    Kafka client has: partitions left out of an in-flight fetch (their records were still
+    being handled when it went out) are fetched again only once it returns, which with
+    the 500 ms default held their new records back for half a second."""
     batch_handlers: bool = True
     """Handle runs of one event type with the service's set-based handlers, where it has
     them (off: message by message, to compare)."""

@@ -99,6 +99,7 @@ class Dispatcher:
     async def _loop(self, stop: asyncio.Event) -> None:
         backoff = 0.1
         while not stop.is_set():
+            self._wake.clear()  # before the claim: a wake during it is not lost
             try:
                 handled = await self.dispatch_once()
                 backoff = 0.1
@@ -112,7 +113,6 @@ class Dispatcher:
                 backoff = min(backoff * 2, 10.0)
                 continue
             if handled == 0:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.config.idle_s)
 
