@@ -392,7 +392,6 @@ async def outside_world(workdir: Path) -> AsyncIterator[dict[str, str]]:
             "NOTIFICATIONS_RECEIPT_USERNAME": RECEIPTS[0],
             "NOTIFICATIONS_RECEIPT_PASSWORD": RECEIPTS[1],
             "NOTIFICATIONS_QUIET_START": "00:00", "NOTIFICATIONS_QUIET_END": "00:00",
-            "NOTIFICATIONS_DISPATCH_IDLE_S": "0.1",
             "REGISTRATION_INTAKE_SOURCES": f"{SOURCE}=*",
             "receipts_port": str(receipts),
         }

@@ -37,6 +37,7 @@ from shared.errors import is_transient
 from shared.http import install_error_handlers, install_health
 from shared.inbox import inbox_table
 from shared.kafka.consumer import Backoff, BatchProcessor, Subscription, run_batch
+from shared.kafka.offsets import OffsetCommitter
 from shared.kafka.rebalance import PinStartingOffsets
 from shared.logging import configure_logging, get_logger
 from shared.migrations import upgrade_async
@@ -100,6 +101,8 @@ class Service:
     producer: AIOKafkaProducer = field(init=False)
     relay: OutboxRelay = field(init=False)
     broker: KafkaBroker = field(init=False)
+    committers: list[OffsetCommitter] = field(init=False, default_factory=list)
+    """Each subscription's offset committer."""
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.settings.database_url, self.settings.db_pool_size)
@@ -137,8 +140,14 @@ class Service:
             f"{self.settings.consumer_group or self.name}.{subscription.name}"
         )
 
+        def consumer() -> Any:
+            return getattr(subscriber, "consumer", None)
+
+        offsets = OffsetCommitter(group, consumer, self.settings.consumer_commit_interval_s)
+        self.committers.append(offsets)
+
         async def consume(message: KafkaMessage) -> None:
-            await run_batch(processor, message, backoff)
+            await run_batch(processor, message, backoff, offsets)
 
         consume.__name__ = f"consume_{subscription.name}"
         consume.__doc__ = (
@@ -148,7 +157,7 @@ class Service:
         # A partition's reset position is committed on its first assignment, so a
         # replica taking it over later continues from there instead of resetting again
         # (with `latest` that skipped what arrived during a rebalance).
-        listener = PinStartingOffsets(group, lambda: getattr(subscriber, "consumer", None))
+        listener = PinStartingOffsets(group, consumer, before_revoke=offsets.before_revoke)
         subscriber = self.broker.subscriber(
             *subscription.topics,
             batch=True,
@@ -231,12 +240,16 @@ class Service:
         await start_with_retry(self.producer.start, f"{self.name} producer",
                                self.settings.retry_backoff_max_s)
         tasks = [asyncio.create_task(self.relay.run(stop), name=f"{self.name}-relay")]
+        tasks += [asyncio.create_task(c.run(stop), name=f"{self.name}-offsets-{c.group}")
+                  for c in self.committers]
         await start_with_retry(self.broker.start, f"{self.name} consumers",
                                self.settings.retry_backoff_max_s)
         tasks += [asyncio.create_task(job(stop), name=f"{self.name}-job") for job in self.jobs]
         return tasks
 
     async def stop_messaging(self, tasks: list[asyncio.Task[None]]) -> None:
+        for committer in self.committers:
+            await committer.close()
         await self.broker.stop()
         for task in tasks:
             task.cancel()

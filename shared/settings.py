@@ -35,6 +35,8 @@ class ServiceSettings(BaseSettings):
     Kafka client has: partitions left out of an in-flight fetch (their records were still
     being handled when it went out) are fetched again only once it returns, which with
     the 500 ms default held their new records back for half a second."""
+    consumer_commit_interval_s: float = 0.25
+    """At most one offset commit per consumer this often (see shared.kafka.offsets)."""
     batch_handlers: bool = True
     """Handle runs of one event type with the service's set-based handlers, where it has
     them (off: message by message, to compare)."""

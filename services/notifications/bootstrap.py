@@ -94,6 +94,7 @@ def build(settings: NotificationsSettings | None = None, *,
         config=DispatchConfig(
             batch_size=settings.dispatch_batch_size, loops=settings.dispatch_loops,
             email_concurrency=settings.smtp_connections, idle_s=settings.dispatch_idle_s,
+            gather_s=settings.dispatch_gather_s,
             lease_s=settings.lease_s,
             contact_wait_s=settings.contact_wait_s, mail_from=settings.mail_from,
             message_id_domain=settings.message_id_domain,

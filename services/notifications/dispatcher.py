@@ -56,6 +56,8 @@ class DispatchConfig:
     email_concurrency: int = 8
     """E-mails built and sent at once (the SMTP connections): see `_one`."""
     idle_s: float = 0.5
+    gather_s: float = 0.0
+    """After a wake, how long to let more commits gather before claiming."""
     lease_s: float = 60.0
     contact_wait_s: float = 900.0
     mail_from: str = "Praktik <noreply@praktik.example>"
@@ -115,6 +117,8 @@ class Dispatcher:
             if handled == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.config.idle_s)
+                    if self.config.gather_s:
+                        await asyncio.sleep(self.config.gather_s)
 
     async def dispatch_once(self) -> int:
         """Claim, send and settle one batch; returns how many rows it claimed."""

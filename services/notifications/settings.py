@@ -67,6 +67,9 @@ class NotificationsSettings(ServiceSettings):
     dispatch_loops: int = Field(default=2, ge=1, le=16)
     """Claim-send-record loops running at once (rows are claimed with SKIP LOCKED)."""
     dispatch_idle_s: float = Field(default=0.5, gt=0)
+    dispatch_gather_s: float = Field(default=0.05, ge=0)
+    """How long a woken dispatcher lets further commits gather before it claims: under a
+    steady trickle, one claim of many rows instead of a claim and a settle per commit."""
     lease_s: float = Field(default=60.0, gt=0)
     """A claimed row belongs to its dispatcher this long; after that it is in doubt."""
     dispatcher_enabled: bool = True

@@ -8,7 +8,7 @@ For each batch from Kafka:
 3. the handler for its type runs with the unit of work; a handler that raises
    (anything but a transient infrastructure error) dead-letters the message;
 4. the transaction commits (state, inbox, outbox, dead letters), and only then
-   the offsets are committed.
+   the offsets are due for commit (`shared.kafka.offsets`).
 
 The fast path runs the batch without savepoints; when a handler fails, the batch
 is rolled back and run again with a savepoint per message, so the one bad message
@@ -20,7 +20,6 @@ dead-lettered for it and nothing is committed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +34,7 @@ from shared.contracts.registry import decode, parse_data
 from shared.errors import RACE_ATTEMPTS, is_transient, is_write_race
 from shared.inbox import claim, claim_many
 from shared.kafka.dead_letter import dead_letter, record_id
+from shared.kafka.offsets import OffsetCommitter
 from shared.logging import get_logger
 from shared.unit_of_work import UnitOfWork
 
@@ -303,10 +303,11 @@ class Backoff:
         self.current = min(self.current * 2, self.maximum)
 
 
-async def run_batch(processor: BatchProcessor, message: Any, backoff: Backoff) -> None:
+async def run_batch(processor: BatchProcessor, message: Any, backoff: Backoff,
+                    offsets: OffsetCommitter) -> None:
     """What a FastStream batch subscriber does with one batch (`message` is its KafkaMessage).
 
-    Success: commit offsets. Transient failure: rewind (nack) and back off.
+    Success: its offsets are due for commit. Transient failure: rewind (nack) and back off.
     """
     records = message.raw_message
     if isinstance(records, tuple | list):
@@ -315,6 +316,7 @@ async def run_batch(processor: BatchProcessor, message: Any, backoff: Backoff) -
         batch = [records]
     if not batch:
         return
+    generation = offsets.generation
     try:
         await processor.process(batch)
     except Exception as error:
@@ -327,6 +329,4 @@ async def run_batch(processor: BatchProcessor, message: Any, backoff: Backoff) -
         await backoff.wait()
         return
     backoff.reset()
-    with contextlib.suppress(Exception):
-        # A commit lost to a rebalance means redelivery, which the inbox absorbs.
-        await message.ack()
+    await offsets.handled(batch, generation)

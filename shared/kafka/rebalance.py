@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
@@ -36,13 +36,22 @@ class PinStartingOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
     """
 
     def __init__(self, group: str, consumer: Callable[[], AIOKafkaConsumer | None],
-                 timeout_s: float = 15.0) -> None:
+                 timeout_s: float = 15.0,
+                 before_revoke: Callable[[Collection[TopicPartition]], Awaitable[None]]
+                 | None = None) -> None:
         self.group = group
         self._consumer = consumer
         self.timeout_s = timeout_s
+        self._before_revoke = before_revoke
+        """Runs before partitions go (the offset committer's last commit of them)."""
 
     async def on_partitions_revoked(self, revoked: Collection[TopicPartition]) -> None:
-        return None
+        if self._before_revoke is not None and revoked:
+            try:
+                await asyncio.wait_for(self._before_revoke(revoked), self.timeout_s)
+            except Exception as error:
+                log.warning("could not commit before revocation", group=self.group,
+                            error_type=type(error).__name__, error=str(error))
 
     async def on_partitions_assigned(self, assigned: Collection[TopicPartition]) -> None:
         consumer = self._consumer()
