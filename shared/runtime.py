@@ -147,7 +147,9 @@ class Service:
         self.committers.append(offsets)
 
         async def consume(message: KafkaMessage) -> None:
-            await run_batch(processor, message, backoff, offsets)
+            await run_batch(processor, message, backoff, offsets,
+                            self.settings.consumer_linger_ms / 1000,
+                            self.settings.consumer_batch_size)
 
         consume.__name__ = f"consume_{subscription.name}"
         consume.__doc__ = (

@@ -30,6 +30,10 @@ class ServiceSettings(BaseSettings):
     """Where a new consumer group starts; tests use `latest` on shared topics."""
     consumer_batch_size: int = 500
     consumer_batch_timeout_ms: int = 50
+    consumer_linger_ms: int = 20
+    """A batch smaller than `consumer_batch_size` waits this long for more records before
+    it is handled: a trickle of events becomes a few batches, each with its transaction,
+    relay round and offset commit, instead of one batch per event (0: no wait)."""
     consumer_fetch_max_wait_ms: int = 100
     """How long the broker may hold a fetch that has nothing new. Bounds a stall the
     Kafka client has: partitions left out of an in-flight fetch (their records were still

@@ -20,11 +20,13 @@ dead-lettered for it and nothing is committed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from aiokafka import TopicPartition
 from sqlalchemy import Table
 
 from shared.contracts.base import EventData
@@ -304,18 +306,26 @@ class Backoff:
 
 
 async def run_batch(processor: BatchProcessor, message: Any, backoff: Backoff,
-                    offsets: OffsetCommitter) -> None:
+                    offsets: OffsetCommitter, linger_s: float = 0.0,
+                    max_records: int = 500) -> None:
     """What a FastStream batch subscriber does with one batch (`message` is its KafkaMessage).
 
-    Success: its offsets are due for commit. Transient failure: rewind (nack) and back off.
+    A batch smaller than `max_records` first waits `linger_s` and takes what arrived
+    meanwhile: at a trickle, one transaction (and one relay round, one commit) for
+    several messages instead of one each. Success: its offsets are due for commit.
+    Transient failure: rewind every partition of the batch and back off.
     """
     records = message.raw_message
-    if isinstance(records, tuple | list):
-        batch = list(records)
-    else:
-        batch = [records]
+    batch = list(records) if isinstance(records, tuple | list) else [records]
     if not batch:
         return
+    if linger_s and len(batch) < max_records:
+        await asyncio.sleep(linger_s)
+        # The subscriber's loop is waiting for this handler: nothing else reads meanwhile.
+        more = await message.consumer.getmany(timeout_ms=0,
+                                              max_records=max_records - len(batch))
+        for arrived in more.values():
+            batch.extend(arrived)
     generation = offsets.generation
     try:
         await processor.process(batch)
@@ -325,8 +335,19 @@ async def run_batch(processor: BatchProcessor, message: Any, backoff: Backoff,
         else:
             log.warning("transient failure, retrying batch", error_type=type(error).__name__,
                         backoff_s=backoff.current)
-        await message.nack()
+        rewind(message.consumer, batch)
         await backoff.wait()
         return
     backoff.reset()
     await offsets.handled(batch, generation)
+
+
+def rewind(consumer: Any, records: Sequence[Any]) -> None:
+    """Seek each partition of `records` back to its earliest one: they are fetched again."""
+    earliest: dict[TopicPartition, int] = {}
+    for record in records:
+        tp = TopicPartition(record.topic, record.partition)
+        earliest[tp] = min(record.offset, earliest.get(tp, record.offset))
+    for tp, offset in earliest.items():
+        with contextlib.suppress(Exception):  # a partition revoked meanwhile: its next owner
+            consumer.seek(tp, offset)

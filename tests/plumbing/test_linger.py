@@ -1,0 +1,101 @@
+"""`run_batch` on the real broker: a small batch takes in what arrives while it lingers,
+and a transient failure rewinds every partition of the whole batch."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlalchemy.exc import OperationalError
+
+from shared.kafka.consumer import Backoff, run_batch
+from shared.kafka.offsets import OffsetCommitter
+from tests.plumbing import probe
+from tests.support.infra import Infra
+
+pytestmark = pytest.mark.infra
+
+
+@dataclass
+class Message:
+    """What run_batch reads of FastStream's KafkaMessage."""
+
+    raw_message: tuple[Any, ...]
+    consumer: AIOKafkaConsumer
+
+
+class Processor:
+    """Records the batches it is given; fails transiently while `failing`."""
+
+    def __init__(self, failing: bool = False) -> None:
+        self.batches: list[list[Any]] = []
+        self.failing = failing
+
+    async def process(self, records: Sequence[Any]) -> None:
+        self.batches.append(list(records))
+        if self.failing:
+            raise OperationalError("SELECT 1", {}, ConnectionResetError("database away"))
+
+
+@pytest.fixture
+async def consumer(infra: Infra) -> AsyncIterator[AIOKafkaConsumer]:
+    topic = probe.new_topic()
+    await probe.create_topic(infra.kafka_bootstrap, topic, partitions=2)
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
+    await producer.start()
+    try:
+        for n in range(10):
+            await producer.send_and_wait(topic, f"record {n}".encode(), partition=n % 2)
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=infra.kafka_bootstrap,
+                                group_id=f"linger-{uuid.uuid4().hex[:8]}",
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        yield consumer
+    finally:
+        await consumer.stop()
+
+
+async def _first(consumer: AIOKafkaConsumer) -> Any:
+    """One record, as a subscriber's loop would hand over a batch of one (the rest stays
+    buffered in the client, as records that arrive during a linger do)."""
+    for _ in range(50):
+        got = await consumer.getmany(timeout_ms=200, max_records=1)
+        if got:
+            return next(iter(got.values()))[0]
+    raise AssertionError("nothing to read")
+
+
+async def _positions(consumer: AIOKafkaConsumer) -> dict[TopicPartition, int]:
+    return {tp: await consumer.position(tp) for tp in consumer.assignment()}
+
+
+async def test_a_small_batch_takes_in_what_arrived_while_it_lingered(
+        consumer: AIOKafkaConsumer) -> None:
+    first = await _first(consumer)
+    processor = Processor()
+    offsets = OffsetCommitter("test", lambda: consumer)
+    await run_batch(processor, Message((first,), consumer), Backoff(0.01), offsets,  # type: ignore[arg-type]
+                    linger_s=0.5, max_records=500)
+    assert len(processor.batches) == 1, "one batch, one transaction"
+    assert sorted(r.value for r in processor.batches[0]) == \
+        sorted(f"record {n}".encode() for n in range(10))
+    assert sum(offsets.pending.values()) == 10, "every record's offset is due"
+
+
+async def test_a_transient_failure_rewinds_every_partition_of_the_whole_batch(
+        consumer: AIOKafkaConsumer) -> None:
+    first = await _first(consumer)
+    processor = Processor(failing=True)
+    offsets = OffsetCommitter("test", lambda: consumer)
+    await run_batch(processor, Message((first,), consumer), Backoff(0.01), offsets,  # type: ignore[arg-type]
+                    linger_s=0.5, max_records=500)
+    assert len(processor.batches[0]) == 10
+    assert set((await _positions(consumer)).values()) == {0}, "both partitions rewound"
+    assert offsets.pending == {}, "nothing is due after a failure"
