@@ -10,8 +10,11 @@ private to a test, registered as an alias of `registration.events.v1`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -77,6 +80,31 @@ def new_topic() -> str:
 async def create_topic(bootstrap: str, name: str, partitions: int = 3) -> None:
     await ensure_topics(bootstrap, partitions,
                         [TopicSpec(name), TopicSpec(dead_letter_topic(name))])
+
+
+@asynccontextmanager
+async def reading_records(bootstrap: str, count: int, partitions: int
+                          ) -> AsyncIterator[AIOKafkaConsumer]:
+    """A started consumer, in a group of its own, of a fresh topic holding `count` raw
+    records spread round-robin over `partitions` (`record 0`, `record 1`, ...)."""
+    topic = new_topic()
+    await create_topic(bootstrap, topic, partitions=partitions)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for n in range(count):
+            await producer.send_and_wait(topic, f"record {n}".encode(),
+                                         partition=n % partitions)
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap,
+                                group_id=f"probe-{uuid.uuid4().hex[:8]}",
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        yield consumer
+    finally:
+        await consumer.stop()
 
 
 async def reset(database_url: str) -> None:

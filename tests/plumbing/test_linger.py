@@ -3,13 +3,12 @@ and a transient failure rewinds every partition of the whole batch."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy.exc import OperationalError
 
 from shared.kafka.consumer import Backoff, run_batch
@@ -43,24 +42,8 @@ class Processor:
 
 @pytest.fixture
 async def consumer(infra: Infra) -> AsyncIterator[AIOKafkaConsumer]:
-    topic = probe.new_topic()
-    await probe.create_topic(infra.kafka_bootstrap, topic, partitions=2)
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
-    await producer.start()
-    try:
-        for n in range(10):
-            await producer.send_and_wait(topic, f"record {n}".encode(), partition=n % 2)
-    finally:
-        await producer.stop()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=infra.kafka_bootstrap,
-                                group_id=f"linger-{uuid.uuid4().hex[:8]}",
-                                enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
+    async with probe.reading_records(infra.kafka_bootstrap, 10, 2) as consumer:
         yield consumer
-    finally:
-        await consumer.stop()
-
 
 async def _first(consumer: AIOKafkaConsumer) -> Any:
     """One record, as a subscriber's loop would hand over a batch of one (the rest stays

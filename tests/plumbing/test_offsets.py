@@ -6,12 +6,11 @@ is not committed over its partitions' next owner."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.kafka.offsets import OffsetCommitter
 from tests.plumbing import probe
@@ -26,21 +25,8 @@ RECORDS = 30
 async def consumed(infra: Infra) -> AsyncIterator[tuple[AIOKafkaConsumer, list[Any]]]:
     """A consumer in a group of its own that has read RECORDS records from a fresh
     three-partition topic, and those records."""
-    topic = probe.new_topic()
-    await probe.create_topic(infra.kafka_bootstrap, topic, partitions=3)
-    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap)
-    await producer.start()
-    try:
-        for n in range(RECORDS):
-            await producer.send_and_wait(topic, f"record {n}".encode(), partition=n % 3)
-    finally:
-        await producer.stop()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=infra.kafka_bootstrap,
-                                group_id=f"offsets-{uuid.uuid4().hex[:8]}",
-                                enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
-    records: list[Any] = []
-    try:
+    async with probe.reading_records(infra.kafka_bootstrap, RECORDS, 3) as consumer:
+        records: list[Any] = []
         for _ in range(100):
             batches = await consumer.getmany(timeout_ms=200)
             records += [r for batch in batches.values() for r in batch]
@@ -48,8 +34,6 @@ async def consumed(infra: Infra) -> AsyncIterator[tuple[AIOKafkaConsumer, list[A
                 break
         assert len(records) == RECORDS
         yield consumer, records
-    finally:
-        await consumer.stop()
 
 
 def _next_offsets(records: list[Any]) -> dict[TopicPartition, int]:
