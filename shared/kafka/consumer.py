@@ -319,6 +319,7 @@ async def run_batch(processor: BatchProcessor, message: Any, backoff: Backoff,
     batch = list(records) if isinstance(records, tuple | list) else [records]
     if not batch:
         return
+    generation = offsets.generation
     if linger_s and len(batch) < max_records:
         await asyncio.sleep(linger_s)
         # The subscriber's loop is waiting for this handler: nothing else reads meanwhile.
@@ -326,7 +327,6 @@ async def run_batch(processor: BatchProcessor, message: Any, backoff: Backoff,
                                               max_records=max_records - len(batch))
         for arrived in more.values():
             batch.extend(arrived)
-    generation = offsets.generation
     try:
         await processor.process(batch)
     except Exception as error:
@@ -349,5 +349,6 @@ def rewind(consumer: Any, records: Sequence[Any]) -> None:
         tp = TopicPartition(record.topic, record.partition)
         earliest[tp] = min(record.offset, earliest.get(tp, record.offset))
     for tp, offset in earliest.items():
-        with contextlib.suppress(Exception):  # a partition revoked meanwhile: its next owner
+        with contextlib.suppress(Exception):
+            # A partition revoked meanwhile: its next owner starts at the committed offset.
             consumer.seek(tp, offset)

@@ -10,7 +10,8 @@ before it).
 What is handled but not yet committed when a process dies is delivered again to the next
 owner of its partitions; the inbox makes that harmless, as it already did for a commit
 lost to a rebalance. Partitions are flushed before they are revoked, and everything before
-the service stops (`close`), so neither a rebalance nor a clean stop redelivers anything.
+the service stops (`close`): a rebalance or a clean stop redelivers at most a batch that
+was still being handled when it came.
 """
 
 from __future__ import annotations
