@@ -458,7 +458,7 @@ async def _latency(bootstrap: str, watcher: Watcher, requests: list[tuple[str, b
     complete = await watcher.wait_for(set(sent), TIMEOUT_S)
     answered = {ref: watcher.outcome_of(ref) for ref in sent}
     if DUMP:
-        _dump(Path(DUMP), sent, watcher)
+        _dump(Path(DUMP), sent, watcher.requested, answered)
     latencies = [(seen - sent[ref]) * 1000 for ref, seen in answered.items() if seen is not None]
     stage = [(watcher.requested[ref] - t) * 1000 for ref, t in sent.items()
              if ref in watcher.requested]
@@ -484,16 +484,17 @@ async def _latency(bootstrap: str, watcher: Watcher, requests: list[tuple[str, b
     return figures
 
 
-def _dump(path: Path, sent: dict[str, float], watcher: Watcher) -> None:
+def _dump(path: Path, sent: dict[str, float], requested: dict[str, float],
+          answered: dict[str, float | None]) -> None:
     """One line per latency request, in the order sent: ms since the first send, ms to
     its `PlacementRequested`, ms to its outcome (-1: not seen). A stall shows as a run of
     requests whose outcomes were all read at one moment."""
     first = min(sent.values())
     with path.open("w") as out:
         for ref, at in sorted(sent.items(), key=lambda item: item[1]):
-            requested, outcome = watcher.requested.get(ref), watcher.outcome_of(ref)
+            seen, outcome = requested.get(ref), answered.get(ref)
             out.write(f"{(at - first) * 1000:.1f} "
-                      f"{(requested - at) * 1000 if requested else -1:.1f} "
+                      f"{(seen - at) * 1000 if seen else -1:.1f} "
                       f"{(outcome - at) * 1000 if outcome else -1:.1f}\n")
 
 
