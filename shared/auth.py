@@ -12,6 +12,7 @@ municipality outside their scope gets 403 with no detail.
 
 from __future__ import annotations
 
+import hmac
 import time
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -88,6 +89,13 @@ class Authenticator:
         if role not in ROLES or not isinstance(codes, list):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "forbidden")
         return Principal(str(claims["sub"]), role, frozenset(str(c) for c in codes))
+
+
+def same_secret(expected: str, given: str) -> bool:
+    """Constant-time comparison of a link token of any shape (`hmac.compare_digest`
+    refuses str that is not ASCII with TypeError: a 500 for `?token=ää`)."""
+    return hmac.compare_digest(expected.encode("utf-8", "surrogatepass"),
+                               given.encode("utf-8", "surrogatepass"))
 
 
 def issue_token(secret: str, subject: str, role: Role, municipalities: list[str],

@@ -1,10 +1,16 @@
 """Inbox: the ids of events a consumer has handled, written with the handler's effects.
 
 A redelivered event finds its id here and is skipped: at-least-once delivery,
-exactly-once effect.
+exactly-once effect. Each id is kept with a digest of what it carried, so a reused
+id with another payload is told apart from a redelivery: a conflict, not a duplicate.
 """
 
 from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Sequence
 
 from sqlalchemy import (
     Column,
@@ -13,12 +19,15 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    any_,
     bindparam,
     func,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.contracts.envelope import CloudEvent
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -28,40 +37,102 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("consumer", String, nullable=False),
         Column("event_id", String, nullable=False),
         Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("digest", String, nullable=True),
         PrimaryKeyConstraint("consumer", "event_id"),
     )
 
 
-async def claim(session: AsyncSession, table: Table, consumer: str, event_id: str) -> bool:
-    """Record the event as handled; False when it already was (a redelivery)."""
+class Claim(enum.Enum):
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    """The same event again (at-least-once delivery): skip it."""
+    CONFLICT = "conflict"
+    """The id was claimed for another payload: the sender reused an id."""
+
+
+def digest(event: CloudEvent) -> str:
+    """What an event says, independent of how it was serialised or when it was re-sent
+    (type, source, subject and data; not `time`)."""
+    content = json.dumps([event.type, event.source, event.subject, event.data],
+                         sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(content.encode(errors="surrogatepass"), digest_size=16).hexdigest()
+
+
+def _verdict(stored: str | None, fresh: str | None) -> Claim:
+    # A row from before digests were kept cannot conflict.
+    return Claim.CONFLICT if stored and fresh and stored != fresh else Claim.DUPLICATE
+
+
+async def claim(session: AsyncSession, table: Table, consumer: str, event_id: str,
+                event_digest: str | None = None) -> Claim:
+    """Record the event as handled, or say why it already was."""
     result = await session.execute(
         insert(table)
-        .values(consumer=consumer, event_id=event_id)
+        .values(consumer=consumer, event_id=event_id, digest=event_digest)
         .on_conflict_do_nothing()
         .returning(table.c.event_id)
     )
-    return result.first() is not None
+    if result.first() is not None:
+        return Claim.NEW
+    stored = await session.scalar(select(table.c.digest).where(
+        table.c.consumer == consumer, table.c.event_id == event_id))
+    return _verdict(stored, event_digest)
+
+
+class Claims:
+    """What `claim_many` found: the ids claimed now, and the digest each id holds."""
+
+    def __init__(self, new: set[str], digests: dict[str, str | None]) -> None:
+        self._new = new
+        self._digests = digests
+
+    def is_new(self, event_id: str) -> bool:
+        return event_id in self._new
+
+    def take(self, event_id: str, event_digest: str | None) -> Claim:
+        """The verdict for one copy: the first copy of a new id is NEW, every later copy
+        (in this batch too) a duplicate or, with another digest, a conflict."""
+        if event_id in self._new:
+            self._new.discard(event_id)
+            return Claim.NEW
+        return _verdict(self._digests.get(event_id), event_digest)
 
 
 async def claim_many(
-    session: AsyncSession, table: Table, consumer: str, event_ids: list[str]
-) -> set[str]:
-    """Claim a batch of ids in one statement; returns those not handled before.
+    session: AsyncSession, table: Table, consumer: str,
+    events: Sequence[tuple[str, str | None]],
+) -> Claims:
+    """Claim a batch of `(event id, digest)` in one statement.
 
-    The ids travel as one array parameter (`unnest`), so the statement is the same for
+    The ids travel as array parameters (`unnest`), so the statement is the same for
     any batch size: compiled and prepared once, not once per size with a bind per id.
+    The ids already claimed (rare: redeliveries) are looked up in a second statement.
     """
-    if not event_ids:
-        return set()
-    unique = list(dict.fromkeys(event_ids))
-    ids = (func.unnest(bindparam("event_ids", type_=ARRAY(String)))
-           .table_valued("event_id").render_derived())
+    if not events:
+        return Claims(set(), {})
+    unique: dict[str, str | None] = {}
+    for event_id, event_digest in events:  # an id repeated in the batch: its first copy
+        unique.setdefault(event_id, event_digest)
+    rows = (func.unnest(bindparam("event_ids", type_=ARRAY(String)),
+                        bindparam("digests", type_=ARRAY(String)))
+            .table_valued("event_id", "digest").render_derived())
     statement = (
         insert(table)
-        .from_select(["consumer", "event_id"],
-                     select(bindparam("consumer", type_=String), ids.c.event_id))
+        .from_select(["consumer", "event_id", "digest"],
+                     select(bindparam("consumer", type_=String), rows.c.event_id, rows.c.digest))
         .on_conflict_do_nothing()
         .returning(table.c.event_id)
     )
-    result = await session.execute(statement, {"consumer": consumer, "event_ids": unique})
-    return {row[0] for row in result}
+    result = await session.execute(statement, {
+        "consumer": consumer, "event_ids": list(unique), "digests": list(unique.values())})
+    new = {row[0] for row in result}
+    digests = {event_id: unique[event_id] for event_id in new}
+    seen = [event_id for event_id in unique if event_id not in new]
+    if seen:
+        stored = await session.execute(
+            select(table.c.event_id, table.c.digest).where(
+                table.c.consumer == consumer,
+                table.c.event_id == any_(bindparam("seen", type_=ARRAY(String)))),
+            {"seen": seen})
+        digests.update({event_id: stored_digest for event_id, stored_digest in stored})
+    return Claims(new, digests)

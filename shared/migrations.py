@@ -92,3 +92,38 @@ def create_plumbing_tables(schema: str) -> None:
         sa.PrimaryKeyConstraint("consumer", "event_id", name="pk_inbox"),
         schema=schema,
     )
+
+
+def add_bad_input_plumbing(schema: str) -> None:
+    """What a poison message or an unsendable row needs (issue "bad input"): the inbox
+    keeps a digest of each claimed event (a reused id with another payload is a conflict,
+    not a duplicate), and the outbox has a place to set aside a row that can never be
+    sent (`outbox_dead`), so the rows after it go on."""
+    import sqlalchemy as sa
+    from alembic import op
+    from sqlalchemy.dialects import postgresql
+
+    op.add_column("inbox", sa.Column("digest", sa.String(), nullable=True), schema=schema)
+    op.create_table(
+        "outbox_dead",
+        sa.Column("id", sa.BigInteger(), nullable=False),
+        sa.Column("event_id", sa.String(), nullable=False),
+        sa.Column("topic", sa.String(), nullable=False),
+        sa.Column("key", sa.String(), nullable=True),
+        sa.Column("value", sa.LargeBinary(), nullable=True),
+        sa.Column("headers", postgresql.JSONB(), nullable=False,
+                  server_default=sa.text("'{}'::jsonb")),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False,
+                  server_default=sa.text("now()")),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox_dead"),
+        schema=schema,
+    )
+
+
+def drop_bad_input_plumbing(schema: str) -> None:
+    from alembic import op
+
+    op.drop_table("outbox_dead", schema=schema)
+    op.drop_column("inbox", "digest", schema=schema)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,14 +35,21 @@ from shared.auth import Authenticator
 from shared.contracts.base import EventData
 from shared.db import make_engine, make_session_factory
 from shared.errors import is_transient
-from shared.http import install_error_handlers, install_health
+from shared.http import install_body_guard, install_error_handlers, install_health
 from shared.inbox import inbox_table
 from shared.kafka.consumer import Backoff, BatchProcessor, Subscription, run_batch
 from shared.kafka.offsets import OffsetCommitter
+from shared.kafka.progress import PartitionReport, Progress
 from shared.kafka.rebalance import PinStartingOffsets
 from shared.logging import configure_logging, get_logger
 from shared.migrations import upgrade_async
-from shared.outbox import OutboxRelay, outbox_table
+from shared.outbox import (
+    DEFAULT_MAX_MESSAGE_BYTES,
+    OutboxRelay,
+    outbox_dead_table,
+    outbox_status,
+    outbox_table,
+)
 from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
 
@@ -50,14 +58,17 @@ log = get_logger(__name__)
 Job = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
-def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
-    """Idempotent (acks=all, no duplicates from retries), batching a few ms."""
+def make_producer(bootstrap_servers: str, client_id: str,
+                  max_request_size: int = DEFAULT_MAX_MESSAGE_BYTES) -> AIOKafkaProducer:
+    """Idempotent (acks=all, no duplicates from retries), batching a few ms; refuses a
+    record over `max_request_size` itself (`kafka_max_message_bytes`), before the broker."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
         enable_idempotence=True,
         linger_ms=5,
         max_batch_size=256 * 1024,
+        max_request_size=max_request_size,
         request_timeout_ms=30000,
     )
 
@@ -69,15 +80,34 @@ class Tables:
     metadata: MetaData
     outbox: Table
     inbox: Table
+    outbox_dead: Table
 
     @classmethod
     def for_metadata(cls, metadata: MetaData) -> Tables:
-        return cls(metadata, outbox_table(metadata), inbox_table(metadata))
+        return cls(metadata, outbox_table(metadata), inbox_table(metadata),
+                   outbox_dead_table(metadata))
 
 
 async def keep_raw(message: Any) -> Any:
     """FastStream decoder that leaves bytes alone: our consumer validates, not the framework."""
     return None
+
+
+async def readable_headers(records: Any, original: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream parser that survives any header bytes. FastStream's own decodes every
+    header value as UTF-8, and one that is not made it drop the whole batch unseen (no
+    dead letter, offsets moving on past it). Such a batch is parsed from copies whose
+    header values are made readable; the handler gets the records as they arrived."""
+    try:
+        return await original(records)
+    except UnicodeDecodeError:
+        readable = tuple(
+            dataclasses.replace(record, headers=[
+                (key, value.decode(errors="replace").encode()) for key, value in record.headers
+            ]) for record in records)
+        message = await original(readable)
+        message.raw_message = records
+        return message
 
 
 @dataclass
@@ -103,17 +133,22 @@ class Service:
     broker: KafkaBroker = field(init=False)
     committers: list[OffsetCommitter] = field(init=False, default_factory=list)
     """Each subscription's offset committer."""
+    consumers: list[Consumer] = field(init=False, default_factory=list)
+    """Each subscription's consumer group, for health."""
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.settings.database_url, self.settings.db_pool_size)
         self.session_factory = make_session_factory(self.engine)
-        self.producer = make_producer(self.settings.kafka_bootstrap_servers, self.name)
+        self.producer = make_producer(self.settings.kafka_bootstrap_servers, self.name,
+                                      self.settings.kafka_max_message_bytes)
         self.relay = OutboxRelay(
             self.engine,
             self.tables.outbox,
             self.producer,
             batch_size=self.settings.relay_batch_size,
             idle_interval_s=self.settings.relay_idle_interval_s,
+            dead_table=self.tables.outbox_dead,
+            max_message_bytes=self.settings.kafka_max_message_bytes,
         )
         self.broker = KafkaBroker(
             self.settings.kafka_bootstrap_servers, client_id=self.name, logger=None
@@ -134,7 +169,9 @@ class Service:
 
     def _subscribe(self, subscription: Subscription) -> None:
         processor = BatchProcessor(subscription, self.uow, self.tables.inbox,
-                                   label=f"{self.name}.{subscription.name}")
+                                   label=f"{self.name}.{subscription.name}",
+                                   max_attempts=self.settings.consumer_max_attempts,
+                                   max_message_bytes=self.settings.kafka_max_message_bytes)
         backoff = Backoff(self.settings.retry_backoff_initial_s, self.settings.retry_backoff_max_s)
         group = subscription.consumer_group or (
             f"{self.settings.consumer_group or self.name}.{subscription.name}"
@@ -145,6 +182,7 @@ class Service:
 
         offsets = OffsetCommitter(group, consumer, self.settings.consumer_commit_interval_s)
         self.committers.append(offsets)
+        self.consumers.append(Consumer(group, consumer, processor.progress))
 
         async def consume(message: KafkaMessage) -> None:
             await run_batch(processor, message, backoff, offsets,
@@ -171,6 +209,7 @@ class Service:
             batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
             fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             decoder=keep_raw,
+            parser=readable_headers,
             title=f"{self.name}:{subscription.name}",
             description=consume.__doc__,
         )
@@ -203,6 +242,17 @@ class Service:
     async def check_broker(self) -> None:
         await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout=3)
 
+    async def consumer_reports(self) -> dict[str, list[PartitionReport]]:
+        """Each consumer group's owned partitions: position, end, lag, time without moving."""
+        return {c.group: await c.report(self.settings.consumer_stall_s) for c in self.consumers}
+
+    async def check_consumers(self) -> None:
+        stalled = [f"{group} {r.topic}:{r.partition}"
+                   for group, reports in (await self.consumer_reports()).items()
+                   for r in reports if r.stalled]
+        if stalled:
+            raise ConsumerStalled(", ".join(stalled))
+
     def http_app(self) -> FastAPI:
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -216,19 +266,22 @@ class Service:
         for key, value in self.state.items():
             setattr(app.state, key, value)
         install_error_handlers(app)
-        install_health(app, {"database": self.check_database, "kafka": self.check_broker})
+        install_body_guard(app, self.settings.http_max_body_bytes)
+        install_health(app, {"database": self.check_database, "kafka": self.check_broker,
+                             "consumers": self.check_consumers})
 
         @app.get("/health/consumers", tags=["health"])
-        async def consumers() -> dict[str, list[str]]:
-            """Partitions each subscription of this replica owns right now."""
-            owned: dict[str, list[str]] = {}
-            for subscriber in self.broker.subscribers:
-                consumer = getattr(subscriber, "consumer", None)
-                assignment = consumer.assignment() if consumer is not None else set()
-                owned[str(getattr(subscriber, "group_id", "?"))] = sorted(
-                    f"{tp.topic}:{tp.partition}" for tp in assignment
-                )
-            return owned
+        async def consumers() -> dict[str, list[PartitionReport]]:
+            """The partitions each consumer group of this replica owns right now: the next
+            offset to handle, the end, the lag, and how long records have waited without
+            the position moving (`stalled` past `consumer_stall_s`: then not ready)."""
+            return await self.consumer_reports()
+
+        @app.get("/health/outbox", tags=["health"])
+        async def outbox() -> dict[str, Any]:
+            """Rows waiting to be published, and rows set aside as unsendable (their id,
+            event id, topic, reason and time; never their content)."""
+            return await outbox_status(self.engine, self.tables.outbox, self.tables.outbox_dead)
 
         @app.get("/asyncapi.json", tags=["documents"])
         async def asyncapi() -> JSONResponse:
@@ -311,6 +364,21 @@ class Service:
             log.error("HTTP server stopped unexpectedly; service exits")
             raise SystemExit(1)
         log.info("service stopped")
+
+
+class ConsumerStalled(Exception):
+    """A partition has records waiting and has not moved for longer than allowed."""
+
+
+@dataclass(frozen=True)
+class Consumer:
+    group: str
+    consumer: Callable[[], Any]
+    progress: Progress
+
+    async def report(self, stall_s: float) -> list[PartitionReport]:
+        consumer = self.consumer()
+        return [] if consumer is None else await self.progress.report(consumer, stall_s)
 
 
 def freeze_startup_heap() -> None:

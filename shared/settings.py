@@ -41,6 +41,18 @@ class ServiceSettings(BaseSettings):
     the 500 ms default held their new records back for half a second."""
     consumer_commit_interval_s: float = 0.25
     """At most one offset commit per consumer this often (see shared.kafka.offsets)."""
+    consumer_max_attempts: int = 3
+    """How often a batch that fails with an error not known to be transient is tried
+    before each of its messages is handled alone, and one that still fails is
+    dead-lettered (a poison message never holds its partition for ever)."""
+    consumer_stall_s: float = 60.0
+    """`/health/ready` answers 503 while a partition with lag has not moved for longer."""
+    kafka_max_message_bytes: int = 1_000_000
+    """The largest record this service publishes (the broker's `message.max.bytes` is
+    1,048,588 by default): a dead letter above it carries a truncated value, an outbox
+    row above it is set aside (`outbox_dead`)."""
+    http_max_body_bytes: int = 1_000_000
+    """A request body over this answers 413 before it is read in full."""
     batch_handlers: bool = True
     """Handle runs of one event type with the service's set-based handlers, where it has
     them (off: message by message, to compare)."""

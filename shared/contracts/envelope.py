@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
 from shared.contracts.base import EventData
+
+MAX_ID_LENGTH = 256
+"""Event ids (and the ids that name events: causation, correlation, subject) are UUIDs
+or a sender's own reference; longer is refused, as it would be stored in every inbox."""
+
+_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+EnvelopeId = Annotated[str, StringConstraints(max_length=MAX_ID_LENGTH, pattern=_PRINTABLE)]
+"""An attribute that is stored and logged: printable, bounded (no NUL, no controls)."""
+EnvelopeText = Annotated[str, StringConstraints(max_length=1024, pattern=_PRINTABLE)]
 
 
 class CloudEvent(BaseModel):
@@ -17,15 +26,15 @@ class CloudEvent(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     specversion: Literal["1.0"]
-    id: str = Field(min_length=1)
-    type: str = Field(min_length=1)
-    source: str = Field(min_length=1)
+    id: EnvelopeId
+    type: EnvelopeId
+    source: EnvelopeText
     time: AwareDatetime
-    subject: str | None = None
+    subject: EnvelopeId | None = None
     datacontenttype: Literal["application/json"] = "application/json"
     dataversion: int = 1
-    correlationid: str | None = None
-    causationid: str | None = None
+    correlationid: EnvelopeId | None = None
+    causationid: EnvelopeId | None = None
     data: dict[str, Any]
 
 

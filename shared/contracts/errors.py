@@ -8,8 +8,17 @@ from typing import Literal
 from pydantic import ValidationError
 
 RejectionKind = Literal[
-    "malformed_json", "not_cloudevent", "unknown_type", "schema_violation", "rejected"
+    "malformed_json", "not_cloudevent", "unknown_type", "schema_violation", "rejected",
+    "conflict",
 ]
+
+MAX_PROBLEMS = 20
+"""A refusal names at most this many fields and counts the rest (`omitted`): an answer
+never grows with its input (10,000 bad preferences are not 10,000 errors on the bus)."""
+MAX_REASON = 2000
+"""A reason is cut here: it travels in a header and in `IntakeRejected`."""
+MAX_MESSAGE = 300
+"""One problem's field path and message are cut here."""
 
 
 @dataclass(frozen=True)
@@ -22,15 +31,22 @@ class FieldProblem:
 class MessageRejected(Exception):
     """A message that can never be handled as it is: it belongs in the dead-letter topic.
 
-    `kind` says which check refused it; `problems` name each failing field.
-    Domain rules raise it with kind `rejected` (see `shared.errors.Rejected`).
+    `kind` says which check refused it; `problems` name failing fields (at most
+    `MAX_PROBLEMS`; `omitted` counts the others). Domain rules raise it with kind
+    `rejected` (see `shared.errors.Rejected`); a reused event id with another payload
+    is a `conflict`.
     """
 
     kind: RejectionKind
     reason: str
     problems: list[FieldProblem] = field(default_factory=list)
+    omitted: int = 0
 
     def __post_init__(self) -> None:
+        if len(self.problems) > MAX_PROBLEMS:
+            self.omitted += len(self.problems) - MAX_PROBLEMS
+            self.problems = self.problems[:MAX_PROBLEMS]
+        self.reason = self.reason[:MAX_REASON]
         super().__init__(self.reason)
 
     @property
@@ -42,11 +58,25 @@ class MessageRejected(Exception):
 
 
 def problems_from_validation(error: ValidationError, prefix: str = "") -> list[FieldProblem]:
-    """Turn pydantic's errors into field paths like `data.guardians.0.email`."""
+    """Turn pydantic's errors into field paths like `data.guardians.0.email` (the first
+    `MAX_PROBLEMS`; `error.error_count()` says how many there were)."""
     problems = []
-    for item in error.errors(include_url=False):
+    for item in error.errors(include_url=False, include_input=False)[:MAX_PROBLEMS]:
         path = ".".join(str(part) for part in item["loc"])
         if prefix:
             path = f"{prefix}.{path}" if path else prefix
-        problems.append(FieldProblem(field=path, message=item["msg"]))
+        problems.append(FieldProblem(field=path[:MAX_MESSAGE], message=item["msg"][:MAX_MESSAGE]))
     return problems
+
+
+def rejected_by_validation(kind: RejectionKind, what: str, error: ValidationError,
+                           prefix: str = "") -> MessageRejected:
+    """The refusal for a failed validation: named fields, the rest counted."""
+    problems = problems_from_validation(error, prefix)
+    return MessageRejected(kind, f"{what}: {describe(problems)}", problems,
+                           omitted=error.error_count() - len(problems))
+
+
+def describe(problems: list[FieldProblem]) -> str:
+    """`field: message; ...` of the problems that are named, cut to `MAX_REASON`."""
+    return "; ".join(f"{p.field}: {p.message}" for p in problems[:MAX_PROBLEMS])[:MAX_REASON]

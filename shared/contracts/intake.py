@@ -9,20 +9,32 @@ list, age bands) so that the HTTP API and the intake share one set of rules.
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.contracts.base import EventData
 from shared.contracts.registration import Preference
 from shared.contracts.types import (
+    MAX_CAPACITY,
+    MAX_GUARDIANS,
+    MAX_PREFERENCES,
+    MAX_PRIORITY,
+    MAX_TAGS,
+    Email,
     Gender,
+    IdentityNumberInput,
     LanguageCode,
     MunicipalityCode,
+    Name,
     NeedTag,
     OccupationCode,
+    PhoneInput,
     Program,
+    Reference,
     Sector,
+    Text,
 )
 
 
@@ -33,10 +45,10 @@ class _Intake(EventData):
 class GuardianIntake(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    personal_identity_number: str | None = None
-    name: str = Field(min_length=1)
-    email: str | None = None
-    phone: str | None = None
+    personal_identity_number: IdentityNumberInput | None = None
+    name: Name
+    email: Email | None = None
+    phone: PhoneInput | None = None
     language: LanguageCode = "sv"
     sms_allowed: bool = False
 
@@ -44,9 +56,9 @@ class GuardianIntake(BaseModel):
 class ManagerIntake(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    name: str = Field(min_length=1)
-    email: str | None = None
-    phone: str | None = None
+    name: Name
+    email: Email | None = None
+    phone: PhoneInput | None = None
     language: LanguageCode = "sv"
     sms_allowed: bool = False
 
@@ -54,94 +66,94 @@ class ManagerIntake(BaseModel):
 class RegisterParticipant(_Intake):
     TYPE = "ParticipantRegistered"
 
-    external_ref: str | None = None
+    external_ref: Reference | None = None
     participant_id: UUID | None = None
     municipality_code: MunicipalityCode
-    personal_identity_number: str
-    name: str = Field(min_length=1)
-    email: str | None = None
-    phone: str | None = None
+    personal_identity_number: IdentityNumberInput
+    name: Name
+    email: Email | None = None
+    phone: PhoneInput | None = None
     sms_allowed: bool = False
     gender: Gender = "unspecified"
     preferred_language: LanguageCode = "sv"
-    needs: list[NeedTag] = Field(default_factory=list)
-    guardians: list[GuardianIntake] = Field(default_factory=list)
+    needs: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
+    guardians: list[GuardianIntake] = Field(default_factory=list, max_length=MAX_GUARDIANS)
 
 
 class RegisterWorkplace(_Intake):
     TYPE = "WorkplaceRegistered"
 
-    external_ref: str | None = None
+    external_ref: Reference | None = None
     workplace_id: UUID | None = None
-    org_number: str
-    name: str = Field(min_length=1)
+    org_number: Annotated[str, StringConstraints(max_length=16)]
+    name: Name
     sector: Sector
     municipality_code: MunicipalityCode
     client_contact: bool
     min_age: int | None = Field(default=None, ge=0, le=100)
-    address: str | None = None
+    address: Text | None = None
     manager: ManagerIntake
 
 
 class RegisterSupervisor(_Intake):
     TYPE = "SupervisorRegistered"
 
-    external_ref: str | None = None
+    external_ref: Reference | None = None
     supervisor_id: UUID | None = None
     workplace_id: UUID | None = None
-    workplace_ref: str | None = None
+    workplace_ref: Reference | None = None
     municipality_code: MunicipalityCode
-    name: str = Field(min_length=1)
-    email: str | None = None
-    phone: str | None = None
+    name: Name
+    email: Email | None = None
+    phone: PhoneInput | None = None
     sms_allowed: bool = False
-    languages: list[LanguageCode] = Field(default_factory=lambda: ["sv"])
-    max_participants: int = 2
+    languages: list[LanguageCode] = Field(default_factory=lambda: ["sv"], max_length=MAX_TAGS)
+    max_participants: int = Field(default=2, ge=1, le=50)
 
 
 class OfferPlacementSlots(_Intake):
     TYPE = "PlacementSlotsOffered"
 
-    external_ref: str | None = None
+    external_ref: Reference | None = None
     offer_id: UUID | None = None
     workplace_id: UUID | None = None
-    workplace_ref: str | None = None
+    workplace_ref: Reference | None = None
     supervisor_id: UUID | None = None
-    supervisor_ref: str | None = None
+    supervisor_ref: Reference | None = None
     municipality_code: MunicipalityCode
     program: Program
     occupation: OccupationCode
     period_start: date
     period_end: date
-    capacity: int
-    min_age: int | None = None
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)
+    min_age: int | None = Field(default=None, ge=0, le=100)
     without_client_contact: bool = False
-    supports: list[NeedTag] = Field(default_factory=list)
+    supports: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
 
 
 class RequestPlacement(_Intake):
     TYPE = "PlacementRequested"
 
-    external_ref: str | None = None
+    external_ref: Reference | None = None
     request_id: UUID | None = None
     participant_id: UUID | None = None
-    participant_ref: str | None = None
+    participant_ref: Reference | None = None
     municipality_code: MunicipalityCode
     program: Program
     period_start: date
     period_end: date
-    preferences: list[Preference] = Field(default_factory=list)
-    needs: list[NeedTag] = Field(default_factory=list)
-    priority: int = 0
+    preferences: list[Preference] = Field(default_factory=list, max_length=MAX_PREFERENCES)
+    needs: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
+    priority: int = Field(default=0, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
 
 
 class RecordGuardianConsent(_Intake):
     TYPE = "GuardianConsentRecorded"
 
     participant_id: UUID | None = None
-    participant_ref: str | None = None
+    participant_ref: Reference | None = None
     guardian_id: UUID | None = None
-    guardian_index: int | None = Field(default=None, ge=0)
+    guardian_index: int | None = Field(default=None, ge=0, lt=MAX_GUARDIANS)
     """Where the sender cannot know the guardian's id: its position in `guardians`."""
     municipality_code: MunicipalityCode
     program: Program
@@ -152,25 +164,25 @@ class WithdrawPlacementRequest(_Intake):
     TYPE = "PlacementRequestWithdrawn"
 
     request_id: UUID | None = None
-    request_ref: str | None = None
+    request_ref: Reference | None = None
     municipality_code: MunicipalityCode
-    reason: str = Field(min_length=1)
+    reason: Annotated[Text, StringConstraints(min_length=1)]
 
 
 class WithdrawPlacementSlots(_Intake):
     TYPE = "PlacementSlotsWithdrawn"
 
     offer_id: UUID | None = None
-    offer_ref: str | None = None
+    offer_ref: Reference | None = None
     municipality_code: MunicipalityCode
-    reason: str = Field(min_length=1)
+    reason: Annotated[Text, StringConstraints(min_length=1)]
 
 
 class EraseParticipant(_Intake):
     TYPE = "ParticipantErased"
 
     participant_id: UUID | None = None
-    participant_ref: str | None = None
+    participant_ref: Reference | None = None
     municipality_code: MunicipalityCode
 
 

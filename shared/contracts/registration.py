@@ -9,14 +9,22 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.base import EventData
 from shared.contracts.types import (
+    MAX_CAPACITY,
+    MAX_GUARDIANS,
+    MAX_PREFERENCES,
+    MAX_PRIORITY,
+    MAX_TAGS,
     Gender,
     LanguageCode,
     MunicipalityCode,
+    Name,
     NeedTag,
     OccupationCode,
     OrgNumber,
     Program,
+    Reference,
     Sector,
+    Text,
 )
 
 
@@ -24,28 +32,28 @@ class ParticipantRegistered(EventData):
     TYPE = "ParticipantRegistered"
 
     participant_id: UUID
-    external_ref: str | None = None
+    external_ref: Reference | None = None
     municipality_code: MunicipalityCode
     birth_date: date
     gender: Gender
     preferred_language: LanguageCode
-    needs: list[NeedTag] = Field(default_factory=list)
-    guardian_ids: list[UUID] = Field(default_factory=list)
+    needs: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
+    guardian_ids: list[UUID] = Field(default_factory=list, max_length=MAX_GUARDIANS)
 
 
 class WorkplaceRegistered(EventData):
     TYPE = "WorkplaceRegistered"
 
     workplace_id: UUID
-    external_ref: str | None = None
+    external_ref: Reference | None = None
     org_number: OrgNumber
-    name: str = Field(min_length=1)
+    name: Name
     sector: Sector
     municipality_code: MunicipalityCode
     manager_id: UUID
     client_contact: bool
     min_age: int | None = Field(default=None, ge=0, le=100)
-    address: str | None = None
+    address: Text | None = None
     """Added: street address for the welcome letter (a workplace, not a person)."""
 
 
@@ -55,9 +63,9 @@ class SupervisorRegistered(EventData):
     supervisor_id: UUID
     workplace_id: UUID
     municipality_code: MunicipalityCode
-    languages: list[LanguageCode] = Field(default_factory=list)
+    languages: list[LanguageCode] = Field(default_factory=list, max_length=MAX_TAGS)
     max_participants: int = Field(ge=1, le=50)
-    external_ref: str | None = None
+    external_ref: Reference | None = None
 
 
 class PlacementSlotsOffered(EventData):
@@ -71,11 +79,11 @@ class PlacementSlotsOffered(EventData):
     occupation: OccupationCode
     period_start: date
     period_end: date
-    capacity: int = Field(ge=1)
+    capacity: int = Field(ge=1, le=MAX_CAPACITY)
     min_age: int | None = Field(default=None, ge=0, le=100)
     without_client_contact: bool = False
-    supports: list[NeedTag] = Field(default_factory=list)
-    external_ref: str | None = None
+    supports: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
+    external_ref: Reference | None = None
 
     @model_validator(mode="after")
     def _period_in_order(self) -> PlacementSlotsOffered:
@@ -108,10 +116,10 @@ class PlacementRequested(EventData):
     program: Program
     period_start: date
     period_end: date
-    preferences: list[Preference] = Field(default_factory=list)
-    needs: list[NeedTag] = Field(default_factory=list)
-    priority: int = 0
-    external_ref: str | None = None
+    preferences: list[Preference] = Field(default_factory=list, max_length=MAX_PREFERENCES)
+    needs: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
+    priority: int = Field(default=0, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
+    external_ref: Reference | None = None
 
     @model_validator(mode="after")
     def _period_in_order(self) -> PlacementRequested:
@@ -137,7 +145,7 @@ class PlacementRequestWithdrawn(EventData):
     request_id: UUID
     participant_id: UUID
     municipality_code: MunicipalityCode
-    reason: str
+    reason: Text
 
 
 class PlacementSlotsWithdrawn(EventData):
@@ -145,7 +153,7 @@ class PlacementSlotsWithdrawn(EventData):
 
     offer_id: UUID
     municipality_code: MunicipalityCode
-    reason: str
+    reason: Text
 
 
 class ParticipantErased(EventData):
@@ -169,6 +177,8 @@ class IntakeRejected(EventData):
     source_event_id: str
     source: str
     errors: list[FieldError]
+    """At most `shared.contracts.errors.MAX_PROBLEMS` of them; `more_errors` counts the rest."""
+    more_errors: int = 0
     municipality_code: MunicipalityCode | None = None
 
 

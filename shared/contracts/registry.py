@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import to_json
 
 from shared.contracts import topics
 from shared.contracts.base import EventData
 from shared.contracts.contacts import CONTACT_EVENTS
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.errors import MessageRejected, problems_from_validation
+from shared.contracts.errors import (
+    MAX_MESSAGE,
+    FieldProblem,
+    MessageRejected,
+    rejected_by_validation,
+)
 from shared.contracts.intake import INTAKE_REQUESTS
 from shared.contracts.matching import MATCHING_EVENTS
 from shared.contracts.notifications import NOTIFICATION_EVENTS
@@ -65,35 +70,58 @@ _OPTIONAL_ATTRIBUTES = ("subject", "correlationid", "causationid")
 
 
 def decode(raw: bytes | None) -> CloudEvent:
-    """Bytes to envelope; refuses what is not JSON or not a CloudEvent."""
+    """Bytes to envelope; refuses what is not JSON or not a CloudEvent.
+
+    Parsed strictly in one pass (pydantic's JSON parser: bounded nesting, no lone
+    surrogates; strict types, so a number is not a timestamp). Whatever the bytes,
+    the only exception is `MessageRejected`."""
     if raw is None:
         raise MessageRejected("malformed_json", "message has no value (tombstone)")
-    try:  # the common case in one pass; what fails is parsed again to say why
-        return CloudEvent.model_validate_json(raw)
-    except ValidationError:
-        pass
     try:
-        obj: Any = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MessageRejected("malformed_json", f"value is not valid JSON: {exc}") from None
-    if not isinstance(obj, dict):
-        raise MessageRejected("not_cloudevent", "value is not a JSON object")
-    try:
-        return CloudEvent.model_validate(obj)
+        event = CloudEvent.model_validate_json(raw, strict=True)
     except ValidationError as exc:
-        problems = problems_from_validation(exc)
-        detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
-        raise MessageRejected("not_cloudevent", f"not a CloudEvent: {detail}", problems) from None
+        errors = exc.errors(include_url=False)
+        if errors and errors[0]["type"] == "json_invalid":
+            raise MessageRejected("malformed_json",
+                                  f"value is not valid JSON: {errors[0]['msg']}") from None
+        if errors and not errors[0]["loc"] and errors[0]["type"] == "model_type":
+            raise MessageRejected("not_cloudevent", "value is not a JSON object") from None
+        raise rejected_by_validation("not_cloudevent", "not a CloudEvent", exc) from None
+    except Exception as exc:  # whatever else a parser may raise: the message is refused
+        raise MessageRejected(
+            "malformed_json", f"value cannot be parsed: {type(exc).__name__}"
+        ) from None
+    if b"\\u0000" in raw:  # the scan runs only where it may find something
+        where = _nul_in(event.data, "data")
+        if where is not None:
+            raise MessageRejected("schema_violation", f"{where}: text may not contain NUL",
+                                  [FieldProblem(where, "text may not contain NUL (U+0000)")])
+    return event
+
+
+def _nul_in(value: Any, path: str) -> str | None:
+    """Where `value` holds a NUL (Postgres text cannot): refused here, not by the database."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        found = _nul_in(str(key), path) or _nul_in(item, f"{path}.{key}"[:MAX_MESSAGE])
+        if found is not None:
+            return found
+    return None
 
 
 def parse_data(topic: str, event: CloudEvent) -> EventData:
-    """Validate the envelope's `data` against the model its topic and type name."""
+    """Validate the envelope's `data` against the model its topic and type name.
+
+    Strict, as JSON: a string is not a boolean, a float not an integer (the envelope's
+    `data` is re-serialised once, so JSON's own rules decide what a date or a UUID is)."""
     model = model_for(topic, event.type)
     try:
-        return model.model_validate(event.data)
+        return model.model_validate_json(to_json(event.data), strict=True)
     except ValidationError as exc:
-        problems = problems_from_validation(exc, prefix="data")
-        detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
-        raise MessageRejected(
-            "schema_violation", f"{event.type} data invalid: {detail}", problems
-        ) from None
+        raise rejected_by_validation("schema_violation", f"{event.type} data invalid", exc,
+                                     prefix="data") from None
+    except ValueError as exc:  # data that JSON cannot carry (NaN from a lax sender)
+        raise MessageRejected("schema_violation", f"{event.type} data invalid: {exc}") from None

@@ -4,7 +4,8 @@ For each batch from Kafka:
 
 1. every record is decoded and validated against the contract; one that fails is
    dead-lettered (through the outbox) with the reason;
-2. its id is claimed in the inbox; a redelivered id is skipped;
+2. its id is claimed in the inbox with a digest of its content; a redelivered id
+   is skipped, a reused id with another payload is dead-lettered as a conflict;
 3. the handler for its type runs with the unit of work; a handler that raises
    (anything but a transient infrastructure error) dead-letters the message;
 4. the transaction commits (state, inbox, outbox, dead letters), and only then
@@ -14,7 +15,10 @@ The fast path runs the batch without savepoints; when a handler fails, the batch
 is rolled back and run again with a savepoint per message, so the one bad message
 is dead-lettered and the others keep their effects. A transient error (database or
 broker away) rolls back, rewinds the partitions and retries with backoff: nothing is
-dead-lettered for it and nothing is committed.
+dead-lettered for it and nothing is committed. Any other failure of the batch as a
+whole (a bug, a value the database refuses) is tried `max_attempts` times; then each
+record is handled alone, and one that still fails is dead-lettered with the error's
+type: whatever bytes arrive, the partition moves on.
 """
 
 from __future__ import annotations
@@ -28,15 +32,17 @@ from typing import Any
 import structlog
 from aiokafka import TopicPartition
 from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError
 
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.errors import MessageRejected
 from shared.contracts.registry import decode, parse_data
 from shared.errors import RACE_ATTEMPTS, is_transient, is_write_race
-from shared.inbox import claim, claim_many
-from shared.kafka.dead_letter import dead_letter, record_id
+from shared.inbox import Claim, Claims, claim, claim_many, digest
+from shared.kafka.dead_letter import DEFAULT_MAX_MESSAGE_BYTES, dead_letter, record_id
 from shared.kafka.offsets import OffsetCommitter
+from shared.kafka.progress import Progress
 from shared.logging import get_logger
 from shared.unit_of_work import UnitOfWork
 
@@ -87,7 +93,9 @@ class _Prepared:
     data: EventData | None = None
     handler: EventHandler | None = None
     error: MessageRejected | None = None
-    tombstone: bool = False
+    tombstone: str | None = None
+    """The key of a tombstone (a null value on a log-compacted topic)."""
+    digest: str | None = None
 
 
 class _HandlerFailed(Exception):
@@ -104,19 +112,57 @@ class BatchProcessor:
         uow_factory: Callable[[], UnitOfWork],
         inbox: Table,
         label: str | None = None,
+        max_attempts: int = 3,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         self.subscription = subscription
         self.uow_factory = uow_factory
         self.inbox = inbox
         self.label = label or subscription.name
         """Names this consumer in dead letters: `<service>.<subscription>`."""
+        self.max_attempts = max_attempts
+        self.max_message_bytes = max_message_bytes
+        self.failures = 0
+        """Consecutive failures of whole batches with an error not known to be transient."""
+        self.progress = Progress()
 
     async def process(self, records: Sequence[Any]) -> BatchOutcome:
-        """Handle a batch durably; raises only on transient errors (then nothing is stored)."""
+        """Handle a batch durably; raises only on transient errors (then nothing is stored)
+        and on failures the batch as a whole cannot get past (see `process_alone`)."""
         try:
             return await self._run(records, isolate=False)
         except _HandlerFailed:
             return await self._run(records, isolate=True)
+
+    async def process_alone(self, records: Sequence[Any]) -> BatchOutcome:
+        """After `max_attempts` failed tries of a batch: each record in a transaction of
+        its own, and one that fails again is dead-lettered with the error's type."""
+        total = BatchOutcome()
+        for record in records:
+            try:
+                outcome = await self.process([record])
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                log.exception("message failed alone; dead-lettering it",
+                              topic=record.topic, partition=record.partition,
+                              offset=record.offset)
+                outcome = await self._give_up(record, error)
+            for name in ("handled", "duplicates", "skipped", "dead_lettered"):
+                setattr(total, name, getattr(total, name) + getattr(outcome, name))
+            total.dead += outcome.dead
+        return total
+
+    async def _give_up(self, record: Any, error: Exception) -> BatchOutcome:
+        outcome = BatchOutcome()
+        rejected = MessageRejected(
+            "rejected", f"failed {self.max_attempts} times: {type(error).__name__}")
+        async with self.uow_factory() as uow:
+            await self._dead_letter(uow, None, record, rejected, outcome,
+                                    claim_id=record_id(record),
+                                    exception_type=type(error).__name__, answer=False)
+            await uow.commit()
+        return outcome
 
     async def _run(self, records: Sequence[Any], isolate: bool) -> BatchOutcome:
         outcome = BatchOutcome()
@@ -126,24 +172,25 @@ class BatchProcessor:
             outcome.skipped = len(prepared)
             return outcome
         async with self.uow_factory() as uow:
-            fresh: set[str] | None = None
+            claims: Claims | None = None
             if not isolate:
                 # One statement claims the whole batch; the slow path claims one by one.
-                fresh = await claim_many(
+                claims = await claim_many(
                     uow.session, self.inbox, self.subscription.name,
-                    [item.event.id for item in prepared if item.handler and item.event],
+                    [(item.event.id, item.digest) for item in prepared
+                     if item.handler and item.event and item.error is None],
                 )
             group: list[_Prepared] = []
             for index, item in enumerate(prepared):
-                if fresh is not None and self._batchable(item, fresh):
+                if claims is not None and self._batchable(item, claims):
                     if group and type(group[0].data) is not type(item.data):
                         await self._flush(uow, index, group, outcome)
                     assert item.event is not None
-                    fresh.discard(item.event.id)
+                    claims.take(item.event.id, item.digest)
                     group.append(item)
                     continue
                 await self._flush(uow, index, group, outcome)
-                await self._one(uow, index, item, fresh, outcome)
+                await self._one(uow, index, item, claims, outcome)
             await self._flush(uow, len(prepared), group, outcome)
             await uow.commit()
         structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
@@ -156,10 +203,11 @@ class BatchProcessor:
             )
         return outcome
 
-    def _batchable(self, item: _Prepared, fresh: set[str]) -> bool:
+    def _batchable(self, item: _Prepared, claims: Claims) -> bool:
         return (
             item.event is not None and item.error is None and item.handler is not None
-            and type(item.data) in self.subscription.batch_handlers and item.event.id in fresh
+            and type(item.data) in self.subscription.batch_handlers
+            and claims.is_new(item.event.id)
         )
 
     async def _flush(
@@ -183,29 +231,43 @@ class BatchProcessor:
         outcome.handled += len(items)
 
     def _prepare(self, record: Any) -> _Prepared:
-        """Decode and validate (no I/O): what to do with the record."""
+        """Decode and validate (no I/O): what to do with the record. Never raises."""
+        try:
+            return self._decide(record)
+        except Exception as error:  # a bug in a validator must not hold the partition
+            log.exception("validating a message failed", topic=record.topic,
+                          partition=record.partition, offset=record.offset)
+            return _Prepared(record, error=MessageRejected(
+                "schema_violation", f"cannot be validated: {type(error).__name__}"))
+
+    def _decide(self, record: Any) -> _Prepared:
         if record.value is None and self.subscription.on_tombstone and record.key is not None:
-            return _Prepared(record, tombstone=True)
+            key = text_key(record.key)
+            if key is None:
+                return _Prepared(record, error=MessageRejected(
+                    "malformed_json", "a tombstone's key is not printable UTF-8 text"))
+            return _Prepared(record, tombstone=key)
         try:
             event = decode(record.value)
         except MessageRejected as error:
             return _Prepared(record, error=error)
+        content = digest(event)
         try:
             data = parse_data(record.topic, event)
         except MessageRejected as error:
-            return _Prepared(record, event=event, error=error)
+            return _Prepared(record, event=event, error=error, digest=content)
         handler = self.subscription.handlers.get(type(data))
-        return _Prepared(record, event=event, data=data, handler=handler)
+        return _Prepared(record, event=event, data=data, handler=handler, digest=content)
 
     async def _one(
-        self, uow: UnitOfWork, index: int, item: _Prepared, fresh: set[str] | None,
+        self, uow: UnitOfWork, index: int, item: _Prepared, claims: Claims | None,
         outcome: BatchOutcome,
     ) -> None:
         record, event = item.record, item.event
         structlog.contextvars.unbind_contextvars("event_id", "event_type", "correlation_id")
-        if item.tombstone:
+        if item.tombstone is not None:
             assert self.subscription.on_tombstone is not None
-            await self.subscription.on_tombstone(record.key.decode(), uow)
+            await self.subscription.on_tombstone(item.tombstone, uow)
             outcome.handled += 1
             return
         if event is None:
@@ -217,17 +279,21 @@ class BatchProcessor:
             event_id=event.id, event_type=event.type, correlation_id=event.correlationid
         )
         if item.error is not None:
-            await self._dead_letter(uow, event, record, item.error, outcome, claim_id=event.id)
+            await self._dead_letter(uow, event, record, item.error, outcome, claim_id=event.id,
+                                    digest=item.digest)
             return
         if item.handler is None or item.data is None:
             outcome.skipped += 1
             return
+        verdict = claims.take(event.id, item.digest) if claims is not None else None
+        if verdict is Claim.CONFLICT:
+            await self._conflict(uow, event, record, outcome)
+            return
         uow.cause = event
         try:
-            if fresh is None:
-                await self._isolated(uow, event, item.data, item.handler, outcome)
-            elif event.id in fresh:
-                fresh.discard(event.id)  # a second copy in the same batch is a duplicate
+            if claims is None:
+                verdict = await self._isolated(uow, event, item, outcome)
+            elif verdict is Claim.NEW:  # a second copy in the same batch is a duplicate
                 await item.handler(item.data, uow)
                 outcome.handled += 1
             else:
@@ -235,10 +301,10 @@ class BatchProcessor:
         except Exception as error:
             if is_transient(error):
                 raise
-            if fresh is not None:
+            if claims is not None:
                 raise _HandlerFailed(index, error) from error
             rejected = error if isinstance(error, MessageRejected) else MessageRejected(
-                "rejected", f"{type(error).__name__}: {error}"
+                "rejected", failure_reason(error)
             )
             if not isinstance(error, MessageRejected):
                 log.exception("handler failed", consumer=self.subscription.name)
@@ -246,47 +312,69 @@ class BatchProcessor:
                                     exception_type=type(error).__name__)
         finally:
             uow.cause = None
+        if verdict is Claim.CONFLICT:
+            await self._conflict(uow, event, record, outcome)
 
     async def _isolated(
-        self, uow: UnitOfWork, event: CloudEvent, data: EventData,
-        handler: EventHandler, outcome: BatchOutcome,
-    ) -> None:
+        self, uow: UnitOfWork, event: CloudEvent, item: _Prepared, outcome: BatchOutcome,
+    ) -> Claim:
         """One message in a savepoint of its own; a lost write race (another replica or
         the HTTP door created the same row meanwhile) is run again a few times, then
         treated as the handler's failure."""
         for attempt in range(1, RACE_ATTEMPTS + 1):
             try:
                 async with uow.savepoint():
-                    await self._claim_and_handle(uow, event, data, handler, outcome)
-                return
+                    return await self._claim_and_handle(uow, event, item, outcome)
             except Exception as error:
                 if attempt == RACE_ATTEMPTS or not is_write_race(error):
                     raise
+        raise AssertionError("unreachable")
 
     async def _claim_and_handle(
-        self, uow: UnitOfWork, event: CloudEvent, data: EventData,
-        handler: EventHandler, outcome: BatchOutcome,
-    ) -> None:
-        if not await claim(uow.session, self.inbox, self.subscription.name, event.id):
+        self, uow: UnitOfWork, event: CloudEvent, item: _Prepared, outcome: BatchOutcome,
+    ) -> Claim:
+        assert item.handler is not None
+        verdict = await claim(uow.session, self.inbox, self.subscription.name, event.id,
+                              item.digest)
+        if verdict is Claim.NEW:
+            await item.handler(item.data, uow)
+            outcome.handled += 1
+        elif verdict is Claim.DUPLICATE:
             outcome.duplicates += 1
-            return
-        await handler(data, uow)
-        outcome.handled += 1
+        return verdict
+
+    async def _conflict(self, uow: UnitOfWork, event: CloudEvent, record: Any,
+                        outcome: BatchOutcome, was: MessageRejected | None = None) -> None:
+        """A reused event id with another payload: dead-lettered (and answered), never
+        taken for a redelivery; claimed by the record's position, which is its own."""
+        reason = (f"event id {event.id!r} was already used for another message; "
+                  "an id names one event")
+        if was is not None:
+            reason += f" (and it is refused: {was.reason})"
+        await self._dead_letter(uow, event, record, MessageRejected("conflict", reason),
+                                outcome, claim_id=record_id(record))
 
     async def _dead_letter(
         self, uow: UnitOfWork, event: CloudEvent | None, record: Any, error: MessageRejected,
         outcome: BatchOutcome, claim_id: str, exception_type: str | None = None,
+        digest: str | None = None, answer: bool = True,
     ) -> None:
         async with uow.savepoint():
-            if not await claim(uow.session, self.inbox, self.subscription.name, f"dlq:{claim_id}"):
+            verdict = await claim(uow.session, self.inbox, self.subscription.name,
+                                  f"dlq:{claim_id}", digest)
+            if verdict is Claim.DUPLICATE:
                 outcome.duplicates += 1
                 return
-            uow.publish_message(
-                dead_letter(record, error, self.label, exception_type)
-            )
-            if self.subscription.on_rejected is not None:
-                uow.cause = event
-                await self.subscription.on_rejected(event, record, error, uow)
+            if verdict is Claim.NEW:
+                uow.publish_message(dead_letter(record, error, self.label, exception_type,
+                                                max_bytes=self.max_message_bytes))
+                if answer and self.subscription.on_rejected is not None:
+                    uow.cause = event
+                    await self.subscription.on_rejected(event, record, error, uow)
+        if verdict is Claim.CONFLICT:  # refused before, under the same id, as another message
+            assert event is not None
+            await self._conflict(uow, event, record, outcome, was=error)
+            return
         outcome.dead_lettered += 1
         outcome.dead.append((record, event, error))
 
@@ -328,18 +416,43 @@ async def run_batch(processor: BatchProcessor, message: Any, backoff: Backoff,
         for arrived in more.values():
             batch.extend(arrived)
     try:
-        await processor.process(batch)
+        if processor.failures >= processor.max_attempts:
+            await processor.process_alone(batch)
+        else:
+            await processor.process(batch)
     except Exception as error:
         if not is_transient(error):
-            log.exception("unexpected failure handling a batch; will retry")
+            processor.failures += 1
+            log.exception("unexpected failure handling a batch; will retry",
+                          attempt=processor.failures, max_attempts=processor.max_attempts)
         else:
             log.warning("transient failure, retrying batch", error_type=type(error).__name__,
                         backoff_s=backoff.current)
         rewind(message.consumer, batch)
         await backoff.wait()
         return
+    processor.failures = 0
     backoff.reset()
+    processor.progress.handled(batch)
     await offsets.handled(batch, generation)
+
+
+def failure_reason(error: BaseException) -> str:
+    """What a dead letter says of a handler's crash. Of a database error only its kind:
+    its text holds the statement and its parameters, which may be personal data."""
+    if isinstance(error, DBAPIError):
+        return f"{type(error).__name__} ({type(error.orig).__name__})"
+    return f"{type(error).__name__}: {error}"
+
+
+def text_key(key: bytes) -> str | None:
+    """A record key as text, or None when it is not printable UTF-8 (it could be stored
+    nowhere: Postgres text refuses NUL)."""
+    try:
+        text = key.decode()
+    except UnicodeDecodeError:
+        return None
+    return text if text.isprintable() else None
 
 
 def rewind(consumer: Any, records: Sequence[Any]) -> None:

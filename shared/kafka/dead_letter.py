@@ -1,16 +1,22 @@
-"""Dead letters: the original message, unchanged, on `<topic>.dlq` with the reason in headers.
+"""Dead letters: the original message on `<topic>.dlq` with the reason in headers.
 
 Dead letters go through the outbox in the consumer's own transaction, so a message
-is either handled or dead-lettered, durably, before its offset is committed.
+is either handled or dead-lettered, durably, before its offset is committed. So a dead
+letter must always be storable and sendable, whatever bytes the original had: key and
+header values become text Postgres takes (no NUL, no lone surrogate), the sender's
+headers are bounded, and a value that would take the record over the limit is cut,
+with `dlq.truncated` giving its original size (the original stays in the log at
+`dlq.original.topic/partition/offset`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from shared.contracts.errors import MessageRejected
 from shared.contracts.topics import dead_letter_topic
-from shared.outbox import OutboxMessage
+from shared.outbox import DEFAULT_MAX_MESSAGE_BYTES, OutboxMessage, record_size
 
 HEADER_KIND = "dlq.error.kind"
 HEADER_REASON = "dlq.error.reason"
@@ -20,6 +26,21 @@ HEADER_TOPIC = "dlq.original.topic"
 HEADER_PARTITION = "dlq.original.partition"
 HEADER_OFFSET = "dlq.original.offset"
 HEADER_CONSUMER = "dlq.consumer"
+HEADER_TRUNCATED = "dlq.truncated"
+"""Present when the value was cut to fit: the original value's size in bytes."""
+
+KEY_MAX_CHARS = 1000
+SENDER_HEADERS_MAX = 32
+SENDER_HEADER_NAME_MAX_CHARS = 200
+SENDER_HEADER_VALUE_MAX_CHARS = 1000
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""What Postgres text and JSONB refuse: NUL, and surrogates (not encodable as UTF-8)."""
+
+
+def storable_text(value: str | bytes | bytearray, max_chars: int) -> str:
+    """At most `max_chars` of `value` as text Postgres stores (bad bytes become U+FFFD)."""
+    text = value if isinstance(value, str) else bytes(value).decode(errors="replace")
+    return _UNSTORABLE.sub("\ufffd", text[:max_chars])
 
 
 def record_id(record: Any) -> str:
@@ -28,26 +49,39 @@ def record_id(record: Any) -> str:
 
 
 def dead_letter(record: Any, error: MessageRejected, consumer: str,
-                exception_type: str | None = None) -> OutboxMessage:
+                exception_type: str | None = None,
+                max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> OutboxMessage:
+    """The outbox message that dead-letters `record`, at most `max_bytes` on the wire
+    (pass the service's `kafka_max_message_bytes`)."""
     headers = {
-        HEADER_KIND: error.kind,
-        HEADER_REASON: error.reason[:2000],
-        HEADER_FIELD: ",".join(p.field for p in error.problems)[:1000],
-        HEADER_EXCEPTION: exception_type or type(error).__name__,
-        HEADER_TOPIC: record.topic,
+        HEADER_KIND: storable_text(error.kind, 100),
+        HEADER_REASON: storable_text(error.reason, 2000),
+        HEADER_FIELD: storable_text(",".join(p.field for p in error.problems), 1000),
+        HEADER_EXCEPTION: storable_text(exception_type or type(error).__name__, 200),
+        HEADER_TOPIC: storable_text(record.topic, 300),
         HEADER_PARTITION: str(record.partition),
         HEADER_OFFSET: str(record.offset),
-        HEADER_CONSUMER: consumer,
+        HEADER_CONSUMER: storable_text(consumer, 300),
     }
     # Keep the sender's own headers too, so a replay re-publishes the message as it was.
-    for key, value in record.headers or ():
-        if key not in headers and isinstance(value, bytes | bytearray):
-            headers[f"orig.{key}"] = bytes(value).decode(errors="replace")
-    key = record.key.decode(errors="replace") if record.key is not None else None
+    for sender_name, sender_value in list(record.headers or ())[:SENDER_HEADERS_MAX]:
+        name = f"orig.{storable_text(sender_name, SENDER_HEADER_NAME_MAX_CHARS)}"
+        if name not in headers and isinstance(sender_value, bytes | bytearray):
+            headers[name] = storable_text(sender_value, SENDER_HEADER_VALUE_MAX_CHARS)
+    key = storable_text(record.key, KEY_MAX_CHARS) if record.key is not None else None
+    value: bytes | None = record.value
+    if value is not None and _size(value, key, headers) > max_bytes:
+        headers[HEADER_TRUNCATED] = str(len(value))
+        value = value[:max(0, max_bytes - _size(None, key, headers))]
     return OutboxMessage(
         topic=dead_letter_topic(record.topic),
         key=key,
-        value=record.value,
+        value=value,
         event_id=f"dlq:{consumer}:{record_id(record)}",
         headers=headers,
     )
+
+
+def _size(value: bytes | None, key: str | None, headers: dict[str, str]) -> int:
+    return record_size(value, key.encode() if key is not None else None,
+                       [(k, v.encode()) for k, v in headers.items()])

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from shared.kafka.consumer import Backoff, run_batch
 from shared.kafka.offsets import OffsetCommitter
+from shared.kafka.progress import Progress
 from tests.plumbing import probe
 from tests.support.infra import Infra
 
@@ -33,6 +34,9 @@ class Processor:
     def __init__(self, failing: bool = False) -> None:
         self.batches: list[list[Any]] = []
         self.failing = failing
+        self.failures = 0
+        self.max_attempts = 3
+        self.progress = Progress()
 
     async def process(self, records: Sequence[Any]) -> None:
         self.batches.append(list(records))

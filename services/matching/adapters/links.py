@@ -7,6 +7,8 @@ import hashlib
 import hmac
 from uuid import UUID
 
+from shared.auth import same_secret
+
 
 class AcceptanceLinks:
     def __init__(self, secret: str, base_url: str) -> None:
@@ -18,7 +20,7 @@ class AcceptanceLinks:
         return base64.urlsafe_b64encode(digest.digest()[:24]).decode().rstrip("=")
 
     def verify(self, placement_id: UUID, token: str) -> bool:
-        return hmac.compare_digest(self.token(placement_id), token)
+        return same_secret(self.token(placement_id), token)
 
     def url(self, placement_id: UUID) -> str:
         return (f"{self._base}/matching/placements/{placement_id}/respond"

@@ -22,9 +22,10 @@ from services.matching.unit_of_work import MatchingUnitOfWork
 from shared.auth import CurrentPrincipal
 from shared.contracts.types import DeclinedBy, MunicipalityCode, Outcome, Program
 from shared.errors import NotFound
+from shared.http import CONFLICT, ERRORS
 from shared.messagebus import MessageBus
 
-router = APIRouter(prefix="/matching", tags=["matching"])
+router = APIRouter(prefix="/matching", tags=["matching"], responses=ERRORS)
 
 SEED_BITS = 62
 
@@ -132,7 +133,7 @@ async def respond_page(placement_id: UUID, token: str, request: Request) -> dict
     }
 
 
-@router.post("/placements/{placement_id}/accept")
+@router.post("/placements/{placement_id}/accept", responses=CONFLICT)
 async def accept(placement_id: UUID, body: TokenIn, request: Request) -> dict[str, str]:
     """The workplace accepts (token from the supervisor's link)."""
     _check_token(request, placement_id, body.token)
@@ -140,7 +141,7 @@ async def accept(placement_id: UUID, body: TokenIn, request: Request) -> dict[st
     return {"placement_id": str(placement_id), "status": str(state)}
 
 
-@router.post("/placements/{placement_id}/workplace-decline")
+@router.post("/placements/{placement_id}/workplace-decline", responses=CONFLICT)
 async def workplace_decline(placement_id: UUID, body: WorkplaceDeclineIn,
                             request: Request) -> dict[str, str]:
     """The workplace declines (token from the supervisor's link)."""
@@ -149,7 +150,7 @@ async def workplace_decline(placement_id: UUID, body: WorkplaceDeclineIn,
     return {"placement_id": str(placement_id), "status": "declined"}
 
 
-@router.post("/placements/{placement_id}/decline")
+@router.post("/placements/{placement_id}/decline", responses=CONFLICT)
 async def decline(placement_id: UUID, body: DeclineIn, request: Request,
                   principal: CurrentPrincipal) -> dict[str, str]:
     """A coordinator or system records a decline by the participant, guardian or workplace."""
@@ -159,7 +160,7 @@ async def decline(placement_id: UUID, body: DeclineIn, request: Request,
     return {"placement_id": str(placement_id), "status": "declined"}
 
 
-@router.post("/placements/{placement_id}/completion")
+@router.post("/placements/{placement_id}/completion", responses=CONFLICT)
 async def complete(placement_id: UUID, body: CompletionIn, request: Request,
                    principal: CurrentPrincipal) -> dict[str, str]:
     """Record how a confirmed placement ended (feeds the statistics)."""
@@ -198,7 +199,7 @@ async def get_placement(placement_id: UUID, request: Request,
 @router.get("/placements")
 async def list_placements(
     request: Request, principal: CurrentPrincipal, municipality_code: MunicipalityCode,
-    status_: Annotated[str | None, Query(alias="status")] = None,
+    status_: Annotated[str | None, Query(alias="status", pattern=r"^[a-z_]{1,40}$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     principal.require(municipality_code)

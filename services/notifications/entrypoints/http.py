@@ -12,15 +12,16 @@ from urllib.parse import parse_qs
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 
 from services.notifications.domain.commands import RecordDeliveryReceipt, SetSmsOptOut
 from services.notifications.unit_of_work import NotificationsUnitOfWork
-from shared.auth import CurrentPrincipal
+from shared.auth import CurrentPrincipal, same_secret
 from shared.errors import NotFound, Rejected
+from shared.http import ERRORS
 from shared.messagebus import MessageBus
 
-router = APIRouter(prefix="/notifications", tags=["notifications"])
+router = APIRouter(prefix="/notifications", tags=["notifications"], responses=ERRORS)
 
 RECEIPT_STATUSES = frozenset({"delivered", "failed", "sent"})
 
@@ -107,7 +108,8 @@ async def placement_messages(placement_id: UUID, request: Request,
 
 
 class OptOutIn(BaseModel):
-    opt_out: bool = True
+    opt_out: StrictBool
+    """Required and a JSON boolean: a body without it must not opt anyone out."""
 
 
 @router.put("/contacts/{person_id}/sms-opt-out", status_code=status.HTTP_204_NO_CONTENT)
@@ -122,7 +124,7 @@ async def set_opt_out(person_id: UUID, body: OptOutIn, request: Request,
 async def opt_out_by_link(person_id: UUID, token: str, request: Request) -> None:
     """The person's own link (in every SMS): no more SMS, e-mail instead."""
     secret: str = request.app.state.link_secret
-    if not hmac.compare_digest(opt_out_token(secret, person_id), token):
+    if not same_secret(opt_out_token(secret, person_id), token):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "forbidden")
     await _bus(request).handle(SetSmsOptOut(person_id, True))
 

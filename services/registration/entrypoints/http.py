@@ -26,28 +26,8 @@ from shared.auth import CurrentPrincipal, Principal
 from shared.contracts import intake
 from shared.contracts.types import LanguageCode, MunicipalityCode, Program
 from shared.errors import NotFound
+from shared.http import CONFLICT, ERRORS
 from shared.messagebus import MessageBus
-
-
-class ErrorOut(BaseModel):
-    detail: str
-
-
-class FieldErrorOut(BaseModel):
-    field: str
-    message: str
-
-
-class FieldErrorsOut(BaseModel):
-    detail: list[FieldErrorOut]
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "no or invalid bearer token"},
-    403: {"model": ErrorOut, "description": "outside the caller's municipalities or role"},
-    404: {"model": ErrorOut, "description": "not registered"},
-    422: {"model": FieldErrorsOut, "description": "refused: each failing field and why"},
-}
 
 router = APIRouter(responses=ERRORS)
 
@@ -119,7 +99,8 @@ def _scope(principal: Principal, code: str | None) -> frozenset[str] | None:
 # -- participants -----------------------------------------------------------------------
 
 
-@router.post("/participants", status_code=status.HTTP_201_CREATED, tags=["participants"])
+@router.post("/participants", status_code=status.HTTP_201_CREATED, tags=["participants"],
+             responses=CONFLICT)
 async def register_participant(body: intake.RegisterParticipant, principal: CurrentPrincipal,
                                request: Request) -> views.ParticipantOut:
     """Register a participant with guardians (the same external_ref or the same person in
@@ -131,7 +112,7 @@ async def register_participant(body: intake.RegisterParticipant, principal: Curr
     return await _found(request, views.participant, ident)
 
 
-@router.put("/participants/{participant_id}", tags=["participants"])
+@router.put("/participants/{participant_id}", tags=["participants"], responses=CONFLICT)
 async def change_participant(participant_id: UUID, body: intake.RegisterParticipant,
                              principal: CurrentPrincipal,
                              request: Request) -> views.ParticipantOut:

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from services.registration.domain import commands
 from services.registration.entrypoints.translate import COMMAND_TYPES, TRANSLATIONS
 from shared.contracts import topics
 from shared.contracts.base import EventData
-from shared.contracts.envelope import CloudEvent
+from shared.contracts.envelope import CloudEvent, EnvelopeId, EnvelopeText
 from shared.contracts.errors import FieldProblem, MessageRejected
 from shared.contracts.registration import FieldError, IntakeRejected
 from shared.errors import Rejected
@@ -111,33 +113,45 @@ def intake_batch_handler(
 def _raw_envelope(record: Any) -> dict[str, Any] | None:
     try:
         value = json.loads(record.value) if record.value is not None else None
-    except (ValueError, UnicodeDecodeError):
+    except Exception:  # not JSON, or nested past the parser's depth: nothing to answer
         return None
     return value if isinstance(value, dict) else None
+
+
+_ID = TypeAdapter(EnvelopeId)
+_SOURCE = TypeAdapter(EnvelopeText)
+
+
+def _valid(adapter: TypeAdapter[str], value: Any) -> str | None:
+    """`value` when it can name an answer (printable, bounded), else None."""
+    try:
+        return adapter.validate_python(value, strict=True)
+    except ValidationError:
+        return None
 
 
 async def answer_rejection(event: CloudEvent | None, record: Any, error: MessageRejected,
                            uow: UnitOfWork) -> None:
     """Stage `IntakeRejected` for a refused intake message that has an id to answer to."""
     raw = _raw_envelope(record) if event is None else None
-    event_id = event.id if event is not None else (raw or {}).get("id")
-    source = event.source if event is not None else (raw or {}).get("source")
-    if not isinstance(event_id, str) or not event_id:
-        return  # not even an id: the dead letter is all there is
+    event_id = event.id if event is not None else _valid(_ID, (raw or {}).get("id"))
+    if event_id is None:
+        return  # not even an id to answer to: the dead letter is all there is
+    source = event.source if event is not None else _valid(_SOURCE, (raw or {}).get("source"))
     data = event.data if event is not None else (raw or {}).get("data")
     code = data.get("municipality_code") if isinstance(data, dict) else None
     problems = error.problems or [FieldProblem("", error.reason)]
-    sender = source if isinstance(source, str) and source else "unknown"
     answer = IntakeRejected(
-        source_event_id=event_id, source=sender,
+        source_event_id=event_id, source=source or "unknown",
         errors=[FieldError(field=p.field, message=p.message) for p in problems],
+        more_errors=error.omitted,
         municipality_code=code if isinstance(code, str) and _CODE.match(code) else None,
     )
     if event is not None:
         uow.publish(answer, subject=event_id)
         return
     # Not a CloudEvent, but it has an id: answer it as its cause all the same.
-    uow.cause = CloudEvent(specversion="1.0", id=event_id, type="unknown", source=sender,
+    uow.cause = CloudEvent(specversion="1.0", id=event_id, type="unknown", source=answer.source,
                            time=datetime.now(UTC), data={})
     try:
         uow.publish(answer, subject=event_id)

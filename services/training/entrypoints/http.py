@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, select_autoescape
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -28,12 +28,15 @@ from services.training.domain.model import QUESTIONS, EnrolmentChange, Session
 from shared.auth import CurrentPrincipal
 from shared.contracts.types import Course, MunicipalityCode
 from shared.errors import NotFound
+from shared.http import CONFLICT, ERRORS
 from shared.messagebus import MessageBus
 
-router = APIRouter(tags=["training"])
+router = APIRouter(tags=["training"], responses=ERRORS)
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Year = Annotated[int | None, Query(ge=2000, le=2100)]
+"""A year filter: bounded, so that a huge number is a 422, not an overflow in the database."""
 
 
 class _In(BaseModel):
@@ -148,7 +151,7 @@ async def _visible(db: AsyncSession, session_id: UUID,
 # -- sessions ------------------------------------------------------------------------------
 
 
-@router.post("/sessions", status_code=status.HTTP_201_CREATED)
+@router.post("/sessions", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
 async def schedule(body: SessionIn, principal: CurrentPrincipal, bus: Bus) -> dict[str, Any]:
     principal.require(body.municipality_code)
     session = await bus.handle(commands.ScheduleSession(
@@ -162,7 +165,7 @@ async def schedule(body: SessionIn, principal: CurrentPrincipal, bus: Bus) -> di
 
 
 @router.get("/sessions")
-async def list_sessions(principal: CurrentPrincipal, db: Db, year: int | None = None,
+async def list_sessions(principal: CurrentPrincipal, db: Db, year: Year = None,
                         course: Course | None = None) -> list[dict[str, Any]]:
     found = await views.list_sessions(db, principal.scope(), year, course)
     return [session_json(v.session, v.enrolled, v.waitlisted) for v in found]
@@ -174,7 +177,7 @@ async def get_session(session_id: UUID, principal: CurrentPrincipal, db: Db) -> 
     return session_json(view.session, view.enrolled, view.waitlisted)
 
 
-@router.patch("/sessions/{session_id}")
+@router.patch("/sessions/{session_id}", responses=CONFLICT)
 async def change(session_id: UUID, body: SessionChange, principal: CurrentPrincipal,
                  bus: Bus) -> dict[str, Any]:
     session = await bus.handle(commands.ChangeSession(
@@ -186,7 +189,7 @@ async def change(session_id: UUID, body: SessionChange, principal: CurrentPrinci
     return session_json(session)
 
 
-@router.post("/sessions/{session_id}/cancel")
+@router.post("/sessions/{session_id}/cancel", responses=CONFLICT)
 async def cancel(session_id: UUID, principal: CurrentPrincipal, bus: Bus) -> dict[str, Any]:
     session = await bus.handle(commands.CancelSession(session_id, scope=principal.scope()))
     return session_json(session)
@@ -195,7 +198,8 @@ async def cancel(session_id: UUID, principal: CurrentPrincipal, bus: Bus) -> dic
 # -- enrolment and attendance -----------------------------------------------------------
 
 
-@router.post("/sessions/{session_id}/enrolments", status_code=status.HTTP_201_CREATED)
+@router.post("/sessions/{session_id}/enrolments", status_code=status.HTTP_201_CREATED,
+             responses=CONFLICT)
 async def enrol(session_id: UUID, body: EnrolmentIn, principal: CurrentPrincipal,
                 bus: Bus) -> dict[str, Any]:
     change = await bus.handle(commands.Enrol(
@@ -205,7 +209,7 @@ async def enrol(session_id: UUID, body: EnrolmentIn, principal: CurrentPrincipal
     return change_json(change)
 
 
-@router.delete("/sessions/{session_id}/enrolments/{person_id}")
+@router.delete("/sessions/{session_id}/enrolments/{person_id}", responses=CONFLICT)
 async def cancel_enrolment(session_id: UUID, person_id: UUID, principal: CurrentPrincipal,
                            bus: Bus) -> dict[str, Any]:
     changes = await bus.handle(commands.CancelEnrolment(session_id, person_id,
@@ -224,7 +228,7 @@ async def list_enrolments(session_id: UUID, principal: CurrentPrincipal,
     ]
 
 
-@router.post("/sessions/{session_id}/attendance")
+@router.post("/sessions/{session_id}/attendance", responses=CONFLICT)
 async def attendance(session_id: UUID, body: AttendanceIn, principal: CurrentPrincipal,
                      bus: Bus) -> dict[str, Any]:
     completed = await bus.handle(commands.RecordAttendance(
@@ -267,7 +271,14 @@ td,th{border:1px solid #444;padding:4px 8px;text-align:left}
 """)
 
 
-@router.get("/sessions/{session_id}/participants.html", response_class=HTMLResponse)
+def _document(media_type: str) -> dict[int | str, dict[str, Any]]:
+    """A route answering `media_type` on success and JSON on error (`response_class=
+    Response` keeps FastAPI from documenting its JSON errors in that media type)."""
+    return {200: {"content": {media_type: {"schema": {"type": "string"}}}}}
+
+
+@router.get("/sessions/{session_id}/participants.html", response_class=Response,
+            responses=_document("text/html"))
 async def participants_html(session_id: UUID, principal: CurrentPrincipal,
                             db: Db) -> HTMLResponse:
     """A participant list to print (enrolled only), with a column to sign attendance."""
@@ -276,7 +287,8 @@ async def participants_html(session_id: UUID, principal: CurrentPrincipal,
     return HTMLResponse(PARTICIPANT_LIST.render(s=view.session, people=people))
 
 
-@router.get("/sessions/{session_id}/participants.csv")
+@router.get("/sessions/{session_id}/participants.csv", response_class=Response,
+            responses=_document("text/csv"))
 async def participants_csv(session_id: UUID, principal: CurrentPrincipal, db: Db) -> Response:
     await _visible(db, session_id, principal)
     out = io.StringIO()
@@ -299,7 +311,8 @@ async def record_costs(session_id: UUID, body: CostsIn, principal: CurrentPrinci
     return session_json(session)
 
 
-@router.post("/sessions/{session_id}/evaluations", status_code=status.HTTP_201_CREATED)
+@router.post("/sessions/{session_id}/evaluations", status_code=status.HTTP_201_CREATED,
+             responses=CONFLICT)
 async def evaluate(session_id: UUID, body: EvaluationIn, principal: CurrentPrincipal,
                    bus: Bus) -> dict[str, Any]:
     """One anonymous answer to the survey after the session (scores 1–5, free text)."""
@@ -310,7 +323,7 @@ async def evaluate(session_id: UUID, body: EvaluationIn, principal: CurrentPrinc
 
 
 @router.get("/evaluations")
-async def evaluation_summary(principal: CurrentPrincipal, db: Db, year: int | None = None,
+async def evaluation_summary(principal: CurrentPrincipal, db: Db, year: Year = None,
                              course: Course | None = None) -> dict[str, Any]:
     summary = await views.evaluation_summary(db, principal.scope(), year, course)
     return {"questions": list(QUESTIONS),
