@@ -8,18 +8,13 @@ and a known type whose `data` fails validation.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
-import time
 import uuid
 from collections.abc import Callable
-from typing import Any
 
-import httpx
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from praktik_cli.demo import org_number
 from shared.contracts import intake, topics
@@ -32,6 +27,7 @@ from shared.contracts.registry import encode
 from shared.contracts.training import WorkplaceOpened
 from shared.kafka.dead_letter import HEADER_OFFSET, HEADER_PARTITION, HEADER_TOPIC
 from tests.e2e.conftest import OwnDatabase
+from tests.e2e.support import committed, readers_of, until
 from tests.support.kafka import Publisher, TopicReader
 from tests.support.processes import System
 
@@ -71,37 +67,6 @@ def malformed(good: bytes) -> list[bytes]:
     invalid = dict(envelope, id=str(uuid.uuid4()), data={"municipality_code": "not-a-code"})
     return [b'{"specversion": "1.0", "id": ', json.dumps(unknown).encode(),
             json.dumps(invalid).encode()]
-
-
-async def readers_of(system: System) -> dict[str, list[str]]:
-    """Consumer groups by topic, as the services report their assignments."""
-    found: dict[str, list[str]] = {}
-    async with httpx.AsyncClient(timeout=5) as client:
-        for process in system.services.values():
-            owned = (await client.get(f"{process.url}/health/consumers")).json()
-            for group, partitions in owned.items():
-                for topic in {p.rsplit(":", 1)[0] for p in partitions}:
-                    found.setdefault(topic, []).append(group)
-    return found
-
-
-async def committed(bootstrap: str, group: str, tp: TopicPartition) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(group, partitions=[tp])
-    finally:
-        await admin.close()
-    meta = offsets.get(tp)
-    return -1 if meta is None else int(meta.offset)
-
-
-async def until(condition: Callable[[], Any], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.3)
 
 
 @pytest.mark.parametrize("topic", list(GOOD))

@@ -80,7 +80,7 @@ class TopicReader:
                 continue
             try:
                 event = json.loads(record.value)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested past the parser
                 continue
             if type_ and event.get("type") != type_:
                 continue

@@ -1,0 +1,90 @@
+"""Helpers of the end-to-end tests: who reads what, committed offsets, polling."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from tests.support.processes import System
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One consumer group of one service: `<consumer group>.<subscription>`."""
+
+    service: str
+    group: str
+
+    @property
+    def subscription(self) -> str:
+        return self.group.rsplit(".", 1)[-1]
+
+    @property
+    def label(self) -> str:
+        """How dead letters name it (`dlq.consumer`): `<service>.<subscription>`."""
+        return f"{self.service}.{self.subscription}"
+
+
+async def consumer_health(system: System) -> dict[str, dict[str, list[Any]]]:
+    """`/health/consumers` of each service process, by process key."""
+    found: dict[str, dict[str, list[Any]]] = {}
+    async with httpx.AsyncClient(timeout=5) as client:
+        for key, process in system.services.items():
+            found[key] = (await client.get(f"{process.url}/health/consumers")).json()
+    return found
+
+
+async def readers_by_topic(system: System) -> dict[str, list[Reader]]:
+    """Consumer groups (with their service) by topic, as the services report assignments."""
+    found: dict[str, list[Reader]] = {}
+    for key, owned in (await consumer_health(system)).items():
+        service = system.services[key].name
+        for group, partitions in owned.items():
+            for topic in sorted({str(p["topic"]) for p in partitions}):
+                reader = Reader(service, group)
+                if reader not in found.setdefault(topic, []):
+                    found[topic].append(reader)
+    return found
+
+
+async def readers_of(system: System) -> dict[str, list[str]]:
+    """Consumer group ids by topic, as the services report their assignments."""
+    return {topic: [r.group for r in readers]
+            for topic, readers in (await readers_by_topic(system)).items()}
+
+
+async def committed(bootstrap: str, group: str, tp: TopicPartition) -> int:
+    """The group's committed offset of one partition (-1: none)."""
+    return (await committed_all(bootstrap, [group], [tp]))[group].get(tp, -1)
+
+
+async def committed_all(bootstrap: str, groups: list[str], tps: list[TopicPartition]
+                        ) -> dict[str, dict[TopicPartition, int]]:
+    """Committed offsets of several groups over one admin connection (absent: none)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        found: dict[str, dict[TopicPartition, int]] = {}
+        for group in groups:
+            offsets = await admin.list_consumer_group_offsets(group, partitions=tps)
+            found[group] = {tp: int(meta.offset) for tp, meta in offsets.items()
+                            if meta is not None and meta.offset >= 0}
+        return found
+    finally:
+        await admin.close()
+
+
+async def until(condition: Callable[[], Awaitable[bool]], timeout_s: float, what: str) -> None:
+    """Poll `condition` until it holds; fail naming `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.3)
