@@ -41,6 +41,7 @@ from shared.contracts.registry import decode, parse_data
 from shared.errors import RACE_ATTEMPTS, is_transient, is_write_race
 from shared.inbox import Claim, Claims, claim, claim_many, digest
 from shared.kafka.dead_letter import DEFAULT_MAX_MESSAGE_BYTES, dead_letter, record_id
+from shared.kafka.naming import physical
 from shared.kafka.offsets import OffsetCommitter
 from shared.kafka.progress import Progress
 from shared.logging import get_logger
@@ -85,6 +86,13 @@ class BatchOutcome:
     dead_lettered: int = 0
     dead: list[tuple[Any, CloudEvent | None, MessageRejected]] = field(default_factory=list)
 
+    def add(self, other: BatchOutcome) -> None:
+        self.handled += other.handled
+        self.duplicates += other.duplicates
+        self.skipped += other.skipped
+        self.dead_lettered += other.dead_lettered
+        self.dead += other.dead
+
 
 @dataclass
 class _Prepared:
@@ -114,8 +122,11 @@ class BatchProcessor:
         label: str | None = None,
         max_attempts: int = 3,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        topic_prefix: str = "",
     ) -> None:
         self.subscription = subscription
+        self._contract_topics = {physical(topic_prefix, t): t for t in subscription.topics}
+        """Broker topic → contract topic (they differ with a topic prefix)."""
         self.uow_factory = uow_factory
         self.inbox = inbox
         self.label = label or subscription.name
@@ -148,9 +159,7 @@ class BatchProcessor:
                               topic=record.topic, partition=record.partition,
                               offset=record.offset)
                 outcome = await self._give_up(record, error)
-            for name in ("handled", "duplicates", "skipped", "dead_lettered"):
-                setattr(total, name, getattr(total, name) + getattr(outcome, name))
-            total.dead += outcome.dead
+            total.add(outcome)
         return total
 
     async def _give_up(self, record: Any, error: Exception) -> BatchOutcome:
@@ -167,7 +176,7 @@ class BatchProcessor:
     async def _run(self, records: Sequence[Any], isolate: bool) -> BatchOutcome:
         outcome = BatchOutcome()
         prepared = [self._prepare(record) for record in records]
-        if not any(item.handler or item.error or item.tombstone for item in prepared):
+        if not any(item.handler or item.error or item.tombstone is not None for item in prepared):
             # Only events this consumer does not handle: no transaction to open.
             outcome.skipped = len(prepared)
             return outcome
@@ -230,6 +239,10 @@ class BatchProcessor:
             raise _HandlerFailed(index, error) from error
         outcome.handled += len(items)
 
+    def contract_topic(self, record: Any) -> str:
+        """The contract's name of the record's topic (the broker's may carry a prefix)."""
+        return self._contract_topics.get(record.topic, record.topic)
+
     def _prepare(self, record: Any) -> _Prepared:
         """Decode and validate (no I/O): what to do with the record. Never raises."""
         try:
@@ -253,7 +266,7 @@ class BatchProcessor:
             return _Prepared(record, error=error)
         content = digest(event)
         try:
-            data = parse_data(record.topic, event)
+            data = parse_data(self.contract_topic(record), event)
         except MessageRejected as error:
             return _Prepared(record, event=event, error=error, digest=content)
         handler = self.subscription.handlers.get(type(data))
@@ -367,7 +380,8 @@ class BatchProcessor:
                 return
             if verdict is Claim.NEW:
                 uow.publish_message(dead_letter(record, error, self.label, exception_type,
-                                                max_bytes=self.max_message_bytes))
+                                                max_bytes=self.max_message_bytes,
+                                                topic=self.contract_topic(record)))
                 if answer and self.subscription.on_rejected is not None:
                     uow.cause = event
                     await self.subscription.on_rejected(event, record, error, uow)
