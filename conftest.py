@@ -6,17 +6,24 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.support.infra import HOW_TO_RUN, Infra, discover, stop_containers
+from tests.support.infra import HOW_TO_RUN, Infra, discover, release, stop_containers
+
+pytest_plugins = ["tests.layers"]  # markers and time budgets per layer
 
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
-    """Real Kafka and Postgres: from settings, testcontainers, or a clear failure."""
+    """Real Kafka and Postgres: from settings, testcontainers, or a clear failure; with a
+    database and a topic prefix of this session's own (dropped at the end), so a running
+    system and other runs beside this one are never touched (tests/support/infra.py)."""
     found = discover()
     if found is None:
         pytest.fail(HOW_TO_RUN, pytrace=False)
-    yield found
-    stop_containers()
+    try:
+        yield found
+    finally:
+        release(found)
+        stop_containers()
 
 
 _FIGURES: list[str] = []

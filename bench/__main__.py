@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support.infra import HOW_TO_RUN, discover
+from tests.support.infra import HOW_TO_RUN, discover, release
 
 
 def available() -> list[str]:
@@ -32,17 +32,23 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s) {unknown}; available: {available()}", file=sys.stderr)
         return 2
-    infra = discover()
+    # A database and topic prefix of the run's own (consumer groups get the prefix too),
+    # dropped at the end: a running system on the same server and broker is not touched.
+    infra = discover("bench")
     if infra is None:
         print(HOW_TO_RUN, file=sys.stderr)
         return 2
+    print(f"== on database {infra.database}, topics {infra.topic_prefix}*", flush=True)
     results: dict[str, Any] = {}
-    for name in names:
-        module = importlib.import_module(f"bench.{name}")
-        print(f"== {name}", flush=True)
-        started = time.perf_counter()
-        results[name] = asyncio.run(module.run(infra))
-        print(f"== {name} done in {time.perf_counter() - started:.1f} s", flush=True)
+    try:
+        for name in names:
+            module = importlib.import_module(f"bench.{name}")
+            print(f"== {name}", flush=True)
+            started = time.perf_counter()
+            results[name] = asyncio.run(module.run(infra))
+            print(f"== {name} done in {time.perf_counter() - started:.1f} s", flush=True)
+    finally:
+        release(infra)
     print(json.dumps(results, sort_keys=True))
     return 0
 

@@ -65,6 +65,7 @@ from shared.contracts.envelope import new_event
 from shared.contracts.registry import encode
 from shared.contracts.training import SupervisorCertified
 from tests.support.infra import REPO, Infra
+from tests.support.kafka import physical
 from tests.support.processes import System, free_port, running_system
 
 REQUESTS = int(os.environ.get("BENCH_LOAD_REQUESTS", "3000"))
@@ -410,6 +411,7 @@ def _producer(bootstrap: str, linger_ms: int) -> AIOKafkaProducer:
 
 async def _send_all(producer: AIOKafkaProducer, topic: str,
                     messages: list[tuple[bytes, bytes]]) -> None:
+    topic = physical(topic)
     futures = [await producer.send(topic, value, key=key) for key, value in messages]
     await asyncio.gather(*futures)
 
@@ -442,6 +444,7 @@ async def _latency(bootstrap: str, watcher: Watcher, requests: list[tuple[str, b
     await producer.start()
     sent: dict[str, float] = {}
     futures = []
+    intake = physical(topics.REGISTRATION_INTAKE)
     try:
         started = time.perf_counter()
         for index, (rid, key, value) in enumerate(requests):
@@ -450,7 +453,7 @@ async def _latency(bootstrap: str, watcher: Watcher, requests: list[tuple[str, b
             if pause > 0:
                 await asyncio.sleep(pause)
             sent[rid] = time.perf_counter()
-            futures.append(await producer.send(topics.REGISTRATION_INTAKE, value, key=key))
+            futures.append(await producer.send(intake, value, key=key))
         await asyncio.gather(*futures)
         offered = len(requests) / (time.perf_counter() - started)
     finally:
@@ -613,7 +616,7 @@ async def _measure(infra: Infra, system: System, plan: Plan, latency_count: int,
         await _wait_for_matching(infra, plan, TIMEOUT_S)
         print(f"   setup through registration to matching in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
-        groups = {name: f"{name}-e2e-{system.run_id}"
+        groups = {name: physical(f"{name}-e2e-{system.run_id}")
                   for name in ("registration", "matching", "training", "notifications")}
         lags = await LagSampler(bootstrap, groups).open()
         await _settle(lags, "the latency run")

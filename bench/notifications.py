@@ -42,6 +42,7 @@ from shared.contracts.registry import encode
 from shared.contracts.training import EnrolmentRecorded
 from tests.support.database import create_database, drop_database
 from tests.support.infra import Infra, libpq_url
+from tests.support.kafka import physical
 from tests.support.services import service_settings, wait_until_assigned
 
 EMAILS = int(os.environ.get("BENCH_EMAILS", "10000"))
@@ -105,6 +106,7 @@ async def _produce(bootstrap: str, topic: str, events: list[EventData]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
                                 linger_ms=5, max_batch_size=256 * 1024)
     await producer.start()
+    topic = physical(topic)
     try:
         futures = []
         for data in events:

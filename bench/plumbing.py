@@ -19,6 +19,7 @@ from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
 from tests.plumbing import probe
 from tests.support.infra import Infra
+from tests.support.kafka import topic_prefix
 
 EVENTS = 40000
 
@@ -40,7 +41,8 @@ async def _relay_rate(infra: Infra, topic: str, count: int) -> float:
     engine = make_engine(infra.admin_database_url)
     producer = make_producer(infra.kafka_bootstrap, "bench-relay")
     await producer.start()
-    relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=1000)
+    relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=1000,
+                        topic_prefix=topic_prefix())
     sent = 0
     started = time.perf_counter()
     while sent < count:

@@ -2,7 +2,7 @@
 `registration.intake.v1` to `registration.events.v1` (durable: read back from Kafka),
 beside a raw aiokafka consume-and-produce passthrough measured in the same run.
 
-The service runs in-process with a fresh consumer group on the real topics; each
+The service runs in-process with a fresh consumer group on the run's own topics; each
 message registers a new adult participant (a synthetic identity number, a unique
 `external_ref`), so each one yields `ParticipantRegistered` and `ContactDetailsRecorded`.
 """
@@ -27,6 +27,7 @@ from shared.contracts import topics
 from shared.logging import configure_logging
 from tests.support.database import reset_schema
 from tests.support.infra import Infra
+from tests.support.kafka import physical
 from tests.support.services import wait_until_assigned
 
 REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", "20000"))
@@ -72,6 +73,7 @@ def _producer(bootstrap: str) -> AIOKafkaProducer:
 
 async def _send_all(producer: AIOKafkaProducer, topic: str,
                     messages: list[tuple[bytes, bytes]]) -> None:
+    topic = physical(topic)
     futures = [await producer.send(topic, value, key=key) for key, value in messages]
     await asyncio.gather(*futures)
 
@@ -165,9 +167,10 @@ async def _passthrough_rate(bootstrap: str, count: int) -> float:
     source = await fresh_topic(bootstrap, "passthrough-in")
     sink = await fresh_topic(bootstrap, "passthrough-out")
     await _produce(bootstrap, source, _messages("raw", count))
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest",
-                                group_id=f"bench-passthrough-{uuid.uuid4().hex[:6]}")
+    consumer = AIOKafkaConsumer(physical(source), bootstrap_servers=bootstrap,
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                group_id=physical(f"bench-passthrough-{uuid.uuid4().hex[:6]}"))
+    sink = physical(sink)
     producer = _producer(bootstrap)
     await consumer.start()
     await producer.start()

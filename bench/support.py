@@ -1,4 +1,8 @@
-"""Reference rates measured in the same run: raw aiokafka produce and consume."""
+"""Reference rates measured in the same run: raw aiokafka produce and consume.
+
+Topic names here are the contract's (or a benchmark's own); on the broker they carry the
+run's topic prefix (tests/support/infra.py `claim`), as the services' do.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,21 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.contracts.topics import TopicSpec
 from shared.kafka.admin import ensure_topics
+from tests.support.kafka import physical, topic_prefix
 
 
 async def fresh_topic(bootstrap: str, prefix: str, partitions: int = 6) -> str:
+    """A topic of this benchmark's own (and its `.dlq`), under the run's prefix; returns
+    its name without the prefix."""
     name = f"bench.{prefix}.{uuid.uuid4().hex[:8]}"
-    await ensure_topics(bootstrap, partitions, [TopicSpec(name), TopicSpec(f"{name}.dlq")])
+    await ensure_topics(bootstrap, partitions, [TopicSpec(name), TopicSpec(f"{name}.dlq")],
+                        prefix=topic_prefix())
     return name
 
 
 async def raw_produce_rate(bootstrap: str, count: int = 30000, size: int = 300) -> float:
     """Idempotent producer, linger 5 ms, pipelined: messages per second."""
-    topic = await fresh_topic(bootstrap, "raw")
+    topic = physical(await fresh_topic(bootstrap, "raw"))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5,
                                 max_batch_size=256 * 1024)
     await producer.start()
@@ -38,9 +46,9 @@ async def raw_produce_rate(bootstrap: str, count: int = 30000, size: int = 300) 
 
 async def raw_consume_rate(bootstrap: str, topic: str, count: int) -> float:
     """getmany with 1,000 records a poll, from the beginning: messages per second."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest",
-                                group_id=f"bench-raw-{uuid.uuid4().hex[:6]}")
+    consumer = AIOKafkaConsumer(physical(topic), bootstrap_servers=bootstrap,
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                group_id=f"{topic_prefix()}bench-raw-{uuid.uuid4().hex[:6]}")
     await consumer.start()
     try:
         seen = 0
@@ -57,6 +65,7 @@ async def raw_consume_rate(bootstrap: str, topic: str, count: int) -> float:
 
 
 async def topic_size(bootstrap: str, topic: str) -> int:
+    topic = physical(topic)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await consumer.start()
     try:
@@ -68,7 +77,9 @@ async def topic_size(bootstrap: str, topic: str) -> int:
 
 
 async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    """The topic's partitions, once the consumer's metadata knows them."""
+    """The topic's partitions (of the run's prefixed topic), once the consumer's metadata
+    knows them."""
+    topic = physical(topic)
     for _ in range(100):
         known = consumer.partitions_for_topic(topic)
         if known:

@@ -40,6 +40,7 @@ from aiokafka.errors import KafkaError
 from services.registration.domain.identity import luhn_digit
 from shared.auth import issue_token
 from shared.contracts import topics
+from shared.kafka.naming import PREFIX_ENV, logical, physical
 
 COUNTY: dict[str, str] = {
     "1380": "Halmstad", "1383": "Varberg", "1384": "Kungsbacka", "1381": "Laholm",
@@ -171,6 +172,8 @@ class Endpoints:
     secret: str = DEFAULT_SECRET
     smtp_catcher: str = "SMTP 127.0.0.1:1025"
     sms_fake: str = "http://127.0.0.1:8025"
+    topic_prefix: str = ""
+    """The environment's topic prefix (`PRAKTIK_TOPIC_PREFIX`): the broker's topic names."""
 
     def services(self) -> dict[str, str]:
         return {"registration": self.registration, "matching": self.matching,
@@ -312,11 +315,15 @@ READ_TOPICS = (topics.REGISTRATION_EVENTS, topics.TRAINING_EVENTS, topics.MATCHI
 
 
 class EventLog:
-    """The contract topics from where they stood when the log started (no consumer group)."""
+    """The contract topics from where they stood when the log started (no consumer group).
 
-    def __init__(self, bootstrap: str, names: Sequence[str] = READ_TOPICS) -> None:
+    Under a topic prefix it reads the prefixed topics; events keep the contract's names."""
+
+    def __init__(self, bootstrap: str, names: Sequence[str] = READ_TOPICS,
+                 prefix: str = "") -> None:
         self.bootstrap = bootstrap
-        self.names = list(names)
+        self.prefix = prefix
+        self.names = [physical(prefix, name) for name in names]
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.start_offsets: dict[TopicPartition, int] = {}
         self.read_up_to: dict[TopicPartition, int] = {}
@@ -362,10 +369,10 @@ class EventLog:
                         continue
                     try:
                         event = json.loads(record.value)
-                    except ValueError:
-                        continue
+                    except (ValueError, RecursionError):  # not JSON, or nested too deep:
+                        continue  # someone else's poison, which must not end this reader
                     if isinstance(event, dict):
-                        self.events.append((record.topic, event))
+                        self.events.append((logical(self.prefix, record.topic), event))
 
     async def caught_up(self, ends: dict[TopicPartition, int]) -> bool:
         return all(self.read_up_to.get(tp, self.start_offsets.get(tp, 0)) >= end
@@ -488,7 +495,7 @@ class Season:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.plan.seed)
         self.people = People(self.rng, self.plan.tag)
-        self.log = EventLog(self.endpoints.kafka)
+        self.log = EventLog(self.endpoints.kafka, prefix=self.endpoints.topic_prefix)
         codes = self.plan.municipalities
         self._coordinator = issue_token(self.endpoints.secret, "demo-coordinator",
                                         "coordinator", codes, ttl_s=3 * 3600)
@@ -1185,6 +1192,8 @@ def demo(
     notifications: str = typer.Option("http://127.0.0.1:8004",
                                       envvar="PRAKTIK_NOTIFICATIONS_URL"),
     kafka: str = typer.Option("127.0.0.1:19092", envvar="PRAKTIK_KAFKA_BOOTSTRAP_SERVERS"),
+    topic_prefix: str = typer.Option("", "--topic-prefix", envvar=PREFIX_ENV,
+                                     help="the environment's topic prefix (default none)"),
     secret: str = typer.Option(DEFAULT_SECRET, envvar="PRAKTIK_AUTH_JWT_SECRET",
                                help="the services' auth_jwt_secret"),
     summer: int = typer.Option(320, help="summer-job requests"),
@@ -1197,7 +1206,8 @@ def demo(
     """Play a season for Halland against the running system and print a report."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    endpoints = Endpoints(registration, matching, training, notifications, kafka, secret)
+    endpoints = Endpoints(registration, matching, training, notifications, kafka, secret,
+                          topic_prefix=topic_prefix)
     if again and seed == 2027:
         seed = random.randrange(1 << 30)  # other people than the first season's
     plan = Plan(summer_requests=summer, prao_requests=prao, work_trials=work_trials,

@@ -5,6 +5,9 @@
 re-publishes the originals to TOPIC after a fix; a consumer group remembers what was
 replayed, so a second run replays only newer dead letters, and a message that fails
 again lands in the DLQ anew instead of looping.
+
+TOPIC is the contract's name; in an environment with a topic prefix
+(`PRAKTIK_TOPIC_PREFIX`, or `--prefix`) the broker's topics and the replay group carry it.
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared.contracts.topics import dead_letter_topic
 from shared.kafka.dead_letter import HEADER_FIELD, HEADER_KIND, HEADER_REASON, HEADER_TOPIC
+from shared.kafka.naming import PREFIX_ENV, physical
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 REPLAY_GROUP = "praktik-dlq-replay"
+PREFIX_OPTION = typer.Option("", "--prefix", envvar=PREFIX_ENV,
+                             help="the environment's topic prefix (default none)")
 
 
 @dataclass
@@ -39,11 +45,11 @@ class DeadLetter:
                 if k.startswith("orig.")]
 
 
-async def _read(bootstrap: str, topic: str, group: str | None, limit: int) -> tuple[
-    AIOKafkaConsumer, list[DeadLetter]
-]:
+async def _read(bootstrap: str, topic: str, group: str | None, limit: int,
+                prefix: str = "") -> tuple[AIOKafkaConsumer, list[DeadLetter]]:
     consumer = AIOKafkaConsumer(
-        dead_letter_topic(topic), bootstrap_servers=bootstrap, group_id=group,
+        physical(prefix, dead_letter_topic(topic)), bootstrap_servers=bootstrap,
+        group_id=None if group is None else physical(prefix, group),
         enable_auto_commit=False, auto_offset_reset="earliest",
     )
     await consumer.start()
@@ -63,17 +69,19 @@ def list_(
     topic: str,
     bootstrap: str = typer.Option("127.0.0.1:19092", envvar="PRAKTIK_KAFKA_BOOTSTRAP_SERVERS"),
     limit: int = 1000,
+    prefix: str = PREFIX_OPTION,
 ) -> None:
     """List dead letters of TOPIC: position, kind, failing field, reason."""
 
     async def main() -> None:
-        consumer, letters = await _read(bootstrap, topic, None, limit)
+        consumer, letters = await _read(bootstrap, topic, None, limit, prefix)
         await consumer.stop()
         for letter in letters:
             field = letter.headers.get(HEADER_FIELD, b"").decode()
             reason = letter.headers.get(HEADER_REASON, b"").decode()
             typer.echo(f"{letter.partition}:{letter.offset}\t{letter.kind}\t{field}\t{reason}")
-        typer.echo(f"{len(letters)} dead letter(s) on {dead_letter_topic(topic)}")
+        typer.echo(f"{len(letters)} dead letter(s) on "
+                   f"{physical(prefix, dead_letter_topic(topic))}")
 
     asyncio.run(main())
 
@@ -85,11 +93,12 @@ def replay(
     kind: str | None = typer.Option(None, help="only dead letters of this kind"),
     dry_run: bool = False,
     limit: int = 100000,
+    prefix: str = PREFIX_OPTION,
 ) -> None:
     """Re-publish TOPIC's dead letters to TOPIC (after the cause was fixed)."""
 
     async def main() -> int:
-        consumer, letters = await _read(bootstrap, topic, REPLAY_GROUP, limit)
+        consumer, letters = await _read(bootstrap, topic, REPLAY_GROUP, limit, prefix)
         chosen = [
             letter for letter in letters
             if (kind is None or letter.kind == kind)
@@ -103,7 +112,8 @@ def replay(
         await producer.start()
         try:
             for letter in chosen:
-                await producer.send_and_wait(topic, letter.value, key=letter.key,
+                await producer.send_and_wait(physical(prefix, topic), letter.value,
+                                             key=letter.key,
                                              headers=letter.original_headers())
             await consumer.commit()
         finally:

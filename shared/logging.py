@@ -15,7 +15,20 @@ from typing import Any
 
 import structlog
 
-IDENTITY_NUMBER = re.compile(r"(?<!\d)(?:\d{2})?\d{6}[-+]?\d{4}(?!\d)")
+_MONTH_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
+IDENTITY_NUMBER = re.compile(
+    r"(?<![0-9A-Fa-f-])"  # not the tail of a longer run (a UUID's last group, hex, ...)
+    rf"(?:(?:18|19|20)\d{{2}}|\d{{2}}){_MONTH_DAY}[-+]?\d{{4}}"
+    r"(?![0-9A-Fa-f-])"  # nor its head
+)
+"""Personal identity numbers (personnummer) and coordination numbers (samordningsnummer:
+day + 60) in every written form: YYMMDD-NNNN, YYMMDD+NNNN (100 or older), YYMMDDNNNN,
+YYYYMMDDNNNN, YYYYMMDD-NNNN. The month and day must be possible ones, so organisation
+numbers (212000-1355: the "month" is 20 or more) are left alone: they name legal persons
+and are public; a sole trader's organisation number is the owner's personal number and is
+redacted as one. A digit run inside a longer run of hex digits and hyphens (a UUID such as
+an event id, a hash) is never taken for one. No check-digit test: a mistyped number is
+still personal data."""
 REDACTED = "[redacted]"
 
 

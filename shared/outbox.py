@@ -236,12 +236,15 @@ class OutboxRelay:
         on_published: Callable[[int], None] | None = None,
         dead_table: Table | None = None,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        topic_prefix: str = "",
     ) -> None:
-        """Without `dead_table`, an unsendable row is retried like a transient failure."""
+        """Without `dead_table`, an unsendable row is retried like a transient failure.
+        Rows name contract topics; each is sent to `topic_prefix` + its topic."""
         self._engine = engine
         self._table = table
         self._dead = dead_table
         self._max_bytes = max_message_bytes
+        self._prefix = topic_prefix
         self._producer = producer
         self._batch_size = batch_size
         self._idle = idle_interval_s
@@ -317,7 +320,8 @@ class OutboxRelay:
         if size > self._max_bytes:
             raise RecordTooLarge(f"{size} bytes with overhead, over the limit of "
                                  f"{self._max_bytes}")
-        return await self._producer.send(row.topic, value=row.value, key=key, headers=headers)
+        return await self._producer.send(self._prefix + row.topic, value=row.value, key=key,
+                                         headers=headers)
 
     async def _isolate(self, failed: list[tuple[_Row, BaseException]]
                        ) -> tuple[list[tuple[_Row, BaseException]], set[int]]:

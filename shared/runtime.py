@@ -38,6 +38,7 @@ from shared.errors import is_transient
 from shared.http import install_body_guard, install_error_handlers, install_health
 from shared.inbox import inbox_table
 from shared.kafka.consumer import Backoff, BatchProcessor, Subscription, run_batch
+from shared.kafka.naming import physical
 from shared.kafka.offsets import OffsetCommitter
 from shared.kafka.progress import PartitionReport, Progress
 from shared.kafka.rebalance import PinStartingOffsets
@@ -149,6 +150,7 @@ class Service:
             idle_interval_s=self.settings.relay_idle_interval_s,
             dead_table=self.tables.outbox_dead,
             max_message_bytes=self.settings.kafka_max_message_bytes,
+            topic_prefix=self.settings.topic_prefix,
         )
         self.broker = KafkaBroker(
             self.settings.kafka_bootstrap_servers, client_id=self.name, logger=None
@@ -171,11 +173,14 @@ class Service:
         processor = BatchProcessor(subscription, self.uow, self.tables.inbox,
                                    label=f"{self.name}.{subscription.name}",
                                    max_attempts=self.settings.consumer_max_attempts,
-                                   max_message_bytes=self.settings.kafka_max_message_bytes)
+                                   max_message_bytes=self.settings.kafka_max_message_bytes,
+                                   topic_prefix=self.settings.topic_prefix)
         backoff = Backoff(self.settings.retry_backoff_initial_s, self.settings.retry_backoff_max_s)
-        group = subscription.consumer_group or (
+        # Topics and groups carry the environment's prefix on the broker (shared.kafka.naming).
+        prefix = self.settings.topic_prefix
+        group = prefix + (subscription.consumer_group or (
             f"{self.settings.consumer_group or self.name}.{subscription.name}"
-        )
+        ))
 
         def consumer() -> Any:
             return getattr(subscriber, "consumer", None)
@@ -199,7 +204,7 @@ class Service:
         # (with `latest` that skipped what arrived during a rebalance).
         listener = PinStartingOffsets(group, consumer, before_revoke=offsets.before_revoke)
         subscriber = self.broker.subscriber(
-            *subscription.topics,
+            *(physical(prefix, topic) for topic in subscription.topics),
             batch=True,
             group_id=group,
             ack_policy=AckPolicy.MANUAL,

@@ -19,6 +19,11 @@ class ServiceSettings(BaseSettings):
         description="SQLAlchemy async URL of the service's own role, e.g. postgresql+asyncpg://..."
     )
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    topic_prefix: str = Field("", validation_alias="PRAKTIK_TOPIC_PREFIX")
+    """Put before every topic name and consumer group on the broker (`PRAKTIK_TOPIC_PREFIX`,
+    the same for every service, whatever its own prefix): two environments, or a test run
+    beside a running system, share one cluster and never see each other's records. Empty
+    by default: the contract's names (see shared.kafka.naming)."""
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"

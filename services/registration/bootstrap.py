@@ -78,7 +78,7 @@ def build(settings: RegistrationSettings | None = None, ctx: Context | None = No
 
     async def retention(stop: asyncio.Event) -> None:
         await apply_intake_retention(settings.kafka_bootstrap_servers,
-                                     settings.intake_retention_ms)
+                                     settings.intake_retention_ms, settings.topic_prefix)
 
     service = Service(
         name="registration",

@@ -1,7 +1,9 @@
 """Create the contract topics and wait until the broker really serves them.
 
 `python -m shared.kafka.admin --bootstrap 127.0.0.1:19092 --partitions 6` is what
-the stack scripts and the test fixtures run; it is idempotent.
+the stack scripts and the test fixtures run; it is idempotent. With `--prefix` (default
+`PRAKTIK_TOPIC_PREFIX`) it creates the contract topics under that prefix
+(shared.kafka.naming).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from shared.contracts.topics import TopicSpec, contract_topics
+from shared.kafka.naming import PREFIX_ENV, env_prefix, physical
 
 _TOPIC_ALREADY_EXISTS = TopicAlreadyExistsError.errno
 
@@ -56,13 +59,16 @@ async def ensure_topics(
     partitions: int = 6,
     specs: list[TopicSpec] | None = None,
     timeout_s: float = 60.0,
+    prefix: str = "",
 ) -> None:
     """Create missing topics and return once every one of them has a leader.
 
     Existing topics are left as they are (a different partition count is reported
-    on stderr, never changed).
+    on stderr, never changed). Each spec's name gets `prefix` on the broker.
     """
     specs = specs if specs is not None else contract_topics()
+    if prefix:
+        specs = [TopicSpec(physical(prefix, spec.name), spec.config) for spec in specs]
     names = [spec.name for spec in specs]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
@@ -112,16 +118,17 @@ async def ensure_topics(
             await admin.close()
 
 
-async def wait_for_group_coordinator(bootstrap_servers: str, timeout_s: float = 60.0) -> None:
+async def wait_for_group_coordinator(bootstrap_servers: str, timeout_s: float = 60.0,
+                                     prefix: str = "") -> None:
     """Join a throwaway consumer group and commit: readiness is more than an open port."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    topic = contract_topics()[0].name
+    topic = physical(prefix, contract_topics()[0].name)
     while True:
         consumer = AIOKafkaConsumer(
             topic,
             bootstrap_servers=bootstrap_servers,
-            group_id=f"readiness-probe-{uuid.uuid4()}",
+            group_id=f"{prefix}readiness-probe-{uuid.uuid4()}",
             enable_auto_commit=False,
         )
         try:
@@ -141,9 +148,11 @@ async def wait_for_group_coordinator(bootstrap_servers: str, timeout_s: float = 
             await consumer.stop()
 
 
-async def prepare(bootstrap_servers: str, partitions: int, timeout_s: float = 90.0) -> None:
-    await ensure_topics(bootstrap_servers, partitions, timeout_s=timeout_s)
-    await wait_for_group_coordinator(bootstrap_servers, timeout_s=timeout_s)
+async def prepare(bootstrap_servers: str, partitions: int, timeout_s: float = 90.0,
+                  prefix: str = "") -> None:
+    """The contract topics (under `prefix`) served, and the group coordinator answering."""
+    await ensure_topics(bootstrap_servers, partitions, timeout_s=timeout_s, prefix=prefix)
+    await wait_for_group_coordinator(bootstrap_servers, timeout_s=timeout_s, prefix=prefix)
 
 
 def main() -> None:
@@ -151,12 +160,15 @@ def main() -> None:
     parser.add_argument("--bootstrap", default="127.0.0.1:19092")
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--timeout", type=float, default=90.0, help="seconds (default 90)")
+    parser.add_argument("--prefix", default=env_prefix(),
+                        help=f"topic prefix (default ${PREFIX_ENV}, else none)")
     args = parser.parse_args()
     try:
-        asyncio.run(prepare(args.bootstrap, args.partitions, args.timeout))
+        asyncio.run(prepare(args.bootstrap, args.partitions, args.timeout, args.prefix))
     except KafkaError as error:
         sys.exit(f"shared.kafka.admin: Kafka at {args.bootstrap} not ready: {error!r}")
-    print(f"topics ready on {args.bootstrap}")
+    where = f" under the prefix {args.prefix!r}" if args.prefix else ""
+    print(f"topics ready on {args.bootstrap}{where}")
 
 
 if __name__ == "__main__":

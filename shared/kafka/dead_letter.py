@@ -50,15 +50,19 @@ def record_id(record: Any) -> str:
 
 def dead_letter(record: Any, error: MessageRejected, consumer: str,
                 exception_type: str | None = None,
-                max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> OutboxMessage:
+                max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+                topic: str | None = None) -> OutboxMessage:
     """The outbox message that dead-letters `record`, at most `max_bytes` on the wire
-    (pass the service's `kafka_max_message_bytes`)."""
+    (pass the service's `kafka_max_message_bytes`). `topic` is the contract's name of the
+    record's topic (default: the record's own; they differ under a topic prefix): the
+    dead letter goes to its `.dlq` twin, and `dlq.original.topic` names it."""
+    origin = record.topic if topic is None else topic
     headers = {
         HEADER_KIND: storable_text(error.kind, 100),
         HEADER_REASON: storable_text(error.reason, 2000),
         HEADER_FIELD: storable_text(",".join(p.field for p in error.problems), 1000),
         HEADER_EXCEPTION: storable_text(exception_type or type(error).__name__, 200),
-        HEADER_TOPIC: storable_text(record.topic, 300),
+        HEADER_TOPIC: storable_text(origin, 300),
         HEADER_PARTITION: str(record.partition),
         HEADER_OFFSET: str(record.offset),
         HEADER_CONSUMER: storable_text(consumer, 300),
@@ -74,7 +78,7 @@ def dead_letter(record: Any, error: MessageRejected, consumer: str,
         headers[HEADER_TRUNCATED] = str(len(value))
         value = value[:max(0, max_bytes - _size(None, key, headers))]
     return OutboxMessage(
-        topic=dead_letter_topic(record.topic),
+        topic=dead_letter_topic(origin),
         key=key,
         value=value,
         event_id=f"dlq:{consumer}:{record_id(record)}",

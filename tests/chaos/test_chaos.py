@@ -47,6 +47,13 @@ from tests.support.database import create_database, drop_database
 from tests.support.infra import REPO, Infra, libpq_url, provision
 from tests.support.kafka import Publisher, TopicReader
 from tests.support.processes import System, free_port
+from tests.support.wait import (
+    consumed_over_http,
+    drained,
+    end_offsets,
+    eventually,
+    settled_over_http,
+)
 
 pytestmark = [pytest.mark.infra, pytest.mark.chaos]
 
@@ -127,11 +134,7 @@ async def _publish(publisher: Publisher, items: list[tuple[str, EventData]],
 
 
 async def _wait(what: str, check: Any, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(1.0)
+    await eventually(check, timeout_s, what, interval_s=1.0)
 
 
 async def _stack(command: str) -> None:
@@ -151,6 +154,7 @@ async def _chaos(system: System, window_s: float, rng: random.Random,
     started = time.monotonic()
     kills: Counter[str] = Counter()
     for at, what in plan:
+        # The plan's moment (deliberate: chaos at random points in time, not a wait).
         await asyncio.sleep(max(0.0, at - (time.monotonic() - started)))
         log.append(f"{time.monotonic() - started:6.1f}s {what}")
         if what == "kafka":
@@ -188,15 +192,18 @@ async def test_chaos(
             infra.kafka_bootstrap, [topics.MATCHING_EVENTS]
         ) as outcomes:
             await _publish(publisher, world.setup + world.participants, "urn:test:chaos")
-            await _wait_for_inbox(own, "matching")
-            await _wait_for_inbox(own, "notifications")
+            setup_ends = await end_offsets(
+                infra.kafka_bootstrap, sorted({t for t, _ in world.setup + world.participants}))
+            await consumed_over_http(
+                [system.services[name].url for name in ("matching", "notifications")],
+                setup_ends, 300, "matching and notifications to take in the setup")
             chaos = asyncio.create_task(_chaos(system, 40.0, rng, log))
             flow_started = time.monotonic()
             for index, request in enumerate(world.requests):
                 await publisher.send_data(topics.REGISTRATION_EVENTS, request,
                                           source="urn:test:chaos")
                 if index % 250 == 249:
-                    await asyncio.sleep(0.5)
+                    await asyncio.sleep(0.5)  # pacing the load through the chaos window
             kills = await chaos
             wanted = {str(r.request_id) for r in world.requests}
 
@@ -213,8 +220,9 @@ async def test_chaos(
             except AssertionError:
                 print("still busy:", await _notifications_busy(own, world))
                 raise
-            await asyncio.sleep(2.0)
-            await outcomes.poll(1.0)
+            # Anything late (a double placement) is on the topic once matching settled.
+            await settled_over_http([system.services["matching"].url], 120)
+            await drained(outcomes)
             flow_s = time.monotonic() - flow_started
             events = _unique(outcomes.events(topics.MATCHING_EVENTS), wanted)
         summary = _check_matching(world, events)
@@ -228,21 +236,6 @@ async def test_chaos(
         await sms.stop()
         mail.stop()
         await drop_database(infra, database)
-
-
-async def _wait_for_inbox(own: OwnDatabase, service: str) -> None:
-    """Until the service's inbox has grown and then stood still for three seconds."""
-    counts: list[int] = []
-
-    async def settled() -> bool:
-        conn = await asyncpg.connect(libpq_url(own.admin_database_url))
-        try:
-            counts.append(int(await conn.fetchval(f"SELECT count(*) FROM {service}.inbox")))
-        finally:
-            await conn.close()
-        return len(counts) > 3 and counts[-1] > 0 and counts[-1] == counts[-4]
-
-    await _wait(f"{service} to take in the setup", settled, 300)
 
 
 async def _notifications_idle(own: OwnDatabase, world: World) -> bool:

@@ -15,6 +15,7 @@ from praktik_cli.demo import Endpoints, Plan, Season
 from services.notifications.devservers import ElksFake, SmtpCatcher
 from tests.support.database import create_database, drop_database
 from tests.support.infra import Infra, provision
+from tests.support.kafka import topic_prefix
 from tests.support.processes import System, free_port, running_system
 
 RECEIPTS = ("elks-receipts", "e2e-receipts-secret")
@@ -101,7 +102,7 @@ def endpoints(infra: Infra, system: System) -> Endpoints:
     urls = {name: process.url for name, process in system.services.items()}
     return Endpoints(registration=urls["registration"], matching=urls["matching"],
                      training=urls["training"], notifications=urls["notifications"],
-                     kafka=infra.kafka_bootstrap)
+                     kafka=infra.kafka_bootstrap, topic_prefix=topic_prefix())
 
 
 SMALL_SEASON = Plan(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +10,9 @@ import httpx
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from tests.support.kafka import logical, physical
 from tests.support.processes import System
+from tests.support.wait import eventually
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,13 @@ async def consumer_health(system: System) -> dict[str, dict[str, list[Any]]]:
 
 
 async def readers_by_topic(system: System) -> dict[str, list[Reader]]:
-    """Consumer groups (with their service) by topic, as the services report assignments."""
+    """Consumer groups (with their service) by topic, as the services report assignments
+    (topics by the contract's names, without the run's prefix)."""
     found: dict[str, list[Reader]] = {}
     for key, owned in (await consumer_health(system)).items():
         service = system.services[key].name
         for group, partitions in owned.items():
-            for topic in sorted({str(p["topic"]) for p in partitions}):
+            for topic in sorted({logical(str(p["topic"])) for p in partitions}):
                 reader = Reader(service, group)
                 if reader not in found.setdefault(topic, []):
                     found[topic].append(reader)
@@ -67,14 +68,17 @@ async def committed(bootstrap: str, group: str, tp: TopicPartition) -> int:
 
 async def committed_all(bootstrap: str, groups: list[str], tps: list[TopicPartition]
                         ) -> dict[str, dict[TopicPartition, int]]:
-    """Committed offsets of several groups over one admin connection (absent: none)."""
+    """Committed offsets of several groups over one admin connection (absent: none); the
+    partitions' topics by the contract's names (asked of the run's prefixed topics)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         found: dict[str, dict[TopicPartition, int]] = {}
+        on_broker = [TopicPartition(physical(tp.topic), tp.partition) for tp in tps]
         for group in groups:
-            offsets = await admin.list_consumer_group_offsets(group, partitions=tps)
-            found[group] = {tp: int(meta.offset) for tp, meta in offsets.items()
+            offsets = await admin.list_consumer_group_offsets(group, partitions=on_broker)
+            found[group] = {TopicPartition(logical(tp.topic), tp.partition): int(meta.offset)
+                            for tp, meta in offsets.items()
                             if meta is not None and meta.offset >= 0}
         return found
     finally:
@@ -83,8 +87,4 @@ async def committed_all(bootstrap: str, groups: list[str], tps: list[TopicPartit
 
 async def until(condition: Callable[[], Awaitable[bool]], timeout_s: float, what: str) -> None:
     """Poll `condition` until it holds; fail naming `what` after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.3)
+    await eventually(condition, timeout_s, what, interval_s=0.3)

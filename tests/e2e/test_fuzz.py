@@ -58,6 +58,7 @@ from tests.e2e.support import Reader, committed_all, consumer_health, readers_by
 from tests.support.infra import libpq_url
 from tests.support.kafka import Publisher, TopicReader
 from tests.support.processes import System
+from tests.support.wait import eventually
 
 pytestmark = [pytest.mark.infra]
 
@@ -250,11 +251,10 @@ def _by_partition(cases: list[Case]) -> dict[TopicPartition, int]:
 
 async def _settle(condition: Callable[[], Any], timeout_s: float) -> bool:
     """Poll until `condition` holds or `timeout_s` passes; whether it held."""
-    deadline = time.monotonic() + timeout_s
-    while not await condition():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.3)
+    try:
+        await eventually(condition, timeout_s, "the fuzz run to settle", interval_s=0.3)
+    except AssertionError:
+        return False
     return True
 
 

@@ -8,9 +8,8 @@ channel; a minor's placement is never confirmed before a guardian's consent.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import email
-import time
 import uuid
 from collections import Counter, defaultdict
 from datetime import date, datetime
@@ -21,6 +20,7 @@ import pytest
 from praktik_cli.demo import Season, age_on
 from shared.contracts import topics
 from tests.e2e.conftest import Outside
+from tests.support.wait import eventually
 
 pytestmark = [pytest.mark.infra]
 
@@ -259,18 +259,21 @@ async def _wait_for_letters(season: Season, expected: dict[str, set[str]],
                             timeout_s: float = 180.0) -> dict[str, list[dict[str, Any]]]:
     """Deliveries of welcome letters by confirmation event id, once each expected
     recipient has a delivery report (or after `timeout_s`, for the asserts to judge)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        reports: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    reports: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+    def done() -> bool:
+        nonlocal reports
+        reports = defaultdict(list)
         for type_ in ("NotificationDelivered", "NotificationFailed"):
             for e in season.log.of(type_, topics.NOTIFICATIONS_EVENTS):
                 if e["data"]["template"] == "welcome_letter":
                     reports[e["data"]["cause_event_id"]].append(e["data"] | {"type": type_})
-        done = all(expected[cause] <= {r["recipient_id"] for r in reports[cause]}
+        return all(expected[cause] <= {r["recipient_id"] for r in reports[cause]}
                    for cause in expected)
-        if done or time.monotonic() > deadline:
-            return reports
-        await asyncio.sleep(0.5)
+
+    with contextlib.suppress(AssertionError):  # the caller's asserts say what is missing
+        await eventually(done, timeout_s, "a report of every welcome letter", interval_s=0.5)
+    return reports
 
 
 async def test_each_confirmed_placement_gets_one_welcome_letter_per_recipient(

@@ -1,5 +1,9 @@
 """The infrastructure as the scripts provision it: role isolation, topics and their configs.
 
+Checked on what this run provisioned the same way (its own database, provisioned with
+infra/postgres/provision.sql, and the contract topics under its prefix, created by
+`shared.kafka.admin.prepare`), so a running stack is never touched.
+
 Reads the settings `scripts/test` exports from `.stack/env` (through the `infra` fixture:
 without `PRAKTIK_DATABASE_URL` and Docker it fails, naming the command to run).
 """
@@ -17,6 +21,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from shared.contracts import topics
 from shared.contracts.topics import DLQ_SUFFIX, contract_topics
 from tests.support.infra import HOW_TO_RUN, Infra, libpq_url
+from tests.support.kafka import logical, physical
 
 pytestmark = pytest.mark.infra
 
@@ -111,8 +116,8 @@ async def test_contract_topics_and_their_dead_letter_twins_exist(infra: Infra) -
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
     await admin.start()
     try:
-        described = await admin.describe_topics(sorted(expected))
-        by_name = {topic["topic"]: topic for topic in described}
+        described = await admin.describe_topics(sorted(physical(n) for n in expected))
+        by_name = {logical(topic["topic"]): topic for topic in described}
         for name in sorted(expected):
             assert name in by_name, f"{name} missing"
             assert by_name[name]["error_code"] == 0, f"{name}: {by_name[name]['error_code']}"
@@ -126,7 +131,7 @@ async def _topic_configs(bootstrap: str, names: list[str]) -> dict[str, dict[str
     await admin.start()
     try:
         responses = await admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+            [ConfigResource(ConfigResourceType.TOPIC, physical(name)) for name in names]
         )
     finally:
         await admin.close()
@@ -135,7 +140,7 @@ async def _topic_configs(bootstrap: str, names: list[str]) -> dict[str, dict[str
         for resource in response.resources:
             error_code, _, _, name, entries = resource[:5]
             assert error_code == 0, f"describe_configs {name}: {error_code}"
-            configs[name] = {entry[0]: entry[1] for entry in entries}
+            configs[logical(name)] = {entry[0]: entry[1] for entry in entries}
     return configs
 
 

@@ -31,6 +31,7 @@ from shared.kafka.consumer import BatchHandler, Subscription
 from shared.runtime import Service, Tables
 from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
+from tests.support.kafka import physical, topic_prefix
 
 SCHEMA = "plumbing"
 metadata: MetaData = service_metadata(SCHEMA)
@@ -78,8 +79,10 @@ def new_topic() -> str:
 
 
 async def create_topic(bootstrap: str, name: str, partitions: int = 3) -> None:
+    """The topic and its `.dlq` twin, under the run's topic prefix."""
     await ensure_topics(bootstrap, partitions,
-                        [TopicSpec(name), TopicSpec(dead_letter_topic(name))])
+                        [TopicSpec(name), TopicSpec(dead_letter_topic(name))],
+                        prefix=topic_prefix())
 
 
 @asynccontextmanager
@@ -93,11 +96,11 @@ async def reading_records(bootstrap: str, count: int, partitions: int
     await producer.start()
     try:
         for n in range(count):
-            await producer.send_and_wait(topic, f"record {n}".encode(),
+            await producer.send_and_wait(physical(topic), f"record {n}".encode(),
                                          partition=n % partitions)
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap,
+    consumer = AIOKafkaConsumer(physical(topic), bootstrap_servers=bootstrap,
                                 group_id=f"probe-{uuid.uuid4().hex[:8]}",
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()

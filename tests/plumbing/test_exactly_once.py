@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
@@ -20,6 +21,7 @@ from tests.plumbing import probe
 from tests.support.infra import REPO, Infra
 from tests.support.kafka import Publisher, TopicReader
 from tests.support.services import running, service_settings
+from tests.support.wait import drained, eventually
 
 pytestmark = pytest.mark.infra
 
@@ -71,8 +73,10 @@ async def test_sigkill_after_commit_loses_nothing_and_relay_publishes_once(
         relay = _spawn("relay", infra.admin_database_url, infra.kafka_bootstrap)
         try:
             await reader.wait_for(lambda _: len(_ids(reader, topic)) >= 50)
-            await asyncio.sleep(1.0)
-            await reader.poll()
+            # A repeat would be sent before its rows are deleted: once the outbox is
+            # empty, everything the relay will ever send for them is on the topic.
+            await eventually(lambda: _outbox_empty(infra), 30, "the relay to empty the outbox")
+            await drained(reader)
         finally:
             relay.kill()
             relay.wait()
@@ -93,18 +97,13 @@ async def test_relay_killed_at_random_moments_loses_nothing_and_effects_stay_sin
         rng = random.Random(7)
         for _ in range(3):
             relay = _spawn("relay", infra.admin_database_url, infra.kafka_bootstrap)
-            await asyncio.sleep(rng.uniform(0.3, 1.2))
+            await asyncio.sleep(rng.uniform(0.3, 1.2))  # deliberate: a random moment to kill
             relay.send_signal(signal.SIGKILL)
             relay.wait()
         relay = _spawn("relay", infra.admin_database_url, infra.kafka_bootstrap)
         try:
             await reader.wait_for(lambda _: set(_ids(reader, topic)) >= staged, timeout_s=60)
-            effects: dict[str, int] = {}
-            for _ in range(100):
-                effects = await probe.effect_counts(infra.admin_database_url)
-                if len(effects) >= count:
-                    break
-                await asyncio.sleep(0.2)
+            effects = await _effects_when(infra, lambda found: len(found) >= count, 20)
         finally:
             relay.kill()
             relay.wait()
@@ -124,11 +123,7 @@ async def test_redelivered_event_has_exactly_one_effect(infra: Infra, topic: str
             await publisher.send(topic, event, data.kafka_key(event.subject))
         marker = probe.request()
         await publisher.send_data(topic, marker)
-        for _ in range(150):
-            effects = await probe.effect_counts(infra.admin_database_url)
-            if str(marker.request_id) in effects:
-                break
-            await asyncio.sleep(0.1)
+        effects = await _effects_when(infra, lambda found: str(marker.request_id) in found)
     assert effects[str(data.request_id)] == 1
     assert effects[str(marker.request_id)] == 1
 
@@ -158,10 +153,7 @@ async def test_bad_messages_go_to_the_dead_letter_topic_and_the_next_is_handled(
         await publisher.send_data(topic, probe.request(priority=-2))
         await publisher.send_data(topic, good)
         await dlq.wait_for(lambda records: len(records) >= 6)
-        for _ in range(100):
-            if str(good.request_id) in await probe.effect_counts(infra.admin_database_url):
-                break
-            await asyncio.sleep(0.1)
+        await _effects_when(infra, lambda found: str(good.request_id) in found)
     headers = [dict(record.headers) for record in dlq.records]
     kinds = [h[HEADER_KIND].decode() for h in headers]
     assert kinds == [*cases, "rejected", "rejected"]
@@ -191,12 +183,7 @@ async def test_batch_handler_effects_once_and_a_bad_message_is_isolated(
         for event, data in zip(events[:5], goods[:5], strict=True):  # redelivered
             await publisher.send(topic, event, data.kafka_key(event.subject))
         await dlq.wait_for(lambda records: len(records) >= 1)
-        effects: dict[str, int] = {}
-        for _ in range(100):
-            effects = await probe.effect_counts(infra.admin_database_url)
-            if len(effects) >= len(goods):
-                break
-            await asyncio.sleep(0.1)
+        effects = await _effects_when(infra, lambda found: len(found) >= len(goods))
     assert effects == {str(data.request_id): 1 for data in goods}
     assert [dict(r.headers)[HEADER_KIND] for r in dlq.records] == [b"rejected"]
 
@@ -219,7 +206,7 @@ async def test_broker_restart_mid_stream_loses_and_doubles_nothing(
         assert out is not None
         try:
             assert (await asyncio.to_thread(out.readline)).strip() == "started"
-            await asyncio.sleep(0.7)
+            await _effects_when(infra, lambda found: len(found) > 0)  # the stream flows
             seen_before = len(await probe.effect_counts(infra.admin_database_url))
             command = os.environ.get(
                 "PRAKTIK_KAFKA_RESTART_COMMAND", f"{REPO / 'scripts' / 'stack'} kafka-restart"
@@ -227,12 +214,7 @@ async def test_broker_restart_mid_stream_loses_and_doubles_nothing(
             restart = await asyncio.create_subprocess_shell(command, cwd=REPO)
             assert await restart.wait() == 0
             assert (await asyncio.to_thread(out.readline)).strip() == "committed"
-            effects: dict[str, int] = {}
-            for _ in range(600):
-                effects = await probe.effect_counts(infra.admin_database_url)
-                if len(effects) >= count:
-                    break
-                await asyncio.sleep(0.2)
+            effects = await _effects_when(infra, lambda found: len(found) >= count, 120)
         finally:
             writer.kill()
             writer.wait()
@@ -259,11 +241,21 @@ async def test_a_partition_changing_hands_before_any_commit_keeps_its_start(
     async with Publisher(infra.kafka_bootstrap) as publisher:
         for data in sent:
             await publisher.send_data(topic, data)
-    effects: dict[str, int] = {}
     async with running(infra, lambda: probe.build(settings, topic), reset=False):
-        for _ in range(100):
-            effects = await probe.effect_counts(infra.admin_database_url)
-            if len(effects) >= len(sent):
-                break
-            await asyncio.sleep(0.1)
+        effects = await _effects_when(infra, lambda found: len(found) >= len(sent))
     assert effects == {str(data.request_id): 1 for data in sent}
+
+
+async def _effects_when(infra: Infra, enough: Callable[[dict[str, int]], bool],
+                        timeout_s: float = 30.0) -> dict[str, int]:
+    """The probe's effect counts once `enough` holds for them."""
+
+    async def counts() -> dict[str, int] | None:
+        found = await probe.effect_counts(infra.admin_database_url)
+        return found if enough(found) else None
+
+    return dict(await eventually(counts, timeout_s, "the probe's effects"))
+
+
+async def _outbox_empty(infra: Infra) -> bool:
+    return await probe.outbox_size(infra.admin_database_url) == 0

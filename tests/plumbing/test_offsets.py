@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from shared.kafka.offsets import OffsetCommitter
 from tests.plumbing import probe
 from tests.support.infra import Infra
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.infra
 
@@ -58,11 +59,10 @@ async def test_handled_batches_are_committed_in_the_background(
         for start in range(0, RECORDS, 7):
             await committer.handled(records[start:start + 7], committer.generation)
         wanted = _next_offsets(records)
-        for _ in range(100):
-            if await _committed(consumer, wanted) == wanted:
-                break
-            await asyncio.sleep(0.1)
-        assert await _committed(consumer, wanted) == wanted
+        async def all_committed() -> bool:
+            return await _committed(consumer, wanted) == wanted
+
+        await eventually(all_committed, 10, "the handled offsets to be committed")
         assert committer.pending == {}
     finally:
         stop.set()

@@ -7,7 +7,6 @@ its partition would hold the good message sent last.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -28,6 +27,7 @@ from tests.support.database import create_database, drop_database
 from tests.support.infra import Infra
 from tests.support.kafka import Publisher, TopicReader
 from tests.support.services import running, service_settings
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.infra
 
@@ -139,11 +139,10 @@ async def test_poison_messages_are_dead_lettered_and_the_partition_moves_on(
 
 
 async def _wait_for_effects(database_url: str, *events: CloudEvent) -> None:
-    for _ in range(300):
-        if len(await _effects_of(database_url, *events)) == len(events):
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("the good events were not handled")
+    async def handled() -> bool:
+        return len(await _effects_of(database_url, *events)) == len(events)
+
+    await eventually(handled, 30, "the good events to be handled")
 
 
 async def test_a_batch_that_keeps_failing_is_taken_apart_and_its_poison_dead_lettered(
@@ -202,10 +201,10 @@ async def test_readiness_says_so_while_a_partition_with_lag_does_not_move(
             (report,) = reports
             return dict(report)
 
-        deadline = asyncio.get_running_loop().time() + 30
-        while not (await partition())["stalled"]:
-            assert asyncio.get_running_loop().time() < deadline, await partition()
-            await asyncio.sleep(0.2)
+        async def stalled() -> bool:
+            return bool((await partition())["stalled"])
+
+        await eventually(stalled, 30, "the partition to show as stalled", interval_s=0.2)
         report = await partition()
         assert report["lag"] == 1 and report["since_moved_s"] > 1.0
         ready = await http.get("/health/ready")
@@ -214,8 +213,9 @@ async def test_readiness_says_so_while_a_partition_with_lag_does_not_move(
 
         blocked = False
         await _wait_for_effects(own_database, stuck)
-        deadline = asyncio.get_running_loop().time() + 30
-        while (await http.get("/health/ready")).status_code != 200:
-            assert asyncio.get_running_loop().time() < deadline, await partition()
-            await asyncio.sleep(0.2)
+        async def ready_again() -> bool:
+            return (await http.get("/health/ready")).status_code == 200
+
+        await eventually(ready_again, 30, "ready again once the partition moved",
+                         interval_s=0.2)
         assert (await partition())["lag"] == 0

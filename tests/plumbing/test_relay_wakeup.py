@@ -4,6 +4,7 @@ the outbox is published at once, not after the relay's idle interval."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from shared.outbox import OutboxRelay
 from shared.unit_of_work import UnitOfWork
 from tests.plumbing import probe
 from tests.support.infra import Infra
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.infra
 
@@ -70,10 +72,9 @@ async def test_a_commit_during_an_empty_read_is_published_without_waiting(infra:
     stop = asyncio.Event()
     running = asyncio.create_task(relay.run(stop))
     try:
-        for _ in range(100):
-            if relay.staged is not None and relay.staged in producer.sent:
-                break
-            await asyncio.sleep(0.05)
+        with contextlib.suppress(AssertionError):  # the asserts below say which step failed
+            await eventually(lambda: relay.staged is not None and relay.staged in producer.sent,
+                             5, "the staged row to be published", interval_s=0.05)
         assert relay.staged is not None, "the relay never read the empty outbox"
         assert producer.sent == [relay.staged], "the woken relay did not publish the row"
     finally:

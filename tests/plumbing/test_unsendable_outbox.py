@@ -27,7 +27,7 @@ from shared.outbox import OutboxMessage, OutboxRelay, stage
 from shared.runtime import Service, Tables, make_producer
 from shared.settings import ServiceSettings
 from tests.support.infra import Infra
-from tests.support.kafka import Publisher, TopicReader
+from tests.support.kafka import Publisher, TopicReader, topic_prefix
 from tests.support.services import http_client, service_settings
 
 pytestmark = pytest.mark.infra
@@ -85,7 +85,8 @@ async def outbox(infra: Infra) -> AsyncIterator[Outbox]:
         await conn.run_sync(tables.metadata.create_all)
     producer = make_producer(infra.kafka_bootstrap, "test-unsendable")
     await producer.start()
-    relay = OutboxRelay(engine, tables.outbox, producer, dead_table=tables.outbox_dead)
+    relay = OutboxRelay(engine, tables.outbox, producer, dead_table=tables.outbox_dead,
+                        topic_prefix=topic_prefix())
     try:
         yield Outbox(engine, tables, producer, relay)
     finally:
@@ -99,7 +100,8 @@ async def _topic(infra: Infra, config: dict[str, str] | None = None) -> str:
     """A topic of this test's own, one partition, and its `.dlq` twin."""
     name = f"plumbing.unsendable.{uuid.uuid4().hex[:10]}.v1"
     await ensure_topics(infra.kafka_bootstrap, 1, [TopicSpec(name, config or {}),
-                                                   TopicSpec(dead_letter_topic(name))])
+                                                   TopicSpec(dead_letter_topic(name))],
+                        prefix=topic_prefix())
     return name
 
 

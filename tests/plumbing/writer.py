@@ -13,6 +13,7 @@ import asyncio
 import sys
 
 from shared.db import make_engine, make_session_factory
+from shared.kafka.naming import env_prefix
 from shared.outbox import OutboxRelay
 from shared.runtime import make_producer, start_with_retry
 from shared.unit_of_work import UnitOfWork
@@ -29,14 +30,15 @@ async def stage(url: str, topic: str, count: int) -> None:
         await uow.commit()
     print("\n".join(ids), flush=True)
     print("committed", flush=True)
-    await asyncio.sleep(3600)
+    await asyncio.sleep(3600)  # not a wait: stay alive (connections open) until SIGKILLed
 
 
 async def relay(url: str, bootstrap: str) -> None:
     engine = make_engine(url)
     producer = make_producer(bootstrap, "writer-relay")
     await start_with_retry(producer.start, "writer relay")
-    relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=200)
+    relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=200,
+                        topic_prefix=env_prefix())
     print("relaying", flush=True)
     await relay.run(asyncio.Event())
 
@@ -47,7 +49,8 @@ async def trickle(url: str, bootstrap: str, topic: str, count: int) -> None:
     factory = make_session_factory(engine)
     producer = make_producer(bootstrap, "writer-trickle")
     await start_with_retry(producer.start, "writer trickle")
-    relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=200)
+    relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=200,
+                        topic_prefix=env_prefix())
     stop = asyncio.Event()
     relaying = asyncio.create_task(relay.run(stop))
     print("started", flush=True)
@@ -57,7 +60,7 @@ async def trickle(url: str, bootstrap: str, topic: str, count: int) -> None:
             for _ in range(min(25, count - start)):
                 uow.publish(probe.request(), topic=topic)
             await uow.commit()
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # pacing: a trickle, so the broker restart lands mid-stream
     print("committed", flush=True)
     await relaying
 

@@ -1,8 +1,14 @@
-"""Test helpers to publish into and read from the real broker."""
+"""Test helpers to publish into and read from the real broker.
+
+They take and give back the contract's topic names; on the broker each carries the run's
+topic prefix (`PRAKTIK_TOPIC_PREFIX`, set by the `infra` fixture: shared.kafka.naming),
+so a test run never reads or writes the topics of a running system or of another run.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable, Iterable
@@ -13,14 +19,38 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.contracts.registry import encode
+from shared.kafka import naming
+
+
+def topic_prefix() -> str:
+    """This run's topic prefix (the services it starts get the same)."""
+    return naming.env_prefix()
+
+
+def physical(topic: str) -> str:
+    """The broker's name of a topic in this run."""
+    return naming.physical(topic_prefix(), topic)
+
+
+def logical(topic: str) -> str:
+    """The contract's (or test's) name of one of this run's broker topics."""
+    return naming.logical(topic_prefix(), topic)
+
+
+def group(name: str) -> str:
+    """A consumer group id as a service of this run would have it (with the prefix)."""
+    return topic_prefix() + name
 
 
 class TopicReader:
-    """Reads topics from the offsets they had when the reader started (no group)."""
+    """Reads topics from the offsets they had when the reader started (no group).
+
+    Records come back with the topic names they were asked for (the prefix taken off)."""
 
     def __init__(self, bootstrap: str, topics: Iterable[str]) -> None:
         self.bootstrap = bootstrap
         self.topics = list(topics)
+        self.prefix = topic_prefix()
         self.records: list[ConsumerRecord[bytes, bytes]] = []
         self._consumer: AIOKafkaConsumer | None = None
 
@@ -29,7 +59,7 @@ class TopicReader:
         await consumer.start()
         partitions = [
             TopicPartition(topic, p)
-            for topic in self.topics
+            for topic in (naming.physical(self.prefix, t) for t in self.topics)
             for p in (consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))
         ]
         consumer.assign(partitions)
@@ -53,6 +83,9 @@ class TopicReader:
         assert self._consumer is not None
         batches = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000), max_records=5000)
         for records in batches.values():
+            if self.prefix:
+                records = [dataclasses.replace(r, topic=naming.logical(self.prefix, r.topic))
+                           for r in records]
             self.records.extend(records)
 
     async def wait_for(
@@ -89,19 +122,34 @@ class TopicReader:
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    for _ in range(50):
+    from tests.support.wait import eventually
+
+    async def known() -> set[int] | None:
         await consumer._client.force_metadata_update()
-        parts = consumer.partitions_for_topic(topic)
-        if parts:
-            return parts
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"topic {topic} has no partitions")
+        return consumer.partitions_for_topic(topic)
+
+    return set(await eventually(known, 5, f"partitions of topic {topic}"))
+
+
+class RunProducer(AIOKafkaProducer):
+    """An `AIOKafkaProducer` that sends a topic named by the contract (or a test) to the
+    run's topic of that name (the prefix put before it)."""
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        self.prefix = topic_prefix()
+
+    async def send(self, topic: str, *args: Any, **kwargs: Any) -> Any:
+        return await super().send(naming.physical(self.prefix, topic), *args, **kwargs)
 
 
 class Publisher:
+    """Publishes to the run's topics: `topic` is the contract's name, sent to the prefixed
+    one (also through `publisher.producer` directly)."""
+
     def __init__(self, bootstrap: str) -> None:
-        self.producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                                         linger_ms=2)
+        self.producer = RunProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
+                                    linger_ms=2)
 
     async def __aenter__(self) -> Publisher:
         await self.producer.start()

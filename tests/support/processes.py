@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
@@ -18,6 +17,7 @@ import httpx
 
 from tests.support.database import reset_schema
 from tests.support.infra import REPO, SERVICES, Infra
+from tests.support.wait import eventually
 
 
 def free_port() -> int:
@@ -64,9 +64,9 @@ class ServiceProcess:
                 self.kill()
 
     async def wait_ready(self, timeout_s: float = 60.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout_s
         async with httpx.AsyncClient(timeout=2.0) as client:
-            while True:
+
+            async def ready() -> bool:
                 if self.process is not None and self.process.poll() is not None:
                     raise AssertionError(
                         f"{self.name} exited with {self.process.returncode}; see {self.log_path}"
@@ -74,13 +74,12 @@ class ServiceProcess:
                 try:
                     ready = await client.get(f"{self.url}/health/ready")
                     owned = await client.get(f"{self.url}/health/consumers")
-                    if ready.status_code == 200 and all(owned.json().values()):
-                        return
+                    return ready.status_code == 200 and all(owned.json().values())
                 except httpx.HTTPError:
-                    pass
-                if asyncio.get_running_loop().time() > deadline:
-                    raise AssertionError(f"{self.name} not ready; see {self.log_path}")
-                await asyncio.sleep(0.3)
+                    return False
+
+            await eventually(ready, timeout_s, f"{self.name} to be ready; see {self.log_path}",
+                             interval_s=0.3)
 
 
 @dataclass

@@ -13,6 +13,7 @@ import httpx
 from shared.runtime import Service
 from tests.support.database import reset_schema
 from tests.support.infra import Infra
+from tests.support.wait import eventually
 
 
 def service_settings(infra: Infra, service: str, **overrides: Any) -> dict[str, Any]:
@@ -32,15 +33,11 @@ def service_settings(infra: Infra, service: str, **overrides: Any) -> dict[str, 
 
 async def wait_until_assigned(service: Service, timeout_s: float = 30.0) -> None:
     """Block until every subscriber of the service owns its partitions."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    for subscriber in service.broker.subscribers:
-        while True:
-            consumer = getattr(subscriber, "consumer", None)
-            if consumer is not None and consumer.assignment():
-                break
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{service.name}: consumer never got partitions")
-            await asyncio.sleep(0.1)
+    await eventually(
+        lambda: all(getattr(subscriber, "consumer", None) is not None
+                    and subscriber.consumer.assignment()  # type: ignore[attr-defined]
+                    for subscriber in service.broker.subscribers),
+        timeout_s, f"{service.name}: every consumer to get partitions")
     # Positions for `latest` are fetched lazily: make sure they are resolved.
     for subscriber in service.broker.subscribers:
         consumer = subscriber.consumer  # type: ignore[attr-defined]

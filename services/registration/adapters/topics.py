@@ -11,14 +11,16 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 
-async def apply_intake_retention(bootstrap_servers: str, retention_ms: int) -> None:
-    """Set `retention.ms` on `registration.intake.v1` and its `.dlq` (best effort; these
-    topics have no other config, and AlterConfigs replaces the whole set)."""
+async def apply_intake_retention(bootstrap_servers: str, retention_ms: int,
+                                 prefix: str = "") -> None:
+    """Set `retention.ms` on `registration.intake.v1` and its `.dlq` (under the topic
+    prefix; best effort; these topics have no other config, and AlterConfigs replaces
+    the whole set)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     try:
         await admin.start()
         await admin.alter_configs([
-            ConfigResource(ConfigResourceType.TOPIC, name,
+            ConfigResource(ConfigResourceType.TOPIC, prefix + name,
                            configs={"retention.ms": str(retention_ms)})
             for name in (topics.REGISTRATION_INTAKE,
                          topics.dead_letter_topic(topics.REGISTRATION_INTAKE))

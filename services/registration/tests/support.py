@@ -18,10 +18,6 @@ HR = "urn:test:hr-kungsbacka"
 HALMSTAD, LAHOLM, KUNGSBACKA = "1380", "1381", "1384"
 INTAKE_SOURCES = f"{SCHOOL}={HALMSTAD}|{LAHOLM};{HR}={KUNGSBACKA}"
 
-USED_PINS: set[str] = set()
-"""Every identity number a test sent, for the final check that none leaked."""
-
-
 def settings(infra: Infra, **overrides: Any) -> RegistrationSettings:
     values = service_settings(infra, "registration", auth_jwt_secret=SECRET,
                               intake_sources=INTAKE_SOURCES, **overrides)
@@ -37,17 +33,12 @@ def ref(kind: str) -> str:
     return f"{kind}-{uuid.uuid4().hex[:12]}"
 
 
-def used(number: str) -> str:
-    USED_PINS.add(number)
-    return number
-
-
 def adult(index: int | None = None) -> str:
-    return used(adult_pin(uuid.uuid4().int % 1_000_000 if index is None else index))
+    return adult_pin(uuid.uuid4().int % 1_000_000 if index is None else index)
 
 
 def minor(age: int = 14) -> str:
-    return used(minor_pin(date.today(), age, uuid.uuid4().int % 1000))
+    return minor_pin(date.today(), age, uuid.uuid4().int % 1000)
 
 
 def participant_body(municipality: str = HALMSTAD, *, pin: str | None = None,

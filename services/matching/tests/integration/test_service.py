@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.matching.adapters import orm
 from services.matching.bootstrap import build
+from services.matching.domain.commands import RunRound
 from services.matching.settings import MatchingSettings
 from services.matching.tests.integration.scenario import Scenario, municipality, token_of
 from shared.auth import issue_token
@@ -24,6 +24,7 @@ from shared.runtime import Service
 from tests.support.infra import Infra
 from tests.support.kafka import Publisher, TopicReader
 from tests.support.services import http_client, running, service_settings
+from tests.support.wait import drained, eventually, settled
 
 pytestmark = pytest.mark.infra
 
@@ -256,8 +257,10 @@ async def test_two_replicas_with_a_rebalance_never_double_place(infra: Infra) ->
             waits = Counter(tuple(e["data"]["reasons"]) for e in ours("PlacementWaitlisted"))
             raise AssertionError(f"{error}: per offer {[got[str(o)] for o in offers]}, "
                                  f"waitlisted {waits}") from None
-        await asyncio.sleep(1.0)  # anything late (a double placement) would show now
-        await reader.poll()
+        # Anything late (a double placement) is on the topic once the replica left has
+        # settled: its inputs handled, its outbox (the replicas share it) empty.
+        await settled(first)
+        await drained(reader)
         assert first.broker.subscribers
     proposed = ours("PlacementProposed")
     per_request = Counter(e["data"]["request_id"] for e in proposed)
@@ -297,10 +300,30 @@ async def test_scheduled_round_runs_once_by_itself(infra: Infra) -> None:
             pid, _ = await s.participant(born=date(2009, 1, 1))
             rid = await s.request(pid, program="summer_job", start=start, end=end)
             await s.wait("PlacementWaitlisted", request_id=rid)
-        async with running(infra, build_it, reset=False):
+        async with running(infra, build_it, reset=False) as scheduled:
+            checks = _count_rounds_asked(scheduled)
             [done] = await s.wait("MatchingRoundCompleted", municipality_code=code)
             assert done["data"]["placed"] == 1
             await s.wait("PlacementProposed", request_id=rid)
-            await asyncio.sleep(1.0)  # several schedule checks later: still one round
-            await reader.poll()
+            seen = len(checks)
+            await eventually(lambda: len(checks) >= seen + 3, 30,
+                             "three more schedule checks")  # each one may not run it again
+            await settled(scheduled)
+            await drained(reader)
             assert len(s.events("MatchingRoundCompleted", municipality_code=code)) == 1
+
+
+def _count_rounds_asked(service: Service) -> list[object]:
+    """Every `RunRound` the service's bus is asked to handle from now on (the schedule
+    job asks once per check; the round itself decides whether it runs)."""
+    bus = service.state["bus"]
+    handle = bus.handle
+    asked: list[object] = []
+
+    async def counting(command: Any) -> Any:
+        if isinstance(command, RunRound):
+            asked.append(command)
+        return await handle(command)
+
+    bus.handle = counting
+    return asked

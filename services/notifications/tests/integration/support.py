@@ -3,9 +3,8 @@ pointing at them, recording events straight through the handlers, waiting."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -62,20 +61,6 @@ async def deliver(service: Service, data: EventData, event: CloudEvent | None = 
             await handler(data, uow)
             await uow.commit()
     return event
-
-
-async def eventually(check: Callable[[], Any], timeout_s: float = 30.0,
-                     what: str = "condition") -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 async def clean_schema(db: str) -> None:

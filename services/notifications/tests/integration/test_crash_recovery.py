@@ -16,10 +16,11 @@ from pathlib import Path
 from services.notifications.adapters.email import message_id
 from services.notifications.bootstrap import build
 from services.notifications.devservers import SmtpCatcher
-from services.notifications.tests.integration.support import deliver, eventually, rows, settings
+from services.notifications.tests.integration.support import deliver, rows, settings
 from shared.contracts.contacts import ContactDetailsRecorded
 from shared.contracts.matching import PlacementWaitlisted
 from tests.support.infra import Infra
+from tests.support.wait import eventually
 
 COUNT = 60
 

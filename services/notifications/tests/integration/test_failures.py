@@ -12,7 +12,6 @@ from typing import Any
 from services.notifications.bootstrap import build
 from services.notifications.tests.integration.support import (
     deliver,
-    eventually,
     mail_to,
     outside_world,
     rows,
@@ -25,6 +24,7 @@ from shared.contracts.training import EnrolmentRecorded
 from tests.support.infra import Infra
 from tests.support.kafka import TopicReader
 from tests.support.services import running
+from tests.support.wait import eventually
 
 
 def person(tag: str, sms: bool) -> ContactDetailsRecorded:

@@ -13,7 +13,6 @@ from services.notifications.entrypoints.http import opt_out_token
 from services.notifications.tests.examples import World
 from services.notifications.tests.integration.support import (
     deliver,
-    eventually,
     mail_to,
     outside_world,
     rows,
@@ -23,6 +22,7 @@ from shared.auth import issue_token
 from shared.contracts.registration import ParticipantErased
 from tests.support.infra import Infra
 from tests.support.services import http_client, running
+from tests.support.wait import eventually
 
 
 async def _world(service: object, world: World) -> None:

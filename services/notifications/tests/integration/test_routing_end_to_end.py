@@ -14,7 +14,6 @@ from services.notifications.devservers import ElksFake, SmtpCatcher
 from services.notifications.tests.examples import EXPECTED, World
 from services.notifications.tests.integration.support import (
     deliver,
-    eventually,
     outside_world,
     rows,
     settings,
@@ -25,6 +24,7 @@ from shared.runtime import Service
 from tests.support.infra import Infra
 from tests.support.kafka import Publisher, TopicReader
 from tests.support.services import running
+from tests.support.wait import eventually
 
 
 def body(catcher: SmtpCatcher, entry: dict[str, Any]) -> tuple[str, str]:

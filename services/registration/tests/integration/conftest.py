@@ -1,6 +1,6 @@
 """One registration service for the integration tests of this package, on real Kafka and
-Postgres; its log lines (without the redaction safety net) and every event it publishes
-are kept, so the last test can search them for identity numbers."""
+Postgres; its log lines are rendered without the redaction safety net and kept, for
+test_privacy.py to search the lines its own traffic produced for identity numbers."""
 
 from __future__ import annotations
 
@@ -13,10 +13,8 @@ import structlog
 
 from services.registration.bootstrap import build
 from services.registration.tests import support
-from shared.contracts import topics
 from shared.runtime import Service
 from tests.support.infra import Infra
-from tests.support.kafka import TopicReader
 from tests.support.services import running
 
 
@@ -70,15 +68,6 @@ def log_lines() -> Iterator[LogLines]:
 
 
 @pytest.fixture(scope="package")
-async def published(infra: Infra) -> AsyncIterator[TopicReader]:
-    """Everything published on the events and contacts topics during the package."""
-    async with TopicReader(infra.kafka_bootstrap,
-                           [topics.REGISTRATION_EVENTS, topics.REGISTRATION_CONTACTS]) as reader:
-        yield reader
-
-
-@pytest.fixture(scope="package")
-async def service(infra: Infra, log_lines: LogLines,
-                  published: TopicReader) -> AsyncIterator[Service]:
+async def service(infra: Infra, log_lines: LogLines) -> AsyncIterator[Service]:
     async with running(infra, lambda: build(support.settings(infra))) as svc:
         yield svc

@@ -3,7 +3,6 @@ placement (with the waitlist reasons), a supervisor's certificate, an opened wor
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
@@ -35,6 +34,7 @@ from shared.runtime import Service
 from tests.support.infra import Infra
 from tests.support.kafka import Publisher
 from tests.support.services import http_client
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.infra
 
@@ -43,11 +43,10 @@ HAL = support.token(HALMSTAD)
 
 async def _until(read: Callable[[], Awaitable[dict[str, Any]]],
                  holds: Callable[[dict[str, Any]], bool], timeout_s: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not holds(body := await read()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"never held: {body}")
-        await asyncio.sleep(0.1)
+    async def held() -> bool:
+        return holds(await read())
+
+    await eventually(held, timeout_s, "the read to show it")
 
 
 async def test_reads_show_placement_certificate_and_opening(infra: Infra,

@@ -5,7 +5,6 @@ certificates expire on the configured date."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -30,16 +29,13 @@ from shared.runtime import Service
 from tests.support.infra import Infra
 from tests.support.kafka import Publisher, TopicReader
 from tests.support.services import http_client, running
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.infra
 
 
 async def until(check: Callable[[], Awaitable[bool]], what: str, timeout_s: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
+    await eventually(check, timeout_s, what)
 
 
 def of(reader: TopicReader, type_: str, **data: str) -> list[dict[str, Any]]:
