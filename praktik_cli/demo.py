@@ -40,6 +40,8 @@ from aiokafka.errors import KafkaError
 from services.registration.domain.identity import luhn_digit
 from shared.auth import issue_token
 from shared.contracts import topics
+from shared.contracts.errors import MessageRejected
+from shared.contracts.registry import decode, parse_data
 from shared.kafka.naming import PREFIX_ENV, logical, physical
 
 COUNTY: dict[str, str] = {
@@ -314,6 +316,23 @@ READ_TOPICS = (topics.REGISTRATION_EVENTS, topics.TRAINING_EVENTS, topics.MATCHI
 """What the demo follows; the dead-letter twins too (what a service could not handle)."""
 
 
+def _readable(topic: str, value: bytes) -> dict[str, Any] | None:
+    """An event as the demo follows it: on a contract topic only what the contract
+    accepts (someone else's poison on the bus is no fact of the season), on a dead-letter
+    topic the original as far as it is a JSON object."""
+    if topic.endswith(topics.DLQ_SUFFIX):
+        try:
+            event = json.loads(value)
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser
+            return None
+        return event if isinstance(event, dict) else None
+    try:
+        parse_data(topic, envelope := decode(value))
+    except MessageRejected:
+        return None
+    return envelope.model_dump(mode="json")
+
+
 class EventLog:
     """The contract topics from where they stood when the log started (no consumer group).
 
@@ -367,12 +386,10 @@ class EventLog:
                 for record in records:
                     if record.value is None:
                         continue
-                    try:
-                        event = json.loads(record.value)
-                    except (ValueError, RecursionError):  # not JSON, or nested too deep:
-                        continue  # someone else's poison, which must not end this reader
-                    if isinstance(event, dict):
-                        self.events.append((logical(self.prefix, record.topic), event))
+                    topic = logical(self.prefix, record.topic)
+                    event = _readable(topic, record.value)
+                    if event is not None:
+                        self.events.append((topic, event))
 
     async def caught_up(self, ends: dict[TopicPartition, int]) -> bool:
         return all(self.read_up_to.get(tp, self.start_offsets.get(tp, 0)) >= end

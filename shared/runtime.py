@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.auth import Authenticator
 from shared.contracts.base import EventData
 from shared.db import make_engine, make_session_factory
+from shared.devkeys import refuse_development_keys
 from shared.errors import is_transient
 from shared.http import install_body_guard, install_error_handlers, install_health
 from shared.inbox import inbox_table
@@ -339,6 +340,7 @@ class Service:
 
     async def serve(self) -> None:
         configure_logging(self.name, self.settings.log_level, self.settings.log_json)
+        refuse_development_keys(self.settings)  # committed keys only with PRAKTIK_DEVELOPMENT
         await self.migrate_when_reachable()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -6,7 +6,7 @@ so `REGISTRATION_DATABASE_URL` and `REGISTRATION_KAFKA_BOOTSTRAP_SERVERS` config
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -71,5 +71,11 @@ class ServiceSettings(BaseSettings):
 
     auth_jwt_secret: str = "dev-only-change-me-0123456789abcdef"
     """HS256 key for coordinators' bearer tokens (set a real one in production)."""
+    development: bool = False
+    """Allow the committed development keys (`<PREFIX>DEVELOPMENT=1`, or
+    `PRAKTIK_DEVELOPMENT=1` for every service). Without it a service left with any of them
+    refuses to start (shared.devkeys); the stack, compose, the tests and the demo set it."""
+    development_keys: ClassVar[tuple[str, ...]] = ("auth_jwt_secret",)
+    """Settings whose committed default is a development key (subclasses add theirs)."""
     auth_api_keys: str = ""
     """Systems' API keys: `key=role:municipality|municipality,...;key2=...` (see shared.auth)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 from pydantic_settings import SettingsConfigDict
@@ -25,6 +25,7 @@ class ScheduledRound(BaseModel):
 
 class MatchingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHING_", extra="ignore")
+    development_keys: ClassVar[tuple[str, ...]] = ("auth_jwt_secret", "acceptance_secret")
 
     http_port: int = 8002
     acceptance_deadline_hours: dict[str, float] = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -12,6 +13,8 @@ from shared.settings import ServiceSettings
 
 class NotificationsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
+    development_keys: ClassVar[tuple[str, ...]] = (
+        "auth_jwt_secret", "link_secret", "receipt_password")
 
     http_port: int = 8004
 

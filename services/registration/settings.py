@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -13,6 +15,8 @@ DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktY2hhbmdlLW1lLTAxMjM0NTY3ODlhYmM="
 
 class RegistrationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRATION_", extra="ignore")
+    development_keys: ClassVar[tuple[str, ...]] = (
+        "auth_jwt_secret", "identity_encryption_key", "identity_hash_key")
 
     http_port: int = 8001
 

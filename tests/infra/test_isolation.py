@@ -66,6 +66,7 @@ def _stack_env(infra: Infra, live: Live) -> dict[str, str]:
            if k != PREFIX_ENV and not k.endswith(("_DATABASE_URL", "_CONSUMER_GROUP"))}
     env["PRAKTIK_DATABASE_URL"] = live.admin_url
     env["PRAKTIK_KAFKA_BOOTSTRAP_SERVERS"] = infra.kafka_bootstrap
+    env["PRAKTIK_DEVELOPMENT"] = "1"  # .stack/env has it: the committed development keys
     for service in SERVICES:
         env[f"{service.upper()}_DATABASE_URL"] = live.role_url(service)
         env[f"{service.upper()}_KAFKA_BOOTSTRAP_SERVERS"] = infra.kafka_bootstrap

@@ -193,6 +193,7 @@ async def test_batch_handler_effects_once_and_a_bad_message_is_isolated(
     reason="restarts the broker: only where the test run owns the stack (scripts/test sets "
     "PRAKTIK_STACK_CONTROL=1 when it started the infrastructure itself)",
 )
+@pytest.mark.timeout(300)  # a broker restart (tens of seconds) on top of the layer's budget
 async def test_broker_restart_mid_stream_loses_and_doubles_nothing(
     infra: Infra, topic: str
 ) -> None:

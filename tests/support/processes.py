@@ -104,6 +104,7 @@ class System:
             f"{prefix}CONSUMER_AUTO_OFFSET_RESET": "latest",
             f"{prefix}RELAY_IDLE_INTERVAL_S": "0.02",
             f"{prefix}RETRY_BACKOFF_MAX_S": "2",
+            "PRAKTIK_DEVELOPMENT": "1",  # the committed development keys (shared/devkeys.py)
         })
         env.update(self.extra_env)
         return env

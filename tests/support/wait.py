@@ -54,7 +54,11 @@ async def is_settled(service: Service) -> bool:
 
 
 async def settled(service: Service, timeout_s: float = 30.0) -> None:
-    """The service has handled what arrived so far and published what it staged."""
+    """The service has handled what arrived so far and published what it staged.
+
+    The lag is the consumer's, against the end it last fetched: call this once something
+    shows the inputs reached the service (an answer seen), or use `consumed_over_http`
+    with `end_offsets` taken after publishing."""
     await eventually(lambda: is_settled(service), timeout_s, f"{service.name} to settle")
 
 
