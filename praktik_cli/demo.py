@@ -406,8 +406,10 @@ class EventLog:
             await self._consumer.stop()
 
     def of(self, type_: str, topic: str | None = None) -> list[dict[str, Any]]:
-        return [e for t, e in self.events
-                if e.get("type") == type_ and (topic is None or t == topic)]
+        """Events of a type: on `topic`, or on any contract topic (a dead letter is no
+        fact: it is what a service refused, read it from `events`)."""
+        return [e for t, e in self.events if e.get("type") == type_ and (
+            t == topic if topic is not None else not t.endswith(topics.DLQ_SUFFIX))]
 
 
 class GroupProgress:
