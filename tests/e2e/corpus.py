@@ -36,12 +36,6 @@ from tests.e2e.support import Reader
 SEED = 20261201
 PER_TOPIC = 220
 """Messages per consumed topic (five topics: 1,100 a run)."""
-DRAIN_S = 100.0
-"""How long the corpus may take to drain before the accounting is made anyway."""
-LETTERS_S = 15.0
-"""How long dead letters may trail the offsets (they go through the outbox)."""
-PROBE_S = 10.0
-"""A valid event after the corpus is handled within this."""
 NEAR_LIMIT = 900_000
 OVER_DLQ_LIMIT = 1_020_000
 """A value the broker takes, whose dead letter (value plus headers) is over the

@@ -42,10 +42,7 @@ from shared.kafka.dead_letter import (
 )
 from tests.e2e.conftest import OwnDatabase
 from tests.e2e.corpus import (
-    DRAIN_S,
     HEADER_TRUNCATED,
-    LETTERS_S,
-    PROBE_S,
     REQUIRED_HEADERS,
     SAFE,
     SEED,
@@ -61,6 +58,13 @@ from tests.support.processes import System
 from tests.support.wait import eventually
 
 pytestmark = [pytest.mark.infra]
+
+DRAIN_S = 100.0
+"""How long the corpus may take to drain before the accounting is made anyway."""
+LETTERS_S = 15.0
+"""How long dead letters may trail the offsets (they go through the outbox)."""
+PROBE_S = 10.0
+"""A valid event after the corpus is handled within this."""
 
 
 
