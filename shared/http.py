@@ -18,7 +18,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.contracts.errors import MessageRejected
-from shared.errors import Conflict, Forbidden, NotFound, is_transient
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.transient import is_transient
 
 
 class ErrorOut(BaseModel):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from shared.errors import RACE_ATTEMPTS, Conflict, is_write_race
+from shared.errors import Conflict
+from shared.transient import RACE_ATTEMPTS, is_write_race
 from shared.unit_of_work import UnitOfWork
 
 Handler = Callable[[Any, Any], Awaitable[Any]]

@@ -46,9 +46,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.registry import encode
-from shared.errors import is_transient
 from shared.logging import get_logger
 from shared.settings import ServiceSettings
+from shared.transient import is_transient
 
 log = get_logger(__name__)
 

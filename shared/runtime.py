@@ -35,7 +35,6 @@ from shared.auth import Authenticator
 from shared.contracts.base import EventData
 from shared.db import make_engine, make_session_factory
 from shared.devkeys import refuse_development_keys
-from shared.errors import is_transient
 from shared.http import install_body_guard, install_error_handlers, install_health
 from shared.inbox import inbox_table
 from shared.kafka.consumer import Backoff, BatchProcessor, Subscription, run_batch
@@ -53,7 +52,8 @@ from shared.outbox import (
     outbox_table,
 )
 from shared.settings import ServiceSettings
-from shared.unit_of_work import UnitOfWork
+from shared.transient import is_transient
+from shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = get_logger(__name__)
 
@@ -117,7 +117,9 @@ class Service:
     name: str
     settings: ServiceSettings
     tables: Tables
-    uow_class: type[UnitOfWork] = UnitOfWork
+    unit_of_work: UnitOfWorkFactory = UnitOfWork
+    """Makes the service's unit of work: its class, or a `functools.partial` of it with
+    the service's own arguments (`shared.unit_of_work.UnitOfWorkFactory`)."""
     subscriptions: Sequence[Subscription] = ()
     routers: Sequence[APIRouter] = ()
     jobs: Sequence[Job] = ()
@@ -166,7 +168,7 @@ class Service:
         return f"urn:praktik:{self.name}"
 
     def uow(self) -> UnitOfWork:
-        return self.uow_class(
+        return self.unit_of_work(
             self.session_factory, self.tables.outbox, self.source, after_commit=self.relay.wake
         )
 

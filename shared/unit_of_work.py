@@ -6,14 +6,17 @@ events it publishes (staged into the outbox at commit).
         uow.publish(SomethingHappened(...))
         await uow.commit()
 
-A service subclasses `UnitOfWork` to add its repositories in `_open()`.
+A service subclasses `UnitOfWork` to add its repositories in `_open()`; what else its
+repositories need (settings, a cache kept between transactions) its `__init__` takes as
+keyword arguments after the plumbing's, and `bootstrap` hands the runtime a
+`functools.partial` of the class (a `UnitOfWorkFactory`).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +25,13 @@ from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.contracts.registry import topic_of
 from shared.outbox import OutboxMessage, message_for, stage, tombstone
+
+
+class UnitOfWorkFactory(Protocol):
+    """What the runtime calls to open a unit of work for a request, batch or job."""
+
+    def __call__(self, session_factory: async_sessionmaker[AsyncSession], outbox: Table,
+                 source: str, after_commit: Callable[[], None] | None = None) -> UnitOfWork: ...
 
 
 class UnitOfWork:

@@ -41,8 +41,8 @@ from services.notifications.domain.model import (
 from services.notifications.handlers import fallback_of
 from services.notifications.unit_of_work import NotificationsUnitOfWork
 from shared.contracts.notifications import NotificationDelivered, NotificationFailed
-from shared.errors import is_transient
 from shared.logging import get_logger
+from shared.transient import is_transient
 
 log = get_logger(__name__)
 

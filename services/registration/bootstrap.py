@@ -84,7 +84,7 @@ def build(settings: RegistrationSettings | None = None, ctx: Context | None = No
         name="registration",
         settings=settings,
         tables=tables,
-        uow_class=RegistrationUnitOfWork,
+        unit_of_work=RegistrationUnitOfWork,
         subscriptions=[
             intake.subscription(handlers, policy,
                                 bound_batch_handlers(ctx) if settings.batch_handlers else {}),

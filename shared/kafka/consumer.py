@@ -38,13 +38,13 @@ from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.errors import MessageRejected
 from shared.contracts.registry import decode, parse_data
-from shared.errors import RACE_ATTEMPTS, is_transient, is_write_race
 from shared.inbox import Claim, Claims, claim, claim_many, digest
 from shared.kafka.dead_letter import DEFAULT_MAX_MESSAGE_BYTES, dead_letter, record_id
 from shared.kafka.naming import physical
 from shared.kafka.offsets import OffsetCommitter
 from shared.kafka.progress import Progress
 from shared.logging import get_logger
+from shared.transient import RACE_ATTEMPTS, is_transient, is_write_race
 from shared.unit_of_work import UnitOfWork
 
 log = get_logger(__name__)

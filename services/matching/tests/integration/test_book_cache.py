@@ -71,7 +71,7 @@ async def _process(service: Service, datas: list[EventData]) -> None:
 
 
 def _cache(service: Service) -> Any:
-    cache = service.uow_class.book_cache  # type: ignore[attr-defined]
+    cache = service.unit_of_work.book_cache  # type: ignore[attr-defined]
     assert cache is not None
     return cache
 
