@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,12 +35,29 @@ def ref(kind: str) -> str:
     return f"{kind}-{uuid.uuid4().hex[:12]}"
 
 
+_issued: set[str] = set()
+"""Every number `adult()` and `minor()` gave out in this test process: one database is
+shared by a run's tests, and two people drawn with the same number are one person to
+registration (the second registration is refused), so none is given out twice."""
+
+
+def _fresh(number: Callable[[int], str], space: int) -> str:
+    for _ in range(4 * space):
+        candidate = number(secrets.randbelow(space))
+        if candidate not in _issued:
+            _issued.add(candidate)
+            return candidate
+    raise RuntimeError("synthetic identity numbers used up for this birth date")
+
+
 def adult(index: int | None = None) -> str:
-    return adult_pin(uuid.uuid4().int % 1_000_000 if index is None else index)
+    return adult_pin(index) if index is not None else _fresh(adult_pin, 1_000_000)
 
 
 def minor(age: int = 14) -> str:
-    return minor_pin(date.today(), age, uuid.uuid4().int % 1000)
+    """A minor `age` years old today; all of one age share a birth date (`minor_pin`)."""
+    return _fresh(lambda serial: minor_pin(date.today(), age, serial), 1000)
+
 
 
 def participant_body(municipality: str = HALMSTAD, *, pin: str | None = None,
