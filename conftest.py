@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.support.infra import HOW_TO_RUN, Infra, discover, release, stop_containers
+from devkit.infra import HOW_TO_RUN, Infra, discover, release, stop_containers
 
 pytest_plugins = ["tests.layers"]  # markers and time budgets per layer
 

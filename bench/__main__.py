@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support.infra import HOW_TO_RUN, discover, release
+from devkit.infra import HOW_TO_RUN, discover, release
 
 
 def available() -> list[str]:

@@ -1,7 +1,7 @@
 """Matching: a national-scale round, the `matching` package beside it, and continuous mode.
 
 1. Round: 100,000 prao requests, 25,000 offers with 110,000 places, five ranked
-   preferences each (services/matching/tests/instances.py) solved by the domain's
+   preferences each (devkit/matching_instances.py) solved by the domain's
    deferred acceptance: wall time, and peak memory (tracemalloc, a second run).
 2. Reference: the same instance family at 10,000 requests, with supervisors that do
    not bind (where our model is hospital–residents), solved by the `matching`
@@ -30,12 +30,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from devkit.bus import TopicReader
+from devkit.infra import Infra
+from devkit.matching_instances import make_instance
+from devkit.matching_reference import run_big, solve_with_package
+from devkit.publisher import Publisher
+from devkit.services import running, service_settings
+from devkit.wait import eventually
 from services.matching.adapters import orm
 from services.matching.bootstrap import build
 from services.matching.domain.rounds import solve_round
 from services.matching.settings import MatchingSettings
-from services.matching.tests.instances import make_instance
-from services.matching.tests.reference import run_big, solve_with_package
 from shared.contracts import topics
 from shared.contracts.base import EventData
 from shared.contracts.envelope import new_event
@@ -49,9 +54,6 @@ from shared.contracts.registration import (
 )
 from shared.contracts.registry import encode, topic_of
 from shared.contracts.training import SupervisorCertified
-from tests.support.infra import Infra
-from tests.support.kafka import Publisher, TopicReader
-from tests.support.services import running, service_settings
 
 NATIONAL = 100_000
 REFERENCE = 10_000
@@ -132,8 +134,10 @@ async def _send_all(publisher: Publisher, events: list[EventData]) -> None:
     await asyncio.gather(*futures)
 
 
-async def continuous(infra: Infra) -> dict[str, Any]:
-    rnd = random.Random(5)
+def _continuous_world(rnd: random.Random) -> tuple[
+        list[EventData], list[tuple[str, uuid.UUID]], list[PlacementRequested]]:
+    """(setup: workplaces, certified supervisors, offers, participants; the participants;
+    their requests)."""
     codes = [f"{rnd.randint(2000, 9999)}" for _ in range(CONTINUOUS_MUNICIPALITIES)]
     setup: list[EventData] = []
     participants: list[tuple[str, uuid.UUID]] = []
@@ -168,45 +172,56 @@ async def continuous(infra: Infra) -> dict[str, Any]:
             preferences=[Preference(occupation=o) for o in rnd.sample(occupations, 3)])
         for code, pid in participants
     ]
+    return setup, participants, requests
+
+
+async def _wait_for_participants(infra: Infra, count: int) -> None:
+    """Matching's read model holds them all (before the clock starts)."""
+    engine = create_async_engine(infra.database_url("matching"))
+
+    async def arrived() -> bool:
+        async with engine.connect() as conn:
+            seen = await conn.scalar(select(func.count()).select_from(orm.participants))
+        return (seen or 0) >= count
+
+    try:
+        await eventually(arrived, 120, f"all {count} participants in matching", interval_s=0.2)
+    finally:
+        await engine.dispose()
+
+
+def _answered(reader: TopicReader, wanted: set[str]) -> bool:
+    """Every request has its proposal or waitlisting. Another matching instance on the
+    same Kafka (a concurrent test run with its own database) may answer too: it knows
+    none of these participants."""
+    got = {e["data"].get("request_id") for e in reader.events(topics.MATCHING_EVENTS)
+           if e.get("type") in ("PlacementProposed", "PlacementWaitlisted")
+           and "participant_unknown" not in e["data"].get("reasons", ())}
+    return wanted <= got
+
+
+async def continuous(infra: Infra) -> dict[str, Any]:
+    setup, participants, requests = _continuous_world(random.Random(5))
     settings = MatchingSettings(**service_settings(
         infra, "matching", log_level="WARNING", consumer_batch_size=500))
     async with running(infra, lambda: build(settings)), \
             Publisher(infra.kafka_bootstrap) as publisher:
         await _send_all(publisher, setup)
-        engine = create_async_engine(infra.database_url("matching"))
-        deadline = time.perf_counter() + 120
-        while True:  # the read models are in before the clock starts
-            async with engine.connect() as conn:
-                seen = await conn.scalar(select(func.count()).select_from(orm.participants))
-            if (seen or 0) >= len(participants):
-                break
-            if time.perf_counter() > deadline:
-                raise AssertionError(f"only {seen} of {len(participants)} participants arrived")
-            await asyncio.sleep(0.2)
-        await engine.dispose()
+        await _wait_for_participants(infra, len(participants))
         wanted = {str(r.request_id) for r in requests}
         async with TopicReader(infra.kafka_bootstrap, [topics.MATCHING_EVENTS]) as reader:
             started = time.perf_counter()
             await _send_all(publisher, list(requests))
-
-            def done(_: list[Any]) -> bool:
-                # Another matching instance on the same Kafka (a concurrent test run with
-                # its own database) may answer too: it knows none of these participants.
-                got = {e["data"].get("request_id") for e in reader.events(topics.MATCHING_EVENTS)
-                       if e.get("type") in ("PlacementProposed", "PlacementWaitlisted")
-                       and "participant_unknown" not in e["data"].get("reasons", ())}
-                return wanted <= got
-
-            await reader.wait_for(done, timeout_s=120)
+            await reader.wait_for(lambda _: _answered(reader, wanted), timeout_s=120)
             elapsed = time.perf_counter() - started
             proposals = [e for e in reader.events(topics.MATCHING_EVENTS, "PlacementProposed")
                          if e["data"]["request_id"] in wanted]
-            proposed = len({e["data"]["request_id"] for e in proposals})
-            events = len({e["id"] for e in proposals})
-            placements = len({e["data"]["placement_id"] for e in proposals})
-            if not len(proposals) == events == placements == proposed:
-                print(f"WARNING: {len(proposals)} proposal records, {events} distinct events, "
-                      f"{placements} placements for {proposed} requests", flush=True)
+    proposed = len({e["data"]["request_id"] for e in proposals})
+    events = len({e["id"] for e in proposals})
+    placements = len({e["data"]["placement_id"] for e in proposals})
+    if not len(proposals) == events == placements == proposed:
+        print(f"WARNING: {len(proposals)} proposal records, {events} distinct events, "
+              f"{placements} placements for {proposed} requests", flush=True)
     rate = len(requests) / elapsed
     print(f"continuous: {len(requests):,} requests → {proposed:,} proposals in {elapsed:.2f} s: "
           f"{rate:,.0f} requests/s ({proposed / elapsed:,.0f} proposals/s) end to end",

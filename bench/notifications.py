@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,10 +29,15 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from devkit.bus import physical
+from devkit.database import create_database, drop_database
+from devkit.infra import Infra, libpq_url
+from devkit.ports import free_port
+from devkit.services import service_settings, wait_until_assigned
+from devkit.wait import eventually
 from services.notifications.adapters.email import OutgoingEmail, build_message
 from services.notifications.adapters.templates import Renderer
 from services.notifications.bootstrap import build
-from services.notifications.devservers import free_port
 from services.notifications.domain.model import Contact
 from services.notifications.settings import NotificationsSettings
 from services.notifications.unit_of_work import NotificationsUnitOfWork
@@ -40,10 +47,7 @@ from shared.contracts.envelope import new_event
 from shared.contracts.matching import PlacementWaitlisted
 from shared.contracts.registry import encode
 from shared.contracts.training import EnrolmentRecorded
-from tests.support.database import create_database, drop_database
-from tests.support.infra import Infra, libpq_url
-from tests.support.kafka import physical
-from tests.support.services import service_settings, wait_until_assigned
+from shared.runtime import Service
 
 EMAILS = int(os.environ.get("BENCH_EMAILS", "10000"))
 SMSES = int(os.environ.get("BENCH_SMSES", "600"))
@@ -123,116 +127,161 @@ async def _until(service: Any, sql: str, target: int, limit_s: float,
     """When `sql` counts `target`; prints when the consumer had recorded them all."""
     started = time.perf_counter()
     recorded_at: float | None = None
-    while await _count(service, sql) < target:
+
+    async def reached() -> bool:
+        nonlocal recorded_at
+        if await _count(service, sql) >= target:
+            return True
         if recorded_sql and recorded_at is None and await _count(service, recorded_sql) >= target:
             recorded_at = time.perf_counter()
             print(f"  consumer recorded all {target} after {recorded_at - started:.1f} s",
                   flush=True)
-        if time.perf_counter() - started > limit_s:
-            raise RuntimeError(f"stalled: {await _count(service, sql)} of {target}")
-        await asyncio.sleep(0.05)
+        return False
+
+    await eventually(reached, limit_s, f"{target} counted by {sql!r}", interval_s=0.05)
     return time.perf_counter()
 
 
-async def run(infra: Infra) -> dict[str, float | int | str]:
+@asynccontextmanager
+async def _devservers() -> AsyncIterator[tuple[int, int]]:
+    """The SMTP catcher and the SMS fake in a process of their own: (SMTP port, SMS port)."""
     smtp_port, sms_port = free_port(), free_port()
     mail_dir = Path(tempfile.mkdtemp(prefix="bench-mail-"))
     servers = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.notifications.devservers",
+        sys.executable, "-m", "devkit.devservers",
         env={**os.environ, "DEV_SMTP_PORT": str(smtp_port), "DEV_SMS_PORT": str(sms_port),
              "DEV_MAIL_DIR": str(mail_dir)},
         stdout=asyncio.subprocess.PIPE)
     assert servers.stdout is not None
     print((await servers.stdout.readline()).decode().strip(), flush=True)
-    name = f"notifications_bench_{os.getpid()}"
-    db = await _own_database(infra, name)
-    results: dict[str, float | int | str] = {}
     try:
-        raw = await _raw_rate("127.0.0.1", smtp_port, RAW)
-        print(f"raw aiosmtplib: {raw:.0f} e-mails/s ({CONNECTIONS} connections)", flush=True)
-        settings = NotificationsSettings(**service_settings(
-            infra, "notifications", database_url=db, smtp_port=smtp_port,
-            sms_base_url=f"http://127.0.0.1:{sms_port}", smtp_connections=CONNECTIONS,
-            quiet_start="08:00", quiet_end="08:00", email_rate_per_s=100000,
-            sms_rate_per_s=100000, dispatch_batch_size=BATCH, dispatch_loops=LOOPS,
-            sms_concurrency=8, log_level="WARNING", digest_interval_s=3600,
-            dispatcher_enabled=False))
-        service = build(settings)
-        await service.migrate()
-        stop = asyncio.Event()
-        tasks = await service.start_messaging(stop)
-        # The dispatcher in a worker process of its own (services.notifications.worker).
-        worker = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.notifications.worker",
-            env={**os.environ, **{f"NOTIFICATIONS_{k.upper()}": str(v) for k, v in
-                                  settings.model_dump().items() if v is not None},
-                 "NOTIFICATIONS_DISPATCHER_ENABLED": "true",
-                 "NOTIFICATIONS_QUIET_START": "08:00", "NOTIFICATIONS_QUIET_END": "08:00"},
-            stdout=asyncio.subprocess.DEVNULL)
-        try:
-            await wait_until_assigned(service)
-            people = [uuid.uuid4() for _ in range(EMAILS + 1)]
-            supervisors = [uuid.uuid4() for _ in range(SMSES)]
-            async with service.uow() as opened:
-                uow: NotificationsUnitOfWork = opened  # type: ignore[assignment]
-                for i, person in enumerate(people + supervisors):
-                    await uow.directory.save_contact(Contact(
-                        person, "participant", f"Person {i}", f"p{i}@example.test",
-                        f"+4670{i:07d}", "sv", True))
-                await uow.commit()
-
-            def waitlisted(among: list[uuid.UUID]) -> list[EventData]:
-                return [PlacementWaitlisted(
-                    request_id=uuid.uuid4(), participant_id=p, municipality_code="1380",
-                    program="internship", reasons=["no_capacity"]) for p in among]
-
-            # Untimed: one letter end to end, so the worker process has started, imported
-            # and connected before the clock runs (its start-up is not the service's rate).
-            await _produce(infra.kafka_bootstrap, topics.MATCHING_EVENTS, waitlisted(people[:1]))
-            await _until(service, "select count(*) from notifications.notifications "
-                                  "where status = 'sent'", 1, 120)
-            started = time.perf_counter()
-            await _produce(infra.kafka_bootstrap, topics.MATCHING_EVENTS,
-                           waitlisted(people[1:]))
-            done = await _until(service, "select count(*) from notifications.notifications "
-                                         "where status = 'sent' and channel = 'email'",
-                                EMAILS + 1, 120, "select count(*) "
-                                                 "from notifications.notifications "
-                                                 "where channel = 'email'")
-            emails = EMAILS / (done - started)
-            print(f"service: {emails:.0f} e-mails/s from Kafka to SMTP "
-                  f"({EMAILS} in {done - started:.1f} s; {emails / raw:.0%} of raw)", flush=True)
-
-            starts = datetime.now(UTC) + timedelta(hours=6)
-            enrolments: list[EventData] = [EnrolmentRecorded(
-                session_id=uuid.uuid4(), person_id=s, role="supervisor", status="enrolled",
-                course="base_course", starts_at=starts, municipality_code="1380")
-                for s in supervisors]
-            started = time.perf_counter()
-            await _produce(infra.kafka_bootstrap, topics.TRAINING_EVENTS, enrolments)
-            done = await _until(service, "select count(*) from notifications.notifications "
-                                         "where status = 'sent' and channel = 'sms'",
-                                SMSES, 120)
-            smses = SMSES / (done - started)
-            print(f"service: {smses:.0f} SMS/s from Kafka to the 46elks fake "
-                  f"({SMSES} in {done - started:.1f} s, with {SMSES} e-mails alongside)",
-                  flush=True)
-            failed = await _count(service, "select count(*) from notifications.notifications "
-                                           "where status = 'failed'")
-            results = {
-                "emails_per_s": round(emails, 1), "raw_aiosmtplib_per_s": round(raw, 1),
-                "emails_vs_raw": round(emails / raw, 3), "sms_per_s": round(smses, 1),
-                "emails": EMAILS, "sms": SMSES, "failed": failed,
-                "smtp_connections": CONNECTIONS,
-                "target": ">= 300 e-mails/s and >= 50% of raw",
-            }
-        finally:
-            worker.terminate()
-            await worker.wait()
-            stop.set()
-            await service.stop_messaging(tasks)
+        yield smtp_port, sms_port
     finally:
         servers.terminate()
         await servers.wait()
-        await drop_database(infra, name)
-    return results
+
+
+def _settings(infra: Infra, db: str, smtp_port: int, sms_port: int) -> NotificationsSettings:
+    return NotificationsSettings(**service_settings(
+        infra, "notifications", database_url=db, smtp_port=smtp_port,
+        sms_base_url=f"http://127.0.0.1:{sms_port}", smtp_connections=CONNECTIONS,
+        quiet_start="08:00", quiet_end="08:00", email_rate_per_s=100000,
+        sms_rate_per_s=100000, dispatch_batch_size=BATCH, dispatch_loops=LOOPS,
+        sms_concurrency=8, log_level="WARNING", digest_interval_s=3600,
+        dispatcher_enabled=False))
+
+
+@asynccontextmanager
+async def _worker(settings: NotificationsSettings) -> AsyncIterator[None]:
+    """The dispatcher in a worker process of its own (services.notifications.entrypoints.worker)."""
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.notifications.entrypoints.worker",
+        env={**os.environ, **{f"NOTIFICATIONS_{k.upper()}": str(v) for k, v in
+                              settings.model_dump().items() if v is not None},
+             "NOTIFICATIONS_DISPATCHER_ENABLED": "true",
+             "NOTIFICATIONS_QUIET_START": "08:00", "NOTIFICATIONS_QUIET_END": "08:00"},
+        stdout=asyncio.subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        worker.terminate()
+        await worker.wait()
+
+
+async def _store_contacts(service: Service, people: list[uuid.UUID]) -> None:
+    async with service.uow() as uow:
+        assert isinstance(uow, NotificationsUnitOfWork)
+        for i, person in enumerate(people):
+            await uow.directory.save_contact(Contact(
+                person, "participant", f"Person {i}", f"p{i}@example.test",
+                f"+4670{i:07d}", "sv", True))
+        await uow.commit()
+
+
+def _waitlisted(among: list[uuid.UUID]) -> list[EventData]:
+    return [PlacementWaitlisted(
+        request_id=uuid.uuid4(), participant_id=p, municipality_code="1380",
+        program="internship", reasons=["no_capacity"]) for p in among]
+
+
+async def _email_rate(infra: Infra, service: Service, people: list[uuid.UUID],
+                      raw: float) -> float:
+    """Letters per second, Kafka to SMTP: `PlacementWaitlisted` → one letter each."""
+    # Untimed: one letter end to end, so the worker process has started, imported
+    # and connected before the clock runs (its start-up is not the service's rate).
+    await _produce(infra.kafka_bootstrap, topics.MATCHING_EVENTS, _waitlisted(people[:1]))
+    await _until(service, "select count(*) from notifications.notifications "
+                          "where status = 'sent'", 1, 120)
+    started = time.perf_counter()
+    await _produce(infra.kafka_bootstrap, topics.MATCHING_EVENTS, _waitlisted(people[1:]))
+    done = await _until(service, "select count(*) from notifications.notifications "
+                                 "where status = 'sent' and channel = 'email'",
+                        EMAILS + 1, 120, "select count(*) "
+                                         "from notifications.notifications "
+                                         "where channel = 'email'")
+    emails = EMAILS / (done - started)
+    print(f"service: {emails:.0f} e-mails/s from Kafka to SMTP "
+          f"({EMAILS} in {done - started:.1f} s; {emails / raw:.0%} of raw)", flush=True)
+    return emails
+
+
+async def _sms_rate(infra: Infra, service: Service, supervisors: list[uuid.UUID]) -> float:
+    """SMS per second, Kafka to the 46elks fake: `EnrolmentRecorded` → a confirmation
+    e-mail and a reminder SMS each."""
+    starts = datetime.now(UTC) + timedelta(hours=6)
+    enrolments: list[EventData] = [EnrolmentRecorded(
+        session_id=uuid.uuid4(), person_id=s, role="supervisor", status="enrolled",
+        course="base_course", starts_at=starts, municipality_code="1380")
+        for s in supervisors]
+    started = time.perf_counter()
+    await _produce(infra.kafka_bootstrap, topics.TRAINING_EVENTS, enrolments)
+    done = await _until(service, "select count(*) from notifications.notifications "
+                                 "where status = 'sent' and channel = 'sms'", SMSES, 120)
+    smses = SMSES / (done - started)
+    print(f"service: {smses:.0f} SMS/s from Kafka to the 46elks fake "
+          f"({SMSES} in {done - started:.1f} s, with {SMSES} e-mails alongside)", flush=True)
+    return smses
+
+
+async def _service_rates(infra: Infra, settings: NotificationsSettings,
+                         raw: float) -> tuple[float, float, int]:
+    """(e-mails per second, SMS per second, failed) of the service and its worker."""
+    service = build(settings)
+    await service.migrate()
+    stop = asyncio.Event()
+    tasks = await service.start_messaging(stop)
+    try:
+        async with _worker(settings):
+            await wait_until_assigned(service)
+            people = [uuid.uuid4() for _ in range(EMAILS + 1)]
+            supervisors = [uuid.uuid4() for _ in range(SMSES)]
+            await _store_contacts(service, people + supervisors)
+            emails = await _email_rate(infra, service, people, raw)
+            smses = await _sms_rate(infra, service, supervisors)
+            failed = await _count(service, "select count(*) from notifications.notifications "
+                                           "where status = 'failed'")
+    finally:
+        stop.set()
+        await service.stop_messaging(tasks)
+    return emails, smses, failed
+
+
+async def run(infra: Infra) -> dict[str, float | int | str]:
+    async with _devservers() as (smtp_port, sms_port):
+        name = f"notifications_bench_{os.getpid()}"
+        db = await _own_database(infra, name)
+        try:
+            raw = await _raw_rate("127.0.0.1", smtp_port, RAW)
+            print(f"raw aiosmtplib: {raw:.0f} e-mails/s ({CONNECTIONS} connections)",
+                  flush=True)
+            emails, smses, failed = await _service_rates(
+                infra, _settings(infra, db, smtp_port, sms_port), raw)
+        finally:
+            await drop_database(infra, name)
+    return {
+        "emails_per_s": round(emails, 1), "raw_aiosmtplib_per_s": round(raw, 1),
+        "emails_vs_raw": round(emails / raw, 3), "sms_per_s": round(smses, 1),
+        "emails": EMAILS, "sms": SMSES, "failed": failed,
+        "smtp_connections": CONNECTIONS,
+        "target": ">= 300 e-mails/s and >= 50% of raw",
+    }

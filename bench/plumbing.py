@@ -10,16 +10,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.support import fresh_topic, raw_consume_rate, raw_produce_rate
+from devkit import probe
+from devkit.bus import topic_prefix
+from devkit.infra import Infra
+from devkit.wait import eventually
 from shared.contracts import topics
 from shared.contracts.registry import EVENTS_BY_TOPIC
 from shared.db import make_engine, make_session_factory
+from shared.kafka.clients import make_producer
 from shared.outbox import OutboxRelay
-from shared.runtime import make_producer
 from shared.settings import ServiceSettings
 from shared.unit_of_work import UnitOfWork
-from tests.plumbing import probe
-from tests.support.infra import Infra
-from tests.support.kafka import topic_prefix
 
 EVENTS = 40000
 
@@ -64,13 +65,14 @@ async def _inbox_consumer_rate(infra: Infra, topic: str, count: int) -> float:
     stop = asyncio.Event()
     started = time.perf_counter()
     tasks = await service.start_messaging(stop)
+
+    async def handled() -> bool:
+        async with engine.connect() as conn:
+            done = await conn.scalar(select(func.count()).select_from(probe.effects))
+        return (done or 0) >= count
+
     try:
-        while True:
-            async with engine.connect() as conn:
-                done = await conn.scalar(select(func.count()).select_from(probe.effects))
-            if (done or 0) >= count:
-                break
-            await asyncio.sleep(0.1)
+        await eventually(handled, 600, f"the probe to handle {count} events")
         elapsed = time.perf_counter() - started
     finally:
         stop.set()

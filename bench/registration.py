@@ -17,18 +17,18 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.support import fresh_topic, partitions_of
+from bench.support import fresh_topic
+from devkit.bus import Record, TopicReader, physical
+from devkit.database import reset_schema
+from devkit.infra import Infra
+from devkit.services import wait_until_assigned
 from services.registration.bootstrap import build
 from services.registration.domain.identity import luhn_digit
 from services.registration.settings import RegistrationSettings
 from shared.contracts import topics
 from shared.logging import configure_logging
-from tests.support.database import reset_schema
-from tests.support.infra import Infra
-from tests.support.kafka import physical
-from tests.support.services import wait_until_assigned
 
 REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", "20000"))
 SOURCE = "urn:bench:school"
@@ -87,34 +87,24 @@ async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes
         await producer.stop()
 
 
-async def _end_offsets(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    parts = await partitions_of(consumer, topic)
-    consumer.assign(parts)
-    await consumer.seek_to_end(*parts)
-    for tp in parts:
-        await consumer.position(tp)
-    return parts
-
-
 async def _count_registered(bootstrap: str, marker: bytes, count: int,
                             ready: asyncio.Event) -> float:
     """Read `registration.events.v1` from its current end until `count` registrations of
     this run are there; returns the time the last one was read."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
-    await consumer.start()
-    try:
-        await _end_offsets(consumer, topics.REGISTRATION_EVENTS)
+    seen = 0
+
+    def take(records: list[Record], _: float) -> None:
+        nonlocal seen
+        seen += sum(1 for r in records if r.value is not None and marker in r.value
+                    and dict(r.headers).get("ce_type") == b"ParticipantRegistered")
+
+    async with TopicReader(bootstrap, [topics.REGISTRATION_EVENTS], on_batch=take, keep=False,
+                           max_records=10_000,
+                           max_partition_fetch_bytes=4 * 1024 * 1024) as reader:
         ready.set()
-        seen = 0
         while seen < count:
-            batches = await consumer.getmany(timeout_ms=200, max_records=10_000)
-            for records in batches.values():
-                seen += sum(1 for r in records if r.value is not None and marker in r.value
-                            and dict(r.headers).get("ce_type") == b"ParticipantRegistered")
+            await reader.poll(0.2)
         return time.perf_counter()
-    finally:
-        await consumer.stop()
 
 
 async def _service_rate(infra: Infra, count: int) -> float:

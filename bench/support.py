@@ -1,20 +1,19 @@
 """Reference rates measured in the same run: raw aiokafka produce and consume.
 
 Topic names here are the contract's (or a benchmark's own); on the broker they carry the
-run's topic prefix (tests/support/infra.py `claim`), as the services' do.
+run's topic prefix (devkit/infra.py `claim`), as the services' do.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from devkit.bus import physical, topic_prefix
 from shared.contracts.topics import TopicSpec
 from shared.kafka.admin import ensure_topics
-from tests.support.kafka import physical, topic_prefix
 
 
 async def fresh_topic(bootstrap: str, prefix: str, partitions: int = 6) -> str:
@@ -74,16 +73,3 @@ async def topic_size(bootstrap: str, topic: str) -> int:
         return sum(ends.values())
     finally:
         await consumer.stop()
-
-
-async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    """The topic's partitions (of the run's prefixed topic), once the consumer's metadata
-    knows them."""
-    topic = physical(topic)
-    for _ in range(100):
-        known = consumer.partitions_for_topic(topic)
-        if known:
-            return [TopicPartition(topic, p) for p in sorted(known)]
-        await consumer._client.force_metadata_update()
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"topic {topic} has no partitions")

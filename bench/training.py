@@ -21,16 +21,17 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+from devkit.database import reset_schema
+from devkit.infra import Infra
+from devkit.services import service_settings
 from services.training.adapters import views
 from services.training.adapters.orm import evaluations, supervisors
 from services.training.bootstrap import build
 from services.training.domain import commands
 from services.training.settings import TrainingSettings
+from shared.contracts.types import Course
 from shared.messagebus import MessageBus
 from shared.runtime import Service
-from tests.support.database import reset_schema
-from tests.support.infra import Infra
-from tests.support.services import service_settings
 
 MUNICIPALITIES = ("1380", "1381", "1383", "1384", "1315")
 DIETS: tuple[list[str], ...] = (
@@ -51,7 +52,7 @@ async def _supervisors(service: Service, count: int) -> list[UUID]:
 
 
 async def _session(bus: MessageBus, starts: datetime, capacity: int, municipality: str = "1380",
-                   course: str = "base_course") -> UUID:
+                   course: Course = "base_course") -> UUID:
     session_id = uuid.uuid4()
     await bus.handle(commands.ScheduleSession(
         session_id, course, "Bench" if course == "deep_dive" else None, starts,
@@ -87,6 +88,97 @@ async def _median_ms(action: Callable[[], Awaitable[Any]], repeat: int) -> float
     return statistics.median(times)
 
 
+async def _enrolment_rates(bus: MessageBus, people: list[UUID], future: datetime
+                           ) -> tuple[UUID, float, float, float]:
+    """(the session of 200, enrolments per second: one at a time, 8 callers on one
+    session, 8 callers on 8 sessions)."""
+    # 1. one at a time: 200 people into one session (seats 1..150, waitlist 151..200).
+    big = await _session(bus, future, capacity=150)
+    sequential = await _rate(
+        [partial(_enrol, bus, big, p, i) for i, p in enumerate(people[:200])], 1)
+    print(f"enrolment, one at a time (200 into one session): {sequential:,.0f} enrolments/s")
+
+    # 2. eight callers racing for one session's row lock.
+    contended = await _session(bus, future, capacity=300)
+    racing = await _rate([partial(_enrol, bus, contended, p, i)
+                          for i, p in enumerate(people[200:600])], WORKERS)
+    print(f"enrolment, {WORKERS} concurrent on one session (400): "
+          f"{racing:,.0f} enrolments/s")
+
+    # 3. eight callers on eight sessions.
+    spread = [await _session(bus, future + timedelta(days=d), capacity=100)
+              for d in range(WORKERS)]
+    jobs = [partial(_enrol, bus, spread[i % WORKERS], p, i)
+            for i, p in enumerate(people[600:1400])]
+    parallel = await _rate(jobs, WORKERS)
+    print(f"enrolment, {WORKERS} concurrent on {WORKERS} sessions (800): "
+          f"{parallel:,.0f} enrolments/s")
+    return big, sequential, racing, parallel
+
+
+async def _session_summary_ms(service: Service, big: UUID) -> float:
+    """4. the administration summary of the session of 200 people."""
+    async with service.session_factory() as db:
+        big_session = await views.session_view(db, big)
+    assert big_session is not None
+
+    async def session_summary() -> None:
+        async with service.session_factory() as db:
+            view = await views.session_view(db, big)
+            assert view is not None
+            await views.administration(db, view.session)
+            await views.participants(db, big)
+
+    session_ms = await _median_ms(session_summary, 50)
+    async with service.session_factory() as db:
+        catering = await views.administration(db, big_session.session)
+    print(f"administration summary, one session of 200 (catering + participant list): "
+          f"{session_ms:.2f} ms median; coffee {catering.coffee}, lunch {catering.lunch}, "
+          f"diets {catering.dietary_needs}")
+    return session_ms
+
+
+async def _year(service: Service, bus: MessageBus, rng: random.Random, people: list[UUID],
+                year: int) -> None:
+    """A year of 100 sessions: costs, 10 evaluations each, 1,000 enrolments."""
+    year_start = datetime(year, 1, 15, 8, tzinfo=UTC)
+    sessions = []
+    for index in range(100):
+        course: Course = ("base_course", "deep_dive", "supervisor_network")[index % 3]
+        session_id = await _session(bus, year_start + timedelta(days=3 * index), 25,
+                                    MUNICIPALITIES[index % len(MUNICIPALITIES)], course)
+        await bus.handle(commands.RecordCosts(
+            session_id, Decimal(rng.randint(0, 3000)), Decimal(rng.randint(500, 2500)),
+            Decimal(rng.randint(0, 500))))
+        sessions.append((session_id, course))
+    async with service.engine.begin() as conn:
+        await conn.execute(evaluations.insert(), [
+            {"session_id": s, "course": c, "overall": rng.randint(1, 5),
+             "content": rng.randint(1, 5), "trainers": rng.randint(1, 5),
+             "organisation": rng.randint(1, 5), "comment": rng.choice([None, "Bra dag"])}
+            for s, c in sessions for _ in range(10)
+        ])
+    for index, person in enumerate(people):
+        await _enrol(bus, sessions[index % 100][0], person, index)
+
+
+async def _year_summary_ms(service: Service, settings: TrainingSettings, year: int) -> float:
+    """5. the yearly reports over the year's sessions."""
+
+    async def year_summary() -> None:
+        async with service.session_factory() as db:
+            await views.list_sessions(db, None, year)
+            await views.budget(db, year, settings.budget_per_year_sek, None)
+            await views.evaluation_summary(db, None, year)
+
+    year_ms = await _median_ms(year_summary, 20)
+    async with service.session_factory() as db:
+        report = await views.budget(db, year, settings.budget_per_year_sek, None)
+    print(f"yearly summary, 100 sessions (listing + budget + evaluations of 1,000 answers):"
+          f" {year_ms:.2f} ms median; spent {report.spent} of {report.budget} SEK")
+    return year_ms
+
+
 async def run(infra: Infra) -> dict[str, float | int | str]:
     settings = TrainingSettings(**service_settings(infra, "training", db_pool_size=WORKERS))
     service = build(settings)
@@ -96,80 +188,11 @@ async def run(infra: Infra) -> dict[str, float | int | str]:
     people = await _supervisors(service, 2400)
     future = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
     try:
-        # 1. one at a time: 200 people into one session (seats 1..150, waitlist 151..200).
-        big = await _session(bus, future, capacity=150)
-        sequential = await _rate(
-            [partial(_enrol, bus, big, p, i) for i, p in enumerate(people[:200])], 1)
-        print(f"enrolment, one at a time (200 into one session): {sequential:,.0f} enrolments/s")
-
-        # 2. eight callers racing for one session's row lock.
-        contended = await _session(bus, future, capacity=300)
-        racing = await _rate([partial(_enrol, bus, contended, p, i)
-                              for i, p in enumerate(people[200:600])], WORKERS)
-        print(f"enrolment, {WORKERS} concurrent on one session (400): "
-              f"{racing:,.0f} enrolments/s")
-
-        # 3. eight callers on eight sessions.
-        spread = [await _session(bus, future + timedelta(days=d), capacity=100)
-                  for d in range(WORKERS)]
-        jobs = [partial(_enrol, bus, spread[i % WORKERS], p, i)
-                for i, p in enumerate(people[600:1400])]
-        parallel = await _rate(jobs, WORKERS)
-        print(f"enrolment, {WORKERS} concurrent on {WORKERS} sessions (800): "
-              f"{parallel:,.0f} enrolments/s")
-
-        # 4. the administration summary of the session of 200 people.
-        async with service.session_factory() as db:
-            big_session = await views.session_view(db, big)
-        assert big_session is not None
-
-        async def session_summary() -> None:
-            async with service.session_factory() as db:
-                view = await views.session_view(db, big)
-                assert view is not None
-                await views.administration(db, view.session)
-                await views.participants(db, big)
-
-        session_ms = await _median_ms(session_summary, 50)
-        async with service.session_factory() as db:
-            catering = await views.administration(db, big_session.session)
-        print(f"administration summary, one session of 200 (catering + participant list): "
-              f"{session_ms:.2f} ms median; coffee {catering.coffee}, lunch {catering.lunch}, "
-              f"diets {catering.dietary_needs}")
-
-        # 5. a year of 100 sessions: costs, 10 evaluations each, then the yearly reports.
+        big, sequential, racing, parallel = await _enrolment_rates(bus, people, future)
+        session_ms = await _session_summary_ms(service, big)
         year = future.year + 1
-        year_start = datetime(year, 1, 15, 8, tzinfo=UTC)
-        sessions = []
-        for index in range(100):
-            course = ("base_course", "deep_dive", "supervisor_network")[index % 3]
-            session_id = await _session(bus, year_start + timedelta(days=3 * index), 25,
-                                        MUNICIPALITIES[index % len(MUNICIPALITIES)], course)
-            await bus.handle(commands.RecordCosts(
-                session_id, Decimal(rng.randint(0, 3000)), Decimal(rng.randint(500, 2500)),
-                Decimal(rng.randint(0, 500))))
-            sessions.append((session_id, course))
-        async with service.engine.begin() as conn:
-            await conn.execute(evaluations.insert(), [
-                {"session_id": s, "course": c, "overall": rng.randint(1, 5),
-                 "content": rng.randint(1, 5), "trainers": rng.randint(1, 5),
-                 "organisation": rng.randint(1, 5), "comment": rng.choice([None, "Bra dag"])}
-                for s, c in sessions for _ in range(10)
-            ])
-        for index, person in enumerate(people[1400:2400]):
-            await _enrol(bus, sessions[index % 100][0], person, index)
-
-        async def year_summary() -> None:
-            async with service.session_factory() as db:
-                await views.list_sessions(db, None, year)
-                await views.budget(db, year, settings.budget_per_year_sek, None)
-                await views.evaluation_summary(db, None, year)
-
-        year_ms = await _median_ms(year_summary, 20)
-        async with service.session_factory() as db:
-            report = await views.budget(db, year, settings.budget_per_year_sek, None)
-        print(f"yearly summary, 100 sessions (listing + budget + evaluations of 1,000 answers):"
-              f" {year_ms:.2f} ms median; spent {report.spent} of {report.budget} SEK")
+        await _year(service, bus, rng, people[1400:2400], year)
+        year_ms = await _year_summary_ms(service, settings, year)
     finally:
         await service.engine.dispose()
         await service.producer.stop()

@@ -13,7 +13,7 @@ import os
 import httpx
 import typer
 
-from praktik_cli.demo import Endpoints
+from praktik_cli.demo.plan import Endpoints
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 

@@ -6,6 +6,9 @@ import typer
 
 from shared.auth import Role, issue_token
 
+ROLES: dict[str, Role] = {"coordinator": "coordinator", "system": "system", "admin": "admin"}
+"""The option's text to the role it names (typer gives a plain `str`)."""
+
 
 def token(
     role: str = typer.Option("coordinator", help="coordinator, system or admin"),
@@ -16,7 +19,6 @@ def token(
     ttl: int = 3600,
 ) -> None:
     """Print a signed JWT for ROLE scoped to the given municipalities."""
-    if role not in ("coordinator", "system", "admin"):
+    if role not in ROLES:
         raise typer.BadParameter("role must be coordinator, system or admin")
-    role_: Role = role  # type: ignore[assignment]
-    typer.echo(issue_token(secret, subject, role_, list(municipality), ttl))
+    typer.echo(issue_token(secret, subject, ROLES[role], list(municipality), ttl))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import time
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeGuard
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
@@ -52,14 +52,18 @@ class Principal:
         return self.municipalities
 
 
+def _is_role(value: str) -> TypeGuard[Role]:
+    return value in ROLES
+
+
 def parse_api_keys(spec: str) -> dict[str, Principal]:
     keys: dict[str, Principal] = {}
     for item in filter(None, (part.strip() for part in spec.split(";"))):
         key, _, grant = item.partition("=")
         role, _, codes = grant.partition(":")
-        if role not in ROLES or not key:
+        if not _is_role(role) or not key:
             raise ValueError(f"bad API key entry for role {role!r}")
-        keys[key] = Principal(f"api-key:{key[:4]}", role,  # type: ignore[arg-type]
+        keys[key] = Principal(f"api-key:{key[:4]}", role,
                               frozenset(filter(None, codes.split("|"))))
     return keys
 

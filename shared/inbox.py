@@ -11,35 +11,14 @@ import enum
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    any_,
-    bindparam,
-    func,
-    select,
-)
+from sqlalchemy import String, Table, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.envelope import CloudEvent
-
-
-def inbox_table(metadata: MetaData) -> Table:
-    return Table(
-        "inbox",
-        metadata,
-        Column("consumer", String, nullable=False),
-        Column("event_id", String, nullable=False),
-        Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("digest", String, nullable=True),
-        PrimaryKeyConstraint("consumer", "event_id"),
-    )
 
 
 class Claim(enum.Enum):
@@ -136,3 +115,29 @@ async def claim_many(
             {"seen": seen})
         digests.update({event_id: stored_digest for event_id, stored_digest in stored})
     return Claims(new, digests)
+
+
+class Inbox(Protocol):
+    """What the consumer claims, in its unit of work's transaction (`session`): the
+    seam a unit test fills with a fake, so the batch logic runs without Postgres."""
+
+    async def claim(self, session: AsyncSession, consumer: str, event_id: str,
+                    event_digest: str | None = None) -> Claim: ...
+
+    async def claim_many(self, session: AsyncSession, consumer: str,
+                         events: Sequence[tuple[str, str | None]]) -> Claims: ...
+
+
+@dataclass(frozen=True)
+class InboxTable:
+    """The inbox in Postgres: `claim` and `claim_many` on a service's `inbox` table."""
+
+    table: Table
+
+    async def claim(self, session: AsyncSession, consumer: str, event_id: str,
+                    event_digest: str | None = None) -> Claim:
+        return await claim(session, self.table, consumer, event_id, event_digest)
+
+    async def claim_many(self, session: AsyncSession, consumer: str,
+                         events: Sequence[tuple[str, str | None]]) -> Claims:
+        return await claim_many(session, self.table, consumer, events)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -51,6 +51,10 @@ def run_env(metadata: MetaData) -> None:
             include_schemas=True,
         )
         with context.begin_transaction():
+            # One migrator per schema at a time (replicas, a worker beside its service,
+            # all starting together): the others wait here, then find the schema at head.
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"),
+                               {"name": f"praktik.migrations.{schema}"})
             context.run_migrations()
 
     async def run_async() -> None:

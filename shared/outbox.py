@@ -16,6 +16,7 @@ row after it; a transient failure (broker away) retries the whole batch.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -23,24 +24,8 @@ from typing import Any, Protocol
 
 from aiokafka import errors as kafka_errors
 from aiokafka.producer.transaction_manager import NO_PRODUCER_EPOCH, NO_PRODUCER_ID, PidAndEpoch
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Identity,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    any_,
-    bindparam,
-    delete,
-    func,
-    select,
-    text,
-)
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import BigInteger, Table, Text, any_, bindparam, delete, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -49,6 +34,7 @@ from shared.contracts.registry import encode
 from shared.logging import get_logger
 from shared.settings import ServiceSettings
 from shared.transient import is_transient
+from shared.waits import RetryWaits
 
 log = get_logger(__name__)
 
@@ -61,38 +47,6 @@ RECORD_OVERHEAD_BYTES = 128
 a record's varints; each header another 10 below), rounded up: a margin, not exact."""
 HEADER_OVERHEAD_BYTES = 10
 REASON_MAX_CHARS = 2000
-
-
-def outbox_table(metadata: MetaData) -> Table:
-    return Table(
-        "outbox",
-        metadata,
-        Column("id", BigInteger, Identity(always=False), primary_key=True),
-        Column("event_id", String, nullable=False),
-        Column("topic", String, nullable=False),
-        Column("key", String, nullable=True),
-        Column("value", LargeBinary, nullable=True),
-        Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-
-
-def outbox_dead_table(metadata: MetaData) -> Table:
-    """Rows the relay could never send (too large for the broker, a topic that refuses
-    them): set aside with the reason, for an operator to see, so the rows after go on."""
-    return Table(
-        "outbox_dead",
-        metadata,
-        Column("id", BigInteger, primary_key=True),
-        Column("event_id", String, nullable=False),
-        Column("topic", String, nullable=False),
-        Column("key", String, nullable=True),
-        Column("value", LargeBinary, nullable=True),
-        Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("reason", Text, nullable=False),
-    )
 
 
 @dataclass(frozen=True)
@@ -361,7 +315,9 @@ class OutboxRelay:
                            [{"row_id": row.id, "reason": _reason(error)} for row, error in dead])
 
     async def run(self, stop: asyncio.Event) -> None:
-        backoff = 0.1
+        """Publish until `stop`: at once after a commit wakes it, every idle interval
+        otherwise; a failed round is waited out (`shared.waits`) and tried again."""
+        waits = RetryWaits("outbox relay", initial_s=0.1, max_s=self._backoff_max)
         while not stop.is_set():
             # Cleared before the read, not after it: a commit landing while a batch is
             # read or sent wakes the next wait instead of being lost to it (which left
@@ -369,26 +325,19 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 sent = await self._publish()
-                backoff = 0.1
             except Exception as exc:
                 if not is_transient(exc):
                     log.exception("outbox relay failed", error_type=type(exc).__name__)
-                else:
-                    log.warning("outbox relay waiting for infrastructure",
-                                error_type=type(exc).__name__, backoff_s=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._backoff_max)
+                await waits.failed(exc)
                 continue
+            waits.succeeded()
             if sent is None:
                 # A replica's relay is publishing; it may have read before our last
                 # commit, so try again soon rather than after a whole idle interval.
                 await asyncio.sleep(self._contended)
             elif sent == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
-                except TimeoutError:
-                    pass
-
 
 
 async def outbox_status(engine: AsyncEngine, outbox: Table, dead: Table,

@@ -50,8 +50,13 @@ def retrying(what: str, *, initial_s: float, max_s: float,
                     error_type=type(error).__name__,
                     retry_in_s=round(state.upcoming_sleep, 3))
 
+    def retryable(error: BaseException) -> bool:
+        # A cancellation (shutdown) is never retried, even one raised while a transient
+        # error was being handled (`is_transient` follows `__context__`).
+        return isinstance(error, Exception) and retry_on(error)
+
     return AsyncRetrying(
-        retry=retry_if_exception(retry_on),
+        retry=retry_if_exception(retryable),
         wait=wait_random_exponential(multiplier=initial_s, max=max_s, min=initial_s / 2),
         stop=stop,
         before_sleep=before_sleep,

@@ -1,32 +1,24 @@
 """The matching service's behaviour on one page: an event or command, a unit of work.
 
-Every handler that may place someone loads the municipality's Book (which locks the
-municipality for the transaction), lets the domain decide, and saves the Book (its
-rows and its events, through the outbox).
+Every handler is `handler(message, uow, deps)` (`shared.wiring`). Every handler that
+may place someone loads the municipality's Book (which locks the municipality for the
+transaction), lets the domain decide, and saves the Book (its rows and its events,
+through the outbox).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 from uuid import UUID
 
-from services.matching.adapters.repository import ensure_participant, ensure_participants
+from services.matching.dependencies import Dependencies
 from services.matching.domain import commands
+from services.matching.domain.book import Book, RoundSummary
+from services.matching.domain.errors import DomainError, UnknownPlacement
 from services.matching.domain.feasibility import is_round_program
-from services.matching.domain.model import (
-    Book,
-    Certificate,
-    DomainError,
-    Offer,
-    Participant,
-    Request,
-    RoundSummary,
-    Supervisor,
-    UnknownPlacement,
-    Workplace,
-)
+from services.matching.domain.parties import Certificate, Participant, Supervisor, Workplace
+from services.matching.domain.placements import Offer, Request
+from services.matching.domain.rounds import Preference
 from services.matching.unit_of_work import MatchingUnitOfWork
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent
@@ -43,19 +35,13 @@ from shared.contracts.registration import (
 )
 from shared.contracts.training import SupervisorCertificationExpired, SupervisorCertified
 from shared.errors import Conflict, NotFound, Rejected
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
+from shared.wiring import Handler
 
 # -- events: registration.events.v1 -------------------------------------------------
 
 
 async def participant_registered(
-    event: ParticipantRegistered, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    event: ParticipantRegistered, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     participant = Participant(
         event.participant_id, event.municipality_code, event.birth_date, event.gender,
@@ -64,7 +50,7 @@ async def participant_registered(
     books = await _books_holding(uow, event.municipality_code, participant.participant_id)
     for book in books:
         book.participants[participant.participant_id] = participant
-        book.reexamine(clock(), participant_id=participant.participant_id)
+        book.reexamine(deps.clock(), participant_id=participant.participant_id)
     await uow.save(*books)
 
 
@@ -79,31 +65,31 @@ async def _books_holding(uow: MatchingUnitOfWork, municipality_code: str,
 
 
 async def workplace_registered(
-    event: WorkplaceRegistered, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    event: WorkplaceRegistered, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     workplace = Workplace(event.workplace_id, event.municipality_code, event.sector,
                           event.client_contact, event.min_age)
     await uow.books.save_workplace(workplace)
     book = await uow.books.book(event.municipality_code)
     book.workplaces[workplace.workplace_id] = workplace
-    book.reexamine(clock())
+    book.reexamine(deps.clock())
     await uow.save(book)
 
 
 async def supervisor_registered(
-    event: SupervisorRegistered, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    event: SupervisorRegistered, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     supervisor = Supervisor(event.supervisor_id, event.workplace_id, event.municipality_code,
                             frozenset(event.languages), event.max_participants)
     await uow.books.save_supervisor(supervisor)
     book = await uow.books.book(event.municipality_code)
     book.supervisors[supervisor.supervisor_id] = supervisor
-    book.reexamine(clock())
+    book.reexamine(deps.clock())
     await uow.save(book)
 
 
 async def slots_offered(
-    event: PlacementSlotsOffered, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    event: PlacementSlotsOffered, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     book = await uow.books.book(event.municipality_code)
     book.add_offer(Offer(
@@ -112,12 +98,12 @@ async def slots_offered(
         program=event.program, occupation=event.occupation, period_start=event.period_start,
         period_end=event.period_end, capacity=event.capacity, min_age=event.min_age,
         without_client_contact=event.without_client_contact, supports=frozenset(event.supports),
-    ), clock())
+    ), deps.clock())
     await uow.save(book)
 
 
 def _request(event: PlacementRequested, requested_at: datetime) -> Request:
-    preferences = tuple(
+    preferences: tuple[Preference, ...] = tuple(
         ("occupation", p.occupation) if p.occupation is not None
         else ("workplace", str(p.workplace_id))
         for p in event.preferences
@@ -126,25 +112,25 @@ def _request(event: PlacementRequested, requested_at: datetime) -> Request:
         request_id=event.request_id, participant_id=event.participant_id,
         municipality_code=event.municipality_code, program=event.program,
         period_start=event.period_start, period_end=event.period_end,
-        preferences=preferences,  # type: ignore[arg-type]
+        preferences=preferences,
         needs=frozenset(event.needs), priority=event.priority, requested_at=requested_at,
     )
 
 
 async def placement_requested(
-    event: PlacementRequested, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    event: PlacementRequested, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     if await uow.books.known_requests([event.request_id]):
         return  # the same request announced again: its outcome already stands
     book = await uow.books.book(event.municipality_code)
-    await ensure_participant(uow.books, book, event.participant_id)
-    book.add_request(_request(event, uow.cause.time if uow.cause is not None else clock()))
+    await uow.books.ensure_participant(book, event.participant_id)
+    book.add_request(_request(event, uow.cause.time if uow.cause is not None else deps.clock()))
     await uow.save(book)
 
 
 async def placement_requested_many(
     items: list[tuple[CloudEvent, PlacementRequested]], uow: MatchingUnitOfWork,
-    clock: Clock = utcnow,
+    deps: Dependencies,
 ) -> None:
     """`placement_requested` for a run of new events, set-based: the same effects.
 
@@ -162,8 +148,8 @@ async def placement_requested_many(
         known.add(data.request_id)
         fresh.append((envelope, data))
     books = await uow.books.books([data.municipality_code for _, data in fresh])
-    await ensure_participants(
-        uow.books, [(books[data.municipality_code], data.participant_id) for _, data in fresh])
+    await uow.books.ensure_participants(
+        [(books[data.municipality_code], data.participant_id) for _, data in fresh])
     for envelope, data in fresh:
         book = books[data.municipality_code]
         book.add_request(_request(data, envelope.time))
@@ -173,7 +159,7 @@ async def placement_requested_many(
 
 
 async def consent_recorded(
-    event: GuardianConsentRecorded, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    event: GuardianConsentRecorded, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     await uow.books.save_consent(event.participant_id, event.guardian_id, event.program,
                                  event.granted)
@@ -185,35 +171,35 @@ async def consent_recorded(
         municipality = participant.municipality_code
     books = await _books_holding(uow, municipality, event.participant_id)
     for book in books:
-        if await ensure_participant(uow.books, book, event.participant_id):
+        if await uow.books.ensure_participant(book, event.participant_id):
             book.record_consent(event.participant_id, event.guardian_id, event.program,
-                                event.granted, clock())
+                                event.granted, deps.clock())
     await uow.save(*books)
 
 
 async def request_withdrawn(
-    event: PlacementRequestWithdrawn, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    event: PlacementRequestWithdrawn, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     book = await uow.books.book(event.municipality_code)
-    book.withdraw_request(event.request_id, clock())
+    book.withdraw_request(event.request_id, deps.clock())
     await uow.save(book)
 
 
 async def slots_withdrawn(
-    event: PlacementSlotsWithdrawn, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    event: PlacementSlotsWithdrawn, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     book = await uow.books.book(event.municipality_code)
-    book.withdraw_offer(event.offer_id, event.reason, clock())
+    book.withdraw_offer(event.offer_id, event.reason, deps.clock())
     await uow.save(book)
     await uow.books.withdrawn_offer(event.offer_id)
 
 
 async def participant_erased(
-    event: ParticipantErased, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    event: ParticipantErased, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     books = await _books_holding(uow, event.municipality_code, event.participant_id)
     for book in books:
-        book.erase(event.participant_id, clock())
+        book.erase(event.participant_id, deps.clock())
     await uow.save(*books)
     await uow.books.erase_participant(event.participant_id)
 
@@ -222,17 +208,17 @@ async def participant_erased(
 
 
 async def supervisor_certified(
-    event: SupervisorCertified, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    event: SupervisorCertified, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     certificate = Certificate(event.supervisor_id, event.valid_until, expired=False)
     await uow.books.save_certificate(certificate, event.municipality_code)
     book = await uow.books.book(event.municipality_code)
-    book.certify(certificate, clock())
+    book.certify(certificate, deps.clock())
     await uow.save(book)
 
 
 async def certification_expired(
-    event: SupervisorCertificationExpired, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    event: SupervisorCertificationExpired, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     book = await uow.books.book(event.municipality_code)
     certificate = book.certificates.get(event.supervisor_id) or Certificate(
@@ -240,16 +226,16 @@ async def certification_expired(
     certificate.expired = True
     book.certificates[event.supervisor_id] = certificate
     await uow.books.save_certificate(certificate, event.municipality_code)
-    book.expire_certificate(event.supervisor_id, event.expired_at, clock())
+    book.expire_certificate(event.supervisor_id, event.expired_at, deps.clock())
     await uow.save(book)
 
 
-BATCH_HANDLERS: dict[type[EventData], Callable[..., Any]] = {
+BATCH_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
     PlacementRequested: placement_requested_many,
 }
 """Set-based twins of EVENT_HANDLERS (see shared.kafka.consumer.Subscription)."""
 
-EVENT_HANDLERS: dict[type[EventData], Callable[..., Any]] = {
+EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
     ParticipantRegistered: participant_registered,
     WorkplaceRegistered: workplace_registered,
     SupervisorRegistered: supervisor_registered,
@@ -268,37 +254,35 @@ EVENT_HANDLERS: dict[type[EventData], Callable[..., Any]] = {
 
 
 async def run_round(
-    cmd: commands.RunRound, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    cmd: commands.RunRound, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> RoundSummary | None:
     if not is_round_program(cmd.program):
         raise Rejected.field("program", "rounds are for prao and summer_job; "
                              "other programmes are matched continuously")
-    now = clock()
+    now = deps.clock()
     book = await uow.books.book(cmd.municipality_code)
     if cmd.unless_ran_since is not None and await uow.books.round_ran_since(
             cmd.municipality_code, cmd.program, cmd.unless_ran_since):
         return None  # a scheduled round another replica has already run
     summary = book.run_round(cmd.program, cmd.seed, now)
     await uow.save(book)
-    await uow.books.save_round(summary.round_id, summary.municipality_code, summary.program,
-                               summary.seed, summary.requests, summary.placed,
-                               summary.waitlisted, summary.duration_ms, now)
+    await uow.books.save_round(summary, now)
     return summary
 
 
-async def _placement_book(uow: MatchingUnitOfWork, placement_id: UUID) -> Any:
-    row = await uow.books.placement_row(placement_id)
-    if row is None:
+async def _placement_book(uow: MatchingUnitOfWork, placement_id: UUID) -> Book:
+    municipality = await uow.books.placement_municipality(placement_id)
+    if municipality is None:
         raise NotFound(f"no placement {placement_id}")
-    return await uow.books.book(row.municipality_code)
+    return await uow.books.book(municipality)
 
 
 async def accept_placement(
-    cmd: commands.AcceptPlacement, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    cmd: commands.AcceptPlacement, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> str:
     book = await _placement_book(uow, cmd.placement_id)
     try:
-        placement = book.accept(cmd.placement_id, clock())
+        placement = book.accept(cmd.placement_id, deps.clock())
     except UnknownPlacement as error:
         raise Conflict("the placement is no longer open") from error
     except DomainError as error:
@@ -308,11 +292,11 @@ async def accept_placement(
 
 
 async def decline_placement(
-    cmd: commands.DeclinePlacement, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    cmd: commands.DeclinePlacement, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     book = await _placement_book(uow, cmd.placement_id)
     try:
-        book.decline(cmd.placement_id, cmd.by, cmd.reason, clock(), cmd.end_request)
+        book.decline(cmd.placement_id, cmd.by, cmd.reason, deps.clock(), cmd.end_request)
     except UnknownPlacement as error:
         raise Conflict("the placement is no longer open") from error
     except DomainError as error:
@@ -321,11 +305,11 @@ async def decline_placement(
 
 
 async def complete_placement(
-    cmd: commands.CompletePlacement, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    cmd: commands.CompletePlacement, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     book = await _placement_book(uow, cmd.placement_id)
     try:
-        book.complete(cmd.placement_id, cmd.outcome, clock())
+        book.complete(cmd.placement_id, cmd.outcome, deps.clock())
     except UnknownPlacement as error:
         raise Conflict("the placement is no longer open") from error
     except DomainError as error:
@@ -334,15 +318,15 @@ async def complete_placement(
 
 
 async def expire_deadlines(
-    cmd: commands.ExpireDeadlines, uow: MatchingUnitOfWork, clock: Clock = utcnow
+    cmd: commands.ExpireDeadlines, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> int:
     book = await uow.books.book(cmd.municipality_code)
-    count = book.expire_deadlines(clock())
+    count = book.expire_deadlines(deps.clock())
     await uow.save(book)
     return count
 
 
-COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
+COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.RunRound: run_round,
     commands.AcceptPlacement: accept_placement,
     commands.DeclinePlacement: decline_placement,

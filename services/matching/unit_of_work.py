@@ -2,35 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import ClassVar
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.matching.adapters.book_cache import BookCache
 from services.matching.adapters.links import AcceptanceLinks
-from services.matching.adapters.repository import BookRepository
-from services.matching.domain.model import Book
+from services.matching.adapters.repository import BookRepository, Books
+from services.matching.domain.book import Book
 from shared.contracts.matching import PlacementProposed
 from shared.unit_of_work import UnitOfWork
 
 
 class MatchingUnitOfWork(UnitOfWork):
-    deadlines: ClassVar[dict[str, timedelta]] = {}
-    lock_wait_s: ClassVar[float] = 5.0
-    links: ClassVar[AcceptanceLinks | None] = None
-    book_cache: ClassVar[BookCache | None] = None
+    """`bootstrap` binds the keyword arguments with `functools.partial`: the programmes'
+    acceptance deadlines, how long to wait for a municipality's lock, the acceptance
+    links, and the service's cache of Books (one per process, kept between units)."""
 
-    books: BookRepository
+    books: Books
 
-    @classmethod
-    def configured(cls, deadlines: dict[str, timedelta], lock_wait_s: float,
-                   links: AcceptanceLinks) -> type[MatchingUnitOfWork]:
-        """A subclass bound to the service's settings (the runtime builds it by type),
-        with its own cache of Books kept between transactions."""
-        return type("ConfiguredMatchingUnitOfWork", (cls,), {
-            "deadlines": deadlines, "lock_wait_s": lock_wait_s, "links": links,
-            "book_cache": BookCache()})
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        outbox: Table,
+        source: str,
+        after_commit: Callable[[], None] | None = None,
+        *,
+        deadlines: dict[str, timedelta],
+        lock_wait_s: float,
+        links: AcceptanceLinks | None,
+        book_cache: BookCache | None,
+    ) -> None:
+        super().__init__(session_factory, outbox, source, after_commit)
+        self.deadlines = deadlines
+        self.lock_wait_s = lock_wait_s
+        self.links = links
+        self.book_cache = book_cache
 
     def _open(self) -> None:
         self.books = BookRepository(self.session, self.deadlines, self.lock_wait_s,

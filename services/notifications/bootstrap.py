@@ -1,11 +1,16 @@
-"""The one place that wires notifications: settings, tables, consumers, dispatcher, jobs."""
+"""The one place that wires notifications: settings, tables, consumers, dispatcher, jobs.
+
+`build` is the service (HTTP, consumers, relay, digest job and, unless
+`dispatcher_enabled` is false, the dispatcher); `build_worker` is the dispatcher alone
+(`entrypoints/worker.py`).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from services.notifications import handlers
 from services.notifications.adapters import wakeup
@@ -14,12 +19,14 @@ from services.notifications.adapters.orm import tables
 from services.notifications.adapters.ratelimit import TokenBucket
 from services.notifications.adapters.sms import ElksSmsSender, SmsSender
 from services.notifications.adapters.templates import Renderer
-from services.notifications.dispatcher import DispatchConfig, Dispatcher
-from services.notifications.domain.commands import SendDigests
+from services.notifications.dependencies import Dependencies
 from services.notifications.domain.model import QuietHours, RetryPolicy
+from services.notifications.entrypoints import jobs
+from services.notifications.entrypoints.dispatcher import DispatchConfig, Dispatcher
 from services.notifications.entrypoints.http import opt_out_url, router
 from services.notifications.settings import NotificationsSettings
 from services.notifications.unit_of_work import NotificationsUnitOfWork
+from shared.clock import Clock, utc_now
 from shared.contracts import topics
 from shared.contracts.contacts import CONTACT_EVENTS
 from shared.contracts.matching import MATCHING_EVENTS
@@ -27,60 +34,71 @@ from shared.contracts.notifications import NOTIFICATION_EVENTS
 from shared.contracts.registration import REGISTRATION_EVENTS
 from shared.contracts.training import TRAINING_EVENTS
 from shared.kafka.consumer import Subscription
-from shared.logging import get_logger
 from shared.messagebus import MessageBus
 from shared.runtime import Service
-
-log = get_logger(__name__)
+from shared.wiring import Bound, bind, bind_all
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+NAME = "notifications"
+DESCRIPTION = ("E-mail and SMS to the people each event concerns: once per cause, "
+               "recipient and channel.")
 
 
-def build(settings: NotificationsSettings | None = None, *,
-          clock: handlers.Clock = handlers.utc_now,
+def build(settings: NotificationsSettings | None = None, *, clock: Clock = utc_now,
           email: EmailSender | None = None, sms: SmsSender | None = None) -> Service:
-    settings = settings or NotificationsSettings()  # type: ignore[call-arg]
-    quiet = QuietHours(settings.timezone, settings.quiet_start, settings.quiet_end)
-    config = handlers.Config(settings.timezone, settings.public_base_url,
-                             settings.reminder_hour, quiet, clock)
-
-    def bound(topic_models: tuple[Any, ...], table: Any = handlers.EVENT_HANDLERS
-              ) -> dict[Any, Any]:
-        return {model: handlers.bind(handler, config)
-                for model, handler in table.items() if model in topic_models}
-
-    def batch(topic_models: tuple[Any, ...]) -> dict[Any, Any]:
-        return bound(topic_models, handlers.BATCH_HANDLERS) if settings.batch_handlers else {}
-
-    subscriptions = [
-        Subscription(name="contacts", topics=[topics.REGISTRATION_CONTACTS],
-                     handlers=bound(CONTACT_EVENTS),
-                     on_tombstone=handlers.bind(handlers.on_contact_tombstone, config)),
-        Subscription(name="registration", topics=[topics.REGISTRATION_EVENTS],
-                     handlers=bound(REGISTRATION_EVENTS)),
-        Subscription(name="training", topics=[topics.TRAINING_EVENTS],
-                     handlers=bound(TRAINING_EVENTS), batch_handlers=batch(TRAINING_EVENTS)),
-        Subscription(name="matching", topics=[topics.MATCHING_EVENTS],
-                     handlers=bound(MATCHING_EVENTS), batch_handlers=batch(MATCHING_EVENTS)),
-    ]
-    uow_class: type[NotificationsUnitOfWork] = type(
-        "BoundNotificationsUnitOfWork", (NotificationsUnitOfWork,), {})
+    settings = settings or NotificationsSettings()
+    deps = dependencies(settings, clock)
+    service: Service  # the dispatcher opens the service's units of work, made below
+    sender = dispatcher(settings, lambda: unit_of_work(service), clock, email=email, sms=sms)
     service = Service(
-        name="notifications",
+        name=NAME,
         settings=settings,
         tables=tables,
-        unit_of_work=uow_class,
-        subscriptions=subscriptions,
+        # A commit that recorded messages wakes this process's dispatcher at once.
+        unit_of_work=partial(NotificationsUnitOfWork, after_record=sender.wake),
+        subscriptions=subscriptions(settings, deps),
         routers=[router],
         published={topics.NOTIFICATIONS_EVENTS: NOTIFICATION_EVENTS},
         migrations=MIGRATIONS,
-        description="E-mail and SMS to the people each event concerns: once per cause, "
-                    "recipient and channel.",
+        description=DESCRIPTION,
     )
-    bus = MessageBus(service.uow, {kind: handlers.bind(h, config)
-                                   for kind, h in handlers.COMMAND_HANDLERS.items()})
-    dispatcher = Dispatcher(
-        uow_factory=service.uow,  # type: ignore[arg-type]
+    bus = MessageBus(service.uow, bind_all(handlers.COMMAND_HANDLERS, deps))
+    service.state.update(bus=bus, link_secret=settings.link_secret,
+                         receipt_credentials=(settings.receipt_username,
+                                              settings.receipt_password))
+    service.jobs = [jobs.digests(bus, settings, clock)]
+    if settings.dispatcher_enabled:
+        service.jobs = [*service.jobs, sender.run,
+                        wakeup.listener(settings.database_url, sender.wake)]
+    return service
+
+
+def build_worker(settings: NotificationsSettings | None = None) -> Service:
+    """The dispatcher alone, with the relay for its outcome events: no consumers, no HTTP.
+    Other processes' commits wake it through Postgres `NOTIFY` (`adapters/wakeup.py`)."""
+    settings = settings or NotificationsSettings()
+    service: Service
+    sender = dispatcher(settings, lambda: unit_of_work(service), utc_now)
+    service = Service(
+        name=NAME, settings=settings, tables=tables,
+        unit_of_work=partial(NotificationsUnitOfWork, after_record=sender.wake),
+        published={topics.NOTIFICATIONS_EVENTS: NOTIFICATION_EVENTS},
+        migrations=MIGRATIONS, description=DESCRIPTION, serve_http=False)
+    service.jobs = [sender.run, wakeup.listener(settings.database_url, sender.wake)]
+    return service
+
+
+def unit_of_work(service: Service) -> NotificationsUnitOfWork:
+    """`service.uow()`: the runtime types it as the plain unit of work it extends."""
+    return cast(NotificationsUnitOfWork, service.uow())
+
+
+def dispatcher(settings: NotificationsSettings, uow: Callable[[], NotificationsUnitOfWork],
+               clock: Clock, *, email: EmailSender | None = None,
+               sms: SmsSender | None = None) -> Dispatcher:
+    """The dispatcher with the SMTP and SMS senders of the settings (unless given)."""
+    return Dispatcher(
+        uow_factory=uow,
         email=email or SmtpSender(
             settings.smtp_host, settings.smtp_port, use_tls=settings.smtp_tls,
             start_tls=settings.smtp_starttls, username=settings.smtp_username,
@@ -101,45 +119,41 @@ def build(settings: NotificationsSettings | None = None, *,
             opt_out_url=opt_out_url(settings.public_base_url, settings.link_secret)),
         policy=RetryPolicy(settings.max_attempts, settings.backoff_initial_s,
                            settings.backoff_max_s, settings.jitter),
-        quiet=quiet,
+        quiet=quiet_hours(settings),
         email_bucket=TokenBucket(settings.email_rate_per_s),
         sms_bucket=TokenBucket(settings.sms_rate_per_s),
         clock=clock,
     )
-    # A consumer's commit that recorded messages wakes the dispatcher at once.
-    uow_class.after_record = (dispatcher.wake,)
-    service.state.update(bus=bus, dispatcher=dispatcher, link_secret=settings.link_secret,
-                         receipt_credentials=(settings.receipt_username,
-                                              settings.receipt_password))
-    jobs = [digest_job(bus, settings, clock)]
-    if settings.dispatcher_enabled:
-        jobs += [dispatcher.run, wakeup.listener(settings.database_url, dispatcher.wake)]
-    service.jobs = jobs
-    return service
 
 
-def digest_job(bus: MessageBus, settings: NotificationsSettings, clock: handlers.Clock) -> Any:
-    """Once a local day (from `digest_hour`), every coordinator's digest is recorded."""
-    quiet = QuietHours(settings.timezone)
-
-    async def job(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            now = clock()
-            local_hour = now.astimezone(quiet_zone(quiet)).hour
-            if local_hour >= settings.digest_hour:
-                try:
-                    count = await bus.handle(SendDigests(now))
-                    if count:
-                        log.info("digests recorded", count=count)
-                except Exception as error:
-                    log.warning("digest job failed", error_type=type(error).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=settings.digest_interval_s)
-
-    return job
+def dependencies(settings: NotificationsSettings, clock: Clock = utc_now) -> Dependencies:
+    return Dependencies(timezone=settings.timezone, public_base_url=settings.public_base_url,
+                        reminder_hour=settings.reminder_hour, quiet=quiet_hours(settings),
+                        clock=clock)
 
 
-def quiet_zone(quiet: QuietHours) -> Any:
-    from zoneinfo import ZoneInfo
+def quiet_hours(settings: NotificationsSettings) -> QuietHours:
+    return QuietHours(settings.timezone, settings.quiet_start, settings.quiet_end)
 
-    return ZoneInfo(quiet.timezone)
+
+def subscriptions(settings: NotificationsSettings, deps: Dependencies) -> list[Subscription]:
+    """One consumer group per topic; the busiest events also have set-based handlers."""
+    events = bind_all(handlers.EVENT_HANDLERS, deps)
+    batches = bind_all(handlers.BATCH_HANDLERS, deps) if settings.batch_handlers else {}
+
+    def of(table: dict[type, Bound], models: tuple[type, ...]) -> dict[type, Bound]:
+        return {model: handler for model, handler in table.items() if model in models}
+
+    return [
+        Subscription(name="contacts", topics=[topics.REGISTRATION_CONTACTS],
+                     handlers=of(events, CONTACT_EVENTS),
+                     on_tombstone=bind(handlers.on_contact_tombstone, deps)),
+        Subscription(name="registration", topics=[topics.REGISTRATION_EVENTS],
+                     handlers=of(events, REGISTRATION_EVENTS)),
+        Subscription(name="training", topics=[topics.TRAINING_EVENTS],
+                     handlers=of(events, TRAINING_EVENTS),
+                     batch_handlers=of(batches, TRAINING_EVENTS)),
+        Subscription(name="matching", topics=[topics.MATCHING_EVENTS],
+                     handlers=of(events, MATCHING_EVENTS),
+                     batch_handlers=of(batches, MATCHING_EVENTS)),
+    ]

@@ -3,17 +3,17 @@
 Consumers only *record* what to send (rows keyed by cause event, recipient and channel,
 in the consumer's transaction); the dispatcher sends. `EVENT_HANDLERS` keeps the read
 models and turns each routed event into planned notifications via `domain.routing.ROUTES`.
+Every handler is `handler(message, uow, deps)` (`shared.wiring`); `bootstrap` binds `deps`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from functools import partial
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from services.notifications.dependencies import Dependencies
 from services.notifications.domain import letters
 from services.notifications.domain.commands import (
     RecordDeliveryReceipt,
@@ -29,7 +29,6 @@ from services.notifications.domain.letters import (
 from services.notifications.domain.model import (
     Contact,
     PlannedNotification,
-    QuietHours,
     day_before_at,
     other_channel,
 )
@@ -59,91 +58,76 @@ from shared.contracts.training import (
     SupervisorCertified,
 )
 from shared.errors import NotFound, Rejected
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Config:
-    timezone: str = "Europe/Stockholm"
-    public_base_url: str = "http://127.0.0.1:8000"
-    reminder_hour: int = 9
-    quiet: QuietHours = field(default_factory=QuietHours)
-    clock: Clock = utc_now
-
+from shared.wiring import Handler
 
 # -- the contact directory -----------------------------------------------------------------
 
 
 async def on_contact(e: ContactDetailsRecorded, uow: NotificationsUnitOfWork,
-                     config: Config) -> None:
+                     deps: Dependencies) -> None:
     known = await uow.directory.contact(e.person_id)
     await uow.directory.save_contact(Contact(
         e.person_id, e.role, e.name, e.email, e.phone, e.language, e.sms_allowed,
         known.sms_opt_out if known else False, e.municipality_code))
 
 
-async def on_contact_tombstone(key: str, uow: NotificationsUnitOfWork, config: Config) -> None:
+async def on_contact_tombstone(key: str, uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
     """A null value on the compacted contacts topic: the person was erased."""
     try:
         person_id = UUID(key)
     except ValueError:
         raise Rejected.field("key", "a contacts tombstone's key is a person id") from None
     await uow.directory.drop_contact(person_id)
-    await uow.outbound.erase(person_id, config.clock())
+    await uow.outbound.erase(person_id, deps.clock())
 
 
 async def on_participant_erased(e: ParticipantErased, uow: NotificationsUnitOfWork,
-                                config: Config) -> None:
+                                deps: Dependencies) -> None:
     await uow.directory.drop_contact(e.participant_id)
     await uow.directory.drop_participant(e.participant_id)
-    await uow.outbound.erase(e.participant_id, config.clock())
+    await uow.outbound.erase(e.participant_id, deps.clock())
 
 
 # -- read models -------------------------------------------------------------------------
 
 
 async def on_participant(e: ParticipantRegistered, uow: NotificationsUnitOfWork,
-                         config: Config) -> None:
+                         deps: Dependencies) -> None:
     await uow.directory.save_participant(ParticipantFacts(
         e.participant_id, e.municipality_code, e.birth_date, e.preferred_language,
         tuple(e.guardian_ids)))
 
 
 async def on_workplace(e: WorkplaceRegistered, uow: NotificationsUnitOfWork,
-                       config: Config) -> None:
+                       deps: Dependencies) -> None:
     await uow.directory.save_workplace(WorkplaceFacts(
         e.workplace_id, e.name, e.address, e.client_contact, e.manager_id, e.municipality_code))
 
 
 async def on_supervisor(e: SupervisorRegistered, uow: NotificationsUnitOfWork,
-                        config: Config) -> None:
+                        deps: Dependencies) -> None:
     await uow.directory.save_supervisor(e.supervisor_id, e.workplace_id, e.municipality_code)
 
 
 async def on_offer(e: PlacementSlotsOffered, uow: NotificationsUnitOfWork,
-                   config: Config) -> None:
+                   deps: Dependencies) -> None:
     await uow.directory.save_offer(e.offer_id, e.workplace_id, e.supervisor_id,
                                    e.without_client_contact)
 
 
 async def on_session(e: CourseSessionScheduled, uow: NotificationsUnitOfWork,
-                     config: Config) -> None:
+                     deps: Dependencies) -> None:
     await uow.directory.save_session(
         SessionFacts(e.session_id, e.course, e.topic, e.starts_at, e.ends_at, e.venue,
                      e.digital), e.municipality_code, e.cancelled)
-    await notify(e, uow, config)
+    await notify(e, uow, deps)
 
 
 async def on_enrolment(e: EnrolmentRecorded, uow: NotificationsUnitOfWork,
-                       config: Config) -> None:
+                       deps: Dependencies) -> None:
     if e.status == "cancelled":
-        await uow.outbound.cancel_reminders(e.person_id, e.session_id, config.clock())
-    await notify(e, uow, config)
+        await uow.outbound.cancel_reminders(e.person_id, e.session_id, deps.clock())
+    await notify(e, uow, deps)
 
 
 _PLACEMENT_STATUS: dict[type[EventData], str] = {
@@ -151,16 +135,16 @@ _PLACEMENT_STATUS: dict[type[EventData], str] = {
 
 
 async def on_placement(e: PlacementProposed | PlacementConfirmed, uow: NotificationsUnitOfWork,
-                       config: Config) -> None:
+                       deps: Dependencies) -> None:
     await uow.directory.save_placements([_placement_row(e)])
-    await notify(e, uow, config)
+    await notify(e, uow, deps)
 
 
 async def on_placements(items: list[tuple[CloudEvent, PlacementProposed | PlacementConfirmed]],
-                        uow: NotificationsUnitOfWork, config: Config) -> None:
+                        uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
     """`on_placement` for a run of events of one type: one upsert, one lookup per fact."""
     await uow.directory.save_placements([_placement_row(e) for _, e in items])
-    await notify_many(items, uow, config)
+    await notify_many(items, uow, deps)
 
 
 def _placement_row(e: PlacementProposed | PlacementConfirmed) -> dict[str, Any]:
@@ -171,7 +155,7 @@ def _placement_row(e: PlacementProposed | PlacementConfirmed) -> dict[str, Any]:
 
 
 async def on_placement_closed(e: PlacementDeclined | PlacementCancelled | PlacementCompleted,
-                              uow: NotificationsUnitOfWork, config: Config) -> None:
+                              uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
     status = {PlacementDeclined: "declined", PlacementCancelled: "cancelled",
               PlacementCompleted: "completed"}[type(e)]
     await uow.directory.save_placement(
@@ -179,13 +163,13 @@ async def on_placement_closed(e: PlacementDeclined | PlacementCancelled | Placem
         municipality_code=getattr(e, "municipality_code", None))
 
 
-async def on_routed(e: EventData, uow: NotificationsUnitOfWork, config: Config) -> None:
-    await notify(e, uow, config)
+async def on_routed(e: EventData, uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
+    await notify(e, uow, deps)
 
 
 async def on_routed_many(items: list[tuple[CloudEvent, EventData]],
-                         uow: NotificationsUnitOfWork, config: Config) -> None:
-    await notify_many(items, uow, config)
+                         uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
+    await notify_many(items, uow, deps)
 
 
 # -- routing: from an event to planned notifications -----------------------------------------
@@ -200,9 +184,11 @@ async def _facts(events: list[Any], uow: NotificationsUnitOfWork) -> list[Facts]
         return {v for e in among if (v := getattr(e, name, None)) is not None}
 
     without_workplace = [e for e in events if getattr(e, "workplace_id", None) is None]
-    workplace_of = await d.supervisor_workplaces(ids("supervisor_id", without_workplace))
+    # Looked up by the event's supervisor_id, which an enrolment has not (None).
+    workplace_of: dict[Any, UUID] = await d.supervisor_workplaces(
+        ids("supervisor_id", without_workplace))
     workplace_ids = [getattr(e, "workplace_id", None) or workplace_of.get(
-        getattr(e, "supervisor_id", None)) for e in events]  # type: ignore[arg-type]
+        getattr(e, "supervisor_id", None)) for e in events]
     participants = await d.participants(ids("participant_id"))
     workplaces = await d.workplaces(w for w in workplace_ids if w is not None)
     sessions = await d.sessions(ids("session_id"))
@@ -214,7 +200,7 @@ async def _facts(events: list[Any], uow: NotificationsUnitOfWork) -> list[Facts]
         participant_id = getattr(e, "participant_id", None)
         supervisor_id = getattr(e, "supervisor_id", None)
         facts.append(Facts(
-            participants.get(participant_id) if participant_id else None,  # type: ignore[arg-type]
+            participants.get(participant_id) if participant_id else None,
             workplaces.get(workplace_id) if workplace_id else None,
             sessions.get(e.session_id) if getattr(e, "session_id", None) else None,
             workplace_id,
@@ -247,9 +233,9 @@ def _audience(route: Route, e: Any, facts: Facts) -> list[tuple[UUID, str]]:
     raise AssertionError(route.audience)
 
 
-def _context(route: Route, e: Any, facts: Facts, config: Config,
+def _context(route: Route, e: Any, facts: Facts, deps: Dependencies,
              person_id: UUID) -> dict[str, Any]:
-    tz = config.timezone
+    tz = deps.timezone
     match route.template:
         case "course_invitation":
             reason = next((i.reason for i in e.invited if i.person_id == person_id), "")
@@ -260,10 +246,10 @@ def _context(route: Route, e: Any, facts: Facts, config: Config,
             return letters.certification(e, facts)
         case "placement_proposal":
             link = e.acceptance_url or (
-                f"{config.public_base_url}/matching/placements/{e.placement_id}/respond")
+                f"{deps.public_base_url}/matching/placements/{e.placement_id}/respond")
             return letters.proposal(e, facts, tz, link)
         case "consent_request":
-            link = (f"{config.public_base_url}/registration/participants/"
+            link = (f"{deps.public_base_url}/registration/participants/"
                     f"{e.participant_id}/consents")
             return letters.consent_request(e, facts, link)
         case "welcome_letter":
@@ -275,28 +261,28 @@ def _context(route: Route, e: Any, facts: Facts, config: Config,
     raise AssertionError(route.template)
 
 
-def _when(route: Route, e: Any, facts: Facts, config: Config, now: datetime) -> datetime | None:
+def _when(route: Route, e: Any, facts: Facts, deps: Dependencies, now: datetime) -> datetime | None:
     """When the message may go; None when it is too late to be of use."""
     if route.timing == "now":
         return now
     starts_at = facts.session.starts_at if facts.session else getattr(e, "starts_at", None)
     if starts_at is None or starts_at <= now:
         return None
-    return max(now, day_before_at(starts_at, config.reminder_hour, config.timezone))
+    return max(now, day_before_at(starts_at, deps.reminder_hour, deps.timezone))
 
 
-def plan(e: Any, facts: Facts, config: Config, cause_event_id: str,
+def plan(e: Any, facts: Facts, deps: Dependencies, cause_event_id: str,
          correlation_id: str | None, now: datetime) -> list[PlannedNotification]:
     """Every message the routing table asks for, for one event (pure)."""
     planned: list[PlannedNotification] = []
     for route in ROUTES.get(type(e), ()):
         if not route.when(e):
             continue
-        not_before = _when(route, e, facts, config, now)
+        not_before = _when(route, e, facts, deps, now)
         if not_before is None:
             continue
         for person_id, role in _audience(route, e, facts):
-            context = _context(route, e, facts, config, person_id)
+            context = _context(route, e, facts, deps, person_id)
             for channel in route.channels:
                 planned.append(PlannedNotification(
                     cause_event_id=cause_event_id, recipient_id=person_id, channel=channel,
@@ -308,28 +294,28 @@ def plan(e: Any, facts: Facts, config: Config, cause_event_id: str,
     return planned
 
 
-async def notify(e: EventData, uow: NotificationsUnitOfWork, config: Config) -> None:
+async def notify(e: EventData, uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
     if type(e) not in ROUTES:
         return
     cause = uow.cause
     if cause is None:
         raise Rejected.field("id", "a routed event needs its CloudEvent id")
-    await notify_many([(cause, e)], uow, config)
+    await notify_many([(cause, e)], uow, deps)
 
 
 async def notify_many(items: Sequence[tuple[CloudEvent, EventData]],
-                      uow: NotificationsUnitOfWork, config: Config) -> None:
+                      uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
     """Plan the notifications of each routed event (its CloudEvent is the cause)."""
     routed = [(cause, e, routes) for cause, e in items
               if (routes := [r for r in ROUTES.get(type(e), ()) if r.when(e)])]
     needing = [e for _, e, routes in routed if any(r.facts for r in routes)]
     facts = dict(zip(map(id, needing), await _facts(needing, uow), strict=True))
     for cause, e, _ in routed:
-        uow.outbound.add(plan(e, facts.get(id(e), Facts()), config, cause.id,
-                              cause.correlationid or cause.id, config.clock()))
+        uow.outbound.add(plan(e, facts.get(id(e), Facts()), deps, cause.id,
+                              cause.correlationid or cause.id, deps.clock()))
 
 
-EVENT_HANDLERS: dict[type[EventData], Callable[..., Awaitable[None]]] = {
+EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
     ContactDetailsRecorded: on_contact,
     ParticipantRegistered: on_participant,
     WorkplaceRegistered: on_workplace,
@@ -348,7 +334,7 @@ EVENT_HANDLERS: dict[type[EventData], Callable[..., Awaitable[None]]] = {
 }
 
 
-BATCH_HANDLERS: dict[type[EventData], Callable[..., Awaitable[None]]] = {
+BATCH_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
     SupervisorCertified: on_routed_many,
     PlacementProposed: on_placements,
     PlacementConfirmed: on_placements,
@@ -362,13 +348,13 @@ shared.kafka.consumer.Subscription): the same rows, one statement per kind."""
 
 
 async def record_receipt(cmd: RecordDeliveryReceipt, uow: NotificationsUnitOfWork,
-                         config: Config) -> None:
+                         deps: Dependencies) -> None:
     """A delivery receipt; a failed one falls back to e-mail (one message per channel)."""
     row = await uow.outbound.record_receipt(cmd.provider_ref, cmd.status)
     if row is None:
         raise NotFound("no SMS with that id")
     if cmd.status == "failed":
-        uow.outbound.add([fallback_of(row, config.clock())])
+        uow.outbound.add([fallback_of(row, deps.clock())])
 
 
 def fallback_of(row: Any, now: datetime) -> PlannedNotification:
@@ -382,14 +368,14 @@ def fallback_of(row: Any, now: datetime) -> PlannedNotification:
 
 
 async def set_sms_opt_out(cmd: SetSmsOptOut, uow: NotificationsUnitOfWork,
-                          config: Config) -> None:
+                          deps: Dependencies) -> None:
     if not await uow.directory.set_sms_opt_out(cmd.person_id, cmd.opt_out):
         raise NotFound("no contact details for that person")
 
 
-async def send_digests(cmd: SendDigests, uow: NotificationsUnitOfWork, config: Config) -> int:
+async def send_digests(cmd: SendDigests, uow: NotificationsUnitOfWork, deps: Dependencies) -> int:
     """Once a local day per coordinator: yesterday's placements and failed messages."""
-    day = config.quiet.local_date(cmd.now)
+    day = deps.quiet.local_date(cmd.now)
     since = cmd.now - timedelta(days=1)
     planned = []
     for coordinator in await uow.directory.coordinators():
@@ -408,20 +394,16 @@ async def send_digests(cmd: SendDigests, uow: NotificationsUnitOfWork, config: C
                      "cancelled": counts.get("cancelled", 0),
                      "completed": counts.get("completed", 0),
                      "failed_messages": failed,
-                     "link": f"{config.public_base_url}/notifications/placements"},
+                     "link": f"{deps.public_base_url}/notifications/placements"},
             not_before=cmd.now, recipient_role="coordinator",
             municipality_code=coordinator.municipality_code))
     uow.outbound.add(planned)
     return len(planned)
 
 
-COMMAND_HANDLERS: dict[type, Callable[..., Awaitable[Any]]] = {
+COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     RecordDeliveryReceipt: record_receipt,
     SetSmsOptOut: set_sms_opt_out,
     SendDigests: send_digests,
 }
-
-
-def bind(handler: Callable[..., Awaitable[Any]], config: Config) -> Callable[..., Awaitable[Any]]:
-    return partial(handler, config=config)
 

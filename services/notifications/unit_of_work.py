@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import ClassVar
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifications.adapters.repository import Directory, Outbound
 from services.notifications.adapters.wakeup import announce_due
@@ -15,8 +17,13 @@ from shared.unit_of_work import UnitOfWork
 class NotificationsUnitOfWork(UnitOfWork):
     directory: Directory
     outbound: Outbound
-    after_record: ClassVar[tuple[Callable[[], None], ...]] = ()
-    """Called after a commit that recorded messages (bootstrap: wakes the dispatcher)."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], outbox: Table,
+                 source: str, after_commit: Callable[[], None] | None = None, *,
+                 after_record: Callable[[], None] | None = None) -> None:
+        super().__init__(session_factory, outbox, source, after_commit)
+        self._after_record = after_record
+        """Called after a commit that recorded messages (bootstrap: wakes the dispatcher)."""
 
     def _open(self) -> None:
         self.directory = Directory(self.session)
@@ -46,6 +53,5 @@ class NotificationsUnitOfWork(UnitOfWork):
             await announce_due(self.session)
         await super().commit()
         self.outbound.recorded = 0
-        if recorded:
-            for hook in self.after_record:
-                hook()
+        if recorded and self._after_record is not None:
+            self._after_record()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from services.registration.adapters.participant_repository import ParticipantRepository
 from services.registration.adapters.repository import (
     CoordinatorRepository,
     NewsRepository,
     OfferRepository,
-    ParticipantRepository,
     RequestRepository,
     SupervisorRepository,
     WorkplaceRepository,

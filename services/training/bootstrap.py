@@ -1,40 +1,41 @@
-"""The one place that wires training: settings, tables, unit of work, bus, consumers, jobs."""
+"""The one place that wires training: settings, dependencies, tables, unit of work, bus,
+consumers, the daily job."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
-from services.training import handlers
 from services.training.adapters.orm import tables
-from services.training.domain import commands
+from services.training.dependencies import Dependencies
+from services.training.domain.certification import Policy
 from services.training.entrypoints.http import router
+from services.training.entrypoints.jobs import daily_job
+from services.training.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from services.training.settings import TrainingSettings
 from services.training.unit_of_work import TrainingUnitOfWork
+from shared.clock import Clock, utc_now
 from shared.contracts import topics
 from shared.contracts.training import TRAINING_EVENTS
 from shared.kafka.consumer import Subscription
-from shared.logging import get_logger
 from shared.messagebus import MessageBus
 from shared.runtime import Service
-
-log = get_logger(__name__)
+from shared.wiring import bind_all
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def build(settings: TrainingSettings | None = None,
-          clock: handlers.Clock = handlers.utc_now) -> Service:
-    settings = settings or TrainingSettings()  # type: ignore[call-arg]
-    policy = handlers.Policy(settings.certificate_validity_years, settings.timezone)
+def dependencies(settings: TrainingSettings, clock: Clock = utc_now) -> Dependencies:
+    return Dependencies(clock=clock, policy=Policy(settings.certificate_validity_years,
+                                                   settings.timezone))
+
+
+def build(settings: TrainingSettings | None = None, *, clock: Clock = utc_now) -> Service:
+    settings = settings or TrainingSettings()
+    deps = dependencies(settings, clock)
     subscription = Subscription(
         name="registration",
         topics=[topics.REGISTRATION_EVENTS],
-        handlers={kind: handlers.bind(h, clock, policy)
-                  for kind, h in handlers.EVENT_HANDLERS.items()},
+        handlers=bind_all(EVENT_HANDLERS, deps),
     )
     service = Service(
         name="training",
@@ -47,36 +48,7 @@ def build(settings: TrainingSettings | None = None,
         migrations=MIGRATIONS,
         description="Supervisor training: sessions, enrolment, attendance, certificates.",
     )
-    bus = MessageBus(
-        service.uow,
-        {kind: handlers.bind(h, clock, policy) for kind, h in handlers.COMMAND_HANDLERS.items()},
-    )
+    bus = MessageBus(service.uow, bind_all(COMMAND_HANDLERS, deps))
     service.state["bus"] = bus
-    service.jobs = [daily_job(bus, settings, clock)]
+    service.jobs = [daily_job(bus, settings, deps)]
     return service
-
-
-async def run_daily(bus: MessageBus, settings: TrainingSettings, today: date,
-                    clock: handlers.Clock = handlers.utc_now) -> int:
-    """What the daily job does for one date: expire certificates, drop old dietary needs."""
-    expired: int = await bus.handle(commands.ExpireCertifications(today))
-    await bus.handle(commands.PurgeDietaryNeeds(
-        clock() - timedelta(days=settings.dietary_retention_days)))
-    return expired
-
-
-def daily_job(bus: MessageBus, settings: TrainingSettings, clock: handlers.Clock) -> Any:
-    policy = handlers.Policy(settings.certificate_validity_years, settings.timezone)
-
-    async def job(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                expired = await run_daily(bus, settings, policy.local_date(clock()), clock)
-                if expired:
-                    log.info("certifications expired", count=expired)
-            except Exception as error:  # the job retries at its next tick
-                log.warning("expiry job failed", error_type=type(error).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=settings.expiry_interval_s)
-
-    return job

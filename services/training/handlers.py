@@ -1,7 +1,8 @@
 """Training's behaviour on one page: a handler per command and per consumed event.
 
 Every handler runs inside one unit of work (one transaction): what it changes and what it
-publishes (through the outbox) commit together. `bootstrap.py` binds `clock` and `policy`.
+publishes (through the outbox) commit together. Each is `handler(message, uow, deps)`
+(`shared.wiring`); `bootstrap.py` binds the `Dependencies` (clock, policy).
 
 Invitations (a registered supervisor without a valid certificate is invited to the next
 base course in or near their municipality; an expired one to a refresher) are published
@@ -11,30 +12,25 @@ a person is invited to one session once (`invitations` table).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from functools import partial
-from typing import Any
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from services.training.adapters.repository import Person
+from services.training.dependencies import Dependencies
 from services.training.domain import commands
+from services.training.domain.administration import Evaluation
+from services.training.domain.certification import certify
 from services.training.domain.commands import may_access
+from services.training.domain.invitations import county_of, next_base_course
 from services.training.domain.model import (
     BASE_COURSE,
     MANAGER_BREAKFAST,
     Costs,
     EnrolmentChange,
-    Evaluation,
     Roster,
     Session,
-    certify,
-    county_of,
-    next_base_course,
-    workplace_opens,
 )
+from services.training.domain.people import Person, workplace_opens
 from services.training.unit_of_work import TrainingUnitOfWork
 from shared.contracts.base import EventData
 from shared.contracts.registration import (
@@ -51,25 +47,9 @@ from shared.contracts.training import (
     SupervisorCertified,
     WorkplaceOpened,
 )
+from shared.contracts.types import TrainingRole
 from shared.errors import Conflict, Forbidden, NotFound, Rejected
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The configurable rules: certificate validity and the local calendar."""
-
-    validity_years: int = 3
-    timezone: str = "Europe/Stockholm"
-
-    def local_date(self, moment: datetime) -> date:
-        return moment.astimezone(ZoneInfo(self.timezone)).date()
-
+from shared.wiring import Handler
 
 # -- publishing ---------------------------------------------------------------------------
 
@@ -77,7 +57,7 @@ class Policy:
 def announce(uow: TrainingUnitOfWork, session: Session, announcement: str,
              invited: Sequence[Invitee] = ()) -> None:
     uow.publish(CourseSessionScheduled(
-        session_id=session.session_id, course=session.course,  # type: ignore[arg-type]
+        session_id=session.session_id, course=session.course,
         topic=session.topic, starts_at=session.starts_at, ends_at=session.ends_at,
         municipality_code=session.municipality_code, venue=session.venue,
         digital=session.digital, capacity=session.capacity, cancelled=session.cancelled,
@@ -90,10 +70,9 @@ def publish_changes(uow: TrainingUnitOfWork, session: Session,
     for change in changes:
         uow.publish(EnrolmentRecorded(
             session_id=session.session_id, person_id=change.person_id,
-            role=change.role, status=change.status,  # type: ignore[arg-type]
+            role=change.role, status=change.status,
             waitlist_position=change.waitlist_position,
-            previous_status=change.previous_status,  # type: ignore[arg-type]
-            course=session.course,  # type: ignore[arg-type]
+            previous_status=change.previous_status, course=session.course,
             starts_at=session.starts_at, municipality_code=session.municipality_code,
         ), subject=str(change.person_id))
 
@@ -163,7 +142,7 @@ async def _maybe_open(uow: TrainingUnitOfWork, workplace_id: UUID, now: datetime
 
 
 async def schedule_session(cmd: commands.ScheduleSession, uow: TrainingUnitOfWork,
-                           clock: Clock = utc_now) -> Session:
+                           deps: Dependencies) -> Session:
     _require(cmd.scope, cmd.municipality_code)
     session = Session.schedule(
         cmd.session_id, cmd.course, cmd.topic, cmd.starts_at, cmd.ends_at,
@@ -173,7 +152,7 @@ async def schedule_session(cmd: commands.ScheduleSession, uow: TrainingUnitOfWor
         raise Conflict("a session with this id exists")
     await uow.sessions.add(session)
     invited: list[Invitee] = []
-    now = clock()
+    now = deps.clock()
     if session.course == BASE_COURSE and session.starts_at > now:
         county = county_of(session.municipality_code)
         for person, reason in await uow.records.to_invite(county, now):
@@ -184,7 +163,8 @@ async def schedule_session(cmd: commands.ScheduleSession, uow: TrainingUnitOfWor
     return session
 
 
-async def change_session(cmd: commands.ChangeSession, uow: TrainingUnitOfWork) -> Session:
+async def change_session(cmd: commands.ChangeSession, uow: TrainingUnitOfWork,
+                         deps: Dependencies) -> Session:
     roster = await _roster(uow, cmd.session_id, cmd.scope)
     changes = roster.change(
         starts_at=cmd.starts_at, ends_at=cmd.ends_at, venue=cmd.venue, digital=cmd.digital,
@@ -198,7 +178,7 @@ async def change_session(cmd: commands.ChangeSession, uow: TrainingUnitOfWork) -
 
 
 async def cancel_session(cmd: commands.CancelSession, uow: TrainingUnitOfWork,
-                         clock: Clock = utc_now) -> Session:
+                         deps: Dependencies) -> Session:
     """Cancel a session and everyone's seat; for a base course, those left without one are
     invited to the next base course near them."""
     roster = await _roster(uow, cmd.session_id, cmd.scope)
@@ -207,14 +187,15 @@ async def cancel_session(cmd: commands.CancelSession, uow: TrainingUnitOfWork,
     session: Session = roster.session
     announce(uow, session, "cancelled")
     publish_changes(uow, session, changes)
-    now = clock()
+    now = deps.clock()
     if session.course == BASE_COURSE and session.starts_at > now:
         await _invite_to_next(
             uow, await uow.records.to_invite(county_of(session.municipality_code), now), now)
     return session
 
 
-async def enrol(cmd: commands.Enrol, uow: TrainingUnitOfWork) -> EnrolmentChange:
+async def enrol(cmd: commands.Enrol, uow: TrainingUnitOfWork,
+                deps: Dependencies) -> EnrolmentChange:
     roster = await uow.sessions.lock_roster(cmd.session_id)
     if roster is None:
         raise NotFound("no such session")
@@ -228,8 +209,8 @@ async def enrol(cmd: commands.Enrol, uow: TrainingUnitOfWork) -> EnrolmentChange
     return changes[0]
 
 
-async def cancel_enrolment(cmd: commands.CancelEnrolment,
-                           uow: TrainingUnitOfWork) -> list[EnrolmentChange]:
+async def cancel_enrolment(cmd: commands.CancelEnrolment, uow: TrainingUnitOfWork,
+                           deps: Dependencies) -> list[EnrolmentChange]:
     roster = await uow.sessions.lock_roster(cmd.session_id)
     if roster is None:
         raise NotFound("no such session")
@@ -243,11 +224,11 @@ async def cancel_enrolment(cmd: commands.CancelEnrolment,
 
 
 async def record_attendance(cmd: commands.RecordAttendance, uow: TrainingUnitOfWork,
-                            clock: Clock = utc_now, policy: Policy = Policy()) -> list[UUID]:
+                            deps: Dependencies) -> list[UUID]:
     """Mark attendance; each newly present person completes the course (once), a supervisor
     completing the base course is certified (once per completion)."""
     roster = await _roster(uow, cmd.session_id, cmd.scope)
-    now = clock()
+    now = deps.clock()
     newly = roster.record_attendance(cmd.present, cmd.absent, now)
     await uow.sessions.save(roster)
     session: Session = roster.session
@@ -259,22 +240,23 @@ async def record_attendance(cmd: commands.RecordAttendance, uow: TrainingUnitOfW
         completed.append(enrolment.person_id)
         uow.publish(CourseCompleted(
             session_id=session.session_id, person_id=enrolment.person_id,
-            role=enrolment.role, course=session.course,  # type: ignore[arg-type]
+            role=enrolment.role, course=session.course,
             completed_at=session.ends_at,
         ), subject=str(enrolment.person_id))
-        await _after_completion(uow, session, enrolment.person_id, enrolment.role, now, policy)
+        await _after_completion(uow, session, enrolment.person_id, enrolment.role, now, deps)
     return completed
 
 
 async def _after_completion(uow: TrainingUnitOfWork, session: Session, person_id: UUID,
-                            role: str, now: datetime, policy: Policy) -> None:
+                            role: TrainingRole, now: datetime, deps: Dependencies) -> None:
     if session.course == BASE_COURSE and role == "supervisor":
         person = await uow.people.person(person_id)
         if person is None or person.workplace_id is None:
             return
         certificate = certify(person_id, session.session_id, person.workplace_id,
-                              person.municipality_code, policy.local_date(session.ends_at),
-                              policy.validity_years)
+                              person.municipality_code,
+                              deps.policy.local_date(session.ends_at),
+                              deps.policy.validity_years)
         if await uow.records.add_certificate(certificate):
             uow.publish(SupervisorCertified(
                 supervisor_id=person_id, workplace_id=certificate.workplace_id,
@@ -287,7 +269,8 @@ async def _after_completion(uow: TrainingUnitOfWork, session: Session, person_id
             await _maybe_open(uow, workplace.workplace_id, now)
 
 
-async def record_costs(cmd: commands.RecordCosts, uow: TrainingUnitOfWork) -> Session:
+async def record_costs(cmd: commands.RecordCosts, uow: TrainingUnitOfWork,
+                       deps: Dependencies) -> Session:
     roster = await _roster(uow, cmd.session_id, cmd.scope)
     session: Session = roster.session
     session.costs = Costs(cmd.venue, cmd.food, cmd.material)
@@ -296,14 +279,14 @@ async def record_costs(cmd: commands.RecordCosts, uow: TrainingUnitOfWork) -> Se
 
 
 async def submit_evaluation(cmd: commands.SubmitEvaluation, uow: TrainingUnitOfWork,
-                            clock: Clock = utc_now) -> Evaluation:
+                            deps: Dependencies) -> Evaluation:
     session = await uow.sessions.get(cmd.session_id)
     if session is None:
         raise NotFound("no such session")
     _require(cmd.scope, session.municipality_code)
     if session.cancelled:
         raise Conflict("the session was cancelled")
-    if clock() < session.ends_at:
+    if deps.clock() < session.ends_at:
         raise Rejected.field("session_id", "the evaluation opens when the session has ended")
     evaluation = Evaluation(session.session_id, session.course, dict(cmd.scores),
                             cmd.comment.strip() if cmd.comment and cmd.comment.strip() else None)
@@ -312,10 +295,10 @@ async def submit_evaluation(cmd: commands.SubmitEvaluation, uow: TrainingUnitOfW
 
 
 async def expire_certifications(cmd: commands.ExpireCertifications, uow: TrainingUnitOfWork,
-                                clock: Clock = utc_now) -> int:
+                                deps: Dependencies) -> int:
     """The daily job: certificates valid until before `cmd.on` expire (once each), and their
     supervisors are invited to the next base course as a refresher."""
-    now = clock()
+    now = deps.clock()
     due = await uow.records.expire_due(cmd.on)
     upcoming = await uow.sessions.upcoming_base_courses(now)
     refresh = []
@@ -334,7 +317,8 @@ async def expire_certifications(cmd: commands.ExpireCertifications, uow: Trainin
     return len(due)
 
 
-async def erase_personal_data(cmd: commands.ErasePersonalData, uow: TrainingUnitOfWork) -> int:
+async def erase_personal_data(cmd: commands.ErasePersonalData, uow: TrainingUnitOfWork,
+                              deps: Dependencies) -> int:
     """GDPR erasure: names and dietary needs go; anonymous seats, completions stay."""
     person = await uow.people.person(cmd.person_id)
     rosters = await uow.sessions.rosters_of(cmd.person_id)
@@ -351,7 +335,8 @@ async def erase_personal_data(cmd: commands.ErasePersonalData, uow: TrainingUnit
     return erased
 
 
-async def purge_dietary_needs(cmd: commands.PurgeDietaryNeeds, uow: TrainingUnitOfWork) -> int:
+async def purge_dietary_needs(cmd: commands.PurgeDietaryNeeds, uow: TrainingUnitOfWork,
+                              deps: Dependencies) -> int:
     return await uow.sessions.purge_dietary_needs(cmd.ended_before)
 
 
@@ -359,17 +344,17 @@ async def purge_dietary_needs(cmd: commands.PurgeDietaryNeeds, uow: TrainingUnit
 
 
 async def on_workplace_registered(event: WorkplaceRegistered, uow: TrainingUnitOfWork,
-                                  clock: Clock = utc_now) -> None:
+                                  deps: Dependencies) -> None:
     await uow.people.add_workplace(event.workplace_id, event.municipality_code,
                                    event.manager_id, event.name)
-    await _maybe_open(uow, event.workplace_id, clock())
+    await _maybe_open(uow, event.workplace_id, deps.clock())
 
 
 async def on_supervisor_registered(event: SupervisorRegistered, uow: TrainingUnitOfWork,
-                                   clock: Clock = utc_now) -> None:
+                                   deps: Dependencies) -> None:
     await uow.people.add_supervisor(event.supervisor_id, event.workplace_id,
                                     event.municipality_code)
-    now = clock()
+    now = deps.clock()
     person = Person(event.supervisor_id, "supervisor", event.municipality_code,
                     event.workplace_id)
     reason = await _invitation_reason(uow, person, now)
@@ -379,7 +364,8 @@ async def on_supervisor_registered(event: SupervisorRegistered, uow: TrainingUni
     await _invite_to_next(uow, [(person, reason)], now)
 
 
-async def on_participant_erased(event: ParticipantErased, uow: TrainingUnitOfWork) -> None:
+async def on_participant_erased(event: ParticipantErased, uow: TrainingUnitOfWork,
+                                deps: Dependencies) -> None:
     """Registration erased a person: drop the names and dietary needs training holds for
     that id, if any (training keeps no participants, but the id may be a person it knows)."""
     for roster in await uow.sessions.rosters_of(event.participant_id):
@@ -387,7 +373,7 @@ async def on_participant_erased(event: ParticipantErased, uow: TrainingUnitOfWor
             await uow.sessions.save(roster)
 
 
-COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
+COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.ScheduleSession: schedule_session,
     commands.ChangeSession: change_session,
     commands.CancelSession: cancel_session,
@@ -401,24 +387,8 @@ COMMAND_HANDLERS: dict[type, Callable[..., Any]] = {
     commands.PurgeDietaryNeeds: purge_dietary_needs,
 }
 
-EVENT_HANDLERS: dict[type[EventData], Callable[..., Any]] = {
+EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
     WorkplaceRegistered: on_workplace_registered,
     SupervisorRegistered: on_supervisor_registered,
     ParticipantErased: on_participant_erased,
 }
-
-NEEDS_CLOCK = {schedule_session, cancel_session, record_attendance, submit_evaluation,
-               expire_certifications, on_workplace_registered, on_supervisor_registered}
-NEEDS_POLICY = {record_attendance}
-
-
-def bind(handler: Callable[..., Any], clock: Clock, policy: Policy) -> Callable[..., Any]:
-    """The handler with its extra dependencies (clock, policy) filled in."""
-    kwargs: dict[str, Any] = {}
-    if handler in NEEDS_CLOCK:
-        kwargs["clock"] = clock
-    if handler in NEEDS_POLICY:
-        kwargs["policy"] = policy
-    return partial(handler, **kwargs) if kwargs else handler
-
-

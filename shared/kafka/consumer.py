@@ -14,23 +14,20 @@ For each batch from Kafka:
 The fast path runs the batch without savepoints; when a handler fails, the batch
 is rolled back and run again with a savepoint per message, so the one bad message
 is dead-lettered and the others keep their effects. A transient error (database or
-broker away) rolls back, rewinds the partitions and retries with backoff: nothing is
-dead-lettered for it and nothing is committed. Any other failure of the batch as a
-whole (a bug, a value the database refuses) is tried `max_attempts` times; then each
-record is handled alone, and one that still fails is dead-lettered with the error's
-type: whatever bytes arrive, the partition moves on.
+broker away) rolls back: nothing is dead-lettered for it and nothing is committed, and
+the batch is rewound and tried again (`shared.kafka.delivery`). Any other failure of the
+batch as a whole (a bug, a value the database refuses) is tried `max_attempts` times;
+then each record is handled alone (`process_alone`), and one that still fails is
+dead-lettered with the error's type: whatever bytes arrive, the partition moves on.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from aiokafka import TopicPartition
 from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 
@@ -38,10 +35,9 @@ from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.errors import MessageRejected
 from shared.contracts.registry import decode, parse_data
-from shared.inbox import Claim, Claims, claim, claim_many, digest
+from shared.inbox import Claim, Claims, Inbox, InboxTable, digest
 from shared.kafka.dead_letter import DEFAULT_MAX_MESSAGE_BYTES, dead_letter, record_id
 from shared.kafka.naming import physical
-from shared.kafka.offsets import OffsetCommitter
 from shared.kafka.progress import Progress
 from shared.logging import get_logger
 from shared.transient import RACE_ATTEMPTS, is_transient, is_write_race
@@ -118,7 +114,7 @@ class BatchProcessor:
         self,
         subscription: Subscription,
         uow_factory: Callable[[], UnitOfWork],
-        inbox: Table,
+        inbox: Table | Inbox,
         label: str | None = None,
         max_attempts: int = 3,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
@@ -128,7 +124,8 @@ class BatchProcessor:
         self._contract_topics = {physical(topic_prefix, t): t for t in subscription.topics}
         """Broker topic → contract topic (they differ with a topic prefix)."""
         self.uow_factory = uow_factory
-        self.inbox = inbox
+        self.inbox: Inbox = InboxTable(inbox) if isinstance(inbox, Table) else inbox
+        """The service's inbox table, or what a unit test has instead (`shared.inbox.Inbox`)."""
         self.label = label or subscription.name
         """Names this consumer in dead letters: `<service>.<subscription>`."""
         self.max_attempts = max_attempts
@@ -184,8 +181,8 @@ class BatchProcessor:
             claims: Claims | None = None
             if not isolate:
                 # One statement claims the whole batch; the slow path claims one by one.
-                claims = await claim_many(
-                    uow.session, self.inbox, self.subscription.name,
+                claims = await self.inbox.claim_many(
+                    uow.session, self.subscription.name,
                     [(item.event.id, item.digest) for item in prepared
                      if item.handler and item.event and item.error is None],
                 )
@@ -299,18 +296,29 @@ class BatchProcessor:
             outcome.skipped += 1
             return
         verdict = claims.take(event.id, item.digest) if claims is not None else None
+        if verdict is not Claim.CONFLICT:
+            verdict = await self._handle(uow, index, event, item, claims, verdict, outcome)
         if verdict is Claim.CONFLICT:
             await self._conflict(uow, event, record, outcome)
-            return
+
+    async def _handle(
+        self, uow: UnitOfWork, index: int, event: CloudEvent, item: _Prepared,
+        claims: Claims | None, verdict: Claim | None, outcome: BatchOutcome,
+    ) -> Claim | None:
+        """Run the handler of one new event (claimed in the batch's `claims`, or here in a
+        savepoint of its own when there are none); the verdict of its claim. A failure in
+        a batch fails the batch (`_HandlerFailed`); alone, the event is dead-lettered."""
+        assert item.handler is not None
         uow.cause = event
         try:
             if claims is None:
-                verdict = await self._isolated(uow, event, item, outcome)
-            elif verdict is Claim.NEW:  # a second copy in the same batch is a duplicate
+                return await self._isolated(uow, event, item, outcome)
+            if verdict is Claim.NEW:  # a second copy in the same batch is a duplicate
                 await item.handler(item.data, uow)
                 outcome.handled += 1
             else:
                 outcome.duplicates += 1
+            return verdict
         except Exception as error:
             if is_transient(error):
                 raise
@@ -321,12 +329,11 @@ class BatchProcessor:
             )
             if not isinstance(error, MessageRejected):
                 log.exception("handler failed", consumer=self.subscription.name)
-            await self._dead_letter(uow, event, record, rejected, outcome, claim_id=event.id,
-                                    exception_type=type(error).__name__)
+            await self._dead_letter(uow, event, item.record, rejected, outcome,
+                                    claim_id=event.id, exception_type=type(error).__name__)
+            return None
         finally:
             uow.cause = None
-        if verdict is Claim.CONFLICT:
-            await self._conflict(uow, event, record, outcome)
 
     async def _isolated(
         self, uow: UnitOfWork, event: CloudEvent, item: _Prepared, outcome: BatchOutcome,
@@ -347,8 +354,8 @@ class BatchProcessor:
         self, uow: UnitOfWork, event: CloudEvent, item: _Prepared, outcome: BatchOutcome,
     ) -> Claim:
         assert item.handler is not None
-        verdict = await claim(uow.session, self.inbox, self.subscription.name, event.id,
-                              item.digest)
+        verdict = await self.inbox.claim(uow.session, self.subscription.name, event.id,
+                                         item.digest)
         if verdict is Claim.NEW:
             await item.handler(item.data, uow)
             outcome.handled += 1
@@ -373,8 +380,8 @@ class BatchProcessor:
         digest: str | None = None, answer: bool = True,
     ) -> None:
         async with uow.savepoint():
-            verdict = await claim(uow.session, self.inbox, self.subscription.name,
-                                  f"dlq:{claim_id}", digest)
+            verdict = await self.inbox.claim(uow.session, self.subscription.name,
+                                             f"dlq:{claim_id}", digest)
             if verdict is Claim.DUPLICATE:
                 outcome.duplicates += 1
                 return
@@ -393,64 +400,6 @@ class BatchProcessor:
         outcome.dead.append((record, event, error))
 
 
-class Backoff:
-    """Exponential backoff for transient failures, reset by a success."""
-
-    def __init__(self, initial_s: float = 0.5, maximum_s: float = 30.0) -> None:
-        self.initial, self.maximum, self.current = initial_s, maximum_s, initial_s
-
-    def reset(self) -> None:
-        self.current = self.initial
-
-    async def wait(self) -> None:
-        await asyncio.sleep(self.current)
-        self.current = min(self.current * 2, self.maximum)
-
-
-async def run_batch(processor: BatchProcessor, message: Any, backoff: Backoff,
-                    offsets: OffsetCommitter, linger_s: float = 0.0,
-                    max_records: int = 500) -> None:
-    """What a FastStream batch subscriber does with one batch (`message` is its KafkaMessage).
-
-    A batch smaller than `max_records` first waits `linger_s` and takes what arrived
-    meanwhile: at a trickle, one transaction (and one relay round, one commit) for
-    several messages instead of one each. Success: its offsets are due for commit.
-    Transient failure: rewind every partition of the batch and back off.
-    """
-    records = message.raw_message
-    batch = list(records) if isinstance(records, tuple | list) else [records]
-    if not batch:
-        return
-    generation = offsets.generation
-    if linger_s and len(batch) < max_records:
-        await asyncio.sleep(linger_s)
-        # The subscriber's loop is waiting for this handler: nothing else reads meanwhile.
-        more = await message.consumer.getmany(timeout_ms=0,
-                                              max_records=max_records - len(batch))
-        for arrived in more.values():
-            batch.extend(arrived)
-    try:
-        if processor.failures >= processor.max_attempts:
-            await processor.process_alone(batch)
-        else:
-            await processor.process(batch)
-    except Exception as error:
-        if not is_transient(error):
-            processor.failures += 1
-            log.exception("unexpected failure handling a batch; will retry",
-                          attempt=processor.failures, max_attempts=processor.max_attempts)
-        else:
-            log.warning("transient failure, retrying batch", error_type=type(error).__name__,
-                        backoff_s=backoff.current)
-        rewind(message.consumer, batch)
-        await backoff.wait()
-        return
-    processor.failures = 0
-    backoff.reset()
-    processor.progress.handled(batch)
-    await offsets.handled(batch, generation)
-
-
 def failure_reason(error: BaseException) -> str:
     """What a dead letter says of a handler's crash. Of a database error only its kind:
     its text holds the statement and its parameters, which may be personal data."""
@@ -467,15 +416,3 @@ def text_key(key: bytes) -> str | None:
     except UnicodeDecodeError:
         return None
     return text if text.isprintable() else None
-
-
-def rewind(consumer: Any, records: Sequence[Any]) -> None:
-    """Seek each partition of `records` back to its earliest one: they are fetched again."""
-    earliest: dict[TopicPartition, int] = {}
-    for record in records:
-        tp = TopicPartition(record.topic, record.partition)
-        earliest[tp] = min(record.offset, earliest.get(tp, record.offset))
-    for tp, offset in earliest.items():
-        with contextlib.suppress(Exception):
-            # A partition revoked meanwhile: its next owner starts at the committed offset.
-            consumer.seek(tp, offset)

@@ -74,3 +74,7 @@ async def _committed(consumer: AIOKafkaConsumer, tp: TopicPartition) -> int | No
         return await asyncio.wait_for(consumer.committed(tp), timeout=2)
     except Exception:
         return None
+
+
+class ConsumerStalled(Exception):
+    """A partition has records waiting and has not moved for longer than allowed."""

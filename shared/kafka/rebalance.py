@@ -27,7 +27,7 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 
-class PinStartingOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
+class PinStartingOffsets(ConsumerRebalanceListener):
     """Commit the reset position of newly assigned partitions that have no offset yet.
 
     `consumer` returns the subscriber's consumer (it exists by the time partitions

@@ -30,7 +30,15 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from services.notifications.devservers import ElksFake, SmtpCatcher
+from devkit.bus import TopicReader, end_offsets
+from devkit.database import create_database, drop_database
+from devkit.infra import REPO, Infra, libpq_url, provision
+from devkit.mail import SmtpCatcher
+from devkit.ports import free_port
+from devkit.processes import System
+from devkit.publisher import Publisher
+from devkit.sms import ElksFake
+from devkit.wait import consumed_over_http, drained, eventually, settled_over_http
 from shared.contracts import topics
 from shared.contracts.base import EventData
 from shared.contracts.contacts import ContactDetailsRecorded
@@ -43,17 +51,6 @@ from shared.contracts.registration import (
 )
 from shared.contracts.training import SupervisorCertified
 from tests.e2e.conftest import Outside, OwnDatabase, system_env
-from tests.support.database import create_database, drop_database
-from tests.support.infra import REPO, Infra, libpq_url, provision
-from tests.support.kafka import Publisher, TopicReader
-from tests.support.processes import System, free_port
-from tests.support.wait import (
-    consumed_over_http,
-    drained,
-    end_offsets,
-    eventually,
-    settled_over_http,
-)
 
 pytestmark = [pytest.mark.infra, pytest.mark.chaos]
 
@@ -133,10 +130,6 @@ async def _publish(publisher: Publisher, items: list[tuple[str, EventData]],
         await publisher.send_data(topic, data, source=source)
 
 
-async def _wait(what: str, check: Any, timeout_s: float) -> None:
-    await eventually(check, timeout_s, what, interval_s=1.0)
-
-
 async def _stack(command: str) -> None:
     process = await asyncio.create_subprocess_exec(str(REPO / "scripts" / "stack"), command)
     assert await process.wait() == 0, f"scripts/stack {command} failed"
@@ -170,15 +163,66 @@ async def _chaos(system: System, window_s: float, rng: random.Random,
     return kills
 
 
+async def _own_database(infra: Infra, database: str) -> OwnDatabase:
+    await create_database(infra, database)
+    own = OwnDatabase(infra.kafka_bootstrap, make_url(infra.admin_database_url).set(
+        database=database).render_as_string(hide_password=False))
+    await provision(own)
+    return own
+
+
+async def _set_up(infra: Infra, system: System, publisher: Publisher, world: World) -> None:
+    """The world published, and taken in by matching and notifications."""
+    await _publish(publisher, world.setup + world.participants, "urn:test:chaos")
+    setup_ends = await end_offsets(
+        infra.kafka_bootstrap, sorted({t for t, _ in world.setup + world.participants}))
+    await consumed_over_http(
+        [system.services[name].url for name in ("matching", "notifications")],
+        setup_ends, 300, "matching and notifications to take in the setup")
+
+
+async def _flow(system: System, publisher: Publisher, world: World, rng: random.Random,
+                log: list[str]) -> Counter[str]:
+    """Every request published, paced through the chaos window; what was killed."""
+    chaos = asyncio.create_task(_chaos(system, 40.0, rng, log))
+    for index, request in enumerate(world.requests):
+        await publisher.send_data(topics.REGISTRATION_EVENTS, request, source="urn:test:chaos")
+        if index % 250 == 249:
+            await asyncio.sleep(0.5)  # pacing the load through the chaos window
+    return await chaos
+
+
+async def _idle_again(system: System, outcomes: TopicReader, own: OwnDatabase,
+                      world: World) -> list[dict[str, Any]]:
+    """Until every request is answered, notifications is idle and matching settled; this
+    run's matching events, each once."""
+    wanted = {str(r.request_id) for r in world.requests}
+
+    async def all_answered() -> bool:
+        await outcomes.poll(1.0)
+        seen = {e["data"]["request_id"] for e in outcomes.events(topics.MATCHING_EVENTS)
+                if e["type"] in OPEN}
+        return wanted <= seen
+
+    await eventually(all_answered, 600, "an outcome for every request", interval_s=1.0)
+    try:
+        await eventually(lambda: _notifications_idle(own, world), 300,
+                         "notifications to go idle", interval_s=1.0)
+    except AssertionError:
+        print("still busy:", await _notifications_busy(own, world))
+        raise
+    # Anything late (a double placement) is on the topic once matching settled.
+    await settled_over_http([system.services["matching"].url], 120)
+    await drained(outcomes)
+    return _unique(outcomes.events(topics.MATCHING_EVENTS), wanted)
+
+
 async def test_chaos(
     infra: Infra, tmp_path: Path, report_figures: Callable[[str], None]
 ) -> None:
     rng = random.Random(2026)
     database = f"praktik_chaos_{uuid.uuid4().hex[:8]}"
-    await create_database(infra, database)
-    own = OwnDatabase(infra.kafka_bootstrap, make_url(infra.admin_database_url).set(
-        database=database).render_as_string(hide_password=False))
-    await provision(own)
+    own = await _own_database(infra, database)
     mail = SmtpCatcher(tmp_path / "mail").start()
     sms = await ElksFake().start()
     system = System(own, tmp_path, system_env(Outside(mail, sms, free_port())) | {
@@ -191,40 +235,11 @@ async def test_chaos(
         async with Publisher(infra.kafka_bootstrap) as publisher, TopicReader(
             infra.kafka_bootstrap, [topics.MATCHING_EVENTS]
         ) as outcomes:
-            await _publish(publisher, world.setup + world.participants, "urn:test:chaos")
-            setup_ends = await end_offsets(
-                infra.kafka_bootstrap, sorted({t for t, _ in world.setup + world.participants}))
-            await consumed_over_http(
-                [system.services[name].url for name in ("matching", "notifications")],
-                setup_ends, 300, "matching and notifications to take in the setup")
-            chaos = asyncio.create_task(_chaos(system, 40.0, rng, log))
+            await _set_up(infra, system, publisher, world)
             flow_started = time.monotonic()
-            for index, request in enumerate(world.requests):
-                await publisher.send_data(topics.REGISTRATION_EVENTS, request,
-                                          source="urn:test:chaos")
-                if index % 250 == 249:
-                    await asyncio.sleep(0.5)  # pacing the load through the chaos window
-            kills = await chaos
-            wanted = {str(r.request_id) for r in world.requests}
-
-            async def all_answered() -> bool:
-                await outcomes.poll(1.0)
-                seen = {e["data"]["request_id"] for e in outcomes.events(topics.MATCHING_EVENTS)
-                        if e["type"] in OPEN}
-                return wanted <= seen
-
-            await _wait("an outcome for every request", all_answered, 600)
-            try:
-                await _wait("notifications to go idle",
-                            lambda: _notifications_idle(own, world), 300)
-            except AssertionError:
-                print("still busy:", await _notifications_busy(own, world))
-                raise
-            # Anything late (a double placement) is on the topic once matching settled.
-            await settled_over_http([system.services["matching"].url], 120)
-            await drained(outcomes)
+            kills = await _flow(system, publisher, world, rng, log)
+            events = await _idle_again(system, outcomes, own, world)
             flow_s = time.monotonic() - flow_started
-            events = _unique(outcomes.events(topics.MATCHING_EVENTS), wanted)
         summary = _check_matching(world, events)
         summary |= await _check_mail(own, mail, kills["notifications"], world)
         summary |= {"requests": REQUESTS, "kills": dict(kills), "flow_s": round(flow_s, 1)}

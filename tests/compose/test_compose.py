@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 from pydantic_settings import BaseSettings
 
+from devkit.infra import REPO
 from shared.settings import ServiceSettings
-from tests.support.infra import REPO
 
 COMPOSE = REPO / "docker-compose.yml"
 

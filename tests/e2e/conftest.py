@@ -11,12 +11,15 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.engine import make_url
 
-from praktik_cli.demo import Endpoints, Plan, Season
-from services.notifications.devservers import ElksFake, SmtpCatcher
-from tests.support.database import create_database, drop_database
-from tests.support.infra import Infra, provision
-from tests.support.kafka import topic_prefix
-from tests.support.processes import System, free_port, running_system
+from devkit.bus import topic_prefix
+from devkit.database import create_database, drop_database
+from devkit.infra import Infra, provision
+from devkit.mail import SmtpCatcher
+from devkit.ports import free_port
+from devkit.processes import System, running_system
+from devkit.sms import ElksFake
+from praktik_cli.demo.plan import Endpoints, Plan
+from praktik_cli.demo.season import Season
 
 RECEIPTS = ("elks-receipts", "e2e-receipts-secret")
 

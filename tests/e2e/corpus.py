@@ -14,7 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from praktik_cli.demo import org_number
+from praktik_cli.demo.people import org_number
 from services.matching.handlers import EVENT_HANDLERS as MATCHING_HANDLERS
 from services.notifications.handlers import EVENT_HANDLERS as NOTIFICATIONS_HANDLERS
 from services.registration.entrypoints.translate import TRANSLATIONS
@@ -31,7 +31,7 @@ from shared.kafka.dead_letter import (
     HEADER_REASON,
     HEADER_TOPIC,
 )
-from tests.e2e.support import Reader
+from tests.e2e.support import ConsumerGroup
 
 SEED = 20261201
 PER_TOPIC = 220
@@ -77,7 +77,7 @@ class Case:
     after: Case | None = None
     """The first copy of a duplicated or reused id: same key, so before it in its partition."""
 
-    def expected(self, reader: Reader) -> str:
+    def expected(self, reader: ConsumerGroup) -> str:
         """`handled` or `dead-lettered:<kind>` for one consumer group."""
         if self.outcome == "conflict":  # only a group that claims the id can tell
             return "dead-lettered:conflict" if self.handles(reader) else "handled"
@@ -85,7 +85,7 @@ class Case:
             return f"dead-lettered:{self.dlq_kind}"
         return "handled"
 
-    def handles(self, reader: Reader) -> bool:
+    def handles(self, reader: ConsumerGroup) -> bool:
         return self.model in HANDLED.get((reader.service, reader.subscription), set())
 
 
@@ -239,23 +239,39 @@ class Corpus:
         return self.event(kind, topic, envelope, outcome="handled", **extra)
 
     def topic(self, topic: str) -> None:
-        """The fixed cases of one topic, then random ones up to PER_TOPIC."""
+        """The fixed cases of one topic, then random ones up to PER_TOPIC (in this order:
+        the seeded generator gives the same corpus every run)."""
         start = len(self.cases)
-        rng = self.rng
-        # every type, every required field missing in turn (and each type once, valid)
+        self._missing_fields(topic)
+        self._deep(topic)
+        self._nul_bytes(topic)
+        self._surrogates(topic)
+        self._huge(topic)
+        self._wrong_types(topic)
+        self._tombstone(topic)
+        while len(self.cases) - start < PER_TOPIC:
+            self.random_case(topic)
+
+    def _missing_fields(self, topic: str) -> None:
+        """Every type with each required field missing in turn."""
         for type_, model in EVENTS_BY_TOPIC[topic].items():
             for name in required_fields(model):
                 envelope = self.valid(topic, type_)
                 del envelope["data"][name]
                 self.event(f"missing {type_}.{name}", topic, envelope, dlq_kind="schema_violation",
                            key=self.any_key(topic))
+
+    def _deep(self, topic: str) -> None:
+        """JSON nested past the parsers' limits, whole or in `data`."""
         deep = b'{"a":' * 5000 + b"1" + b"}" * 5000
         self.add(Case("deep nesting", topic, deep, self.any_key(topic), dlq_kind="malformed_json"))
         envelope = self.valid(topic)
         nested = json.dumps(envelope).encode().replace(
             b'"data": {', b'"data": {"deep": ' + b"[" * 5000 + b"]" * 5000 + b", ", 1)
         self.event("deep nesting in data", topic, envelope, raw=nested, dlq_kind="malformed_json")
-        # NUL bytes
+
+    def _nul_bytes(self, topic: str) -> None:
+        """NUL bytes in the id, the key, a header value, a UUID of `data`."""
         envelope = self.valid(topic)
         envelope["id"] = envelope["id"][:8] + "\x00" + envelope["id"][8:]
         self.event("NUL in id", topic, envelope, dlq_kind="not_cloudevent")
@@ -270,7 +286,10 @@ class Corpus:
         if uuid_field:
             envelope["data"][uuid_field] = "00000000-0000-4000-8000-\x0000000000000"
             self.event("NUL in a UUID of data", topic, envelope, dlq_kind="schema_violation")
-        # lone surrogates (JSON escapes: not UTF-8 once decoded)
+
+    def _surrogates(self, topic: str) -> None:
+        """Lone surrogates (JSON escapes: not UTF-8 once decoded) in id, source, correlationid."""
+        rng = self.rng
         for attribute in ("id", "source", "correlationid"):
             envelope = self.valid(topic)
             marker = f"SURROGATE-{_uuid(rng)}"
@@ -279,7 +298,10 @@ class Corpus:
                                                         b"fuzz\\ud800" + marker.encode())
             self.event(f"lone surrogate in {attribute}", topic, envelope, raw=raw,
                        dlq_kind="malformed_json")
-        # huge ids
+
+    def _huge(self, topic: str) -> None:
+        """Ids of thousands of characters, and values near the size limits."""
+        rng = self.rng
         envelope = self.valid(topic)
         envelope["id"] = "i" * rng.randrange(3000, 6000)
         self.event("id of 3,000+ characters", topic, envelope, dlq_kind="not_cloudevent")
@@ -301,7 +323,10 @@ class Corpus:
         envelope["type"] = "NoSuchType"
         self.event("1,020 KB, dead letter over the limit", topic, envelope,
                    dlq_kind="unknown_type")
-        # wrong types
+
+    def _wrong_types(self, topic: str) -> None:
+        """Wrong types in the envelope and in `data`."""
+        rng = self.rng
         envelope = self.valid(topic)
         envelope["time"] = 1.5
         self.event("number for time", topic, envelope, dlq_kind="not_cloudevent")
@@ -320,14 +345,15 @@ class Corpus:
             name = rng.choice(_fields_of(EVENTS_BY_TOPIC[topic][type_], annotation))
             envelope["data"][name] = value
             self.event(wrong, topic, envelope, dlq_kind="schema_violation")
-        # tombstone: erasure on the compacted topic, not a message elsewhere
+
+    def _tombstone(self, topic: str) -> None:
+        """A tombstone: erasure on the compacted topic, not a message elsewhere."""
+        rng = self.rng
         if topic == topics.REGISTRATION_CONTACTS:
             self.add(Case("tombstone", topic, None, _uuid(rng).encode(), outcome="handled"))
         else:
             self.add(Case("tombstone", topic, None, rng.choice(MUNICIPALITIES).encode(),
                           dlq_kind="malformed_json"))
-        while len(self.cases) - start < PER_TOPIC:
-            self.random_case(topic)
 
     def random_case(self, topic: str) -> None:
         rng = self.rng

@@ -1,8 +1,8 @@
-"""Helpers of the end-to-end tests: who reads what, committed offsets, polling."""
+"""Helpers of the end-to-end tests: which consumer groups read what, and how far they
+have committed."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,14 +10,14 @@ import httpx
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from tests.support.kafka import logical, physical
-from tests.support.processes import System
-from tests.support.wait import eventually
+from devkit.bus import logical, physical
+from devkit.processes import System
 
 
 @dataclass(frozen=True)
-class Reader:
-    """One consumer group of one service: `<consumer group>.<subscription>`."""
+class ConsumerGroup:
+    """One consumer group of one service, `<consumer group>.<subscription>` (who reads a
+    topic; the records themselves are read with `devkit.bus.TopicReader`)."""
 
     service: str
     group: str
@@ -41,15 +41,15 @@ async def consumer_health(system: System) -> dict[str, dict[str, list[Any]]]:
     return found
 
 
-async def readers_by_topic(system: System) -> dict[str, list[Reader]]:
+async def readers_by_topic(system: System) -> dict[str, list[ConsumerGroup]]:
     """Consumer groups (with their service) by topic, as the services report assignments
     (topics by the contract's names, without the run's prefix)."""
-    found: dict[str, list[Reader]] = {}
+    found: dict[str, list[ConsumerGroup]] = {}
     for key, owned in (await consumer_health(system)).items():
         service = system.services[key].name
         for group, partitions in owned.items():
             for topic in sorted({logical(str(p["topic"])) for p in partitions}):
-                reader = Reader(service, group)
+                reader = ConsumerGroup(service, group)
                 if reader not in found.setdefault(topic, []):
                     found[topic].append(reader)
     return found
@@ -83,8 +83,3 @@ async def committed_all(bootstrap: str, groups: list[str], tps: list[TopicPartit
         return found
     finally:
         await admin.close()
-
-
-async def until(condition: Callable[[], Awaitable[bool]], timeout_s: float, what: str) -> None:
-    """Poll `condition` until it holds; fail naming `what` after `timeout_s`."""
-    await eventually(condition, timeout_s, what, interval_s=0.3)

@@ -16,7 +16,11 @@ from collections.abc import Callable
 import pytest
 from aiokafka import TopicPartition
 
-from praktik_cli.demo import org_number
+from devkit.bus import TopicReader
+from devkit.processes import System
+from devkit.publisher import Publisher
+from devkit.wait import eventually
+from praktik_cli.demo.people import org_number
 from shared.contracts import intake, topics
 from shared.contracts.base import EventData
 from shared.contracts.contacts import ContactDetailsRecorded
@@ -27,9 +31,7 @@ from shared.contracts.registry import encode
 from shared.contracts.training import WorkplaceOpened
 from shared.kafka.dead_letter import HEADER_OFFSET, HEADER_PARTITION, HEADER_TOPIC
 from tests.e2e.conftest import OwnDatabase
-from tests.e2e.support import committed, readers_of, until
-from tests.support.kafka import Publisher, TopicReader
-from tests.support.processes import System
+from tests.e2e.support import committed, readers_of
 
 pytestmark = [pytest.mark.infra]
 
@@ -108,13 +110,15 @@ async def test_malformed_event_is_dead_lettered_and_the_flow_goes_on(
             await reader.poll()
             return all(letters(at) >= len(groups) for at in bad_at)
 
-        await until(all_dead_lettered, 180, f"{len(bad_at)} dead letters per reader of {topic}")
+        await eventually(all_dead_lettered, 180,
+                         f"{len(bad_at)} dead letters per reader of {topic}", interval_s=0.3)
         tp = TopicPartition(topic, good_at[0])
 
         async def good_handled() -> bool:
             return all([await committed(bootstrap, g, tp) > good_at[1] for g in groups])
 
-        await until(good_handled, 180, f"every reader of {topic} past the good event")
+        await eventually(good_handled, 180, f"every reader of {topic} past the good event",
+                         interval_s=0.3)
         await reader.poll()
         assert {at: letters(at) for at in bad_at} == {at: len(groups) for at in bad_at}
         assert letters(good_at) == 0, "the good event was dead-lettered"

@@ -18,11 +18,12 @@ from collections.abc import Sequence
 import asyncpg
 import pytest
 
-from praktik_cli.demo import Participant, Season
+from devkit.infra import SERVICES, libpq_url
+from devkit.wait import eventually
+from praktik_cli.demo.records import Participant
+from praktik_cli.demo.season import Season
 from shared.contracts import topics
 from tests.e2e.conftest import Outside, OwnDatabase
-from tests.support.infra import SERVICES, libpq_url
-from tests.support.wait import eventually
 
 pytestmark = [pytest.mark.infra]
 

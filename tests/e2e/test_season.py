@@ -12,15 +12,17 @@ import contextlib
 import email
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import pytest
 
-from praktik_cli.demo import Season, age_on
+from devkit.wait import eventually
+from praktik_cli.demo.records import age_on
+from praktik_cli.demo.season import Season
 from shared.contracts import topics
 from tests.e2e.conftest import Outside
-from tests.support.wait import eventually
 
 pytestmark = [pytest.mark.infra]
 
@@ -35,46 +37,52 @@ def _mine(season: Season, data: dict[str, Any]) -> bool:
     return uuid.UUID(data["request_id"]) in season.requests
 
 
+def _proposed(request: dict[str, Any], data: dict[str, Any], problems: list[str]) -> None:
+    if request["open"]:
+        problems.append(f"request {data['request_id']} proposed while "
+                        f"{list(request['open'].values())} is open")
+    request["open"][data["placement_id"]] = "proposed"
+    request["waitlisted"] = False
+
+
+def _confirmed(request: dict[str, Any], data: dict[str, Any], problems: list[str]) -> None:
+    if data["placement_id"] not in request["open"]:
+        problems.append(f"placement {data['placement_id']} confirmed but not open")
+    request["open"][data["placement_id"]] = "confirmed"
+
+
+def _closed(request: dict[str, Any], data: dict[str, Any], _: list[str]) -> None:
+    request["open"].pop(data["placement_id"], None)
+
+
+def _waitlisted(request: dict[str, Any], data: dict[str, Any], problems: list[str]) -> None:
+    if request["open"]:
+        problems.append(f"request {data['request_id']} waitlisted while "
+                        f"{list(request['open'].values())} is open")
+    request["waitlisted"] = True
+    request["reasons"] = data["reasons"]
+
+
+FOLDS: dict[str, Callable[[dict[str, Any], dict[str, Any], list[str]], None]] = {
+    "PlacementProposed": _proposed, "PlacementConfirmed": _confirmed,
+    "PlacementDeclined": _closed, "PlacementCancelled": _closed,
+    "PlacementWaitlisted": _waitlisted,
+}
+"""How each of matching's events moves its request's open outcome (and what it must not
+find)."""
+
+
 def fold_outcomes(season: Season) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Replay matching.events.v1 in the order matching published it (one municipality is
     one partition): the open outcome of each request, and every moment two were open."""
     state: dict[str, dict[str, Any]] = defaultdict(lambda: {"open": {}, "waitlisted": False})
-    placement_request: dict[str, str] = {}
     problems: list[str] = []
-    for topic, event in season.log.events:
+    for topic, event in season.log.with_topics():
         if topic != topics.MATCHING_EVENTS:
             continue
-        data, type_ = event["data"], event["type"]
-        if type_ == "PlacementProposed":
-            if not _mine(season, data):
-                continue
-            request = state[data["request_id"]]
-            if request["open"]:
-                problems.append(f"request {data['request_id']} proposed while "
-                                f"{list(request['open'].values())} is open")
-            request["open"][data["placement_id"]] = "proposed"
-            request["waitlisted"] = False
-            placement_request[data["placement_id"]] = data["request_id"]
-        elif type_ == "PlacementConfirmed":
-            if not _mine(season, data):
-                continue
-            request = state[data["request_id"]]
-            if data["placement_id"] not in request["open"]:
-                problems.append(f"placement {data['placement_id']} confirmed but not open")
-            request["open"][data["placement_id"]] = "confirmed"
-        elif type_ in ("PlacementDeclined", "PlacementCancelled"):
-            if not _mine(season, data):
-                continue
-            state[data["request_id"]]["open"].pop(data["placement_id"], None)
-        elif type_ == "PlacementWaitlisted":
-            if not _mine(season, data):
-                continue
-            request = state[data["request_id"]]
-            if request["open"]:
-                problems.append(f"request {data['request_id']} waitlisted while "
-                                f"{list(request['open'].values())} is open")
-            request["waitlisted"] = True
-            request["reasons"] = data["reasons"]
+        data, fold = event["data"], FOLDS.get(event["type"])
+        if fold is not None and _mine(season, data):
+            fold(state[data["request_id"]], data, problems)
     return dict(state), problems
 
 
@@ -119,7 +127,7 @@ async def test_nothing_about_the_season_is_dead_lettered(season: Season) -> None
     """No service gave up on an event about this season's people or requests."""
     await season.settle()
     ours = {str(i) for i in season.participants} | {str(i) for i in season.requests}
-    dead = [f"{topic}: {event.get('type')}" for topic, event in season.log.events
+    dead = [f"{topic}: {event.get('type')}" for topic, event in season.log.with_topics()
             if topic.endswith(".dlq") and isinstance(event.get("data"), dict)
             and ours & {str(v) for v in event["data"].values()}]
     assert dead == []
@@ -143,13 +151,74 @@ def _overlap(a: tuple[date, date], b: tuple[date, date]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
+def _unfit_offer(facts: dict[str, dict[str, dict[str, Any]]], p: dict[str, Any],
+                 offer: dict[str, Any]) -> list[str]:
+    """What makes a proposal differ from its offer: workplace, supervisor, programme,
+    certificate, period."""
+    pid, problems = p["placement_id"], []
+    request = facts["requests"][p["request_id"]]
+    end = date.fromisoformat(p["period_end"])
+    if (p["workplace_id"], p["supervisor_id"]) != (offer["workplace_id"],
+                                                    offer["supervisor_id"]):
+        problems.append(f"{pid}: not the offer's workplace and supervisor")
+    if p["program"] != offer["program"] or p["program"] != request["program"]:
+        problems.append(f"{pid}: programme differs from the offer's or the request's")
+    certificate = facts["certificates"].get(p["supervisor_id"])
+    if certificate is None:
+        problems.append(f"{pid}: supervisor never certified")
+    elif date.fromisoformat(certificate["valid_until"]) < end:
+        problems.append(f"{pid}: certificate ends before the placement")
+    if not (date.fromisoformat(offer["period_start"]) <= date.fromisoformat(p["period_start"])
+            and end <= date.fromisoformat(offer["period_end"])):
+        problems.append(f"{pid}: period outside the offer's")
+    return problems
+
+
+def _unfit_participant(facts: dict[str, dict[str, dict[str, Any]]], p: dict[str, Any],
+                       offer: dict[str, Any]) -> list[str]:
+    """What makes a proposal wrong for its participant: age, client contact, needs."""
+    pid, problems = p["placement_id"], []
+    workplace = facts["workplaces"][offer["workplace_id"]]
+    participant = facts["participants"][p["participant_id"]]
+    request = facts["requests"][p["request_id"]]
+    age = age_on(date.fromisoformat(participant["birth_date"]),
+                 date.fromisoformat(p["period_start"]))
+    minimum = max(offer.get("min_age") or 0, workplace.get("min_age") or 0)
+    if age < minimum:
+        problems.append(f"{pid}: participant {age} years, minimum {minimum}")
+    if workplace["client_contact"] and not offer["without_client_contact"] and (
+            age < 18 or p["program"] == "prao"):
+        problems.append(f"{pid}: minor or prao student at a workplace with client contact")
+    needs = set(participant.get("needs", [])) | set(request.get("needs", []))
+    if not needs <= set(offer.get("supports", [])):
+        problems.append(f"{pid}: needs {sorted(needs)} not supported")
+    return problems
+
+
+def _overbooked(facts: dict[str, dict[str, dict[str, Any]]], p: dict[str, Any],
+                offer: dict[str, Any], open_now: dict[str, dict[str, Any]]) -> list[str]:
+    """With `p` open: its offer over capacity, or its supervisor over their maximum."""
+    pid, problems = p["placement_id"], []
+    held = [q for q in open_now.values() if q["offer_id"] == p["offer_id"]]
+    if len(held) > offer["capacity"]:
+        problems.append(f"{pid}: offer over capacity ({len(held)} > {offer['capacity']})")
+    span = (date.fromisoformat(p["period_start"]), date.fromisoformat(p["period_end"]))
+    load = [q for q in open_now.values() if q["supervisor_id"] == p["supervisor_id"]
+            and _overlap(span, (date.fromisoformat(q["period_start"]),
+                                date.fromisoformat(q["period_end"])))]
+    maximum = facts["supervisors"][p["supervisor_id"]]["max_participants"]
+    if len(load) > maximum:
+        problems.append(f"{pid}: supervisor has {len(load)} at once, at most {maximum}")
+    return problems
+
+
 async def test_every_placement_is_feasible(season: Season) -> None:
     await season.settle()
     facts = _facts(season)
     problems: list[str] = []
     open_now: dict[str, dict[str, Any]] = {}
     checked = 0
-    for topic, event in season.log.events:
+    for topic, event in season.log.with_topics():
         if topic != topics.MATCHING_EVENTS:
             continue
         p, type_ = event["data"], event["type"]
@@ -159,49 +228,13 @@ async def test_every_placement_is_feasible(season: Season) -> None:
         if type_ != "PlacementProposed" or not _mine(season, p):
             continue
         checked += 1
-        pid = p["placement_id"]
         offer = facts["offers"].get(p["offer_id"])
         if offer is None:
-            problems.append(f"{pid}: at an offer registered outside this season")
+            problems.append(f"{p['placement_id']}: at an offer registered outside this season")
             continue
-        workplace = facts["workplaces"][offer["workplace_id"]]
-        participant = facts["participants"][p["participant_id"]]
-        request = facts["requests"][p["request_id"]]
-        start, end = date.fromisoformat(p["period_start"]), date.fromisoformat(p["period_end"])
-        if (p["workplace_id"], p["supervisor_id"]) != (offer["workplace_id"],
-                                                        offer["supervisor_id"]):
-            problems.append(f"{pid}: not the offer's workplace and supervisor")
-        if p["program"] != offer["program"] or p["program"] != request["program"]:
-            problems.append(f"{pid}: programme differs from the offer's or the request's")
-        certificate = facts["certificates"].get(p["supervisor_id"])
-        if certificate is None:
-            problems.append(f"{pid}: supervisor never certified")
-        elif date.fromisoformat(certificate["valid_until"]) < end:
-            problems.append(f"{pid}: certificate ends before the placement")
-        if not (date.fromisoformat(offer["period_start"]) <= start
-                and end <= date.fromisoformat(offer["period_end"])):
-            problems.append(f"{pid}: period outside the offer's")
-        age = age_on(date.fromisoformat(participant["birth_date"]), start)
-        minimum = max(offer.get("min_age") or 0, workplace.get("min_age") or 0)
-        if age < minimum:
-            problems.append(f"{pid}: participant {age} years, minimum {minimum}")
-        if workplace["client_contact"] and not offer["without_client_contact"] and (
-                age < 18 or p["program"] == "prao"):
-            problems.append(f"{pid}: minor or prao student at a workplace with client contact")
-        needs = set(participant.get("needs", [])) | set(request.get("needs", []))
-        if not needs <= set(offer.get("supports", [])):
-            problems.append(f"{pid}: needs {sorted(needs)} not supported")
-        open_now[pid] = p
-        held = [q for q in open_now.values() if q["offer_id"] == p["offer_id"]]
-        if len(held) > offer["capacity"]:
-            problems.append(f"{pid}: offer over capacity ({len(held)} > {offer['capacity']})")
-        span = (start, end)
-        load = [q for q in open_now.values() if q["supervisor_id"] == p["supervisor_id"]
-                and _overlap(span, (date.fromisoformat(q["period_start"]),
-                                    date.fromisoformat(q["period_end"])))]
-        maximum = facts["supervisors"][p["supervisor_id"]]["max_participants"]
-        if len(load) > maximum:
-            problems.append(f"{pid}: supervisor has {len(load)} at once, at most {maximum}")
+        problems += _unfit_offer(facts, p, offer) + _unfit_participant(facts, p, offer)
+        open_now[p["placement_id"]] = p
+        problems += _overbooked(facts, p, offer, open_now)
     assert checked > 0, "no placements to check"
     assert problems == []
 
@@ -300,24 +333,41 @@ async def test_each_confirmed_placement_gets_one_welcome_letter_per_recipient(
     caught = _caught_by_notification(outside)
     problems = []
     for cause, recipients in expected.items():
-        got = Counter((r["recipient_id"], r["channel"]) for r in reports[cause])
-        twice = [k for k, n in got.items() if n > 1]
-        if twice:
-            problems.append(f"{cause}: reported twice {twice}")
-        missing = recipients - {r for r, _ in got}
-        if missing:
-            problems.append(f"{cause}: no welcome letter for {len(missing)} recipient(s)")
-        strangers = {r for r, _ in got} - allowed[cause]
-        if strangers:
-            problems.append(f"{cause}: welcome letter to someone else")
-        for report in reports[cause]:
-            if report["type"] != "NotificationDelivered":
-                problems.append(f"{cause}: {report['type']} {report.get('error')}")
-                continue
-            copies = caught.get(report["notification_id"], [])
-            if len(copies) != 1:
-                problems.append(f"{cause}: {len(copies)} copies of {report['notification_id']}"
-                                " in the mail catcher")
-            elif copies[0]["rcpt_tos"] != [addresses[report["recipient_id"]]]:
-                problems.append(f"{cause}: sent to another address")
+        problems += _reported_once_each(cause, reports[cause], recipients, allowed[cause])
+        problems += _caught_once_each(cause, reports[cause], caught, addresses)
     assert problems == []
+
+
+def _reported_once_each(cause: str, reports: list[dict[str, Any]], recipients: set[str],
+                        allowed: set[str]) -> list[str]:
+    """One delivery report per recipient and channel, for everyone owed one, no one else."""
+    problems = []
+    got = Counter((r["recipient_id"], r["channel"]) for r in reports)
+    twice = [k for k, n in got.items() if n > 1]
+    if twice:
+        problems.append(f"{cause}: reported twice {twice}")
+    missing = recipients - {r for r, _ in got}
+    if missing:
+        problems.append(f"{cause}: no welcome letter for {len(missing)} recipient(s)")
+    strangers = {r for r, _ in got} - allowed
+    if strangers:
+        problems.append(f"{cause}: welcome letter to someone else")
+    return problems
+
+
+def _caught_once_each(cause: str, reports: list[dict[str, Any]],
+                      caught: dict[str, list[dict[str, Any]]],
+                      addresses: dict[str, str | None]) -> list[str]:
+    """Each report a delivery, and each delivery one copy in the catcher, to the address."""
+    problems = []
+    for report in reports:
+        if report["type"] != "NotificationDelivered":
+            problems.append(f"{cause}: {report['type']} {report.get('error')}")
+            continue
+        copies = caught.get(report["notification_id"], [])
+        if len(copies) != 1:
+            problems.append(f"{cause}: {len(copies)} copies of {report['notification_id']}"
+                            " in the mail catcher")
+        elif copies[0]["rcpt_tos"] != [addresses[report["recipient_id"]]]:
+            problems.append(f"{cause}: sent to another address")
+    return problems

@@ -36,11 +36,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy.engine import make_url
 
+from devkit.infra import REPO, SERVICES, Infra, libpq_url, provision
+from devkit.ports import free_port
+from devkit.processes import ServiceProcess
 from shared.contracts import topics
 from shared.contracts.topics import contract_topics
 from shared.kafka.naming import PREFIX_ENV
-from tests.support.infra import REPO, SERVICES, Infra, libpq_url, provision
-from tests.support.processes import ServiceProcess, free_port
 
 pytestmark = pytest.mark.infra
 
@@ -170,17 +171,36 @@ async def _run(command: list[str], env: dict[str, str], timeout_s: float) -> str
     return text
 
 
-async def test_a_test_run_and_a_benchmark_leave_a_live_system_alone(
-        infra: Infra, live: Live) -> None:
-    bootstrap = infra.kafka_bootstrap
+@dataclass
+class Before:
+    """What the live system holds before the test run and the benchmark."""
+
+    groups: list[str]
+    marker_ref: str
+    marker_at: TopicPartition
+    marker_offset: int
+    inbox: int
+    participants: int
+    ends: dict[TopicPartition, int]
+    committed: dict[str, dict[TopicPartition, int]]
+
+
+async def _live_groups(live: Live) -> list[str]:
+    """The live registration's consumer groups, on the default path (no prefix)."""
     async with httpx.AsyncClient(timeout=5) as client:
         owned = (await client.get(f"{live.process.url}/health/consumers")).json()
-    groups = sorted(owned)
     live_topics = {str(p["topic"]) for partitions in owned.values() for p in partitions}
     # The live one is on the default path: the contract's names, no prefix.
     assert topics.REGISTRATION_INTAKE in live_topics, live_topics
     assert live_topics <= set(LIVE_TOPICS), live_topics
+    return sorted(owned)
 
+
+async def _mark(infra: Infra, live: Live) -> Before:
+    """A marker row in the live schema and a marker event on a live topic; the counts,
+    end offsets and committed offsets as they are then."""
+    bootstrap = infra.kafka_bootstrap
+    groups = await _live_groups(live)
     marker_ref = f"live-marker-{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(libpq_url(live.role_url("registration")))
     try:
@@ -197,32 +217,34 @@ async def test_a_test_run_and_a_benchmark_leave_a_live_system_alone(
                                             key=b"live-marker")
     finally:
         await producer.stop()
-    marker_at = TopicPartition(sent.topic, sent.partition)
-    ends_before = await _end_offsets(bootstrap)
-    committed_before = await _committed(bootstrap, groups)
+    return Before(groups, marker_ref, TopicPartition(sent.topic, sent.partition), sent.offset,
+                  inbox_before, participants_before, await _end_offsets(bootstrap),
+                  await _committed(bootstrap, groups))
 
-    env = _stack_env(infra, live)
-    await _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                "services/registration/tests/integration/test_intake.py"], env, 300)
-    bench = await _run([sys.executable, "-m", "bench", "registration"],
-                       {**env, "BENCH_REGISTRATIONS": "300"}, 300)
 
+async def _assert_untouched(infra: Infra, live: Live, before: Before) -> None:
+    """The marker row and event are there; nothing was handled, written or committed."""
+    bootstrap = infra.kafka_bootstrap
     conn = await asyncpg.connect(libpq_url(live.role_url("registration")))
     try:
         assert await conn.fetchval(
-            "SELECT count(*) FROM registration.inbox WHERE event_id = $1", marker_ref) == 1
-        assert await conn.fetchval("SELECT count(*) FROM registration.inbox") == inbox_before, (
+            "SELECT count(*) FROM registration.inbox WHERE event_id = $1",
+            before.marker_ref) == 1
+        assert await conn.fetchval("SELECT count(*) FROM registration.inbox") == before.inbox, (
             "the live registration handled messages of the test run or the benchmark")
-        assert await conn.fetchval("SELECT count(*) FROM participants") == participants_before
+        assert await conn.fetchval("SELECT count(*) FROM participants") == before.participants
     finally:
         await conn.close()
-    assert await _record_at(bootstrap, marker_at, sent.offset) == marker_ref.encode()
-    assert await _end_offsets(bootstrap) == ends_before, "a live topic was written to"
-    assert await _committed(bootstrap, groups) == committed_before, "a live group moved"
+    assert await _record_at(bootstrap, before.marker_at, before.marker_offset) == (
+        before.marker_ref.encode())
+    assert await _end_offsets(bootstrap) == before.ends, "a live topic was written to"
+    assert await _committed(bootstrap, before.groups) == before.committed, "a live group moved"
     async with httpx.AsyncClient(timeout=5) as client:
         assert (await client.get(f"{live.process.url}/health/ready")).status_code == 200
 
-    # The benchmark ran on a database and topics of its own, and dropped them.
+
+async def _assert_benchmark_cleaned_up(infra: Infra, live: Live, bench: str) -> None:
+    """The benchmark ran on a database and topics of its own, and dropped them."""
     found = re.search(r"== on database (\S+), topics (\S+)\*", bench)
     assert found, bench[-2000:]
     database, prefix = found.groups()
@@ -233,9 +255,21 @@ async def test_a_test_run_and_a_benchmark_leave_a_live_system_alone(
             "SELECT count(*) FROM pg_database WHERE datname = $1", database)
     finally:
         await admin.close()
-    client_admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    client_admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
     await client_admin.start()
     try:
         assert not [t for t in await client_admin.list_topics() if t.startswith(prefix)]
     finally:
         await client_admin.close()
+
+
+async def test_a_test_run_and_a_benchmark_leave_a_live_system_alone(
+        infra: Infra, live: Live) -> None:
+    before = await _mark(infra, live)
+    env = _stack_env(infra, live)
+    await _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                "services/registration/tests/integration/test_intake.py"], env, 300)
+    bench = await _run([sys.executable, "-m", "bench", "registration"],
+                       {**env, "BENCH_REGISTRATIONS": "300"}, 300)
+    await _assert_untouched(infra, live, before)
+    await _assert_benchmark_cleaned_up(infra, live, bench)

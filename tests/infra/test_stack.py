@@ -18,10 +18,10 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from devkit.bus import logical, physical
+from devkit.infra import HOW_TO_RUN, Infra, libpq_url
 from shared.contracts import topics
 from shared.contracts.topics import DLQ_SUFFIX, contract_topics
-from tests.support.infra import HOW_TO_RUN, Infra, libpq_url
-from tests.support.kafka import logical, physical
 
 pytestmark = pytest.mark.infra
 

@@ -13,15 +13,16 @@ from collections.abc import Callable
 
 import pytest
 
+from devkit import probe
+from devkit.bus import TopicReader
+from devkit.infra import REPO, Infra
+from devkit.publisher import Publisher
+from devkit.services import running, service_settings
+from devkit.wait import drained, eventually
 from shared.contracts.envelope import new_event
 from shared.contracts.registry import encode
 from shared.kafka.dead_letter import HEADER_FIELD, HEADER_KIND, HEADER_REASON
 from shared.settings import ServiceSettings
-from tests.plumbing import probe
-from tests.support.infra import REPO, Infra
-from tests.support.kafka import Publisher, TopicReader
-from tests.support.services import running, service_settings
-from tests.support.wait import drained, eventually
 
 pytestmark = pytest.mark.infra
 

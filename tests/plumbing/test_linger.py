@@ -11,11 +11,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy.exc import OperationalError
 
-from shared.kafka.consumer import Backoff, run_batch
+from devkit import probe
+from devkit.infra import Infra
+from shared.kafka.delivery import run_batch
 from shared.kafka.offsets import OffsetCommitter
 from shared.kafka.progress import Progress
-from tests.plumbing import probe
-from tests.support.infra import Infra
+from shared.waits import RetryWaits
 
 pytestmark = pytest.mark.infra
 
@@ -43,6 +44,9 @@ class Processor:
         if self.failing:
             raise OperationalError("SELECT 1", {}, ConnectionResetError("database away"))
 
+    async def process_alone(self, records: Sequence[Any]) -> None:
+        await self.process(records)
+
 
 @pytest.fixture
 async def consumer(infra: Infra) -> AsyncIterator[AIOKafkaConsumer]:
@@ -68,8 +72,8 @@ async def test_a_small_batch_takes_in_what_arrived_while_it_lingered(
     first = await _first(consumer)
     processor = Processor()
     offsets = OffsetCommitter("test", lambda: consumer)
-    await run_batch(processor, Message((first,), consumer), Backoff(0.01), offsets,  # type: ignore[arg-type]
-                    linger_s=0.5, max_records=500)
+    await run_batch(processor, Message((first,), consumer), RetryWaits("test", 0.01, 0.01),
+                    offsets, linger_s=0.5, max_records=500)
     assert len(processor.batches) == 1, "one batch, one transaction"
     assert sorted(r.value for r in processor.batches[0]) == \
         sorted(f"record {n}".encode() for n in range(10))
@@ -81,8 +85,8 @@ async def test_a_transient_failure_rewinds_every_partition_of_the_whole_batch(
     first = await _first(consumer)
     processor = Processor(failing=True)
     offsets = OffsetCommitter("test", lambda: consumer)
-    await run_batch(processor, Message((first,), consumer), Backoff(0.01), offsets,  # type: ignore[arg-type]
-                    linger_s=0.5, max_records=500)
+    await run_batch(processor, Message((first,), consumer), RetryWaits("test", 0.01, 0.01),
+                    offsets, linger_s=0.5, max_records=500)
     assert len(processor.batches[0]) == 10
     assert set((await _positions(consumer)).values()) == {0}, "both partitions rewound"
     assert offsets.pending == {}, "nothing is due after a failure"

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from devkit import probe
+from devkit.infra import Infra
+from devkit.wait import eventually
 from shared.kafka.offsets import OffsetCommitter
-from tests.plumbing import probe
-from tests.support.infra import Infra
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.infra
 

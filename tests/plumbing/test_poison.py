@@ -16,18 +16,19 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from devkit import probe
+from devkit.bus import TopicReader
+from devkit.database import create_database, drop_database
+from devkit.infra import Infra
+from devkit.publisher import Publisher
+from devkit.services import running, service_settings
+from devkit.wait import eventually
+from shared import inbox as inbox_module
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.contracts.registry import encode
-from shared.kafka import consumer as consumer_module
 from shared.kafka.dead_letter import HEADER_KIND, HEADER_OFFSET, HEADER_REASON
 from shared.runtime import Service
 from shared.settings import ServiceSettings
-from tests.plumbing import probe
-from tests.support.database import create_database, drop_database
-from tests.support.infra import Infra
-from tests.support.kafka import Publisher, TopicReader
-from tests.support.services import running, service_settings
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.infra
 
@@ -150,14 +151,14 @@ async def test_a_batch_that_keeps_failing_is_taken_apart_and_its_poison_dead_let
     """An error outside the handlers' reach (here: the inbox claim) that is not known to be
     transient: tried `consumer_max_attempts` times, then message by message."""
     poison = _event()
-    real_claim_many = consumer_module.claim_many
+    real_claim_many = inbox_module.claim_many
 
     async def claim_many(session: Any, table: Any, consumer: str, events: Any) -> Any:
         if any(event_id == poison.id for event_id, _ in events):
             raise RuntimeError("a bug that this one message triggers")
         return await real_claim_many(session, table, consumer, events)
 
-    monkeypatch.setattr(consumer_module, "claim_many", claim_many)
+    monkeypatch.setattr(inbox_module, "claim_many", claim_many)
     before, after = _event(), _event()
     service = _service(infra, own_database, topic)
     async with running(infra, lambda: service, reset=False), Publisher(
@@ -181,14 +182,14 @@ async def test_readiness_says_so_while_a_partition_with_lag_does_not_move(
     once the partition moves."""
     stuck = _event()
     blocked = True
-    real_claim_many = consumer_module.claim_many
+    real_claim_many = inbox_module.claim_many
 
     async def claim_many(session: Any, table: Any, consumer: str, events: Any) -> Any:
         if blocked and any(event_id == stuck.id for event_id, _ in events):
             raise ConnectionError("the database is away")  # transient: retried, never given up
         return await real_claim_many(session, table, consumer, events)
 
-    monkeypatch.setattr(consumer_module, "claim_many", claim_many)
+    monkeypatch.setattr(inbox_module, "claim_many", claim_many)
     service = _service(infra, own_database, topic, consumer_stall_s=1.0)
     app = service.http_app()
     async with running(infra, lambda: service, reset=False), Publisher(

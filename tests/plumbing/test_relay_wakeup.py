@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from devkit import probe
+from devkit.infra import Infra
+from devkit.wait import eventually
 from shared.db import make_engine, make_session_factory
 from shared.outbox import OutboxRelay
 from shared.unit_of_work import UnitOfWork
-from tests.plumbing import probe
-from tests.support.infra import Infra
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.infra
 

@@ -12,10 +12,15 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from devkit.bus import TopicReader, topic_prefix
+from devkit.infra import Infra
+from devkit.publisher import Publisher
+from devkit.services import http_client, service_settings
 from shared.contracts.topics import TopicSpec, dead_letter_topic
 from shared.db import make_engine, make_session_factory, service_metadata
 from shared.errors import Rejected
 from shared.kafka.admin import ensure_topics
+from shared.kafka.clients import make_producer
 from shared.kafka.dead_letter import (
     HEADER_OFFSET,
     HEADER_PARTITION,
@@ -24,11 +29,9 @@ from shared.kafka.dead_letter import (
     dead_letter,
 )
 from shared.outbox import OutboxMessage, OutboxRelay, stage
-from shared.runtime import Service, Tables, make_producer
+from shared.runtime import Service
 from shared.settings import ServiceSettings
-from tests.support.infra import Infra
-from tests.support.kafka import Publisher, TopicReader, topic_prefix
-from tests.support.services import http_client, service_settings
+from shared.tables import Tables
 
 pytestmark = pytest.mark.infra
 

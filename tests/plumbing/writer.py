@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from devkit import probe
 from shared.db import make_engine, make_session_factory
+from shared.kafka.clients import make_producer, start_with_retry
 from shared.kafka.naming import env_prefix
 from shared.outbox import OutboxRelay
-from shared.runtime import make_producer, start_with_retry
 from shared.unit_of_work import UnitOfWork
-from tests.plumbing import probe
 
 
 async def stage(url: str, topic: str, count: int) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from services.matching.domain.model import Book
+from services.matching.domain.book import Book
 
 
 @dataclass(frozen=True)

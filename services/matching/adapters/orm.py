@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from shared.db import service_metadata
-from shared.runtime import Tables
+from shared.tables import Tables
 
 metadata: MetaData = service_metadata("matching")
 tables = Tables.for_metadata(metadata)

@@ -1,4 +1,4 @@
-"""Loading and saving Books (one municipality's market) and the read models, in Postgres.
+"""Loading and saving Books (one municipality's market) in Postgres: the write side.
 
 Concurrency: every Book is loaded only after its municipality's transaction-scoped
 advisory lock is taken, so two replicas (or a replica and an HTTP call) never decide
@@ -10,7 +10,7 @@ hence transient), rolls back and is retried. Beneath the lock, Postgres checks t
 invariants itself: an offer's seat counter only grows while `held < capacity`, a
 supervisor's overlapping placements are counted against `max_participants`, and
 partial unique indexes allow one open placement per request and per participant
-and programme.
+and programme. Read models for HTTP are in views.py.
 """
 
 from __future__ import annotations
@@ -19,40 +19,28 @@ import asyncio
 import random
 import uuid
 import zlib
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import and_, any_, bindparam, func, select, text, update
+from sqlalchemy import any_, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
-from services.matching.adapters import orm
+from services.matching.adapters import loading, orm
 from services.matching.adapters.book_cache import BookCache, KeptBook
-from services.matching.domain.model import (
-    OPEN,
-    OPEN_REQUEST,
-    Book,
-    Certificate,
-    Offer,
-    Participant,
-    Placement,
-    Request,
-    Supervisor,
-    Workplace,
+from services.matching.adapters.rows import (
+    offer_row,
+    participant_row,
+    placement_row,
+    request_row,
+    text_array,
 )
-
-
-def _uuid_array(name: str) -> Any:
-    """A bound array of ids: one statement (and one prepared plan) for any count."""
-    return bindparam(name, type_=ARRAY(PG_UUID(as_uuid=True)))
-
-
-def _text_array(name: str) -> Any:
-    return bindparam(name, type_=ARRAY(sa.String))
+from services.matching.domain.book import Book, RoundSummary
+from services.matching.domain.parties import Certificate, Participant, Supervisor, Workplace
+from services.matching.domain.placements import OPEN, OPEN_REQUEST, Placement
 
 
 class MunicipalityBusy(TimeoutError):
@@ -73,7 +61,37 @@ _TRY_LOCKS = text(
 """Try every key's lock; returns the keys another transaction holds."""
 
 
+class Books(Protocol):
+    """What the handlers and jobs ask of the Books (a unit test fakes it)."""
+
+    def forget(self) -> None: ...
+    def keep(self) -> None: ...
+    async def book(self, municipality_code: str) -> Book: ...
+    async def books(self, municipality_codes: list[str]) -> dict[str, Book]: ...
+    async def save(self, *books: Book) -> None: ...
+    async def ensure_participant(self, book: Book, participant_id: UUID) -> bool: ...
+    async def ensure_participants(self, wanted: list[tuple[Book, UUID]]) -> None: ...
+    async def participant(self, participant_id: UUID) -> Participant | None: ...
+    async def save_participant(self, p: Participant) -> None: ...
+    async def erase_participant(self, participant_id: UUID) -> None: ...
+    async def save_consent(self, participant_id: UUID, guardian_id: UUID, program: str,
+                           granted: bool) -> None: ...
+    async def save_workplace(self, w: Workplace) -> None: ...
+    async def save_supervisor(self, sv: Supervisor) -> None: ...
+    async def save_certificate(self, c: Certificate, municipality_code: str) -> None: ...
+    async def withdrawn_offer(self, offer_id: UUID) -> None: ...
+    async def save_round(self, summary: RoundSummary, ran_at: datetime) -> None: ...
+    async def round_ran_since(self, municipality_code: str, program: str,
+                              since: datetime) -> bool: ...
+    async def placement_municipality(self, placement_id: UUID) -> str | None: ...
+    async def municipalities_in_play(self, participant_id: UUID) -> set[str]: ...
+    async def known_requests(self, request_ids: list[UUID]) -> set[UUID]: ...
+    async def overdue(self, now: datetime) -> list[str]: ...
+
+
 class BookRepository:
+    """`Books` in Postgres: locked, cached between transactions, saved in bulk."""
+
     def __init__(self, session: AsyncSession, deadlines: dict[str, timedelta],
                  lock_wait_s: float = 5.0, cache: BookCache | None = None) -> None:
         self.session = session
@@ -107,7 +125,6 @@ class BookRepository:
                 if len(rows) == len(book.offers):
                     self.cache.keep(m, KeptBook(version, book, rows))
         self.forget()
-
     # -- locking -------------------------------------------------------------------
 
     async def lock(self, *municipality_codes: str) -> None:
@@ -125,16 +142,14 @@ class BookRepository:
                 raise MunicipalityBusy(
                     f"municipality {', '.join(m for _, m in waiting)} is busy")
             await asyncio.sleep(random.uniform(0.01, 0.05))
-
     # -- books ---------------------------------------------------------------------
 
-    async def book(self, municipality_code: str, *, lock: bool = True) -> Book:
+    async def book(self, municipality_code: str) -> Book:
         """The municipality's Book, locked for this transaction (cached per unit of work)."""
         found = self._books.get(municipality_code)
         if found is not None:
             return found
-        if not lock:
-            return await self._load(municipality_code)
+        await self.lock(municipality_code)
         await self.lock(municipality_code)
         book = (await self._fetch([municipality_code]))[municipality_code]
         self._books[municipality_code] = book
@@ -157,7 +172,7 @@ class BookRepository:
         self._versions.update({m: None for m in ms})
         self._versions.update({row.municipality_code: row.version for row in await
                                self.session.execute(select(v).where(
-                                   v.c.municipality_code == any_(_text_array("ms"))),
+                                   v.c.municipality_code == any_(text_array("ms"))),
                                    {"ms": ms})})
         found: dict[str, Book] = {}
         for m in ms:
@@ -167,79 +182,11 @@ class BookRepository:
                 self._loaded_offers.update(kept.offer_rows)
         rest = [m for m in ms if m not in found]
         if rest:
-            found.update(await self._load_many(rest))
+            found.update(await loading.load_books(self.session, rest, self.deadlines,
+                                                  self._loaded_offers))
         return found
 
-    async def _load(self, m: str) -> Book:
-        return (await self._load_many([m]))[m]
-
-    async def _rows(self, table: sa.Table, ms: list[str], *where: Any) -> Any:
-        return await self.session.execute(
-            select(table).where(table.c.municipality_code == any_(_text_array("ms")), *where),
-            {"ms": ms})
-
-    async def _load_many(self, ms: list[str]) -> dict[str, Book]:
-        s = self.session
-        parts: dict[str, dict[str, Any]] = {m: {
-            "offers": {}, "workplaces": {}, "supervisors": {}, "certificates": {},
-            "requests": {}, "placements": {}, "participants": {}, "consents": {},
-            "excluded": set(),
-        } for m in ms}
-        for row in await self._rows(orm.offers, ms, orm.offers.c.withdrawn.is_(False)):
-            offer = Offer(
-                offer_id=row.offer_id, workplace_id=row.workplace_id,
-                supervisor_id=row.supervisor_id, municipality_code=row.municipality_code,
-                program=row.program, occupation=row.occupation, period_start=row.period_start,
-                period_end=row.period_end, capacity=row.capacity, min_age=row.min_age,
-                without_client_contact=row.without_client_contact,
-                supports=frozenset(row.supports), withdrawn=row.withdrawn, held=row.held,
-            )
-            parts[row.municipality_code]["offers"][offer.offer_id] = offer
-            self._loaded_offers[offer.offer_id] = _offer_row(offer)
-        for row in await self._rows(orm.workplaces, ms):
-            parts[row.municipality_code]["workplaces"][row.workplace_id] = Workplace(
-                row.workplace_id, row.municipality_code, row.sector, row.client_contact,
-                row.min_age)
-        for row in await self._rows(orm.supervisors, ms):
-            parts[row.municipality_code]["supervisors"][row.supervisor_id] = Supervisor(
-                row.supervisor_id, row.workplace_id, row.municipality_code,
-                frozenset(row.languages), row.max_participants)
-        for row in await self._rows(orm.certificates, ms):
-            parts[row.municipality_code]["certificates"][row.supervisor_id] = Certificate(
-                row.supervisor_id, row.valid_until, row.expired)
-        for row in await self._rows(orm.requests, ms, orm.requests.c.status.in_(OPEN_REQUEST)):
-            parts[row.municipality_code]["requests"][row.request_id] = _request(row)
-        for row in await self._rows(orm.placements, ms, orm.placements.c.status.in_(OPEN)):
-            parts[row.municipality_code]["placements"][row.placement_id] = _placement(row)
-        # Only the people of open requests and placements: a Book stays the size of what
-        # is in play, not of everyone ever registered (`ensure_participant` adds others).
-        in_play: dict[UUID, list[str]] = {}
-        for m, part in parts.items():
-            for pid in {r.participant_id for r in part["requests"].values()} | {
-                    p.participant_id for p in part["placements"].values()}:
-                in_play.setdefault(pid, []).append(m)
-        if in_play:
-            ids = {"ids": sorted(in_play)}
-            for row in await s.execute(select(orm.participants).where(
-                    orm.participants.c.participant_id == any_(_uuid_array("ids"))), ids):
-                for m in in_play[row.participant_id]:
-                    parts[m]["participants"][row.participant_id] = _participant(row)
-            for row in await s.execute(select(orm.consents).where(
-                    orm.consents.c.participant_id == any_(_uuid_array("ids"))), ids):
-                for m in in_play[row.participant_id]:
-                    parts[m]["consents"].setdefault(row.participant_id, {})[
-                        (row.guardian_id, row.program)] = row.granted
-        open_requests = {rid: m for m, part in parts.items() for rid in part["requests"]}
-        if open_requests:
-            for row in await s.execute(
-                select(orm.placements.c.request_id, orm.placements.c.offer_id).where(
-                    orm.placements.c.request_id == any_(_uuid_array("ids")),
-                    orm.placements.c.status.in_(("declined", "cancelled"))),
-                    {"ids": sorted(open_requests)}):
-                parts[open_requests[row.request_id]]["excluded"].add(
-                    (row.request_id, row.offer_id))
-        return {m: Book(municipality_code=m, deadlines=self.deadlines, **part)
-                for m, part in parts.items()}
+    # -- saving --------------------------------------------------------------------
 
     async def save(self, *books: Book) -> None:
         """Write what the Books changed, in a few bulk statements; Postgres re-checks the
@@ -251,56 +198,13 @@ class BookRepository:
         the "open" unique indexes before a new placement of the same request arrives),
         and the supervisors of the new placements one check of their maximum.
         """
-        s = self.session
-        grown: dict[UUID, int] = {}
-        shrunk: dict[UUID, int] = {}
-        for book in books:
-            for offer_id in sorted(book.changed_offers):
-                offer = book.offers[offer_id]
-                row = _offer_row(offer)
-                loaded = self._loaded_offers.get(offer_id)
-                if loaded is None:
-                    values = {k: v for k, v in row.items() if k != "held"}
-                    await s.execute(insert(orm.offers).values(**values, held=0)
-                                    .on_conflict_do_update(
-                                        index_elements=["offer_id"],
-                                        set_={k: v for k, v in values.items()
-                                              if k != "offer_id"}))
-                    loaded = {**row, "held": 0}
-                delta = offer.held - loaded["held"]
-                fields = {k: v for k, v in row.items()
-                          if k not in ("offer_id", "held") and v != loaded[k]}
-                if fields:
-                    await self._update_offer(offer_id, fields, delta, offer.capacity)
-                elif delta > 0:
-                    grown[offer_id] = delta
-                elif delta < 0:
-                    shrunk[offer_id] = delta
-                self._loaded_offers[offer_id] = row
-        if grown:
-            await self._add_held(grown, guarded=True)
-        if shrunk:
-            await self._add_held(shrunk, guarded=False)
-        request_rows = [
-            _request_row(book.requests[request_id])
+        await self._save_offers(books)
+        await self._upsert_many(orm.requests, [
+            request_row(book.requests[request_id])
             for book in books for request_id in sorted(book.changed_requests)
             if request_id in book.requests
-        ]
-        await self._upsert_many(orm.requests, request_rows, ["request_id"])
-        ended: list[dict[str, Any]] = []
-        open_: list[Placement] = []
-        for book in books:
-            for placement_id in sorted(book.changed_placements):
-                placement = book.placements.get(placement_id)
-                if placement is None:
-                    ended.append(_placement_row(book.ended[placement_id]))
-                else:
-                    open_.append(placement)
-        await self._upsert_many(orm.placements, ended, ["placement_id"])
-        inserted = await self._upsert_many(
-            orm.placements, [_placement_row(p) for p in open_], ["placement_id"],
-            returning=True)
-        await self._check_supervisors([p for p in open_ if p.placement_id in inserted])
+        ], ["request_id"])
+        await self._save_placements(books)
         # Every save names a new version of its Books (see book_cache).
         versions = {book.municipality_code: uuid.uuid4() for book in books}
         await self._upsert_many(orm.book_versions, [
@@ -316,6 +220,54 @@ class BookRepository:
             for request_id in [r for r, q in book.requests.items()
                                if q.status not in OPEN_REQUEST]:
                 del book.requests[request_id]
+
+    async def _save_offers(self, books: tuple[Book, ...]) -> None:
+        """New offers inserted, changed ones updated, seat counters moved by their delta."""
+        grown: dict[UUID, int] = {}
+        shrunk: dict[UUID, int] = {}
+        for book in books:
+            for offer_id in sorted(book.changed_offers):
+                offer = book.offers[offer_id]
+                row = offer_row(offer)
+                loaded = self._loaded_offers.get(offer_id)
+                if loaded is None:
+                    values = {k: v for k, v in row.items() if k != "held"}
+                    await self.session.execute(
+                        insert(orm.offers).values(**values, held=0).on_conflict_do_update(
+                            index_elements=["offer_id"],
+                            set_={k: v for k, v in values.items() if k != "offer_id"}))
+                    loaded = {**row, "held": 0}
+                delta = offer.held - loaded["held"]
+                fields = {k: v for k, v in row.items()
+                          if k not in ("offer_id", "held") and v != loaded[k]}
+                if fields:
+                    await self._update_offer(offer_id, fields, delta, offer.capacity)
+                elif delta > 0:
+                    grown[offer_id] = delta
+                elif delta < 0:
+                    shrunk[offer_id] = delta
+                self._loaded_offers[offer_id] = row
+        if grown:
+            await self._add_held(grown, guarded=True)
+        if shrunk:
+            await self._add_held(shrunk, guarded=False)
+
+    async def _save_placements(self, books: tuple[Book, ...]) -> None:
+        """Ended placements first, then the open ones; the new ones' supervisors checked."""
+        ended: list[dict[str, Any]] = []
+        open_: list[Placement] = []
+        for book in books:
+            for placement_id in sorted(book.changed_placements):
+                placement = book.placements.get(placement_id)
+                if placement is None:
+                    ended.append(placement_row(book.ended[placement_id]))
+                else:
+                    open_.append(placement)
+        await self._upsert_many(orm.placements, ended, ["placement_id"])
+        inserted = await self._upsert_many(
+            orm.placements, [placement_row(p) for p in open_], ["placement_id"],
+            returning=True)
+        await self._check_supervisors([p for p in open_ if p.placement_id in inserted])
 
     async def _update_offer(self, offer_id: UUID, fields: dict[str, Any], delta: int,
                             capacity: int) -> None:
@@ -389,19 +341,22 @@ class BookRepository:
         if over is not None:
             raise SeatTaken(f"supervisor {over} is over their maximum")
 
-    # -- read models ----------------------------------------------------------------
+    # -- what the Books learn from events ---------------------------------------------
 
     async def save_participant(self, p: Participant) -> None:
-        row = {"participant_id": p.participant_id, "municipality_code": p.municipality_code,
-               "birth_date": p.birth_date, "gender": p.gender,
-               "preferred_language": p.preferred_language, "needs": sorted(p.needs),
-               "guardian_ids": list(p.guardian_ids)}
-        await self._upsert(orm.participants, row, "participant_id")
+        await self._upsert(orm.participants, participant_row(p), "participant_id")
 
     async def participant(self, participant_id: UUID) -> Participant | None:
-        row = (await self.session.execute(select(orm.participants).where(
-            orm.participants.c.participant_id == participant_id))).first()
-        return _participant(row) if row is not None else None
+        return await loading.participant(self.session, participant_id)
+
+    async def ensure_participant(self, book: Book, participant_id: UUID) -> bool:
+        """Bring a participant (and their consents) into the Book if it does not hold
+        them; False when the participant is unknown."""
+        return await loading.add_participant(self.session, book, participant_id)
+
+    async def ensure_participants(self, wanted: list[tuple[Book, UUID]]) -> None:
+        """`ensure_participant` for many (book, participant) pairs in two queries."""
+        await loading.add_participants(self.session, wanted)
 
     async def erase_participant(self, participant_id: UUID) -> None:
         s = self.session
@@ -452,15 +407,14 @@ class BookRepository:
         await self.session.execute(insert(table).values(**row).on_conflict_do_update(
             index_elements=keys, set_={k: v for k, v in row.items() if k not in keys}))
 
-    async def save_round(self, round_id: UUID, municipality_code: str, program: str, seed: int,
-                         requests: int, placed: int, waitlisted: int, duration_ms: float,
-                         ran_at: datetime) -> None:
+    async def save_round(self, summary: RoundSummary, ran_at: datetime) -> None:
         await self.session.execute(orm.rounds.insert().values(
-            round_id=round_id, municipality_code=municipality_code, program=program, seed=seed,
-            requests=requests, placed=placed, waitlisted=waitlisted, duration_ms=duration_ms,
-            ran_at=ran_at))
+            round_id=summary.round_id, municipality_code=summary.municipality_code,
+            program=summary.program, seed=summary.seed, requests=summary.requests,
+            placed=summary.placed, waitlisted=summary.waitlisted,
+            duration_ms=summary.duration_ms, ran_at=ran_at))
 
-    # -- queries ---------------------------------------------------------------------
+    # -- queries of the write side --------------------------------------------------
 
     async def round_ran_since(self, municipality_code: str, program: str,
                               since: datetime) -> bool:
@@ -470,13 +424,11 @@ class BookRepository:
                 orm.rounds.c.program == program, orm.rounds.c.ran_at >= since))
         return bool(found)
 
-    async def placement_row(self, placement_id: UUID) -> Any:
-        return (await self.session.execute(select(orm.placements).where(
-            orm.placements.c.placement_id == placement_id))).first()
-
-    async def request_row(self, request_id: UUID) -> Any:
-        return (await self.session.execute(select(orm.requests).where(
-            orm.requests.c.request_id == request_id))).first()
+    async def placement_municipality(self, placement_id: UUID) -> str | None:
+        """The municipality of a placement (open or not); None when there is none."""
+        found = await self.session.scalar(select(orm.placements.c.municipality_code).where(
+            orm.placements.c.placement_id == placement_id))
+        return None if found is None else str(found)
 
     async def municipalities_in_play(self, participant_id: UUID) -> set[str]:
         """The municipalities where the participant has an open request."""
@@ -502,34 +454,6 @@ class BookRepository:
             .distinct())
         return [row[0] for row in rows]
 
-    async def placements(self, municipality_code: str, status: str | None,
-                         limit: int) -> list[Any]:
-        p = orm.placements
-        query = select(p).where(p.c.municipality_code == municipality_code)
-        if status:
-            query = query.where(p.c.status == status)
-        return list(await self.session.execute(
-            query.order_by(p.c.proposed_at.desc()).limit(limit)))
-
-    async def statistics(self, scope: frozenset[str] | None, program: str | None,
-                         municipality_code: str | None) -> list[Any]:
-        p = orm.placements
-        conditions: list[ColumnElement[bool]] = [
-            p.c.status.in_(("proposed", "accepted", "confirmed", "completed"))]
-        if scope is not None:
-            conditions.append(p.c.municipality_code.in_(sorted(scope)))
-        if program:
-            conditions.append(p.c.program == program)
-        if municipality_code:
-            conditions.append(p.c.municipality_code == municipality_code)
-        query = (select(p.c.program, p.c.municipality_code, p.c.sector, p.c.gender,
-                        p.c.status, p.c.outcome, func.count().label("count"))
-                 .where(and_(*conditions))
-                 .group_by(p.c.program, p.c.municipality_code, p.c.sector, p.c.gender,
-                           p.c.status, p.c.outcome)
-                 .order_by(p.c.program, p.c.municipality_code, p.c.sector, p.c.gender))
-        return list(await self.session.execute(query))
-
 
 def _pending(book: Book) -> bool:
     """Whether the Book holds changes or events not yet saved."""
@@ -549,107 +473,3 @@ def _trim(book: Book) -> None:
     for pid in [pid for pid in book.consents if pid not in in_play]:
         del book.consents[pid]
     book.excluded = {(r, o) for r, o in book.excluded if r in book.requests}
-
-
-def _request_row(request: Request) -> dict[str, Any]:
-    row = {
-        "request_id": request.request_id, "participant_id": request.participant_id,
-        "municipality_code": request.municipality_code, "program": request.program,
-        "period_start": request.period_start, "period_end": request.period_end,
-        "preferences": [{kind: value} for kind, value in request.preferences],
-        "needs": sorted(request.needs), "priority": request.priority,
-        "requested_at": request.requested_at, "status": request.status,
-        "reasons": list(request.reasons), "lottery": request.lottery,
-    }
-    if request.status == "erased":
-        row["participant_id"] = None
-        row["preferences"] = []
-        row["needs"] = []
-    return row
-
-
-def _participant(row: Any) -> Participant:
-    return Participant(row.participant_id, row.municipality_code, row.birth_date, row.gender,
-                       row.preferred_language, frozenset(row.needs), tuple(row.guardian_ids))
-
-
-def _request(row: Any) -> Request:
-    preferences = tuple(
-        ("occupation", str(p["occupation"])) if "occupation" in p
-        else ("workplace", str(p["workplace"]))
-        for p in row.preferences
-    )
-    return Request(
-        request_id=row.request_id, participant_id=row.participant_id,
-        municipality_code=row.municipality_code, program=row.program,
-        period_start=row.period_start, period_end=row.period_end,
-        preferences=preferences,  # type: ignore[arg-type]
-        needs=frozenset(row.needs), priority=row.priority, requested_at=row.requested_at,
-        status=row.status, reasons=tuple(row.reasons), lottery=row.lottery,
-    )
-
-
-_PLACEMENT_FIELDS = [c.name for c in orm.placements.columns]
-
-
-def _placement(row: Any) -> Placement:
-    return Placement(**{name: getattr(row, name) for name in _PLACEMENT_FIELDS})
-
-
-def _placement_row(p: Placement) -> dict[str, Any]:
-    return {name: getattr(p, name) for name in _PLACEMENT_FIELDS}
-
-
-def _offer_row(o: Offer) -> dict[str, Any]:
-    return {
-        "offer_id": o.offer_id, "workplace_id": o.workplace_id,
-        "supervisor_id": o.supervisor_id, "municipality_code": o.municipality_code,
-        "program": o.program, "occupation": o.occupation, "period_start": o.period_start,
-        "period_end": o.period_end, "capacity": o.capacity, "min_age": o.min_age,
-        "without_client_contact": o.without_client_contact, "supports": sorted(o.supports),
-        "withdrawn": o.withdrawn, "held": o.held,
-    }
-
-
-__all__ = ["BookRepository", "MunicipalityBusy", "SeatTaken", "date"]
-
-
-async def ensure_participants(repo: BookRepository, wanted: list[tuple[Book, UUID]]) -> None:
-    """`ensure_participant` for many (book, participant) pairs in two queries."""
-    missing = [(book, pid) for book, pid in wanted if pid not in book.participants]
-    if not missing:
-        return
-    ids = sorted({pid for _, pid in missing})
-    found = {
-        row.participant_id: _participant(row)
-        for row in await repo.session.execute(select(orm.participants).where(
-            orm.participants.c.participant_id.in_(ids)))
-    }
-    consents: dict[UUID, dict[tuple[UUID, str], bool]] = {}
-    if found:
-        for row in await repo.session.execute(select(orm.consents).where(
-                orm.consents.c.participant_id.in_(sorted(found)))):
-            consents.setdefault(row.participant_id, {})[(row.guardian_id, row.program)] = (
-                row.granted)
-    for book, pid in missing:
-        participant = found.get(pid)
-        if participant is None or pid in book.participants:
-            continue
-        book.participants[pid] = participant
-        for key, granted in consents.get(pid, {}).items():
-            book.consents.setdefault(pid, {})[key] = granted
-
-
-async def ensure_participant(repo: BookRepository, book: Book, participant_id: UUID) -> bool:
-    """Bring a participant (and their consents) into the Book if it does not hold them."""
-    if participant_id in book.participants:
-        return True
-    participant = await repo.participant(participant_id)
-    if participant is None:
-        return False
-    book.participants[participant_id] = participant
-    for row in await repo.session.execute(select(orm.consents).where(
-            orm.consents.c.participant_id == participant_id)):
-        book.consents.setdefault(participant_id, {})[(row.guardian_id, row.program)] = (
-            row.granted)
-    return True

@@ -2,6 +2,7 @@
 
 Coordinators (and systems) authenticate with a bearer token and reach only their
 municipalities; a workplace reaches one placement through the token in its link.
+Commands go through `bus.handle(command)`; reads go to `adapters/views.py`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.matching.adapters import views
 from services.matching.adapters.links import AcceptanceLinks
 from services.matching.adapters.repository import MunicipalityBusy
 from services.matching.domain import commands
-from services.matching.domain.model import explain
-from services.matching.unit_of_work import MatchingUnitOfWork
 from shared.auth import CurrentPrincipal
 from shared.contracts.types import DeclinedBy, MunicipalityCode, Outcome, Program
 from shared.errors import NotFound
@@ -80,10 +81,10 @@ async def _handle(request: Request, command: object) -> Any:
                             headers={"Retry-After": "1"}) from None
 
 
-def _uow(request: Request) -> MatchingUnitOfWork:
-    uow = request.app.state.service.uow()
-    assert isinstance(uow, MatchingUnitOfWork)
-    return uow
+def _db(request: Request) -> AsyncSession:
+    """A session for reads (`async with`), closed before the answer is sent."""
+    db: AsyncSession = request.app.state.service.session_factory()
+    return db
 
 
 def _links(request: Request) -> AcceptanceLinks:
@@ -92,8 +93,8 @@ def _links(request: Request) -> AcceptanceLinks:
 
 
 async def _placement_municipality(request: Request, placement_id: UUID) -> str:
-    async with _uow(request) as uow:
-        row = await uow.books.placement_row(placement_id)
+    async with _db(request) as db:
+        row = await views.placement(db, placement_id)
     if row is None:
         raise NotFound("no such placement")
     return str(row.municipality_code)
@@ -119,8 +120,8 @@ async def run_round(body: RoundIn, request: Request, principal: CurrentPrincipal
 async def respond_page(placement_id: UUID, token: str, request: Request) -> dict[str, Any]:
     """What the supervisor's link shows: the placement, without the participant's data."""
     _check_token(request, placement_id, token)
-    async with _uow(request) as uow:
-        row = await uow.books.placement_row(placement_id)
+    async with _db(request) as db:
+        row = await views.placement(db, placement_id)
     if row is None:
         raise NotFound("no such placement")
     return {
@@ -188,8 +189,8 @@ def _placement_out(row: Any) -> dict[str, Any]:
 @router.get("/placements/{placement_id}")
 async def get_placement(placement_id: UUID, request: Request,
                         principal: CurrentPrincipal) -> dict[str, Any]:
-    async with _uow(request) as uow:
-        row = await uow.books.placement_row(placement_id)
+    async with _db(request) as db:
+        row = await views.placement(db, placement_id)
     if row is None:
         raise NotFound("no such placement")
     principal.require(row.municipality_code)
@@ -203,16 +204,16 @@ async def list_placements(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     principal.require(municipality_code)
-    async with _uow(request) as uow:
-        rows = await uow.books.placements(municipality_code, status_, limit)
+    async with _db(request) as db:
+        rows = await views.placements(db, municipality_code, status_, limit)
     return [_placement_out(row) for row in rows]
 
 
 @router.get("/requests/{request_id}")
 async def get_request(request_id: UUID, request: Request,
                       principal: CurrentPrincipal) -> dict[str, Any]:
-    async with _uow(request) as uow:
-        row = await uow.books.request_row(request_id)
+    async with _db(request) as db:
+        row = await views.request(db, request_id)
     if row is None:
         raise NotFound("no such request")
     principal.require(row.municipality_code)
@@ -225,22 +226,12 @@ async def get_request(request_id: UUID, request: Request,
 async def explain_request(request_id: UUID, request: Request,
                           principal: CurrentPrincipal) -> dict[str, Any]:
     """Why a request got what it got: feasible offers, full ones, who held the seats."""
-    async with _uow(request) as uow:
-        row = await uow.books.request_row(request_id)
+    async with _db(request) as db:
+        row = await views.request(db, request_id)
         if row is None:
             raise NotFound("no such request")
         principal.require(row.municipality_code)
-        book = await uow.books.book(row.municipality_code, lock=False)
-        req = book.requests.get(request_id)
-        if req is None:
-            from services.matching.adapters.repository import _request
-
-            req = _request(row)
-        from services.matching.adapters.repository import ensure_participant
-
-        await ensure_participant(uow.books, book, req.participant_id)
-        lottery = {r.request_id: r.lottery for r in book.requests.values()}
-        return explain(book, req, lottery)
+        return await views.explanation(db, row)
 
 
 @router.get("/statistics")
@@ -251,8 +242,8 @@ async def statistics(
     """Placements and outcomes by programme, municipality, sector and gender (counts only)."""
     if municipality_code is not None:
         principal.require(municipality_code)
-    async with _uow(request) as uow:
-        rows = await uow.books.statistics(principal.scope(), program, municipality_code)
+    async with _db(request) as db:
+        rows = await views.statistics(db, principal.scope(), program, municipality_code)
     groups: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for row in rows:
         key = (row.program, row.municipality_code, row.sector, row.gender)

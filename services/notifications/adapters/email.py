@@ -109,9 +109,9 @@ class SmtpSender:
     def __init__(self, host: str, port: int, *, use_tls: bool = False, start_tls: bool = False,
                  username: str | None = None, password: str | None = None,
                  timeout_s: float = 10.0, connections: int = 8) -> None:
-        self._options = {"hostname": host, "port": port, "use_tls": use_tls,
-                         "start_tls": start_tls, "timeout": timeout_s,
-                         "username": username, "password": password}
+        self._client = functools.partial(
+            aiosmtplib.SMTP, hostname=host, port=port, use_tls=use_tls, start_tls=start_tls,
+            timeout=timeout_s, username=username, password=password)
         self._idle: asyncio.LifoQueue[aiosmtplib.SMTP | None] = asyncio.LifoQueue()
         for _ in range(connections):
             self._idle.put_nowait(None)
@@ -120,7 +120,7 @@ class SmtpSender:
     async def _connected(self, client: aiosmtplib.SMTP | None) -> aiosmtplib.SMTP:
         if client is not None and client.is_connected:
             return client
-        client = aiosmtplib.SMTP(**self._options)  # type: ignore[arg-type]
+        client = self._client()
         await client.connect()
         self._open.add(client)
         return client

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.db import service_metadata
-from shared.runtime import Tables
+from shared.tables import Tables
 
 metadata = service_metadata("notifications")
 tables = Tables.for_metadata(metadata)

@@ -1,4 +1,5 @@
-"""Load and save notifications' rows with SQLAlchemy Core on the unit of work's session."""
+"""Notifications' write side, with SQLAlchemy Core on the unit of work's session: what the
+handlers and the dispatcher read and write. What HTTP shows is in `views.py`."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def _contact(row: Any) -> Contact:
 
 
 class Directory:
-    """Contacts and the read models the letters are written from."""
+    """Contacts and the facts the letters are written from."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -221,12 +222,6 @@ class Directory:
                 set_={**{k: stmt.excluded[k] for k in fields if k != "placement_id"},
                       "updated_at": func.now()}), list(group.values()))
 
-    async def placement_municipality(self, placement_id: UUID) -> str | None:
-        value: str | None = await self.session.scalar(
-            select(placements.c.municipality_code)
-            .where(placements.c.placement_id == placement_id))
-        return value
-
     async def placement_counts(self, municipality_code: str, since: datetime) -> dict[str, int]:
         rows = await self.session.execute(
             select(placements.c.status, func.count()).where(
@@ -347,11 +342,6 @@ class Outbound:
                        row.created_at, None, row.placement_id, row.about_participant_id,
                        row.municipality_code, row.recipient_role)
 
-    async def row(self, notification_id: UUID) -> Any:
-        return (await self.session.execute(
-            select(notifications).where(notifications.c.notification_id == notification_id)
-        )).first()
-
     async def cancel_reminders(self, person_id: UUID, session_id: UUID, now: datetime) -> None:
         await self.flush()
         n = notifications
@@ -374,16 +364,6 @@ class Outbound:
         await self.session.execute(
             update(attempts).where(attempts.c.notification_id.in_(
                 select(n.c.notification_id).where(mine))).values(error=None))
-
-    async def for_placement(self, placement_id: UUID) -> list[Any]:
-        await self.flush()
-        n = notifications
-        rows = await self.session.execute(
-            select(n.c.notification_id, n.c.recipient_id, n.c.recipient_role, n.c.channel,
-                   n.c.template, n.c.status, n.c.attempts, n.c.last_error, n.c.sent_at,
-                   n.c.receipt_status, n.c.created_at)
-            .where(n.c.placement_id == placement_id).order_by(n.c.created_at, n.c.channel))
-        return list(rows)
 
     async def failures(self, municipality_code: str, since: datetime) -> int:
         await self.flush()

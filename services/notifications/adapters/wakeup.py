@@ -1,8 +1,8 @@
 """Waking dispatchers in other processes: Postgres `NOTIFY` on commit, `LISTEN` here.
 
 A consumer's commit that records messages wakes the dispatcher of its own process
-directly; a dispatcher in another process (`services.notifications.worker`, another
-replica) would otherwise find the rows only at its next idle poll. `NOTIFY` inside the
+directly; a dispatcher in another process (`services.notifications.entrypoints.worker`,
+another replica) would otherwise find the rows only at its next idle poll. `NOTIFY` inside the
 recording transaction is delivered on commit and only then, so a wake-up never comes
 before the rows are visible. The poll stays as the fallback: a lost listener connection
 (Postgres restarting) costs latency, never a message.

@@ -1,5 +1,6 @@
 """HTTP: the SMS provider's delivery receipts, the coordinator's view per placement, and
-SMS opt-out (by a coordinator or system, or by the person through the link in an SMS)."""
+SMS opt-out (by a coordinator or system, or by the person through the link in an SMS).
+Writes go through the bus; the view reads `adapters/views.py`."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, StrictBool
 
+from services.notifications.adapters import views
 from services.notifications.domain.commands import RecordDeliveryReceipt, SetSmsOptOut
-from services.notifications.unit_of_work import NotificationsUnitOfWork
 from shared.auth import CurrentPrincipal, same_secret
 from shared.errors import NotFound, Rejected
 from shared.http import ERRORS
@@ -88,11 +89,9 @@ class PlacementMessages(BaseModel):
 async def placement_messages(placement_id: UUID, request: Request,
                              principal: CurrentPrincipal) -> PlacementMessages:
     """What reached whom for one placement (coordinator view)."""
-    service = request.app.state.service
-    async with service.uow() as opened:
-        uow = cast(NotificationsUnitOfWork, opened)
-        municipality = await uow.directory.placement_municipality(placement_id)
-        rows = await uow.outbound.for_placement(placement_id)
+    async with request.app.state.service.session_factory() as db:
+        municipality = await views.placement_municipality(db, placement_id)
+        rows = await views.for_placement(db, placement_id)
     if municipality is None and not rows:
         raise NotFound("no such placement")
     if municipality is not None:

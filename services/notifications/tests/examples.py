@@ -62,7 +62,7 @@ class World:
         return f"+4670{int(self.tag, 16) % 1000000:06d}{digits}"
 
     def person(self, role: str) -> UUID:
-        return getattr(self, role)  # type: ignore[no-any-return]
+        return getattr(self, role)
 
     def contacts(self) -> list[ContactDetailsRecorded]:
         names = {"participant": "Elsa Ek", "guardian": "Maja Ek", "supervisor": "Kim Berg",

@@ -23,14 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.db import service_metadata
-from shared.runtime import Tables
+from shared.tables import Tables
 
 SCHEMA = "registration"
 metadata: MetaData = service_metadata(SCHEMA)
 tables = Tables.for_metadata(metadata)
 
 
-def _contact_columns(prefix: str = "") -> list[Column]:  # type: ignore[type-arg]
+def _contact_columns(prefix: str = "") -> list[Column]:
     return [
         Column(f"{prefix}name", String, nullable=False),
         Column(f"{prefix}email", String, nullable=True),
@@ -40,7 +40,7 @@ def _contact_columns(prefix: str = "") -> list[Column]:  # type: ignore[type-arg
     ]
 
 
-def _stamps() -> list[Column]:  # type: ignore[type-arg]
+def _stamps() -> list[Column]:
     return [
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

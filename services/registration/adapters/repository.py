@@ -1,5 +1,7 @@
 """Load and save registration's aggregates with SQLAlchemy Core, in the unit of work's
-session. Lookups by `external_ref` are per municipality and kind (the unique keys)."""
+session: workplaces, supervisors, offers, requests, coordinators, and the news learnt
+from training and matching (participants: `participant_repository`). Lookups by
+`external_ref` are per municipality and kind (the unique keys)."""
 
 from __future__ import annotations
 
@@ -8,312 +10,27 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import (
-    Row,
-    String,
-    Table,
-    and_,
-    any_,
-    bindparam,
-    delete,
-    func,
-    or_,
-    select,
-    union_all,
-    update,
-)
+from sqlalchemy import Row, and_, any_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration.adapters import orm
+from services.registration.adapters.rows import contact_of, contact_values, pairs_in, upsert
 from services.registration.domain.model import (
     Contact,
-    Guardian,
     Offer,
-    Participant,
     PlacementRequest,
     Preference,
     Supervisor,
     Workplace,
 )
 
-
-def _contact(row: Row[Any], prefix: str = "") -> Contact:
-    m = row._mapping
-    return Contact(m[f"{prefix}name"], m[f"{prefix}email"], m[f"{prefix}phone"],
-                   m[f"{prefix}language"], m[f"{prefix}sms_allowed"])
-
-
-def _contact_values(contact: Contact, prefix: str = "") -> dict[str, Any]:
-    return {f"{prefix}name": contact.name, f"{prefix}email": contact.email,
-            f"{prefix}phone": contact.phone, f"{prefix}language": contact.language,
-            f"{prefix}sms_allowed": contact.sms_allowed}
-
-
-async def _upsert(session: AsyncSession, table: Table, values: dict[str, Any]) -> None:
-    stmt = insert(table).values(**values)
-    changes: dict[str, Any] = {k: stmt.excluded[k] for k in values if k != "id"}
-    changes["updated_at"] = func.now()
-    await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=changes))
-
-
-_INSERT_NEW_PARTICIPANT = (
-    insert(orm.participants).on_conflict_do_nothing().returning(orm.participants.c.id)
-)
-"""Built once: compiled once (the hot path of the intake)."""
-
-
-def _pairs_in(table: Table, column: Any, codes: str, values: str, *selected: Any) -> Any:
-    """Rows of `table` whose `(municipality_code, column)` is one of the pairs given as
-    two array parameters: a join on the unique key, one statement for any count."""
-    pairs = func.unnest(bindparam(codes, type_=ARRAY(String)),
-                        bindparam(values, type_=ARRAY(String))
-                        ).table_valued("code", "value").render_derived()
-    return (select(table.c.municipality_code, table.c.external_ref, *selected)
-            .join(pairs, and_(table.c.municipality_code == pairs.c.code,
-                              column == pairs.c.value)))
-
-
-def _holding(column: Any, codes: str, values: str) -> Any:
-    """Participants holding one of the given `(municipality_code, column)` pairs."""
-    t = orm.participants
-    return _pairs_in(t, column, codes, values, t.c.identity_hash)
-
-
-_KNOWN_KEYS = union_all(
-    _holding(orm.participants.c.external_ref, "ref_codes", "refs"),
-    _holding(orm.participants.c.identity_hash, "hash_codes", "hashes"),
-)
-"""Participants holding any of the given references or identity hashes, per municipality."""
-
-
-_PARTICIPANTS_BY_REF = _pairs_in(orm.participants, orm.participants.c.external_ref, "codes",
-                                 "refs", orm.participants.c.id, orm.participants.c.birth_date)
-
 _INSERT_NEW_REQUEST = (
     insert(orm.requests).on_conflict_do_nothing().returning(orm.requests.c.id)
 )
 
-_KNOWN_REQUEST_REFS = _pairs_in(orm.requests, orm.requests.c.external_ref, "codes", "refs")
-
-
-class ParticipantRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    @staticmethod
-    def _participant(row: Row[Any], guardian_ids: list[UUID]) -> Participant:
-        return Participant(
-            id=row.id, municipality_code=row.municipality_code, birth_date=row.birth_date,
-            contact=_contact(row), gender=row.gender, needs=tuple(row.needs),
-            identity_hash=row.identity_hash, sealed_identity=row.sealed_identity,
-            external_ref=row.external_ref, guardian_ids=guardian_ids,
-        )
-
-    async def _guardian_ids(self, participant_id: UUID) -> list[UUID]:
-        link = orm.participant_guardians
-        rows = await self.session.execute(
-            select(link.c.guardian_id).where(link.c.participant_id == participant_id)
-            .order_by(link.c.position)
-        )
-        return [row.guardian_id for row in rows]
-
-    async def get(self, participant_id: UUID, *, lock: bool = False) -> Participant | None:
-        stmt = select(orm.participants).where(orm.participants.c.id == participant_id)
-        if lock:
-            stmt = stmt.with_for_update()
-        row = (await self.session.execute(stmt)).first()
-        if row is None:
-            return None
-        return self._participant(row, await self._guardian_ids(row.id))
-
-    async def get_by_ref(self, municipality_code: str, ref: str) -> Participant | None:
-        t = orm.participants
-        row = (await self.session.execute(
-            select(t).where(t.c.municipality_code == municipality_code, t.c.external_ref == ref)
-        )).first()
-        if row is None:
-            return None
-        return self._participant(row, await self._guardian_ids(row.id))
-
-    async def find(self, municipality_code: str, external_ref: str | None,
-                   identity_hash: str) -> list[Participant]:
-        """Participants of the municipality with this reference or this identity number."""
-        t = orm.participants
-        match = t.c.identity_hash == identity_hash
-        if external_ref is not None:
-            match = or_(match, t.c.external_ref == external_ref)
-        rows = (await self.session.execute(
-            select(t).where(t.c.municipality_code == municipality_code, match).with_for_update()
-        )).all()
-        return [self._participant(row, await self._guardian_ids(row.id)) for row in rows]
-
-    async def add(self, participant: Participant) -> None:
-        await self.session.execute(orm.participants.insert().values(**self._values(participant)))
-
-    async def add_if_new(self, participant: Participant) -> bool:
-        """Insert unless the id, the reference or the identity number is known already
-        (one round trip for the common case of a new person); False when it was known."""
-        inserted = await self.session.execute(_INSERT_NEW_PARTICIPANT, self._values(participant))
-        return inserted.first() is not None
-
-    async def known_keys(
-        self, refs: Iterable[tuple[str, str]], hashes: Iterable[tuple[str, str]]
-    ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-        """Which `(municipality_code, external_ref)` and `(municipality_code,
-        identity_hash)` pairs are taken already: one query for a whole run of intake."""
-        wanted_refs, wanted_hashes = list(dict.fromkeys(refs)), list(dict.fromkeys(hashes))
-        if not wanted_refs and not wanted_hashes:
-            return set(), set()
-        rows = await self.session.execute(_KNOWN_KEYS, {
-            "ref_codes": [code for code, _ in wanted_refs],
-            "refs": [ref for _, ref in wanted_refs],
-            "hash_codes": [code for code, _ in wanted_hashes],
-            "hashes": [digest for _, digest in wanted_hashes],
-        })
-        known_refs: set[tuple[str, str]] = set()
-        known_hashes: set[tuple[str, str]] = set()
-        for row in rows:
-            if row.external_ref is not None:
-                known_refs.add((row.municipality_code, row.external_ref))
-            known_hashes.add((row.municipality_code, row.identity_hash))
-        return known_refs, known_hashes
-
-    async def born(self, ids: Iterable[UUID], refs: Iterable[tuple[str, str]],
-                   ) -> dict[UUID | tuple[str, str], tuple[UUID, str, date]]:
-        """The participants named by id or by `(municipality_code, external_ref)`: each
-        name → (id, municipality, birth date), in two queries for a run of intake."""
-        t = orm.participants
-        found: dict[UUID | tuple[str, str], tuple[UUID, str, date]] = {}
-        wanted_ids = list(dict.fromkeys(ids))
-        if wanted_ids:
-            rows = await self.session.execute(
-                select(t.c.id, t.c.municipality_code, t.c.birth_date).where(t.c.id == any_(
-                    bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True))))),
-                {"ids": wanted_ids})
-            for row in rows:
-                found[row.id] = (row.id, row.municipality_code, row.birth_date)
-        wanted_refs = list(dict.fromkeys(refs))
-        if wanted_refs:
-            rows = await self.session.execute(_PARTICIPANTS_BY_REF, {
-                "codes": [code for code, _ in wanted_refs],
-                "refs": [ref for _, ref in wanted_refs]})
-            for row in rows:
-                found[(row.municipality_code, row.external_ref)] = (
-                    row.id, row.municipality_code, row.birth_date)
-        return found
-
-    async def add_many_if_new(self, participants: list[Participant]) -> int:
-        """`add_if_new` for many in one round trip; returns how many were inserted (fewer
-        than given when some id, reference or identity number was known meanwhile)."""
-        if not participants:
-            return 0
-        inserted = await self.session.execute(
-            _INSERT_NEW_PARTICIPANT, [self._values(p) for p in participants]
-        )
-        return len(inserted.all())
-
-    async def update(self, participant: Participant) -> None:
-        values = self._values(participant)
-        values.pop("id")
-        await self.session.execute(
-            update(orm.participants).where(orm.participants.c.id == participant.id)
-            .values(**values, updated_at=func.now())
-        )
-
-    @staticmethod
-    def _values(p: Participant) -> dict[str, Any]:
-        return {
-            "id": p.id, "municipality_code": p.municipality_code,
-            "external_ref": p.external_ref, "identity_hash": p.identity_hash,
-            "sealed_identity": p.sealed_identity, "birth_date": p.birth_date,
-            "gender": p.gender, "needs": list(p.needs),
-            **_contact_values(p.contact, ""),
-        }
-
-    async def guardians_of(self, participant_id: UUID) -> list[Guardian]:
-        g, link = orm.guardians, orm.participant_guardians
-        rows = await self.session.execute(
-            select(g).join(link, link.c.guardian_id == g.c.id)
-            .where(link.c.participant_id == participant_id).order_by(link.c.position)
-        )
-        return [self._guardian(row) for row in rows]
-
-    async def guardians_by_hash(self, municipality_code: str,
-                                hashes: Iterable[str]) -> dict[str, Guardian]:
-        wanted = list(hashes)
-        if not wanted:
-            return {}
-        g = orm.guardians
-        rows = await self.session.execute(
-            select(g).where(g.c.municipality_code == municipality_code,
-                            g.c.identity_hash.in_(wanted))
-        )
-        return {row.identity_hash: self._guardian(row) for row in rows}
-
-    @staticmethod
-    def _guardian(row: Row[Any]) -> Guardian:
-        return Guardian(row.id, row.municipality_code, _contact(row), row.identity_hash,
-                        row.sealed_identity)
-
-    async def set_guardians(self, participant_id: UUID, guardians: list[Guardian]) -> None:
-        for guardian in guardians:
-            await _upsert(self.session, orm.guardians, {
-                "id": guardian.id, "municipality_code": guardian.municipality_code,
-                "identity_hash": guardian.identity_hash,
-                "sealed_identity": guardian.sealed_identity,
-                **_contact_values(guardian.contact),
-            })
-        link = orm.participant_guardians
-        await self.session.execute(delete(link).where(link.c.participant_id == participant_id))
-        if guardians:
-            await self.session.execute(link.insert(), [
-                {"participant_id": participant_id, "guardian_id": g.id, "position": i}
-                for i, g in enumerate(guardians)
-            ])
-
-    async def drop_orphan_guardians(self, candidates: Iterable[UUID]) -> list[UUID]:
-        """Delete those of `candidates` linked to no participant; returns their ids."""
-        ids = list(candidates)
-        if not ids:
-            return []
-        g, link = orm.guardians, orm.participant_guardians
-        linked = select(link.c.guardian_id).where(link.c.guardian_id == g.c.id).exists()
-        rows = await self.session.execute(
-            delete(g).where(g.c.id.in_(ids), ~linked).returning(g.c.id)
-        )
-        return [row.id for row in rows]
-
-    async def record_consent(self, participant_id: UUID, guardian_id: UUID, program: str,
-                             granted: bool) -> None:
-        stmt = insert(orm.consents).values(participant_id=participant_id,
-                                           guardian_id=guardian_id, program=program,
-                                           granted=granted)
-        await self.session.execute(stmt.on_conflict_do_update(
-            index_elements=["participant_id", "guardian_id", "program"],
-            set_={"granted": stmt.excluded.granted, "recorded_at": func.now()},
-        ))
-
-    async def erase(self, participant: Participant) -> list[UUID]:
-        """Delete the participant with everything personal; keep an anonymous erasure mark.
-        Returns the ids of guardians who no longer have any participant (also deleted)."""
-        await self.session.execute(
-            delete(orm.participants).where(orm.participants.c.id == participant.id)
-        )
-        await self.session.execute(
-            insert(orm.erasures).values(participant_id=participant.id,
-                                        municipality_code=participant.municipality_code)
-            .on_conflict_do_nothing()
-        )
-        return await self.drop_orphan_guardians(participant.guardian_ids)
-
-    async def erased(self, participant_id: UUID) -> str | None:
-        """The municipality of an erased participant, or None."""
-        return await self.session.scalar(
-            select(orm.erasures.c.municipality_code)
-            .where(orm.erasures.c.participant_id == participant_id)
-        )
+_KNOWN_REQUEST_REFS = pairs_in(orm.requests, orm.requests.c.external_ref, "codes", "refs")
 
 
 class WorkplaceRepository:
@@ -325,7 +42,7 @@ class WorkplaceRepository:
         return Workplace(
             id=row.id, municipality_code=row.municipality_code, org_number=row.org_number,
             name=row.name, sector=row.sector, client_contact=row.client_contact,
-            manager_id=row.manager_id, manager=_contact(row, "manager_"), min_age=row.min_age,
+            manager_id=row.manager_id, manager=contact_of(row, "manager_"), min_age=row.min_age,
             address=row.address, external_ref=row.external_ref,
         )
 
@@ -343,11 +60,11 @@ class WorkplaceRepository:
         return None if row is None else self._workplace(row)
 
     async def save(self, w: Workplace) -> None:
-        await _upsert(self.session, orm.workplaces, {
+        await upsert(self.session, orm.workplaces, {
             "id": w.id, "municipality_code": w.municipality_code, "external_ref": w.external_ref,
             "org_number": w.org_number, "name": w.name, "sector": w.sector,
             "client_contact": w.client_contact, "min_age": w.min_age, "address": w.address,
-            "manager_id": w.manager_id, **_contact_values(w.manager, "manager_"),
+            "manager_id": w.manager_id, **contact_values(w.manager, "manager_"),
         })
 
 
@@ -359,7 +76,7 @@ class SupervisorRepository:
     def _supervisor(row: Row[Any]) -> Supervisor:
         return Supervisor(
             id=row.id, workplace_id=row.workplace_id, municipality_code=row.municipality_code,
-            contact=_contact(row), languages=tuple(row.languages),
+            contact=contact_of(row), languages=tuple(row.languages),
             max_participants=row.max_participants, external_ref=row.external_ref,
         )
 
@@ -377,10 +94,10 @@ class SupervisorRepository:
         return None if row is None else self._supervisor(row)
 
     async def save(self, s: Supervisor) -> None:
-        await _upsert(self.session, orm.supervisors, {
+        await upsert(self.session, orm.supervisors, {
             "id": s.id, "workplace_id": s.workplace_id, "municipality_code": s.municipality_code,
             "external_ref": s.external_ref, "languages": list(s.languages),
-            "max_participants": s.max_participants, **_contact_values(s.contact),
+            "max_participants": s.max_participants, **contact_values(s.contact),
         })
 
 
@@ -415,7 +132,7 @@ class OfferRepository:
         return None if row is None else self._offer(row)
 
     async def save(self, o: Offer) -> None:
-        await _upsert(self.session, orm.offers, {
+        await upsert(self.session, orm.offers, {
             "id": o.id, "workplace_id": o.workplace_id, "supervisor_id": o.supervisor_id,
             "municipality_code": o.municipality_code, "external_ref": o.external_ref,
             "program": o.program, "occupation": o.occupation, "period_start": o.period_start,
@@ -473,7 +190,7 @@ class RequestRepository:
         }
 
     async def save(self, r: PlacementRequest) -> None:
-        await _upsert(self.session, orm.requests, self._values(r))
+        await upsert(self.session, orm.requests, self._values(r))
 
     async def add_many_if_new(self, requests: list[PlacementRequest]) -> int:
         """New requests in one statement; returns how many were inserted (fewer when a
@@ -521,9 +238,9 @@ class CoordinatorRepository:
         self.session = session
 
     async def save(self, coordinator_id: UUID, municipality_code: str, contact: Contact) -> None:
-        await _upsert(self.session, orm.coordinators, {
+        await upsert(self.session, orm.coordinators, {
             "id": coordinator_id, "municipality_code": municipality_code,
-            **_contact_values(contact),
+            **contact_values(contact),
         })
 
     async def municipality_of(self, coordinator_id: UUID) -> str | None:

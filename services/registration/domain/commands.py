@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
+from shared.contracts.types import Gender, Program, Sector
+
 
 @dataclass(frozen=True)
 class ContactInput:
@@ -36,7 +38,7 @@ class RegisterParticipant:
     municipality_code: str
     personal_identity_number: str = field(repr=False)
     contact: ContactInput
-    gender: str = "unspecified"
+    gender: Gender = "unspecified"
     needs: tuple[str, ...] = ()
     guardians: tuple[GuardianInput, ...] = ()
     external_ref: str | None = None
@@ -48,7 +50,7 @@ class RegisterWorkplace:
     municipality_code: str
     org_number: str
     name: str
-    sector: str
+    sector: Sector
     client_contact: bool
     manager: ContactInput
     min_age: int | None = None
@@ -74,7 +76,7 @@ class RegisterSupervisor:
 @dataclass(frozen=True)
 class OfferPlacementSlots:
     municipality_code: str
-    program: str
+    program: Program
     occupation: str
     period_start: date
     period_end: date
@@ -99,7 +101,7 @@ class PreferenceInput:
 @dataclass(frozen=True)
 class RequestPlacement:
     municipality_code: str
-    program: str
+    program: Program
     period_start: date
     period_end: date
     participant_id: UUID | None = None
@@ -116,7 +118,7 @@ class RecordGuardianConsent:
     """A guardian's consent (fullmakt) to a programme, or its refusal."""
 
     municipality_code: str
-    program: str
+    program: Program
     granted: bool
     participant_id: UUID | None = None
     participant_ref: str | None = None

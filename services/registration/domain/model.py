@@ -19,6 +19,7 @@ from services.registration.domain.identity import (
     InvalidIdentityNumber,
     parse_identity_number,
 )
+from shared.contracts.types import Gender, Program, Sector
 
 OPEN = "open"
 WITHDRAWN = "withdrawn"
@@ -102,7 +103,7 @@ class ParticipantDetails:
     municipality_code: str
     identity: IdentityNumber
     contact: Contact
-    gender: str
+    gender: Gender
     needs: tuple[str, ...]
     guardians: tuple[GuardianDetails, ...]
     external_ref: str | None
@@ -115,7 +116,7 @@ def check_participant(cmd: commands.RegisterParticipant, today: date,
     identity = check_identity(problems, "personal_identity_number",
                               cmd.personal_identity_number, today)
     contact = check_contact(problems, "", cmd.contact, language_field="preferred_language")
-    gender = problems.check("gender", v.gender, cmd.gender)
+    problems.check("gender", v.gender, cmd.gender)
     needs = problems.check("needs", v.tags, cmd.needs)
     ref = problems.check("external_ref", v.external_ref, cmd.external_ref)
     if len(cmd.guardians) > v.MAX_GUARDIANS:
@@ -141,7 +142,7 @@ def check_participant(cmd: commands.RegisterParticipant, today: date,
     assert identity is not None
     return ParticipantDetails(
         municipality_code=cmd.municipality_code, identity=identity, contact=contact,
-        gender=gender or "unspecified", needs=needs or (), guardians=tuple(guardians),
+        gender=cmd.gender, needs=needs or (), guardians=tuple(guardians),
         external_ref=ref,
     )
 
@@ -161,7 +162,7 @@ class Participant:
     municipality_code: str
     birth_date: date
     contact: Contact
-    gender: str
+    gender: Gender
     needs: tuple[str, ...]
     identity_hash: str
     sealed_identity: bytes = field(repr=False)
@@ -207,7 +208,7 @@ class Workplace:
     municipality_code: str
     org_number: str
     name: str
-    sector: str
+    sector: Sector
     client_contact: bool
     manager_id: UUID
     manager: Contact
@@ -272,7 +273,7 @@ class Offer:
     workplace_id: UUID
     supervisor_id: UUID
     municipality_code: str
-    program: str
+    program: Program
     occupation: str
     period_start: date
     period_end: date
@@ -341,7 +342,7 @@ class PlacementRequest:
     id: UUID
     participant_id: UUID
     municipality_code: str
-    program: str
+    program: Program
     period_start: date
     period_end: date
     preferences: tuple[Preference, ...] = ()

@@ -1,5 +1,5 @@
 """The HTTP door for coordinators' tools and systems: parse, authorise, build the same
-command the intake builds, hand it to the bus; read back through `views`.
+command the intake builds, hand it to the bus; read back through `adapters.views`.
 
 Every route needs a bearer token (401 without one). Every read and write is scoped
 by municipality: a caller outside it gets 403 and nothing else; listings show only
@@ -17,8 +17,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy import Table
 
-from services.registration import views
-from services.registration.adapters import orm
+from services.registration.adapters import orm, views
 from services.registration.domain import commands
 from services.registration.entrypoints import translate
 from services.registration.entrypoints.translate import to_command

@@ -13,13 +13,13 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from services.registration.domain import commands
 from services.registration.entrypoints.translate import COMMAND_TYPES, TRANSLATIONS
+from shared.clock import utc_now
 from shared.contracts import topics
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent, EnvelopeId, EnvelopeText
@@ -152,7 +152,7 @@ async def answer_rejection(event: CloudEvent | None, record: Any, error: Message
         return
     # Not a CloudEvent, but it has an id: answer it as its cause all the same.
     uow.cause = CloudEvent(specversion="1.0", id=event_id, type="unknown", source=answer.source,
-                           time=datetime.now(UTC), data={})
+                           time=utc_now(), data={})
     try:
         uow.publish(answer, subject=event_id)
     finally:

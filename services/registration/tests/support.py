@@ -8,11 +8,11 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from devkit.infra import Infra
+from devkit.services import service_settings
 from services.registration.settings import RegistrationSettings
 from services.registration.tests.pins import adult_pin, minor_pin
-from shared.auth import issue_token
-from tests.support.infra import Infra
-from tests.support.services import service_settings
+from shared.auth import Role, issue_token
 
 SECRET = "registration-tests-secret-0123456789abcdef"
 SCHOOL = "urn:test:school-halland"
@@ -26,8 +26,8 @@ def settings(infra: Infra, **overrides: Any) -> RegistrationSettings:
     return RegistrationSettings(**values)
 
 
-def token(*municipalities: str, role: str = "coordinator") -> dict[str, str]:
-    jwt = issue_token(SECRET, f"test-{role}", role, list(municipalities))  # type: ignore[arg-type]
+def token(*municipalities: str, role: Role = "coordinator") -> dict[str, str]:
+    jwt = issue_token(SECRET, f"test-{role}", role, list(municipalities))
     return {"Authorization": f"Bearer {jwt}"}
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from shared.db import service_metadata
-from shared.runtime import Tables
+from shared.tables import Tables
 
 metadata = service_metadata("training")
 tables = Tables.for_metadata(metadata)

@@ -8,7 +8,6 @@ by Postgres, whichever process makes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -28,33 +27,11 @@ from services.training.adapters.orm import (
     supervisors,
     workplaces,
 )
-from services.training.domain.model import (
-    BASE_COURSE,
-    Certificate,
-    Costs,
-    Enrolment,
-    Evaluation,
-    Roster,
-    Session,
-)
-
-
-@dataclass(frozen=True)
-class Person:
-    """A supervisor or manager as registration announced them (no name: an opaque id)."""
-
-    person_id: UUID
-    role: str
-    municipality_code: str
-    workplace_id: UUID | None
-
-
-@dataclass(frozen=True)
-class Workplace:
-    workplace_id: UUID
-    municipality_code: str
-    manager_id: UUID
-    opened: bool
+from services.training.domain.administration import Evaluation
+from services.training.domain.certification import Certificate
+from services.training.domain.model import BASE_COURSE, Costs, Enrolment, Roster, Session
+from services.training.domain.people import Person, Workplace
+from shared.contracts.types import Course, TrainingRole
 
 
 class SessionRepository(Protocol):
@@ -80,9 +57,9 @@ class PeopleRepository(Protocol):
 
 
 class RecordRepository(Protocol):
-    async def add_completion(self, session_id: UUID, person_id: UUID, role: str, course: str,
-                             completed_at: datetime) -> bool: ...
-    async def has_completed(self, person_id: UUID, course: str) -> bool: ...
+    async def add_completion(self, session_id: UUID, person_id: UUID, role: TrainingRole,
+                             course: Course, completed_at: datetime) -> bool: ...
+    async def has_completed(self, person_id: UUID, course: Course) -> bool: ...
     async def add_certificate(self, certificate: Certificate) -> bool: ...
     async def current_certificate(self, supervisor_id: UUID) -> Certificate | None: ...
     async def certified_supervisors(self, workplace_id: UUID) -> int: ...
@@ -284,8 +261,8 @@ class SqlRecords:
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
 
-    async def add_completion(self, session_id: UUID, person_id: UUID, role: str, course: str,
-                             completed_at: datetime) -> bool:
+    async def add_completion(self, session_id: UUID, person_id: UUID, role: TrainingRole,
+                             course: Course, completed_at: datetime) -> bool:
         result = await self.db.execute(
             insert(completions).values(
                 session_id=session_id, person_id=person_id, role=role, course=course,
@@ -294,7 +271,7 @@ class SqlRecords:
         )
         return result.first() is not None
 
-    async def has_completed(self, person_id: UUID, course: str) -> bool:
+    async def has_completed(self, person_id: UUID, course: Course) -> bool:
         return bool(await self.db.scalar(select(exists().where(
             completions.c.person_id == person_id, completions.c.course == course))))
 

@@ -21,19 +21,19 @@ from services.training.adapters.orm import (
     workplaces,
 )
 from services.training.adapters.repository import certificate_from_row, session_from_row
-from services.training.domain.commands import Scope
-from services.training.domain.model import (
+from services.training.domain.administration import (
     QUESTIONS,
     BudgetLine,
     BudgetReport,
     Catering,
     CourseEvaluation,
     Evaluation,
-    Session,
     budget_report,
     catering,
     summarise_evaluations,
 )
+from services.training.domain.commands import Scope
+from services.training.domain.model import Session
 
 
 @dataclass(frozen=True)

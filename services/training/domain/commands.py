@@ -8,6 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from shared.contracts.types import Course
+
 Scope = frozenset[str] | None
 
 
@@ -19,7 +21,7 @@ def may_access(scope: Scope, *municipality_codes: str) -> bool:
 @dataclass(frozen=True)
 class ScheduleSession:
     session_id: UUID
-    course: str
+    course: Course
     topic: str | None
     starts_at: datetime
     ends_at: datetime

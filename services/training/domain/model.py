@@ -1,4 +1,4 @@
-"""Supervisor training (handledarutbildning, seed 001): the rules, free of I/O.
+"""Supervisor training (handledarutbildning, seed 001): sessions and their rosters.
 
 - A `Session` (utbildningstillfälle) of one course: the managers' breakfast meeting
   (frukostmöte), the one-day base course (grundutbildning) that certifies, deep-dive half
@@ -7,31 +7,27 @@
   enrolment order, keeps the waitlist, moves the first waitlisted up when a seat frees,
   and records attendance. The repository loads it under a row lock on the session, so
   two replicas never hand out one seat twice.
-- A completed base course certifies a supervisor for a configurable number of years;
-  a workplace is open (öppen arbetsplats) when its manager attended the breakfast
-  meeting and one of its supervisors is certified.
+
+Certificates are in `certification.py`, invitations in `invitations.py`, catering,
+evaluations and the budget in `administration.py`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Final
 from uuid import UUID
 
 from shared.contracts.errors import FieldProblem
+from shared.contracts.types import Course, EnrolmentStatus, TrainingRole
 from shared.errors import Conflict, NotFound, Rejected
 
-Course = Literal["manager_breakfast", "base_course", "deep_dive", "supervisor_network"]
-Role = Literal["supervisor", "manager"]
-Status = Literal["enrolled", "waitlisted", "cancelled"]
-
 COURSES: tuple[str, ...] = ("manager_breakfast", "base_course", "deep_dive", "supervisor_network")
-BASE_COURSE = "base_course"
-MANAGER_BREAKFAST = "manager_breakfast"
+BASE_COURSE: Final = "base_course"
+MANAGER_BREAKFAST: Final = "manager_breakfast"
 
 ROLES_FOR_COURSE: dict[str, frozenset[str]] = {
     "manager_breakfast": frozenset({"manager"}),
@@ -67,7 +63,7 @@ class Costs:
 @dataclass
 class Session:
     session_id: UUID
-    course: str
+    course: Course
     topic: str | None
     starts_at: datetime
     ends_at: datetime
@@ -84,7 +80,7 @@ class Session:
     def schedule(
         cls,
         session_id: UUID,
-        course: str,
+        course: Course,
         topic: str | None,
         starts_at: datetime,
         ends_at: datetime,
@@ -137,8 +133,8 @@ class Session:
 @dataclass
 class Enrolment:
     person_id: UUID
-    role: str
-    status: str
+    role: TrainingRole
+    status: EnrolmentStatus
     queue: int
     """Order of enrolment within the session: seats and the waitlist go by it."""
     name: str | None = None
@@ -155,9 +151,9 @@ class EnrolmentChange:
     """One status change of one person's enrolment: published as `EnrolmentRecorded`."""
 
     person_id: UUID
-    role: str
-    status: str
-    previous_status: str | None
+    role: TrainingRole
+    status: EnrolmentStatus
+    previous_status: EnrolmentStatus | None
     waitlist_position: int | None = None
 
 
@@ -187,7 +183,7 @@ class Roster:
     def _next_queue(self) -> int:
         return max((e.queue for e in self.enrolments.values()), default=0) + 1
 
-    def _set(self, enrolment: Enrolment, status: str) -> EnrolmentChange:
+    def _set(self, enrolment: Enrolment, status: EnrolmentStatus) -> EnrolmentChange:
         previous = enrolment.status
         enrolment.status = status
         self.changed.add(enrolment.person_id)
@@ -199,7 +195,7 @@ class Roster:
     def enrol(
         self,
         person_id: UUID,
-        role: str,
+        role: TrainingRole,
         name: str | None = None,
         dietary_needs: Sequence[str] = (),
     ) -> list[EnrolmentChange]:
@@ -218,7 +214,8 @@ class Roster:
         if existing is not None:
             enrolment.attended = existing.attended
         self.enrolments[person_id] = enrolment
-        status = "enrolled" if self.free_seats > 0 and not self.waitlist() else "waitlisted"
+        seat = self.free_seats > 0 and not self.waitlist()
+        status: EnrolmentStatus = "enrolled" if seat else "waitlisted"
         change = self._set(enrolment, status)
         return [EnrolmentChange(person_id, role, status, existing.status if existing else None,
                                 change.waitlist_position)]
@@ -293,6 +290,24 @@ class Roster:
             raise Conflict("the session is cancelled")
         if now < self.session.starts_at:
             raise Rejected.field("present", "attendance is recorded once the session has started")
+        if problems := self._attendance_problems(present, absent):
+            raise Rejected(problems)
+        newly = []
+        for person_id in dict.fromkeys(present):
+            enrolment = self.enrolments[person_id]
+            if not enrolment.attended:
+                enrolment.attended = True
+                self.changed.add(person_id)
+                newly.append(enrolment)
+        for person_id in absent:
+            self.enrolments[person_id].attended = False
+            self.changed.add(person_id)
+        return newly
+
+    def _attendance_problems(self, present: Sequence[UUID],
+                             absent: Sequence[UUID]) -> list[FieldProblem]:
+        """Everyone listed is enrolled; no one is absent who is also present, or whose
+        presence is already recorded."""
         enrolled = {e.person_id for e in self.enrolled()}
         problems = []
         for label, ids in (("present", present), ("absent", absent)):
@@ -306,19 +321,7 @@ class Roster:
             elif person_id in enrolled and self.enrolments[person_id].attended:
                 problems.append(FieldProblem(
                     f"absent.{index}", "already recorded as present; a completion stands"))
-        if problems:
-            raise Rejected(problems)
-        newly = []
-        for person_id in dict.fromkeys(present):
-            enrolment = self.enrolments[person_id]
-            if not enrolment.attended:
-                enrolment.attended = True
-                self.changed.add(person_id)
-                newly.append(enrolment)
-        for person_id in absent:
-            self.enrolments[person_id].attended = False
-            self.changed.add(person_id)
-        return newly
+        return problems
 
     def erase(self, person_id: UUID) -> bool:
         """Drop a person's name and dietary needs (GDPR); the anonymous seat stays."""
@@ -333,222 +336,3 @@ class Roster:
 def normalise_dietary_needs(needs: Iterable[str]) -> tuple[str, ...]:
     """Short tags, lower case, each once: `Vegetarian ` and `vegetarian` count as one."""
     return tuple(dict.fromkeys(n.strip().lower() for n in needs if n.strip()))
-
-
-# -- certification ---------------------------------------------------------------------
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A supervisor's certification from one completed base course.
-
-    Valid through `valid_until`; it expires on the day after (`expires_on`), which is the
-    certification day plus the configured number of years.
-    """
-
-    supervisor_id: UUID
-    session_id: UUID
-    workplace_id: UUID
-    municipality_code: str
-    certified_at: date
-    valid_until: date
-    expired_at: date | None = None
-
-    @property
-    def expires_on(self) -> date:
-        return self.valid_until + timedelta(days=1)
-
-    def valid_on(self, day: date) -> bool:
-        return self.certified_at <= day <= self.valid_until and self.expired_at is None
-
-
-def certify(
-    supervisor_id: UUID,
-    session_id: UUID,
-    workplace_id: UUID,
-    municipality_code: str,
-    completed_on: date,
-    validity_years: int,
-) -> Certificate:
-    if validity_years < 1:
-        raise ValueError("validity_years must be at least 1")
-    valid_until = add_years(completed_on, validity_years) - timedelta(days=1)
-    return Certificate(supervisor_id, session_id, workplace_id, municipality_code,
-                       completed_on, valid_until)
-
-
-def workplace_opens(already_open: bool, manager_attended_breakfast: bool,
-                    certified_supervisors: int) -> bool:
-    """Öppen arbetsplats: the manager attended the breakfast meeting and a supervisor is
-    certified. Opening is announced once."""
-    return not already_open and manager_attended_breakfast and certified_supervisors > 0
-
-
-# -- invitations -----------------------------------------------------------------------
-
-
-def county_of(municipality_code: str) -> str:
-    """SCB municipality codes start with the county (län) code: 1380 Halmstad → 13 Halland."""
-    return municipality_code[:2]
-
-
-def nearness(session_municipality: str, person_municipality: str) -> int | None:
-    """0 in the person's municipality, 1 elsewhere in the county, None farther away."""
-    if session_municipality == person_municipality:
-        return 0
-    if county_of(session_municipality) == county_of(person_municipality):
-        return 1
-    return None
-
-
-def next_base_course(
-    sessions: Iterable[Session], municipality_code: str, now: datetime
-) -> Session | None:
-    """The next base course in or near the municipality: the earliest upcoming one in the
-    county, the person's own municipality first on the same day."""
-    candidates = [
-        (s.starts_at.date(), near, s.starts_at, s)
-        for s in sessions
-        if s.course == BASE_COURSE and not s.cancelled and s.starts_at > now
-        and (near := nearness(s.municipality_code, municipality_code)) is not None
-    ]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda c: (c[0], c[1], c[2], str(c[3].session_id)))[3]
-
-
-# -- administration ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Catering:
-    """What to order for one session: coffee and lunch with dietary needs (enrolled only)."""
-
-    participants: int
-    waitlisted: int
-    trainers: int
-    coffee: int
-    """People to serve at each coffee break (participants and trainers)."""
-    coffee_breaks: int
-    lunch: int
-    dietary_needs: dict[str, int]
-
-
-def catering(session: Session, enrolled: int, waitlisted: int,
-             dietary_needs: Iterable[Sequence[str]]) -> Catering:
-    people = enrolled + len(session.trainers)
-    breaks = session.coffee_breaks
-    counts = Counter(need for needs in dietary_needs for need in normalise_dietary_needs(needs))
-    served = not session.digital
-    return Catering(
-        participants=enrolled,
-        waitlisted=waitlisted,
-        trainers=len(session.trainers),
-        coffee=people if served and breaks else 0,
-        coffee_breaks=breaks,
-        lunch=people if served and session.lunch else 0,
-        dietary_needs=dict(sorted(counts.items())) if served else {},
-    )
-
-
-QUESTIONS: tuple[str, ...] = ("overall", "content", "trainers", "organisation")
-"""The evaluation survey: each scored 1 (poor) to 5 (very good); `overall` is required."""
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    session_id: UUID
-    course: str
-    scores: dict[str, int]
-    comment: str | None = None
-
-    def __post_init__(self) -> None:
-        problems = [
-            FieldProblem(f"scores.{q}", "unknown question") for q in self.scores
-            if q not in QUESTIONS
-        ] + [
-            FieldProblem(f"scores.{q}", "a score is 1 to 5") for q, v in self.scores.items()
-            if not 1 <= v <= 5
-        ]
-        if "overall" not in self.scores:
-            problems.append(FieldProblem("scores.overall", "required"))
-        if problems:
-            raise Rejected(problems)
-
-
-@dataclass(frozen=True)
-class CourseEvaluation:
-    course: str
-    sessions: int
-    responses: int
-    averages: dict[str, float]
-    distribution: dict[int, int]
-    """How many answered 1..5 on `overall`."""
-    comments: list[str]
-
-
-def summarise_evaluations(evaluations: Iterable[Evaluation]) -> dict[str, CourseEvaluation]:
-    by_course: dict[str, list[Evaluation]] = {}
-    for evaluation in evaluations:
-        by_course.setdefault(evaluation.course, []).append(evaluation)
-    summary = {}
-    for course, items in sorted(by_course.items()):
-        averages = {}
-        for question in QUESTIONS:
-            values = [e.scores[question] for e in items if question in e.scores]
-            if values:
-                averages[question] = round(sum(values) / len(values), 2)
-        overall = Counter(e.scores["overall"] for e in items)
-        summary[course] = CourseEvaluation(
-            course=course,
-            sessions=len({e.session_id for e in items}),
-            responses=len(items),
-            averages=averages,
-            distribution={score: overall.get(score, 0) for score in range(1, 6)},
-            comments=[e.comment for e in items if e.comment],
-        )
-    return summary
-
-
-@dataclass(frozen=True)
-class BudgetLine:
-    session_id: UUID
-    course: str
-    starts_at: datetime
-    municipality_code: str
-    cancelled: bool
-    costs: Costs
-
-
-@dataclass(frozen=True)
-class BudgetReport:
-    year: int
-    budget: Decimal
-    spent: Decimal
-    remaining: Decimal
-    over_budget: bool
-    by_course: dict[str, Decimal]
-    by_kind: dict[str, Decimal]
-    sessions: list[BudgetLine]
-
-
-def budget_report(year: int, budget: Decimal, lines: Iterable[BudgetLine]) -> BudgetReport:
-    """Costs of the year's sessions (by start) against the yearly budget (200 000 SEK)."""
-    items = sorted((line for line in lines if line.starts_at.year == year),
-                   key=lambda line: (line.starts_at, str(line.session_id)))
-    by_course: dict[str, Decimal] = {}
-    by_kind = {"venue": Decimal(0), "food": Decimal(0), "material": Decimal(0)}
-    for line in items:
-        by_course[line.course] = by_course.get(line.course, Decimal(0)) + line.costs.total
-        for kind in by_kind:
-            by_kind[kind] += getattr(line.costs, kind)
-    spent = sum((line.costs.total for line in items), Decimal(0))
-    return BudgetReport(year, budget, spent, budget - spent, spent > budget,
-                        dict(sorted(by_course.items())), by_kind, items)

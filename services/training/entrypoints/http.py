@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training.adapters import views
 from services.training.domain import commands
-from services.training.domain.model import QUESTIONS, EnrolmentChange, Session
+from services.training.domain.administration import QUESTIONS
+from services.training.domain.model import EnrolmentChange, Session
 from shared.auth import CurrentPrincipal
 from shared.contracts.types import Course, MunicipalityCode
 from shared.errors import NotFound

@@ -6,6 +6,8 @@ Create Date: 2026-11-23
 """
 from __future__ import annotations
 
+from uuid import UUID
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
@@ -21,7 +23,7 @@ S = "matching"
 OPEN = "status IN ('proposed', 'accepted', 'confirmed')"
 
 
-def _uuid() -> pg.UUID:  # type: ignore[type-arg]
+def _uuid() -> pg.UUID[UUID]:
     return pg.UUID(as_uuid=True)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 from uuid import UUID
 
+from devkit.bus import TopicReader
+from devkit.publisher import Publisher
 from shared.contracts import topics
 from shared.contracts.base import EventData
 from shared.contracts.registration import (
@@ -21,7 +23,6 @@ from shared.contracts.registration import (
 )
 from shared.contracts.registry import topic_of
 from shared.contracts.training import SupervisorCertified
-from tests.support.kafka import Publisher, TopicReader
 
 
 def municipality() -> str:
@@ -43,7 +44,7 @@ class Scenario:
         await self.send(WorkplaceRegistered(
             workplace_id=wid, org_number="212000-1355", name="Arbetsplats",
             sector=sector, municipality_code=self.m, manager_id=uuid.uuid4(),
-            client_contact=client_contact))  # type: ignore[arg-type]
+            client_contact=client_contact))
         return wid
 
     async def supervisor(self, wid: UUID, max_participants: int = 2,
@@ -68,7 +69,7 @@ class Scenario:
         await self.send(PlacementSlotsOffered(
             offer_id=oid, workplace_id=wid, supervisor_id=sid, municipality_code=self.m,
             program=program, occupation=occupation, period_start=start, period_end=end,
-            capacity=capacity))  # type: ignore[arg-type]
+            capacity=capacity))
         return oid
 
     async def participant(self, born: date = date(1990, 1, 1),
@@ -77,7 +78,7 @@ class Scenario:
         guardian_ids = [uuid.uuid4() for _ in range(guardians)]
         await self.send(ParticipantRegistered(
             participant_id=pid, municipality_code=self.m, birth_date=born, gender=gender,
-            preferred_language="sv", guardian_ids=guardian_ids))  # type: ignore[arg-type]
+            preferred_language="sv", guardian_ids=guardian_ids))
         return pid, guardian_ids
 
     async def request(self, pid: UUID, program: str = "internship",
@@ -88,7 +89,7 @@ class Scenario:
             request_id=rid, participant_id=pid, municipality_code=self.m, program=program,
             period_start=start, period_end=end,
             preferences=[Preference(occupation=o) for o in occupations],
-            priority=priority))  # type: ignore[arg-type]
+            priority=priority))
         return rid
 
     def events(self, type_: str, **match: Any) -> list[dict[str, Any]]:

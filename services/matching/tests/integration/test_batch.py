@@ -18,9 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from devkit.database import reset_schema
+from devkit.infra import Infra
+from devkit.services import service_settings
 from services.matching import handlers
 from services.matching.adapters import orm
-from services.matching.bootstrap import _bind, build
+from services.matching.bootstrap import build
+from services.matching.dependencies import Dependencies
 from services.matching.settings import MatchingSettings
 from shared.contracts import topics
 from shared.contracts.base import EventData
@@ -36,9 +40,7 @@ from shared.contracts.registration import (
 from shared.contracts.registry import encode, topic_of
 from shared.contracts.training import SupervisorCertified
 from shared.kafka.consumer import BatchProcessor, Subscription
-from tests.support.database import reset_schema
-from tests.support.infra import Infra
-from tests.support.services import service_settings
+from shared.wiring import bind_all
 
 pytestmark = pytest.mark.infra
 
@@ -105,10 +107,10 @@ async def _run(infra: Infra, batch: bool, facts: list[CloudEvent], fact_data: li
         return wrapped
 
     batch_handlers = {kind: counting(h) for kind, h in
-                      _bind(handlers.BATCH_HANDLERS, handlers.utcnow).items()}
+                      bind_all(handlers.BATCH_HANDLERS, Dependencies()).items()}
     subscription = Subscription(
         name="events", topics=[topics.REGISTRATION_EVENTS, topics.TRAINING_EVENTS],
-        handlers=_bind(handlers.EVENT_HANDLERS, handlers.utcnow),
+        handlers=bind_all(handlers.EVENT_HANDLERS, Dependencies()),
         batch_handlers=batch_handlers if batch else {})
     processor = BatchProcessor(subscription, service.uow, service.tables.inbox)
     try:

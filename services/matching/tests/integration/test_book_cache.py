@@ -16,12 +16,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from devkit.database import reset_schema
+from devkit.infra import Infra
+from devkit.services import service_settings
 from services.matching import handlers
 from services.matching.adapters import orm
-from services.matching.adapters.repository import BookRepository
-from services.matching.bootstrap import _bind, build
+from services.matching.adapters.book_cache import BookCache
+from services.matching.adapters.loading import load_books
+from services.matching.bootstrap import build
+from services.matching.dependencies import Dependencies
+from services.matching.domain.book import Book
 from services.matching.domain.commands import DeclinePlacement
-from services.matching.domain.model import Book
 from services.matching.settings import MatchingSettings
 from services.matching.tests.integration.test_batch import M1, M2, START, _facts, _records
 from services.matching.unit_of_work import MatchingUnitOfWork
@@ -30,15 +35,15 @@ from shared.contracts.base import EventData
 from shared.contracts.envelope import new_event
 from shared.contracts.registration import (
     ParticipantErased,
+    ParticipantRegistered,
     PlacementRequested,
+    PlacementSlotsOffered,
     PlacementSlotsWithdrawn,
     Preference,
 )
 from shared.kafka.consumer import BatchProcessor, Subscription
 from shared.runtime import Service
-from tests.support.database import reset_schema
-from tests.support.infra import Infra
-from tests.support.services import service_settings
+from shared.wiring import bind_all
 
 pytestmark = pytest.mark.infra
 
@@ -62,17 +67,17 @@ async def replicas(infra: Infra) -> AsyncIterator[tuple[Service, Service]]:
 async def _process(service: Service, datas: list[EventData]) -> None:
     subscription = Subscription(
         name="events", topics=[topics.REGISTRATION_EVENTS, topics.TRAINING_EVENTS],
-        handlers=_bind(handlers.EVENT_HANDLERS, handlers.utcnow),
-        batch_handlers=_bind(handlers.BATCH_HANDLERS, handlers.utcnow))
+        handlers=bind_all(handlers.EVENT_HANDLERS, Dependencies()),
+        batch_handlers=bind_all(handlers.BATCH_HANDLERS, Dependencies()))
     events = [new_event(d, source="urn:test", subject=str(uuid.uuid4())) for d in datas]
     outcome = await BatchProcessor(subscription, service.uow, service.tables.inbox).process(
         _records(events, datas))
     assert outcome.dead_lettered == 0
 
 
-def _cache(service: Service) -> Any:
-    cache = service.unit_of_work.book_cache  # type: ignore[attr-defined]
-    assert cache is not None
+def _cache(service: Service) -> BookCache:
+    cache = service.state["book_cache"]
+    assert isinstance(cache, BookCache)
     return cache
 
 
@@ -80,7 +85,7 @@ async def _fresh(service: Service, municipality: str) -> Book:
     """The Book as a replica without a cache reads it."""
     async with service.uow() as uow:
         assert isinstance(uow, MatchingUnitOfWork)
-        return await BookRepository(uow.session, uow.deadlines).book(municipality, lock=False)
+        return (await load_books(uow.session, [municipality], uow.deadlines, {}))[municipality]
 
 
 async def _kept(service: Service, municipality: str) -> Book:
@@ -111,12 +116,12 @@ async def test_a_kept_book_is_what_a_fresh_load_reads(
     [declined, *_] = [p for p in await _placements(service) if p.municipality_code == M1]
     await service.state["bus"].handle(DeclinePlacement(declined.placement_id, "workplace",
                                                        "no_fit"))
-    withdrawn = next(f for f in facts if getattr(f, "offer_id", None)
-                     and getattr(f, "municipality_code", None) == M2)
+    withdrawn = next(f for f in facts if isinstance(f, PlacementSlotsOffered)
+                     and f.municipality_code == M2)
     erased = next(r for r in requests if r.municipality_code == M1
                   and r.request_id != declined.request_id)
     await _process(service, [
-        PlacementSlotsWithdrawn(offer_id=withdrawn.offer_id,  # type: ignore[attr-defined]
+        PlacementSlotsWithdrawn(offer_id=withdrawn.offer_id,
                                 municipality_code=M2, reason="closed"),
         ParticipantErased(participant_id=erased.participant_id, municipality_code=M1),
     ])
@@ -135,8 +140,8 @@ async def test_a_write_by_another_replica_makes_the_next_transaction_read_again(
     facts, _ = _facts()
     await _process(first, facts)  # the first replica now keeps both Books
     assert len(_cache(first)) == 2
-    participants = [f for f in facts if type(f).__name__ == "ParticipantRegistered"
-                    and f.municipality_code == M2]  # type: ignore[attr-defined]
+    participants = [f for f in facts if isinstance(f, ParticipantRegistered)
+                    and f.municipality_code == M2]
 
     def request(participant: Any) -> PlacementRequested:
         return PlacementRequested(
@@ -164,7 +169,7 @@ async def test_a_rolled_back_transaction_leaves_nothing_in_the_cache(
     held_before = {o.offer_id: o.held for o in (await _fresh(service, M1)).offers.values()}
     async with service.uow() as uow:
         assert isinstance(uow, MatchingUnitOfWork)
-        await handlers.placement_requested(requests[0], uow)  # proposes, then no commit
+        await handlers.placement_requested(requests[0], uow, Dependencies())  # no commit
         assert (await uow.books.book(M1)).placements
     assert M1 not in _cache(service)._kept
     book = await _kept(service, M1)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from devkit.database import reset_schema
+from devkit.infra import Infra
+from devkit.services import service_settings
 from services.matching.bootstrap import build
 from services.matching.settings import MatchingSettings
 from shared.runtime import Service
-from tests.support.database import reset_schema
-from tests.support.infra import Infra
 from tests.support.openapi import admin, check_document, document_of
-from tests.support.services import service_settings
 
 pytestmark = pytest.mark.infra
 

@@ -6,11 +6,18 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
+from faststream.kafka.subscriber.usecase import LogicSubscriber
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from devkit.bus import TopicReader
+from devkit.infra import Infra
+from devkit.publisher import Publisher
+from devkit.services import http_client, running, service_settings
+from devkit.wait import drained, eventually, settled
 from services.matching.adapters import orm
 from services.matching.bootstrap import build
 from services.matching.domain.commands import RunRound
@@ -21,10 +28,6 @@ from shared.contracts import topics
 from shared.contracts.registration import GuardianConsentRecorded
 from shared.contracts.training import SupervisorCertificationExpired
 from shared.runtime import Service
-from tests.support.infra import Infra
-from tests.support.kafka import Publisher, TopicReader
-from tests.support.services import http_client, running, service_settings
-from tests.support.wait import drained, eventually, settled
 
 pytestmark = pytest.mark.infra
 
@@ -197,6 +200,63 @@ async def test_missed_deadline_counts_as_declined(infra: Infra) -> None:
         assert declined["data"]["reason"] == "acceptance_deadline_passed"
 
 
+def _owns_partitions(service: Service) -> bool:
+    return any(isinstance(sub, LogicSubscriber) and sub.consumer is not None
+               and sub.consumer.assignment() for sub in service.broker.subscribers)
+
+
+async def _offers(scenarios: list[Scenario], capacity: int) -> list[UUID]:
+    """One offer per municipality, one place more than its supervisor's maximum."""
+    offers = []
+    for s in scenarios:
+        wid = await s.workplace()
+        offers.append(await s.offer(wid, await s.supervisor(wid, max_participants=capacity),
+                                    capacity=capacity + 1))
+    return offers
+
+
+def _ours(scenarios: list[Scenario], kind: str) -> list[dict[str, Any]]:
+    """The scenarios' events of a kind, each once. The relay publishes at least once:
+    a replica stopped between sending a batch and deleting it from its outbox leaves
+    the batch to be sent again, same event ids (which consumers drop)."""
+    return list({e["id"]: e for s in scenarios for e in s.events(kind)
+                 if e["data"]["municipality_code"] == s.m}.values())
+
+
+async def _wait_filled(reader: TopicReader, scenarios: list[Scenario], offers: list[UUID],
+                       capacity: int) -> None:
+    """Certificates travel on another topic and may come after the requests; the
+    waitlist is re-examined then. Every offer ends with its supervisor's maximum."""
+
+    def filled(_: object) -> bool:
+        got = Counter(e["data"]["offer_id"] for e in _ours(scenarios, "PlacementProposed"))
+        return all(got[str(o)] >= capacity for o in offers)
+
+    try:
+        await reader.wait_for(filled, timeout_s=60)
+    except AssertionError as error:
+        got = Counter(e["data"]["offer_id"] for e in _ours(scenarios, "PlacementProposed"))
+        waits = Counter(tuple(e["data"]["reasons"])
+                        for e in _ours(scenarios, "PlacementWaitlisted"))
+        raise AssertionError(f"{error}: per offer {[got[str(o)] for o in offers]}, "
+                             f"waitlisted {waits}") from None
+
+
+async def _held_in_the_database(infra: Infra, offers: list[UUID]) -> tuple[Any, Any]:
+    """(open placements per offer, each offer's seat counter), as the tables say."""
+    engine = create_async_engine(infra.database_url("matching"))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(
+            select(orm.placements.c.offer_id, func.count()).where(
+                orm.placements.c.offer_id.in_(offers),
+                orm.placements.c.status.in_(("proposed", "accepted", "confirmed")))
+            .group_by(orm.placements.c.offer_id))).all()
+        held = dict((await conn.execute(select(orm.offers.c.offer_id, orm.offers.c.held)
+                                         .where(orm.offers.c.offer_id.in_(offers)))).all())
+    await engine.dispose()
+    return {row[0]: row[1] for row in rows}, held
+
+
 async def test_two_replicas_with_a_rebalance_never_double_place(infra: Infra) -> None:
     shared = settings(infra, consumer_batch_size=20)
     group = shared.consumer_group
@@ -209,14 +269,9 @@ async def test_two_replicas_with_a_rebalance_never_double_place(infra: Infra) ->
         second_cm = running(infra, lambda: build(settings(infra, consumer_group=group)),
                             reset=False)
         second = await second_cm.__aenter__()  # waits until it owns partitions
-        assert any(sub.consumer.assignment()  # type: ignore[attr-defined]
-                   for sub in second.broker.subscribers)
+        assert _owns_partitions(second)
         scenarios = [Scenario(publisher, reader, m) for m in municipalities]
-        offers = []
-        for s in scenarios:
-            wid = await s.workplace()
-            offers.append(await s.offer(wid, await s.supervisor(wid, max_participants=capacity),
-                                        capacity=capacity + 1))
+        offers = await _offers(scenarios, capacity)
         requests = []
         for i in range(per_municipality):
             for s in scenarios:
@@ -226,59 +281,30 @@ async def test_two_replicas_with_a_rebalance_never_double_place(infra: Infra) ->
                 await second_cm.__aexit__(None, None, None)  # one replica leaves mid-stream
         wanted = {str(r) for r in requests}
 
-        def ours(kind: str) -> list[dict[str, Any]]:
-            """This test's events of a kind, each once. The relay publishes at least once:
-            a replica stopped between sending a batch and deleting it from its outbox
-            leaves the batch to be sent again, same event ids (which consumers drop)."""
-            return list({e["id"]: e for s in scenarios for e in s.events(kind)
-                         if e["data"]["municipality_code"] == s.m}.values())
-
         def answered(_: object) -> bool:
             seen = {e["data"]["request_id"]
                     for kind in ("PlacementProposed", "PlacementWaitlisted")
-                    for e in ours(kind)}
+                    for e in _ours(scenarios, kind)}
             return wanted <= seen
 
         try:
             await reader.wait_for(answered, timeout_s=180)
         except AssertionError as error:
             raise AssertionError(f"{error}: unanswered requests") from None
-
-        def filled(_: object) -> bool:
-            # Certificates travel on another topic and may come after the requests; the
-            # waitlist is re-examined then. Every offer ends with its supervisor's maximum.
-            got = Counter(e["data"]["offer_id"] for e in ours("PlacementProposed"))
-            return all(got[str(o)] >= capacity for o in offers)
-
-        try:
-            await reader.wait_for(filled, timeout_s=60)
-        except AssertionError as error:
-            got = Counter(e["data"]["offer_id"] for e in ours("PlacementProposed"))
-            waits = Counter(tuple(e["data"]["reasons"]) for e in ours("PlacementWaitlisted"))
-            raise AssertionError(f"{error}: per offer {[got[str(o)] for o in offers]}, "
-                                 f"waitlisted {waits}") from None
+        await _wait_filled(reader, scenarios, offers, capacity)
         # Anything late (a double placement) is on the topic once the replica left has
         # settled: its inputs handled, its outbox (the replicas share it) empty.
         await settled(first)
         await drained(reader)
         assert first.broker.subscribers
-    proposed = ours("PlacementProposed")
+    proposed = _ours(scenarios, "PlacementProposed")
     per_request = Counter(e["data"]["request_id"] for e in proposed)
     assert max(per_request.values()) == 1, "a participant placed twice"
     per_offer = Counter(e["data"]["offer_id"] for e in proposed)
     # supervisor max (3) binds below the offer's capacity (4)
     assert all(per_offer[str(o)] == capacity for o in offers), per_offer
-    engine = create_async_engine(infra.database_url("matching"))
-    async with engine.connect() as conn:
-        rows = (await conn.execute(
-            select(orm.placements.c.offer_id, func.count()).where(
-                orm.placements.c.offer_id.in_(offers),
-                orm.placements.c.status.in_(("proposed", "accepted", "confirmed")))
-            .group_by(orm.placements.c.offer_id))).all()
-        held = dict((await conn.execute(select(orm.offers.c.offer_id, orm.offers.c.held)
-                                         .where(orm.offers.c.offer_id.in_(offers)))).all())
-    await engine.dispose()
-    assert {row[0]: row[1] for row in rows} == {o: capacity for o in offers}
+    open_placements, held = await _held_in_the_database(infra, offers)
+    assert open_placements == {o: capacity for o in offers}
     assert held == {o: capacity for o in offers}
 
 

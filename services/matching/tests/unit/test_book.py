@@ -7,16 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from services.matching.domain.model import (
-    Book,
-    Certificate,
-    Offer,
-    Participant,
-    Request,
-    Supervisor,
-    Workplace,
-    explain,
-)
+from services.matching.domain.book import Book
+from services.matching.domain.explanation import explain
+from services.matching.domain.parties import Certificate, Participant, Supervisor, Workplace
+from services.matching.domain.placements import Offer, Request
 from shared.contracts.matching import (
     MatchingRoundCompleted,
     PlacementCancelled,
@@ -52,10 +46,10 @@ def supervisor(b: Book, wid: UUID, max_participants: int = 2, languages: str = "
 
 
 def offer(b: Book, wid: UUID, sid: UUID, program: str = "internship", occupation: str = "5120",
-          capacity: int = 1, start: date = date(2027, 3, 1), days: int = 30, **kw: object) -> UUID:
+          capacity: int = 1, start: date = date(2027, 3, 1), days: int = 30, **kw: Any) -> UUID:
     oid = uuid.uuid4()
     b.add_offer(Offer(oid, wid, sid, M, program, occupation, start,
-                      start + timedelta(days=days), capacity, **kw), NOW)  # type: ignore[arg-type]
+                      start + timedelta(days=days), capacity, **kw), NOW)
     return oid
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
+from devkit.matching_instances import make_instance
+from devkit.matching_reference import solve_with_package
 from services.matching.domain.rounds import RoundOffer, RoundRequest, solve_round
-from services.matching.tests.instances import make_instance
-from services.matching.tests.reference import solve_with_package
 from services.matching.tests.unit.strategies import instances
 
 Instance = tuple[list[RoundRequest], list[RoundOffer], dict[str, int], int]

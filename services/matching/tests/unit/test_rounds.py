@@ -9,6 +9,7 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devkit.matching_instances import make_instance
 from services.matching.domain.rounds import (
     RoundOffer,
     RoundRequest,
@@ -19,7 +20,6 @@ from services.matching.domain.rounds import (
     preference_lists,
     solve_round,
 )
-from services.matching.tests.instances import make_instance
 from services.matching.tests.unit.strategies import instances
 
 Instance = tuple[list[RoundRequest], list[RoundOffer], dict[str, int], int]

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.engine import make_url
 
+from devkit.database import create_database, drop_database
+from devkit.infra import Infra
 from services.notifications.tests.integration.support import clean_schema
-from tests.support.database import create_database, drop_database
-from tests.support.infra import Infra
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,14 @@ from typing import Any
 import asyncpg
 from sqlalchemy import text
 
-from services.notifications.devservers import ElksFake, SmtpCatcher
+from devkit.infra import Infra, libpq_url
+from devkit.mail import SmtpCatcher
+from devkit.services import service_settings
+from devkit.sms import ElksFake
 from services.notifications.settings import NotificationsSettings
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.runtime import Service
-from tests.support.infra import Infra, libpq_url
-from tests.support.services import service_settings
 
 
 @asynccontextmanager

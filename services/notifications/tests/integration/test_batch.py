@@ -14,6 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from devkit.infra import Infra
 from services.notifications.bootstrap import build
 from services.notifications.handlers import BATCH_HANDLERS
 from services.notifications.tests.examples import World
@@ -27,7 +28,6 @@ from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.contracts.registry import encode, topic_of
 from shared.kafka.consumer import BatchProcessor
-from tests.support.infra import Infra
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 NOTIFICATION_COLUMNS = ("cause_event_id, recipient_id, channel, template, context::text, "

@@ -13,28 +13,47 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+from devkit.infra import Infra
+from devkit.mail import SmtpCatcher
+from devkit.wait import eventually
 from services.notifications.adapters.email import message_id
 from services.notifications.bootstrap import build
-from services.notifications.devservers import SmtpCatcher
 from services.notifications.tests.integration.support import deliver, rows, settings
 from shared.contracts.contacts import ContactDetailsRecorded
 from shared.contracts.matching import PlacementWaitlisted
-from tests.support.infra import Infra
-from tests.support.wait import eventually
+from shared.runtime import Service
 
 COUNT = 60
 
 
 async def _spawn(env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.notifications.worker",
+        sys.executable, "-m", "services.notifications.entrypoints.worker",
         env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+
+async def _record_letters(service: Service) -> None:
+    """COUNT people, each with one letter to send (a waitlisting)."""
+    for i in range(COUNT):
+        contact = ContactDetailsRecorded(
+            person_id=uuid.uuid4(), role="participant", name=f"P{i}",
+            email=f"p{i}-{uuid.uuid4().hex[:6]}@example.test", language="sv")
+        await deliver(service, contact)
+        await deliver(service, PlacementWaitlisted(
+            request_id=uuid.uuid4(), participant_id=contact.person_id,
+            municipality_code="1380", program="internship", reasons=[]))
+
+
+async def _all_sent(service: Service) -> bool:
+    found = await rows(service, "select count(*) from notifications.notifications "
+                                "where status = 'sent'")
+    return int(found[0][0]) == COUNT
 
 
 async def test_killed_mid_batch_sends_the_rest_and_no_second_copy(
         infra: Infra, db: str, tmp_path: Path) -> None:
     catcher = SmtpCatcher(tmp_path / "mail", delay_s=0.1).start()
-    from services.notifications.devservers import ElksFake
+    from devkit.sms import ElksFake
 
     elks = ElksFake()  # never started: this test sends e-mail only
     config = settings(infra, db, catcher, elks, lease_s=2.0, dispatch_batch_size=20,
@@ -47,17 +66,7 @@ async def test_killed_mid_batch_sends_the_rest_and_no_second_copy(
         "dispatch_loops": 1, "smtp_connections": 4, "dispatch_idle_s": 0.1,
         "email_rate_per_s": 2000, "log_json": "false"}.items()}}
     try:
-        people = []
-        for i in range(COUNT):
-            contact = ContactDetailsRecorded(
-                person_id=uuid.uuid4(), role="participant", name=f"P{i}",
-                email=f"p{i}-{uuid.uuid4().hex[:6]}@example.test", language="sv")
-            await deliver(service, contact)
-            await deliver(service, PlacementWaitlisted(
-                request_id=uuid.uuid4(), participant_id=contact.person_id,
-                municipality_code="1380", program="internship", reasons=[]))
-            people.append(contact)
-
+        await _record_letters(service)
         first = await _spawn(env)
         try:
             await eventually(lambda: len(catcher.messages()) >= 30, what="half the messages")
@@ -73,12 +82,8 @@ async def test_killed_mid_batch_sends_the_rest_and_no_second_copy(
 
         second = await _spawn(env)
         try:
-            async def all_sent() -> bool:
-                found = await rows(service, "select count(*) from notifications.notifications "
-                                            "where status = 'sent'")
-                return int(found[0][0]) == COUNT
-
-            await eventually(all_sent, timeout_s=60, what="every message recorded as sent")
+            await eventually(lambda: _all_sent(service), timeout_s=60,
+                             what="every message recorded as sent")
         finally:
             second.send_signal(signal.SIGTERM)
             await second.wait()

@@ -9,6 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from devkit.bus import TopicReader
+from devkit.infra import Infra
+from devkit.services import running
+from devkit.wait import eventually
 from services.notifications.bootstrap import build
 from services.notifications.tests.integration.support import (
     deliver,
@@ -21,10 +25,6 @@ from shared.contracts import topics
 from shared.contracts.contacts import ContactDetailsRecorded
 from shared.contracts.matching import PlacementWaitlisted
 from shared.contracts.training import EnrolmentRecorded
-from tests.support.infra import Infra
-from tests.support.kafka import TopicReader
-from tests.support.services import running
-from tests.support.wait import eventually
 
 
 def person(tag: str, sms: bool) -> ContactDetailsRecorded:

@@ -7,6 +7,11 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
+from devkit.infra import Infra
+from devkit.services import http_client, running
+from devkit.wait import eventually
 from services.notifications.bootstrap import build
 from services.notifications.domain.commands import SendDigests
 from services.notifications.entrypoints.http import opt_out_token
@@ -20,16 +25,61 @@ from services.notifications.tests.integration.support import (
 )
 from shared.auth import issue_token
 from shared.contracts.registration import ParticipantErased
-from tests.support.infra import Infra
-from tests.support.services import http_client, running
-from tests.support.wait import eventually
+from shared.runtime import Service
 
 
-async def _world(service: object, world: World) -> None:
+async def _world(service: Service, world: World) -> None:
     for contact in world.contacts():
-        await deliver(service, contact)  # type: ignore[arg-type]
+        await deliver(service, contact)
     for event in world.registration():
-        await deliver(service, event)  # type: ignore[arg-type]
+        await deliver(service, event)
+
+
+async def _receipts(client: httpx.AsyncClient, sms_id: str) -> None:
+    """Wrong or missing credentials → 401; a bad status → 422 naming the field; an unknown
+    id → 404; the receipt → 204."""
+    form = {"id": sms_id, "status": "delivered", "delivered": "2026-05-04T10:00:00"}
+    url = "/notifications/sms/receipts"
+    assert (await client.post(url, data=form)).status_code == 401
+    assert (await client.post(url, data=form, auth=("elks-receipts", "nope"))
+            ).status_code == 401
+    creds = ("elks-receipts", "change-me-receipts")
+    bad = await client.post(url, data={**form, "status": "lost"}, auth=creds)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "status"
+    assert (await client.post(url, data={**form, "id": "nope"}, auth=creds)
+            ).status_code == 404
+    assert (await client.post(url, data=form, auth=creds)).status_code == 204
+
+
+async def _coordinator_view(service: Service, client: httpx.AsyncClient,
+                            world: World) -> dict[str, str]:
+    """The placement's messages, to its municipality's coordinator only; returns that
+    coordinator's headers."""
+    secret = service.settings.auth_jwt_secret
+    own = {"Authorization": "Bearer " + issue_token(secret, "c", "coordinator", ["1293"])}
+    other = {"Authorization": "Bearer " + issue_token(secret, "c", "coordinator", ["1380"])}
+    path = f"/notifications/placements/{world.placement}"
+    assert (await client.get(path)).status_code == 401
+    assert (await client.get(path, headers=other)).status_code == 403
+
+    async def settled() -> bool:
+        view = (await client.get(path, headers=own)).json()["messages"]
+        return len(view) == 6 and all(m["status"] == "sent" for m in view)
+
+    await eventually(settled, what="every message of the placement sent")
+    view = (await client.get(path, headers=own)).json()["messages"]
+    seen = {(m["recipient_role"], m["template"], m["channel"], m["receipt"]) for m in view}
+    assert seen == {
+        ("supervisor", "placement_proposal", "email", None),
+        ("supervisor", "placement_proposal", "sms", "delivered"),
+        ("guardian", "consent_request", "email", None),
+        ("participant", "welcome_letter", "email", None),
+        ("guardian", "welcome_letter", "email", None),
+        ("supervisor", "day_one_checklist", "email", None),
+    }
+    assert (await client.get(f"/notifications/placements/{uuid.uuid4()}", headers=own)
+            ).status_code == 404
+    return own
 
 
 async def test_receipts_view_opt_out_and_erasure(infra: Infra, db: str, tmp_path: Path) -> None:
@@ -50,47 +100,13 @@ async def test_receipts_view_opt_out_and_erasure(infra: Infra, db: str, tmp_path
 
         await eventually(recorded, what="the SMS recorded with the provider's id")
 
-        # Receipts: wrong or missing credentials → 401; a bad status → 422 naming the field.
-        form = {"id": sms_id, "status": "delivered", "delivered": "2026-05-04T10:00:00"}
-        url = "/notifications/sms/receipts"
-        assert (await client.post(url, data=form)).status_code == 401
-        assert (await client.post(url, data=form, auth=("elks-receipts", "nope"))
-                ).status_code == 401
-        creds = ("elks-receipts", "change-me-receipts")
-        bad = await client.post(url, data={**form, "status": "lost"}, auth=creds)
-        assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "status"
-        assert (await client.post(url, data={**form, "id": "nope"}, auth=creds)
-                ).status_code == 404
-        assert (await client.post(url, data=form, auth=creds)).status_code == 204
+        await _receipts(client, sms_id)
 
         # The coordinator sees, per placement, what reached whom.
         await deliver(service, confirmed)
         await eventually(lambda: len(mail_to(catcher, world.email("participant"))) == 1,
                          what="the welcome letter")
-        secret = service.settings.auth_jwt_secret
-        own = {"Authorization": "Bearer " + issue_token(secret, "c", "coordinator", ["1293"])}
-        other = {"Authorization": "Bearer " + issue_token(secret, "c", "coordinator", ["1380"])}
-        path = f"/notifications/placements/{world.placement}"
-        assert (await client.get(path)).status_code == 401
-        assert (await client.get(path, headers=other)).status_code == 403
-
-        async def settled() -> bool:
-            view = (await client.get(path, headers=own)).json()["messages"]
-            return len(view) == 6 and all(m["status"] == "sent" for m in view)
-
-        await eventually(settled, what="every message of the placement sent")
-        view = (await client.get(path, headers=own)).json()["messages"]
-        seen = {(m["recipient_role"], m["template"], m["channel"], m["receipt"]) for m in view}
-        assert seen == {
-            ("supervisor", "placement_proposal", "email", None),
-            ("supervisor", "placement_proposal", "sms", "delivered"),
-            ("guardian", "consent_request", "email", None),
-            ("participant", "welcome_letter", "email", None),
-            ("guardian", "welcome_letter", "email", None),
-            ("supervisor", "day_one_checklist", "email", None),
-        }
-        assert (await client.get(f"/notifications/placements/{uuid.uuid4()}", headers=own)
-                ).status_code == 404
+        own = await _coordinator_view(service, client, world)
 
         # Opt-out of SMS by the person's own link: the next SMS goes as e-mail instead.
         link = f"/notifications/sms-opt-out/{world.supervisor}"

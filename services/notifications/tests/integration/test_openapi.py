@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from devkit.infra import Infra
+from devkit.services import service_settings
 from services.notifications.bootstrap import build
 from services.notifications.settings import NotificationsSettings
 from services.notifications.tests.integration.support import clean_schema
 from shared.runtime import Service
-from tests.support.infra import Infra
 from tests.support.openapi import admin, check_document, document_of
-from tests.support.services import service_settings
 
 pytestmark = pytest.mark.infra
 

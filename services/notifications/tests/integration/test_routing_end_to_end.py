@@ -9,8 +9,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from devkit.bus import TopicReader
+from devkit.infra import Infra
+from devkit.mail import SmtpCatcher
+from devkit.publisher import Publisher
+from devkit.services import running
+from devkit.sms import ElksFake
+from devkit.wait import eventually
 from services.notifications.bootstrap import build
-from services.notifications.devservers import ElksFake, SmtpCatcher
 from services.notifications.tests.examples import EXPECTED, World
 from services.notifications.tests.integration.support import (
     deliver,
@@ -21,10 +27,6 @@ from services.notifications.tests.integration.support import (
 from shared.contracts import topics
 from shared.contracts.registry import topic_of
 from shared.runtime import Service
-from tests.support.infra import Infra
-from tests.support.kafka import Publisher, TopicReader
-from tests.support.services import running
-from tests.support.wait import eventually
 
 
 def body(catcher: SmtpCatcher, entry: dict[str, Any]) -> tuple[str, str]:
@@ -32,7 +34,7 @@ def body(catcher: SmtpCatcher, entry: dict[str, Any]) -> tuple[str, str]:
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     assert text is not None and html is not None
-    return text.get_content(), html.get_content()  # type: ignore[attr-defined]
+    return text.get_content(), html.get_content()
 
 
 async def _store_world(service: Service, publisher: Publisher, world: World) -> None:
@@ -77,42 +79,7 @@ async def test_every_routed_message_arrives_once_with_the_right_content(
 
         await eventually(arrived, timeout_s=60, what="every routed message")
 
-        by_person: dict[str, list[dict[str, Any]]] = {}
-        for m in catcher.messages():
-            for rcpt in m["rcpt_tos"]:
-                by_person.setdefault(rcpt, []).append(m)
-        subjects = {role: sorted(m["subject"] for m in by_person[world.email(role)])
-                    for role in ("participant", "guardian", "supervisor", "manager")}
-        # Swedish for the participant and the supervisor, English for guardian and manager.
-        assert all(m["language"] == "sv" for m in by_person[world.email("participant")])
-        assert all(m["language"] == "en" for m in by_person[world.email("guardian")])
-        assert all(m["language"] == "en" for m in by_person[world.email("manager")])
-        assert subjects["participant"] == sorted([
-            "Välkomstbrev: prao på Ekonomiskt bistånd",
-            "Du väntar på en plats: feriepraktik"])
-        assert subjects["guardian"] == sorted([
-            "Consent needed: work experience (prao) for Elsa Ek",
-            "Welcome letter: work experience (prao) at Ekonomiskt bistånd"])
-        assert len(subjects["supervisor"]) == 5 and len(subjects["manager"]) == 3
-        assert any(s.startswith("Invitation: breakfast meeting") for s in subjects["manager"])
-        assert "A supervisor at your workplace is certified" in subjects["manager"]
-
-        letter = next(m for m in by_person[world.email("participant")]
-                      if m["subject"].startswith("Välkomstbrev"))
-        text, html = body(catcher, letter)
-        assert "Hej Elsa Ek!" in text and "Stortorget 1, Hässleholm" in text
-        assert "Handledare: Kim Berg" in text and "Sekretess" in text
-        assert "<li>Du kommer inte att träffa klienter" in html
-        assert letter["message_id"].startswith("<") and "@" in letter["message_id"]
-        checklist = next(m for m in by_person[world.email("supervisor")]
-                         if m["subject"].startswith("Checklista"))
-        assert "muntlig information om sekretess" in body(catcher, checklist)[0]
-        proposal = next(m for m in by_person[world.email("supervisor")]
-                        if m["subject"].startswith("En praktikant"))
-        assert f"http://praktik.test/m/{world.placement}?t=x" in body(catcher, proposal)[0]
-        texts = sorted(s["message"] for s in elks.messages if s["to"] in phones)
-        assert texts[0].startswith("Praktikant föreslås till dig")
-        assert texts[1].startswith("Påminnelse: grundutbildning för handledare i morgon")
+        _check_contents(catcher, elks, world, phones)
 
         # The confirmed placement's cause event, delivered five times more: twice through
         # Kafka (the inbox absorbs it) and three times straight to the handler (the unique
@@ -137,25 +104,70 @@ async def test_every_routed_message_arrives_once_with_the_right_content(
                                     "from notifications.notifications where cause_event_id = :c",
                            c=cause.id)
         assert tuple(found[0]) == (3, 3)  # participant, guardian (a minor's), supervisor
-        # Each message's outcome is on notifications.events.v1. (Other notifications
-        # services on the shared broker may read these test events too and publish
-        # outcomes of their own, so uniqueness is checked in this service's database.)
-        causes = {s.id for s in sent}
-        ids = {r.notification_id for r in await rows(
-            service, "select notification_id from notifications.notifications "
-                     "where cause_event_id = any(:c)", c=list(causes))}
-        assert len(ids) == emails + smses
-        await outcomes.wait_for(lambda _: {
-            e["data"]["notification_id"] for e in outcomes.events(type_="NotificationDelivered")
-        } >= {str(i) for i in ids})
-        deliveries = await rows(service, "select notification_id, count(*) as n from "
-                                         "notifications.attempts where outcome = 'Delivered' "
-                                         "group by notification_id")
-        assert {r.notification_id: r.n for r in deliveries if r.notification_id in ids} == \
-            dict.fromkeys(ids, 1)
+        await _check_outcomes(service, outcomes, {s.id for s in sent}, emails + smses)
+
+
+def _check_contents(catcher: SmtpCatcher, elks: ElksFake, world: World,
+                    phones: set[str]) -> None:
+    """Each person's letters in their language, with the right subjects and contents."""
+    by_person: dict[str, list[dict[str, Any]]] = {}
+    for m in catcher.messages():
+        for rcpt in m["rcpt_tos"]:
+            by_person.setdefault(rcpt, []).append(m)
+    subjects = {role: sorted(m["subject"] for m in by_person[world.email(role)])
+                for role in ("participant", "guardian", "supervisor", "manager")}
+    # Swedish for the participant and the supervisor, English for guardian and manager.
+    assert all(m["language"] == "sv" for m in by_person[world.email("participant")])
+    assert all(m["language"] == "en" for m in by_person[world.email("guardian")])
+    assert all(m["language"] == "en" for m in by_person[world.email("manager")])
+    assert subjects["participant"] == sorted([
+        "Välkomstbrev: prao på Ekonomiskt bistånd",
+        "Du väntar på en plats: feriepraktik"])
+    assert subjects["guardian"] == sorted([
+        "Consent needed: work experience (prao) for Elsa Ek",
+        "Welcome letter: work experience (prao) at Ekonomiskt bistånd"])
+    assert len(subjects["supervisor"]) == 5 and len(subjects["manager"]) == 3
+    assert any(s.startswith("Invitation: breakfast meeting") for s in subjects["manager"])
+    assert "A supervisor at your workplace is certified" in subjects["manager"]
+
+    letter = next(m for m in by_person[world.email("participant")]
+                  if m["subject"].startswith("Välkomstbrev"))
+    text, html = body(catcher, letter)
+    assert "Hej Elsa Ek!" in text and "Stortorget 1, Hässleholm" in text
+    assert "Handledare: Kim Berg" in text and "Sekretess" in text
+    assert "<li>Du kommer inte att träffa klienter" in html
+    assert letter["message_id"].startswith("<") and "@" in letter["message_id"]
+    checklist = next(m for m in by_person[world.email("supervisor")]
+                     if m["subject"].startswith("Checklista"))
+    assert "muntlig information om sekretess" in body(catcher, checklist)[0]
+    proposal = next(m for m in by_person[world.email("supervisor")]
+                    if m["subject"].startswith("En praktikant"))
+    assert f"http://praktik.test/m/{world.placement}?t=x" in body(catcher, proposal)[0]
+    texts = sorted(s["message"] for s in elks.messages if s["to"] in phones)
+    assert texts[0].startswith("Praktikant föreslås till dig")
+    assert texts[1].startswith("Påminnelse: grundutbildning för handledare i morgon")
+
+
+async def _check_outcomes(service: Service, outcomes: TopicReader, causes: set[str],
+                          count: int) -> None:
+    """Each message's outcome is on notifications.events.v1, and each message was
+    delivered once. (Other notifications services on the shared broker may read these
+    test events too and publish outcomes of their own, so uniqueness is checked in this
+    service's database.)"""
+    ids = {r.notification_id for r in await rows(
+        service, "select notification_id from notifications.notifications "
+                 "where cause_event_id = any(:c)", c=list(causes))}
+    assert len(ids) == count
+    await outcomes.wait_for(lambda _: {
+        e["data"]["notification_id"] for e in outcomes.events(type_="NotificationDelivered")
+    } >= {str(i) for i in ids})
+    deliveries = await rows(service, "select notification_id, count(*) as n from "
+                                     "notifications.attempts where outcome = 'Delivered' "
+                                     "group by notification_id")
+    assert {r.notification_id: r.n for r in deliveries if r.notification_id in ids} == \
+        dict.fromkeys(ids, 1)
+
 
 def by_subject(catcher: SmtpCatcher, fragment: str) -> list[dict[str, Any]]:
     return [m for m in catcher.messages() if fragment in m["subject"]]
 
-
-__all__ = ["ElksFake"]

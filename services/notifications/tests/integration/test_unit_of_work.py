@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from devkit.infra import Infra
+from devkit.mail import SmtpCatcher
+from devkit.sms import ElksFake
 from services.notifications.bootstrap import build
-from services.notifications.devservers import ElksFake, SmtpCatcher
 from services.notifications.domain.model import PlannedNotification
 from services.notifications.tests.integration.support import rows, settings
 from services.notifications.unit_of_work import NotificationsUnitOfWork
-from tests.support.infra import Infra
 
 
 def planned(cause: str) -> PlannedNotification:
@@ -27,8 +28,8 @@ async def test_a_failed_message_leaves_no_rows(infra: Infra, db: str, tmp_path: 
                              dispatcher_enabled=False))
     await service.migrate()
     try:
-        async with service.uow() as opened:
-            uow: NotificationsUnitOfWork = opened  # type: ignore[assignment]
+        async with service.uow() as uow:
+            assert isinstance(uow, NotificationsUnitOfWork)
             uow.outbound.add([planned("kept-1")])
             with pytest.raises(RuntimeError):
                 async with uow.savepoint():

@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from devkit.infra import libpq_url
 from services.notifications.adapters import wakeup
-from tests.support.infra import libpq_url
 
 pytestmark = pytest.mark.infra
 

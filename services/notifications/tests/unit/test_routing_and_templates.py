@@ -10,19 +10,21 @@ import pytest
 from jinja2 import UndefinedError
 
 from services.notifications.adapters.templates import LANGUAGES, Renderer
+from services.notifications.dependencies import Dependencies
 from services.notifications.domain import sms
+from services.notifications.domain.model import PlannedNotification
 from services.notifications.domain.routing import DIGEST_TEMPLATE, ROUTES, TEMPLATES
-from services.notifications.handlers import Config, plan
+from services.notifications.handlers import plan
 from services.notifications.tests.examples import EXPECTED, World
 
 renderer = Renderer()
-CONFIG = Config()
+DEPS = Dependencies()
 
 
-def planned_for(world: World) -> list:  # type: ignore[type-arg]
-    out = []
+def planned_for(world: World) -> list[PlannedNotification]:
+    out: list[PlannedNotification] = []
     for event in world.routed():
-        out += plan(event, world.facts(), CONFIG, f"cause-{uuid.uuid4()}", None, world.now)
+        out += plan(event, world.facts(), DEPS, f"cause-{uuid.uuid4()}", None, world.now)
     return out
 
 
@@ -121,7 +123,7 @@ def test_no_secrecy_section_without_client_contact() -> None:
     assert facts.workplace is not None
     facts = replace(facts, workplace=replace(facts.workplace, client_contact=False))
     confirmed = world.routed()[5]
-    letters = [p for p in plan(confirmed, facts, CONFIG, "c", None, world.now)
+    letters = [p for p in plan(confirmed, facts, DEPS, "c", None, world.now)
                if p.template == "welcome_letter"]
     text = renderer.email("welcome_letter", "sv", {**letters[0].context,
                                                    "recipient_name": "E"}).text
@@ -138,21 +140,21 @@ def test_adult_participant_gets_the_letter_without_guardians() -> None:
         facts.participant, birth_date=facts.participant.birth_date.replace(
             year=facts.participant.birth_date.year - 10)))
     confirmed = world.routed()[5]
-    people = {p.recipient_id for p in plan(confirmed, adult, CONFIG, "c", None, world.now)}
+    people = {p.recipient_id for p in plan(confirmed, adult, DEPS, "c", None, world.now)}
     assert people == {world.participant, world.supervisor}
 
 
 def test_proposal_without_consent_needed_asks_no_guardian() -> None:
     world = World()
     proposed = world.routed()[4].model_copy(update={"consent_required": False})
-    templates = {p.template for p in plan(proposed, world.facts(), CONFIG, "c", None, world.now)}
+    templates = {p.template for p in plan(proposed, world.facts(), DEPS, "c", None, world.now)}
     assert templates == {"placement_proposal"}
 
 
 def test_waitlisted_explains_the_reasons_in_plain_words() -> None:
     world = World()
     waitlisted = world.routed()[6]
-    [p] = plan(waitlisted, world.facts(), CONFIG, "c", None, world.now)
+    [p] = plan(waitlisted, world.facts(), DEPS, "c", None, world.now)
     text = renderer.email("waitlisted", "sv", {**p.context, "recipient_name": "E"}).text
     assert "Alla platser som passar dig är redan tagna." in text
     assert "samtycke" in text
@@ -168,7 +170,7 @@ def test_reminder_goes_the_day_before_at_the_reminder_hour() -> None:
     assert facts.session is not None
     facts = replace(facts, session=replace(facts.session,
                                            starts_at=datetime(2026, 5, 10, 7, 0, tzinfo=UTC)))
-    reminder = next(p for p in plan(enrolment, facts, CONFIG, "c", None, world.now)
+    reminder = next(p for p in plan(enrolment, facts, DEPS, "c", None, world.now)
                     if p.template == "course_reminder")
     assert reminder.not_before == datetime(2026, 5, 9, 7, 0, tzinfo=UTC)  # 09:00 CEST
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import structlog
 
+from devkit.infra import Infra
+from devkit.services import running
 from services.registration.bootstrap import build
 from services.registration.tests import support
 from shared.runtime import Service
-from tests.support.infra import Infra
-from tests.support.services import running
 
 
 class LogLines(logging.Handler):

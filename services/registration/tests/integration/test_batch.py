@@ -13,18 +13,24 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from services.registration import handlers
+from devkit.infra import Infra
 from services.registration.adapters import orm
-from services.registration.bootstrap import bound_batch_handlers, bound_handlers, context
+from services.registration.bootstrap import dependencies
 from services.registration.domain import commands
 from services.registration.entrypoints import intake as intake_door
 from services.registration.entrypoints.translate import to_command
+from services.registration.handlers import (
+    BATCH_HANDLERS,
+    COMMAND_HANDLERS,
+    participants,
+    placements,
+)
 from services.registration.tests import support
 from services.registration.tests.support import HALMSTAD, SCHOOL
 from services.registration.unit_of_work import RegistrationUnitOfWork
@@ -33,7 +39,7 @@ from shared.contracts.envelope import new_event
 from shared.contracts.registry import encode
 from shared.kafka.consumer import BatchProcessor
 from shared.runtime import Service
-from tests.support.infra import Infra
+from shared.wiring import bind_all
 
 pytestmark = pytest.mark.infra
 
@@ -73,8 +79,8 @@ def _records(datas: Sequence[intake.RegisterParticipant | intake.RequestPlacemen
 async def _effects(service: Service, infra: Infra, records: list[Any], refs: list[str],
                    batch: bool) -> tuple[dict[str, Any], list[int]]:
     """Run the records through the intake consumer; what it would have committed."""
-    ctx = context(support.settings(infra))
-    vault = ctx.vault
+    deps = dependencies(support.settings(infra))
+    vault = deps.vault
     policy = intake_door.SourcePolicy.parse(support.INTAKE_SOURCES)
     calls: list[int] = []
 
@@ -84,8 +90,8 @@ async def _effects(service: Service, infra: Infra, records: list[Any], refs: lis
             await handler(items, uow)
         return wrapped
 
-    batch_handlers = {kind: counting(h) for kind, h in bound_batch_handlers(ctx).items()}
-    subscription = intake_door.subscription(bound_handlers(ctx), policy,
+    batch_handlers = {kind: counting(h) for kind, h in bind_all(BATCH_HANDLERS, deps).items()}
+    subscription = intake_door.subscription(bind_all(COMMAND_HANDLERS, deps), policy,
                                             batch_handlers if batch else None)
     seen: dict[str, Any] = {}
 
@@ -159,27 +165,28 @@ def _person(ref: str | None, **extra: Any) -> intake.RegisterParticipant:
     return intake.RegisterParticipant(**body)
 
 
-def _delegations(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str | None]:
+def _delegations(monkeypatch: pytest.MonkeyPatch, module: ModuleType,
+                 name: str) -> list[str | None]:
     """The external_refs the batch handler hands to the per-message handler `name`."""
     refs: list[str | None] = []
-    original = getattr(handlers, name)
+    original = getattr(module, name)
 
-    async def counting(cmd: Any, uow: Any, ctx: Any) -> Any:
+    async def counting(cmd: Any, uow: Any, deps: Any) -> Any:
         refs.append(cmd.external_ref)
-        return await original(cmd, uow, ctx)
+        return await original(cmd, uow, deps)
 
-    monkeypatch.setattr(handlers, name, counting)
+    monkeypatch.setattr(module, name, counting)
     return refs
 
 
 @pytest.fixture
 def delegated(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    return _delegations(monkeypatch, "register_participant")
+    return _delegations(monkeypatch, participants, "register_participant")
 
 
 @pytest.fixture
 def delegated_requests(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    return _delegations(monkeypatch, "request_placement")
+    return _delegations(monkeypatch, placements, "request_placement")
 
 
 def _request(ref: str, **extra: Any) -> intake.RequestPlacement:

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
+from devkit.bus import TopicReader
+from devkit.infra import Infra
+from devkit.publisher import Publisher
 from services.registration.tests import support
 from services.registration.tests.support import HALMSTAD, SCHOOL
 from shared.contracts import topics
 from shared.runtime import Service
-from tests.support.infra import Infra
-from tests.support.kafka import Publisher, TopicReader
 
 pytestmark = pytest.mark.infra
 

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
+from devkit.bus import TopicReader
+from devkit.infra import Infra
+from devkit.services import http_client
 from services.registration.tests import support
 from services.registration.tests.support import HALMSTAD, KUNGSBACKA, LAHOLM, token
 from shared.contracts import topics
 from shared.runtime import Service
-from tests.support.infra import Infra
-from tests.support.kafka import TopicReader
-from tests.support.services import http_client
 
 pytestmark = pytest.mark.infra
 

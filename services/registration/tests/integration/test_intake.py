@@ -8,15 +8,16 @@ from typing import Any
 
 import pytest
 
+from devkit.bus import TopicReader
+from devkit.infra import Infra
+from devkit.publisher import Publisher
+from devkit.services import http_client
 from services.registration.tests import support
 from services.registration.tests.support import HALMSTAD, HR, KUNGSBACKA, SCHOOL, token
 from shared.contracts import intake, topics
 from shared.contracts.envelope import CloudEvent
 from shared.kafka.dead_letter import HEADER_FIELD, HEADER_KIND
 from shared.runtime import Service
-from tests.support.infra import Infra
-from tests.support.kafka import Publisher, TopicReader
-from tests.support.services import http_client
 
 pytestmark = pytest.mark.infra
 
@@ -41,6 +42,56 @@ def _without_ids(data: dict[str, Any]) -> dict[str, Any]:
             if not (k.endswith("_id") or k.endswith("_ids") or k == "external_ref")}
 
 
+async def _through_http(client: Any, reader: TopicReader,
+                        bodies: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Register everything over HTTP, ids chained from the answers; the events it made."""
+    wp = (await client.post("/workplaces", json=bodies["workplace"], headers=HAL)).json()
+    sup = (await client.post("/supervisors", json=dict(
+        bodies["supervisor"], workplace_id=wp["workplace_id"]), headers=HAL)).json()
+    person = (await client.post("/participants", json=bodies["participant"],
+                                headers=HAL)).json()
+    offer = (await client.post("/offers", json=dict(
+        bodies["offer"], workplace_id=wp["workplace_id"],
+        supervisor_id=sup["supervisor_id"]), headers=HAL)).json()
+    request = (await client.post("/requests", json=dict(
+        bodies["request"], participant_id=person["participant_id"]), headers=HAL)).json()
+    http_ids = {wp["workplace_id"], wp["manager"]["manager_id"], sup["supervisor_id"],
+                person["participant_id"], *person["guardian_ids"], offer["offer_id"],
+                request["request_id"]}
+    await reader.wait_for(lambda _: len([
+        e for e in reader.events() if set(map(str, e["data"].values())) & http_ids
+    ]) >= 10)
+    return [e for e in reader.events() if set(map(str, e["data"].values())) & http_ids]
+
+
+def _intake_messages(bodies: dict[str, dict[str, Any]], refs: dict[str, str]) -> list[Any]:
+    """The same input for the intake (new references, other synthetic numbers of the same
+    birth dates), things named by reference."""
+    participant = dict(bodies["participant"], external_ref=refs["participant"])
+    participant["personal_identity_number"] = support.minor(14)  # same birth date, unused
+    participant["guardians"] = [dict(participant["guardians"][0],
+                                     personal_identity_number=support.adult()),
+                                participant["guardians"][1]]
+    return [
+        intake.RegisterWorkplace(**dict(bodies["workplace"], external_ref=refs["workplace"])),
+        intake.RegisterSupervisor(**dict(bodies["supervisor"], external_ref=refs["supervisor"],
+                                         workplace_ref=refs["workplace"])),
+        intake.RegisterParticipant(**participant),
+        intake.OfferPlacementSlots(**dict(bodies["offer"], external_ref=refs["offer"],
+                                          workplace_ref=refs["workplace"],
+                                          supervisor_ref=refs["supervisor"])),
+        intake.RequestPlacement(**dict(bodies["request"], external_ref=refs["request"],
+                                       participant_ref=refs["participant"])),
+    ]
+
+
+def _by_type(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for e in events:
+        grouped.setdefault(e["type"], []).append(_without_ids(e["data"]))
+    return {t: sorted(items, key=repr) for t, items in grouped.items()}
+
+
 async def test_http_and_intake_produce_identical_events(infra: Infra, service: Service) -> None:
     bodies = {
         "workplace": support.workplace_body(),
@@ -49,62 +100,19 @@ async def test_http_and_intake_produce_identical_events(infra: Infra, service: S
         "offer": support.offer_body(),
         "request": support.request_body(),
     }
-    http_events: list[dict[str, Any]] = []
     intake_events: list[dict[str, Any]] = []
     async with TopicReader(infra.kafka_bootstrap, TOPICS) as reader, \
             Publisher(infra.kafka_bootstrap) as publisher, http_client(service) as client:
-        # HTTP: ids chained from the answers.
-        wp = (await client.post("/workplaces", json=bodies["workplace"], headers=HAL)).json()
-        sup = (await client.post("/supervisors", json=dict(
-            bodies["supervisor"], workplace_id=wp["workplace_id"]), headers=HAL)).json()
-        person = (await client.post("/participants", json=bodies["participant"],
-                                    headers=HAL)).json()
-        offer = (await client.post("/offers", json=dict(
-            bodies["offer"], workplace_id=wp["workplace_id"],
-            supervisor_id=sup["supervisor_id"]), headers=HAL)).json()
-        request = (await client.post("/requests", json=dict(
-            bodies["request"], participant_id=person["participant_id"]), headers=HAL)).json()
-        http_ids = {wp["workplace_id"], wp["manager"]["manager_id"], sup["supervisor_id"],
-                    person["participant_id"], *person["guardian_ids"], offer["offer_id"],
-                    request["request_id"]}
-        await reader.wait_for(lambda _: len([
-            e for e in reader.events() if set(map(str, e["data"].values())) & http_ids
-        ]) >= 10)
-        http_events = [e for e in reader.events()
-                       if set(map(str, e["data"].values())) & http_ids]
-
-        # Intake: the same input (new references, other synthetic numbers of the same
-        # birth dates), things named by reference.
+        http_events = await _through_http(client, reader, bodies)
         refs = {kind: support.ref(kind) for kind in bodies}
-        participant = dict(bodies["participant"], external_ref=refs["participant"])
-        participant["personal_identity_number"] = support.minor(14)  # same birth date, unused
-        participant["guardians"] = [dict(participant["guardians"][0],
-                                         personal_identity_number=support.adult()),
-                                    participant["guardians"][1]]
-        messages = [
-            intake.RegisterWorkplace(**dict(bodies["workplace"], external_ref=refs["workplace"])),
-            intake.RegisterSupervisor(**dict(bodies["supervisor"], external_ref=refs["supervisor"],
-                                             workplace_ref=refs["workplace"])),
-            intake.RegisterParticipant(**participant),
-            intake.OfferPlacementSlots(**dict(bodies["offer"], external_ref=refs["offer"],
-                                              workplace_ref=refs["workplace"],
-                                              supervisor_ref=refs["supervisor"])),
-            intake.RequestPlacement(**dict(bodies["request"], external_ref=refs["request"],
-                                           participant_ref=refs["participant"])),
-        ]
+        messages = _intake_messages(bodies, refs)
         for message, count in zip(messages, (2, 2, 4, 1, 1), strict=True):
             intake_events += await _send(publisher, reader, message, expect=count)
 
-    def by_type(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-        grouped: dict[str, list[dict[str, Any]]] = {}
-        for e in events:
-            grouped.setdefault(e["type"], []).append(_without_ids(e["data"]))
-        return {t: sorted(items, key=repr) for t, items in grouped.items()}
-
-    assert set(by_type(http_events)) == {
+    assert set(_by_type(http_events)) == {
         "WorkplaceRegistered", "SupervisorRegistered", "ParticipantRegistered",
         "PlacementSlotsOffered", "PlacementRequested", "ContactDetailsRecorded"}
-    assert by_type(intake_events) == by_type(http_events)
+    assert _by_type(intake_events) == _by_type(http_events)
     assert all(e["causationid"] for e in intake_events)
     registered = next(e for e in intake_events if e["type"] == "ParticipantRegistered")
     assert registered["data"]["external_ref"] == refs["participant"]

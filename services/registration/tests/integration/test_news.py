@@ -11,6 +11,10 @@ from typing import Any
 
 import pytest
 
+from devkit.infra import Infra
+from devkit.publisher import Publisher
+from devkit.services import http_client
+from devkit.wait import eventually
 from services.registration.tests import support
 from services.registration.tests.support import HALMSTAD
 from shared.contracts import topics
@@ -31,10 +35,6 @@ from shared.contracts.training import (
 )
 from shared.kafka.consumer import BatchProcessor
 from shared.runtime import Service
-from tests.support.infra import Infra
-from tests.support.kafka import Publisher
-from tests.support.services import http_client
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.infra
 
@@ -139,7 +139,7 @@ async def test_a_run_of_news_is_applied_in_order(infra: Infra, service: Service)
         async def placement() -> dict[str, Any]:
             answer = await client.get(f"/requests/{request_id}", headers=HAL)
             assert answer.status_code == 200, answer.text
-            return answer.json()["placement"]  # type: ignore[no-any-return]
+            return answer.json()["placement"]
 
         await process(PlacementWaitlisted(**ids, reasons=["no_capacity"]),
                       PlacementWaitlisted(**ids, reasons=["consent"]))

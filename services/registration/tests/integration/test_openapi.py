@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from devkit.infra import Infra
 from services.registration.bootstrap import build
 from services.registration.tests import support
 from shared.runtime import Service
-from tests.support.infra import Infra
 from tests.support.openapi import check_document, document_of
 
 pytestmark = pytest.mark.infra

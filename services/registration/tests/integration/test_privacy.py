@@ -20,6 +20,11 @@ from typing import Any
 
 import pytest
 
+from devkit.bus import TopicReader
+from devkit.infra import Infra
+from devkit.publisher import Publisher
+from devkit.services import http_client
+from devkit.wait import drained, settled
 from services.registration.domain.identity import InvalidIdentityNumber, parse_identity_number
 from services.registration.tests import support
 from services.registration.tests.integration.conftest import LogLines
@@ -27,10 +32,6 @@ from services.registration.tests.pins import pin
 from services.registration.tests.support import HALMSTAD, HR, SCHOOL
 from shared.contracts import intake, topics
 from shared.runtime import Service
-from tests.support.infra import Infra
-from tests.support.kafka import Publisher, TopicReader
-from tests.support.services import http_client
-from tests.support.wait import drained, settled
 
 pytestmark = pytest.mark.infra
 

@@ -7,6 +7,9 @@ from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import MetaData, Table
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
 from services.registration.domain.model import (
     Contact,
     Guardian,
@@ -132,7 +135,9 @@ class FakeUnitOfWork(UnitOfWork):
     """The shared unit of work's publishing, with dictionaries for tables."""
 
     def __init__(self) -> None:
-        super().__init__(session_factory=None, outbox=None, source="urn:praktik:registration")  # type: ignore[arg-type]
+        # Never opened: the fake keeps its tables in dictionaries and commits to a list.
+        super().__init__(session_factory=async_sessionmaker(), outbox=Table("outbox", MetaData()),
+                         source="urn:praktik:registration")
         self.participants = FakeParticipants()
         self.workplaces: _ByRef = _ByRef()
         self.supervisors: _ByRef = _ByRef()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 
 from services.registration.adapters.crypto import IdentityVault
+from services.registration.dependencies import Dependencies
 from services.registration.domain import commands
-from services.registration.handlers import COMMAND_HANDLERS, Context
+from services.registration.handlers import COMMAND_HANDLERS
 from services.registration.settings import DEV_ENCRYPTION_KEY
 from services.registration.tests.pins import adult_pin, minor_pin
 from services.registration.tests.unit.fakes import FakeUnitOfWork
@@ -18,13 +19,14 @@ from shared.contracts import topics
 from shared.errors import Rejected
 
 TODAY = date(2026, 11, 23)
-CTX = Context(vault=IdentityVault(DEV_ENCRYPTION_KEY, "unit-test-key"), today=lambda: TODAY)
+DEPS = Dependencies(vault=IdentityVault(DEV_ENCRYPTION_KEY, "unit-test-key"),
+                    clock=lambda: datetime.combine(TODAY, time(12), tzinfo=UTC))
 HALMSTAD = "1380"
 
 
 async def handle(uow: FakeUnitOfWork, command: Any) -> Any:
     async with uow:
-        result = await COMMAND_HANDLERS[type(command)](command, uow, CTX)  # type: ignore[arg-type]
+        result = await COMMAND_HANDLERS[type(command)](command, uow, DEPS)
         await uow.commit()
     return result
 
@@ -68,7 +70,7 @@ async def test_events_carry_the_birth_date_never_the_number() -> None:
     digits = pin.replace("-", "")
     assert pin.encode() not in everything and digits.encode() not in everything
     stored = next(iter(uow.participants.items.values()))
-    assert CTX.vault.unseal(stored.sealed_identity).endswith(digits[-4:])
+    assert DEPS.vault.unseal(stored.sealed_identity).endswith(digits[-4:])
 
 
 async def test_every_failing_field_is_named_and_nothing_stored() -> None:

@@ -11,16 +11,17 @@ from uuid import UUID
 
 from sqlalchemy import text
 
+from devkit.database import reset_schema
+from devkit.infra import Infra
+from devkit.services import service_settings
 from services.training import handlers
 from services.training.bootstrap import build
+from services.training.dependencies import Dependencies
 from services.training.settings import TrainingSettings
 from services.training.unit_of_work import TrainingUnitOfWork
-from shared.auth import issue_token
+from shared.auth import Role, issue_token
 from shared.contracts.registration import SupervisorRegistered, WorkplaceRegistered
 from shared.runtime import Service
-from tests.support.database import reset_schema
-from tests.support.infra import Infra
-from tests.support.services import service_settings
 
 
 def settings(infra: Infra, **overrides: Any) -> TrainingSettings:
@@ -39,9 +40,9 @@ async def migrated(infra: Infra, **overrides: Any) -> AsyncIterator[Service]:
         await service.producer.stop()  # never started: closes its client
 
 
-def bearer(service: Service, role: str = "admin", municipalities: list[str] | None = None,
+def bearer(service: Service, role: Role = "admin", municipalities: list[str] | None = None,
            ) -> dict[str, str]:
-    token = issue_token(service.settings.auth_jwt_secret, f"test-{role}", role,  # type: ignore[arg-type]
+    token = issue_token(service.settings.auth_jwt_secret, f"test-{role}", role,
                         municipalities or [])
     return {"Authorization": f"Bearer {token}"}
 
@@ -59,13 +60,14 @@ async def register_supervisors(service: Service, count: int,
     """Registration's facts, handled directly (no broker needed)."""
     workplace = workplace_event(municipality)
     people = [uuid.uuid4() for _ in range(count)]
+    deps = Dependencies()
     async with service.uow() as opened:
         uow = cast(TrainingUnitOfWork, opened)
-        await handlers.on_workplace_registered(workplace, uow)
+        await handlers.on_workplace_registered(workplace, uow, deps)
         for person in people:
             await handlers.on_supervisor_registered(SupervisorRegistered(
                 supervisor_id=person, workplace_id=workplace.workplace_id,
-                municipality_code=municipality, max_participants=2), uow)
+                municipality_code=municipality, max_participants=2), uow, deps)
         await uow.commit()
     return workplace, people
 

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from devkit.infra import Infra
+from devkit.services import http_client
 from services.training.tests.integration.support import (
     bearer,
     count,
@@ -16,8 +18,6 @@ from services.training.tests.integration.support import (
     session_body,
 )
 from shared.runtime import Service
-from tests.support.infra import Infra
-from tests.support.services import http_client
 
 pytestmark = pytest.mark.infra
 

@@ -6,15 +6,19 @@ certificates expire on the configured date."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from devkit.bus import TopicReader
+from devkit.infra import Infra
+from devkit.publisher import Publisher
+from devkit.services import http_client, running
+from devkit.wait import eventually
 from services.training.bootstrap import build
-from services.training.domain.model import add_years
+from services.training.domain.certification import add_years
 from services.training.tests.integration.support import (
     bearer,
     count,
@@ -26,16 +30,8 @@ from shared.contracts import topics
 from shared.contracts.registration import SupervisorRegistered, WorkplaceRegistered
 from shared.contracts.registry import decode, parse_data
 from shared.runtime import Service
-from tests.support.infra import Infra
-from tests.support.kafka import Publisher, TopicReader
-from tests.support.services import http_client, running
-from tests.support.wait import eventually
 
 pytestmark = pytest.mark.infra
-
-
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout_s: float = 30) -> None:
-    await eventually(check, timeout_s, what)
 
 
 def of(reader: TopicReader, type_: str, **data: str) -> list[dict[str, Any]]:
@@ -48,7 +44,7 @@ async def known(client: httpx.AsyncClient, service: Service, supervisor: uuid.UU
         answer = await client.get(f"/supervisors/{supervisor}", headers=bearer(service))
         return answer.status_code == 200
 
-    await until(check, f"supervisor {supervisor} registered")
+    await eventually(check, 30, f"supervisor {supervisor} registered")
 
 
 async def certify(client: httpx.AsyncClient, service: Service, workplace: WorkplaceRegistered,
@@ -74,7 +70,7 @@ async def certify(client: httpx.AsyncClient, service: Service, workplace: Workpl
 
 
 async def drained(service: Service, reader: TopicReader) -> None:
-    await until(lambda: _empty(service), "the outbox to drain")
+    await eventually(lambda: _empty(service), 30, "the outbox to drain")
     for _ in range(5):  # what the relay sent has reached the reader
         await reader.poll(0.2)
 

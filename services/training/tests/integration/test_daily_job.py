@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.training.bootstrap import run_daily
+from devkit.infra import Infra
+from devkit.services import http_client
+from services.training.entrypoints.jobs import run_daily
 from services.training.settings import TrainingSettings
 from services.training.tests.integration.support import (
     bearer,
@@ -15,8 +17,6 @@ from services.training.tests.integration.support import (
     register_supervisors,
     session_body,
 )
-from tests.support.infra import Infra
-from tests.support.services import http_client
 
 pytestmark = pytest.mark.infra
 

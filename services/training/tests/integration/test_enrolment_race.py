@@ -10,7 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from devkit.infra import Infra
+from devkit.services import http_client
 from services.training.bootstrap import build
+from services.training.settings import TrainingSettings
 from services.training.tests.integration.support import (
     bearer,
     count,
@@ -18,8 +21,6 @@ from services.training.tests.integration.support import (
     register_supervisors,
     session_body,
 )
-from tests.support.infra import Infra
-from tests.support.services import http_client
 
 pytestmark = pytest.mark.infra
 
@@ -28,7 +29,8 @@ async def test_fifty_racing_for_twenty_seats_enrol_twenty_and_wait_thirty_in_ord
     infra: Infra,
 ) -> None:
     async with migrated(infra) as first:
-        second = build(first.settings)  # type: ignore[arg-type]  # another replica
+        assert isinstance(first.settings, TrainingSettings)
+        second = build(first.settings)  # another replica
         _, people = await register_supervisors(first, 50)
         starts = datetime.now(UTC) + timedelta(days=14)
         admin = bearer(first)

@@ -10,14 +10,15 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import text
 
+from devkit.infra import Infra
 from services.training import handlers
+from services.training.dependencies import Dependencies
 from services.training.domain import commands
 from services.training.tests.integration.support import migrated, register_supervisors
 from services.training.unit_of_work import TrainingUnitOfWork
 from shared.contracts.registration import SupervisorRegistered
 from shared.messagebus import MessageBus
 from shared.runtime import Service
-from tests.support.infra import Infra
 
 pytestmark = pytest.mark.infra
 
@@ -65,8 +66,9 @@ async def test_uncertified_supervisors_are_invited_once_to_the_next_base_course_
             uow = cast(TrainingUnitOfWork, opened)
             event = SupervisorRegistered(supervisor_id=newcomer, workplace_id=uuid.uuid4(),
                                          municipality_code="1381", max_participants=1)
-            await handlers.on_supervisor_registered(event, uow)
-            await handlers.on_supervisor_registered(event, uow)  # the same fact again
+            deps = Dependencies()
+            await handlers.on_supervisor_registered(event, uow, deps)
+            await handlers.on_supervisor_registered(event, uow, deps)  # the same fact again
             await uow.commit()
         invitation = (await announcements(service))[-1]
         assert (invitation["session_id"], invitation["announcement"], invited(invitation)) == (

@@ -9,9 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from devkit.infra import Infra
 from services.training.adapters.orm import metadata
 from services.training.tests.integration.support import migrated
-from tests.support.infra import Infra
 
 pytestmark = pytest.mark.infra
 

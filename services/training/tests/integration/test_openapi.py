@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from devkit.infra import Infra
 from services.training.bootstrap import build
 from services.training.tests.integration.support import migrated, settings
 from shared.runtime import Service
-from tests.support.infra import Infra
 from tests.support.openapi import admin, check_document, document_of
 
 pytestmark = pytest.mark.infra

@@ -8,17 +8,16 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
 from services.training.adapters.orm import tables
-from services.training.adapters.repository import Person, Workplace
-from services.training.domain.model import (
-    BASE_COURSE,
-    Certificate,
-    Evaluation,
-    Roster,
-    Session,
-)
+from services.training.domain.administration import Evaluation
+from services.training.domain.certification import Certificate
+from services.training.domain.model import BASE_COURSE, Roster, Session
+from services.training.domain.people import Person, Workplace
 from services.training.unit_of_work import TrainingUnitOfWork
 from shared.contracts.base import EventData
+from shared.contracts.types import Course, TrainingRole
 
 
 class FakeSessions:
@@ -118,14 +117,14 @@ class FakeRecords:
         self.invitations: dict[tuple[UUID, UUID], str] = {}
         self.evaluations: list[Evaluation] = []
 
-    async def add_completion(self, session_id: UUID, person_id: UUID, role: str, course: str,
-                             completed_at: datetime) -> bool:
+    async def add_completion(self, session_id: UUID, person_id: UUID, role: TrainingRole,
+                             course: Course, completed_at: datetime) -> bool:
         if (session_id, person_id) in self.completions:
             return False
         self.completions[(session_id, person_id)] = course
         return True
 
-    async def has_completed(self, person_id: UUID, course: str) -> bool:
+    async def has_completed(self, person_id: UUID, course: Course) -> bool:
         return any(p == person_id and c == course for (_, p), c in self.completions.items())
 
     async def add_certificate(self, certificate: Certificate) -> bool:
@@ -193,10 +192,11 @@ class FakeRecords:
 
 
 class FakeUnitOfWork(TrainingUnitOfWork):
-    """Keeps the repositories across units of work, like a database would."""
+    """Keeps the repositories across units of work, like a database would (its session
+    factory is bound to nothing: no session is ever opened)."""
 
     def __init__(self) -> None:
-        super().__init__(None, tables.outbox, "urn:praktik:training")  # type: ignore[arg-type]
+        super().__init__(async_sessionmaker(), tables.outbox, "urn:praktik:training")
         self.fake_sessions = FakeSessions()
         self.fake_people = FakePeople()
         self.fake_records = FakeRecords(self.fake_sessions, self.fake_people)

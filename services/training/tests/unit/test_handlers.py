@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 from services.training import handlers
+from services.training.dependencies import Dependencies
 from services.training.domain import commands
+from services.training.domain.certification import Policy
 from services.training.tests.unit.fakes import FakeUnitOfWork
 from shared.contracts.registration import (
     ParticipantErased,
@@ -22,19 +26,22 @@ from shared.contracts.training import (
     SupervisorCertified,
     WorkplaceOpened,
 )
+from shared.contracts.types import Course
 from shared.errors import Forbidden
 
+M = TypeVar("M")
+R = TypeVar("R")
+
 NOW = datetime(2027, 5, 1, 12, 0, tzinfo=UTC)
-POLICY = handlers.Policy(validity_years=3)
+DEPS = Dependencies(clock=lambda: NOW, policy=Policy(validity_years=3))
+"""The clock stands at NOW; a base course certifies for three years."""
 
 
-def clock() -> datetime:
-    return NOW
-
-
-async def run(uow: FakeUnitOfWork, handler: object, message: object, **deps: object) -> object:
+async def run(uow: FakeUnitOfWork, handler: Callable[[M, FakeUnitOfWork, Dependencies],
+                                                     Awaitable[R]],
+              message: M, deps: Dependencies = DEPS) -> R:
     async with uow:
-        result = await handler(message, uow, **deps)  # type: ignore[operator]
+        result = await handler(message, uow, deps)
         await uow.commit()
     return result
 
@@ -44,27 +51,26 @@ async def register(uow: FakeUnitOfWork, municipality: str = "1380") -> tuple[UUI
     await run(uow, handlers.on_workplace_registered, WorkplaceRegistered(
         workplace_id=workplace, org_number="212000-1355", name="Stadsbiblioteket",
         sector="municipal", municipality_code=municipality, manager_id=manager,
-        client_contact=False), clock=clock)
+        client_contact=False))
     await run(uow, handlers.on_supervisor_registered, SupervisorRegistered(
         supervisor_id=supervisor, workplace_id=workplace, municipality_code=municipality,
-        max_participants=2), clock=clock)
+        max_participants=2))
     return workplace, manager, supervisor
 
 
-async def schedule(uow: FakeUnitOfWork, course: str = "base_course",
+async def schedule(uow: FakeUnitOfWork, course: Course = "base_course",
                    starts_at: datetime = NOW - timedelta(days=1), municipality: str = "1380",
                    capacity: int = 20) -> UUID:
     session_id = uuid.uuid4()
     await run(uow, handlers.schedule_session, commands.ScheduleSession(
         session_id, course, None, starts_at, starts_at + timedelta(hours=8), municipality,
-        "Stadsbiblioteket", False, capacity), clock=clock)
+        "Stadsbiblioteket", False, capacity))
     return session_id
 
 
 async def complete(uow: FakeUnitOfWork, session_id: UUID, person: UUID) -> None:
     await run(uow, handlers.enrol, commands.Enrol(session_id, person))
-    await run(uow, handlers.record_attendance, commands.RecordAttendance(session_id, (person,)),
-              clock=clock, policy=POLICY)
+    await run(uow, handlers.record_attendance, commands.RecordAttendance(session_id, (person,)))
 
 
 async def test_base_course_certifies_once_and_opens_the_workplace_once() -> None:
@@ -75,8 +81,7 @@ async def test_base_course_certifies_once_and_opens_the_workplace_once() -> None
     assert uow.of_type(WorkplaceOpened) == []
     base = await schedule(uow)
     await complete(uow, base, supervisor)
-    await run(uow, handlers.record_attendance, commands.RecordAttendance(base, (supervisor,)),
-              clock=clock, policy=POLICY)
+    await run(uow, handlers.record_attendance, commands.RecordAttendance(base, (supervisor,)))
     certified = uow.of_type(SupervisorCertified)
     assert [(c.supervisor_id, c.workplace_id, c.certified_at, c.valid_until)
             for c in certified] == [(supervisor, workplace, date(2027, 4, 30),
@@ -88,7 +93,7 @@ async def test_base_course_certifies_once_and_opens_the_workplace_once() -> None
     await run(uow, handlers.on_workplace_registered, WorkplaceRegistered(
         workplace_id=workplace, org_number="212000-1355", name="Stadsbiblioteket",
         sector="municipal", municipality_code="1380", manager_id=manager,
-        client_contact=False), clock=clock)
+        client_contact=False))
     assert len(uow.of_type(WorkplaceOpened)) == 1
 
 
@@ -103,7 +108,7 @@ async def test_uncertified_supervisor_invited_once_to_the_next_base_course() -> 
             for e in invitations] == [(sooner, "invitation", [supervisor])]
     await run(uow, handlers.on_supervisor_registered, SupervisorRegistered(
         supervisor_id=supervisor, workplace_id=uuid.uuid4(), municipality_code="1380",
-        max_participants=1), clock=clock)
+        max_participants=1))
     assert len([e for e in uow.of_type(CourseSessionScheduled) if e.invited]) == 1
     assert later != sooner
 
@@ -129,10 +134,10 @@ async def test_expiry_on_the_configured_date_once_with_a_refresher_invitation() 
     assert not [e for e in uow.of_type(CourseSessionScheduled) if e.invited]
     valid_until = uow.of_type(SupervisorCertified)[0].valid_until
     expire = handlers.expire_certifications
-    assert await run(uow, expire, commands.ExpireCertifications(valid_until), clock=clock) == 0
+    assert await run(uow, expire, commands.ExpireCertifications(valid_until)) == 0
     on = valid_until + timedelta(days=1)
-    assert await run(uow, expire, commands.ExpireCertifications(on), clock=clock) == 1
-    assert await run(uow, expire, commands.ExpireCertifications(on), clock=clock) == 0
+    assert await run(uow, expire, commands.ExpireCertifications(on)) == 1
+    assert await run(uow, expire, commands.ExpireCertifications(on)) == 0
     [expired] = uow.of_type(SupervisorCertificationExpired)
     assert (expired.supervisor_id, expired.expired_at, expired.refresher_session_id) == (
         supervisor, on, refresher)
@@ -170,7 +175,7 @@ async def test_scope_is_checked_against_the_session_and_the_person() -> None:
         pass
     change = await run(uow, handlers.enrol, commands.Enrol(session_id, supervisor,
                                                            scope=frozenset({"1380"})))
-    assert change.status == "enrolled"  # type: ignore[attr-defined]
+    assert change.status == "enrolled"
 
 
 async def test_erasure_drops_names_and_dietary_needs() -> None:
@@ -192,7 +197,7 @@ async def test_cancelled_base_course_sends_its_invitees_to_the_next_one() -> Non
     invited_to = [(e.session_id, [i.person_id for i in e.invited])
                   for e in uow.of_type(CourseSessionScheduled) if e.invited]
     assert invited_to == [(first, [supervisor])]
-    await run(uow, handlers.cancel_session, commands.CancelSession(first), clock=clock)
+    await run(uow, handlers.cancel_session, commands.CancelSession(first))
     again = [(e.session_id, e.announcement, [i.person_id for i in e.invited])
              for e in uow.of_type(CourseSessionScheduled) if e.invited]
     assert again[-1] == (second, "invitation", [supervisor])
@@ -217,3 +222,17 @@ async def test_workplace_opens_when_the_breakfast_comes_after_the_certificate() 
     assert uow.of_type(WorkplaceOpened) == []
     await complete(uow, await schedule(uow, "manager_breakfast"), manager)
     assert [o.workplace_id for o in uow.of_type(WorkplaceOpened)] == [workplace]
+
+
+async def test_the_policy_in_the_dependencies_sets_the_validity_and_the_local_day() -> None:
+    uow = FakeUnitOfWork()
+    _, _, supervisor = await register(uow)
+    base = await schedule(uow, starts_at=NOW.replace(hour=15) - timedelta(days=1))
+    # It ends at 23:00 UTC on 30 April: 1 May in Stockholm.
+    one_year = Dependencies(clock=lambda: NOW, policy=Policy(validity_years=1))
+    await run(uow, handlers.enrol, commands.Enrol(base, supervisor))
+    await run(uow, handlers.record_attendance, commands.RecordAttendance(base, (supervisor,)),
+              one_year)
+    [certified] = uow.of_type(SupervisorCertified)
+    assert (certified.certified_at, certified.valid_until) == (date(2027, 5, 1),
+                                                               date(2028, 4, 30))

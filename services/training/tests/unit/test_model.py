@@ -9,32 +9,31 @@ from typing import Any
 
 import pytest
 
-from services.training.domain.model import (
+from services.training.domain.administration import (
     BudgetLine,
-    Costs,
     Evaluation,
-    Roster,
-    Session,
     budget_report,
     catering,
-    certify,
-    next_base_course,
     summarise_evaluations,
-    workplace_opens,
 )
+from services.training.domain.certification import certify
+from services.training.domain.invitations import next_base_course
+from services.training.domain.model import Costs, Roster, Session
+from services.training.domain.people import workplace_opens
+from shared.contracts.types import Course
 from shared.errors import Conflict, NotFound, Rejected
 
 START = datetime(2027, 5, 10, 8, 0, tzinfo=UTC)
 
 
-def session(course: str = "base_course", capacity: int = 3, **overrides: object) -> Session:
-    values: dict[str, object] = {
+def session(course: Course = "base_course", capacity: int = 3, **overrides: Any) -> Session:
+    values: dict[str, Any] = {
         "session_id": uuid.uuid4(), "course": course, "topic": None, "starts_at": START,
         "ends_at": START + timedelta(hours=8), "municipality_code": "1380",
         "venue": "Stadsbiblioteket", "digital": False, "capacity": capacity,
         **overrides,
     }
-    return Session.schedule(**values)  # type: ignore[arg-type]
+    return Session.schedule(**values)
 
 
 def fields(error: pytest.ExceptionInfo[Rejected]) -> set[str]:
@@ -215,7 +214,7 @@ def test_evaluations_are_validated_and_summarised_per_course() -> None:
 
 
 def test_budget_report_per_year() -> None:
-    def line(year: int, venue: int, food: int, course: str = "base_course") -> BudgetLine:
+    def line(year: int, venue: int, food: int, course: Course = "base_course") -> BudgetLine:
         return BudgetLine(uuid.uuid4(), course, datetime(year, 3, 1, tzinfo=UTC), "1380", False,
                           Costs(Decimal(venue), Decimal(food), Decimal(0)))
 

@@ -1,0 +1,58 @@
+"""Publishing to the run's topics, for tests and benchmarks: a topic named by the contract
+goes to the run's topic of that name (devkit.bus: the prefix put before it)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from devkit.bus import topic_prefix
+from shared.contracts.base import EventData
+from shared.contracts.envelope import CloudEvent, new_event
+from shared.contracts.registry import encode
+from shared.kafka import naming
+
+
+class RunProducer(AIOKafkaProducer):
+    """An `AIOKafkaProducer` that sends a topic named by the contract (or a test) to the
+    run's topic of that name (the prefix put before it)."""
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        self.prefix = topic_prefix()
+
+    async def send(self, topic: str, *args: Any, **kwargs: Any) -> Any:
+        return await super().send(naming.physical(self.prefix, topic), *args, **kwargs)
+
+
+class Publisher:
+    """Publishes to the run's topics: `topic` is the contract's name, sent to the prefixed
+    one (also through `publisher.producer` directly)."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.producer = RunProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
+                                    linger_ms=2)
+
+    async def __aenter__(self) -> Publisher:
+        await self.producer.start()
+        return self
+
+    async def __aexit__(self, *_: Any) -> None:
+        await self.producer.stop()
+
+    async def send_raw(self, topic: str, value: bytes | None, key: str | None = None,
+                       headers: list[tuple[str, bytes]] | None = None) -> None:
+        await self.producer.send_and_wait(
+            topic, value=value, key=key.encode() if key else None, headers=headers
+        )
+
+    async def send(self, topic: str, event: CloudEvent, key: str | None) -> None:
+        await self.send_raw(topic, encode(event), key)
+
+    async def send_data(self, topic: str, data: EventData, source: str = "urn:test",
+                        subject: str | None = None) -> CloudEvent:
+        event = new_event(data, source=source, subject=subject or str(uuid.uuid4()))
+        await self.send(topic, event, data.kafka_key(event.subject))
+        return event

@@ -1,0 +1,127 @@
+"""Participants apply: summer youths and prao students (minors with guardians, who give
+consent now, later, or never) and adults for work trials, each with a request."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from praktik_cli.demo.people import Person, synthetic_identity_number
+from praktik_cli.demo.plan import PRAO, SUMMER_REQUESTS, WORK_TRIAL, DemoError
+from praktik_cli.demo.records import NEEDS, Participant, Request, age_on, needs_consent
+
+if TYPE_CHECKING:  # the season calls its phases
+    from praktik_cli.demo.season import Season
+
+
+def _share(season: Season, total: int) -> dict[str, int]:
+    """Split `total` over the municipalities in proportion to their workplaces."""
+    weights = season.plan.workplaces
+    whole = sum(weights.values())
+    share = {c: total * n // whole for c, n in weights.items()}
+    for code in list(weights)[: total - sum(share.values())]:
+        share[code] += 1
+    return share
+
+
+async def apply(season: Season, program: str, total: int, label: str) -> None:
+    """Participants and their requests (minors with guardians and consent)."""
+    if total <= 0:
+        return
+    season.step(label, total)
+    jobs = []
+    for code, count in _share(season, total).items():
+        occupations = sorted({o.occupation for o in season.offers
+                              if o.municipality_code == code and o.program == program})
+        for n in range(count):
+            jobs.append(_apply_one(season, program, code, n, occupations))
+    await season.gather(jobs)
+
+
+def _period(rng: random.Random, program: str, n: int) -> tuple[date, date, tuple[int, int]]:
+    """(start, end, ages from..to) of the n-th request of a programme."""
+    if program == "summer_job":
+        start, end = SUMMER_REQUESTS[n % 2]
+        return start, end, (15, 17) if rng.random() < 0.8 else (18, 19)
+    if program == "prao":
+        return *PRAO, (14, 15)
+    return WORK_TRIAL[0] + timedelta(days=14), WORK_TRIAL[1] - timedelta(days=21), (24, 60)
+
+
+async def _apply_one(season: Season, program: str, code: str, n: int,
+                     occupations: list[str]) -> None:
+    """One participant, registered, and their request (the draws in a fixed order)."""
+    rng = season.rng
+    start, end, band = _period(rng, program, n)
+    share = season.plan.phone_share * (2 if program == "work_trial" else 1)
+    person = season.people.make(phone=rng.random() < share)
+    gender = rng.choices(("female", "male", "other", "unspecified"), (48, 48, 2, 2))[0]
+    needs = rng.sample(NEEDS, rng.choice((1, 1, 2))) if program == "work_trial" else []
+    language = rng.choices(("sv", "ar", "en", "so"), (85, 7, 5, 3))[0]
+    participant = await _register(season, program, code, n, person, band, start, gender,
+                                  needs, language)
+    preferences = [{"occupation": o} for o in rng.sample(
+        occupations, min(len(occupations), rng.choice((1, 2, 3))))]
+    out = await season.call("POST", f"{season.endpoints.registration}/requests", {
+        "external_ref": f"demo-{season.plan.tag}-r-{program}-{code}-{n}",
+        "participant_id": str(participant.id), "municipality_code": code,
+        "program": program, "period_start": start.isoformat(),
+        "period_end": end.isoformat(), "preferences": preferences, "needs": needs,
+        "priority": 1 if rng.random() < 0.08 else 0,
+    })
+    request = Request(uuid.UUID(out["request_id"]), participant.id, code, program, start,
+                      end)
+    season.requests[request.id] = request
+
+
+async def _register(season: Season, program: str, code: str, n: int, person: Person,
+                    band: tuple[int, int], start: date, gender: str, needs: list[str],
+                    language: str) -> Participant:
+    """The participant (a minor with guardians), with a birth date no one has yet; how
+    the guardians will answer; consent given now where they give it with the application."""
+    guardians: list[Person] = []
+    for attempt in range(20):
+        born = season.born(*band, start)
+        minor = age_on(born, date.today()) < 18 or age_on(born, start) < 18
+        if minor and not guardians:
+            guardians = [season.people.make(phone=season.rng.random() < 0.5)
+                         for _ in range(season.rng.choice((1, 2)))]
+        try:
+            out = await season.call("POST", f"{season.endpoints.registration}/participants", {
+                "external_ref": f"demo-{season.plan.tag}-p-{program}-{code}-{n}",
+                "municipality_code": code,
+                "personal_identity_number": synthetic_identity_number(born),
+                "name": person.name, "email": person.email, "phone": person.phone,
+                "sms_allowed": person.sms_allowed, "gender": gender,
+                "preferred_language": language, "needs": needs,
+                "guardians": [{"name": g.name, "email": g.email, "phone": g.phone,
+                               "language": "sv", "sms_allowed": g.sms_allowed}
+                              for g in guardians],
+            })
+            break
+        except DemoError as error:
+            # An earlier season registered someone with this birth date (and so this
+            # identity number): another date, another person.
+            if "under another external_ref" not in str(error) or attempt == 19:
+                raise
+    person.id = uuid.UUID(out["participant_id"])
+    for guardian, given in zip(guardians, out["guardians"], strict=False):
+        guardian.id = uuid.UUID(given["guardian_id"])
+    participant = Participant(person.id, code, born, gender, person, needs, guardians)
+    if needs_consent(program, born, start):
+        participant.consent = season.rng.choices(("early", "late", "refused", "never"),
+                                                 season.plan.consent_weights)[0]
+    season.participants[participant.id] = participant
+    if participant.consent == "early":
+        await give_consent(season, participant, program, True)
+    return participant
+
+
+async def give_consent(season: Season, participant: Participant, program: str,
+                       granted: bool) -> None:
+    await season.call("POST", f"{season.endpoints.registration}/participants/"
+                              f"{participant.id}/consents",
+                      {"guardian_index": 0, "program": program, "granted": granted})
+    season.consents.append((participant.id, program, granted, datetime.now(UTC)))

@@ -1,0 +1,74 @@
+"""What a season is made of (county, sizes, seed, periods) and the system it is played
+against (`Endpoints`)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+COUNTY: dict[str, str] = {
+    "1380": "Halmstad", "1383": "Varberg", "1384": "Kungsbacka", "1381": "Laholm",
+    "1315": "Hylte",
+}
+"""Halland's municipalities (SCB codes, DOMAIN.md)."""
+
+DEFAULT_WORKPLACES: dict[str, int] = {"1380": 18, "1383": 13, "1384": 13, "1381": 9,
+                                      "1315": 7}
+"""60 workplaces, as in the pilot of seed 001."""
+
+DEFAULT_SECRET = "dev-only-change-me-0123456789abcdef"
+SEASON_YEAR = 2027
+TRAINING_YEAR = 2026
+
+
+@dataclass(frozen=True)
+class Plan:
+    workplaces: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WORKPLACES))
+    """Workplaces per municipality (SCB code)."""
+    summer_requests: int = 320
+    prao_requests: int = 40
+    work_trials: int = 24
+    workplace_declines: int = 6
+    participant_declines: int = 4
+    seed: int = 2027
+    consent_weights: tuple[int, int, int, int] = (60, 28, 4, 8)
+    """How guardians answer: with the application, after the proposal, refuse, never."""
+    phone_share: float = 0.3
+    """Share of youths with a mobile number (adults on work trials: twice that)."""
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+    """Makes this run's external refs and e-mail addresses unique."""
+
+    @property
+    def municipalities(self) -> list[str]:
+        return list(self.workplaces)
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    registration: str = "http://127.0.0.1:8001"
+    matching: str = "http://127.0.0.1:8002"
+    training: str = "http://127.0.0.1:8003"
+    notifications: str = "http://127.0.0.1:8004"
+    kafka: str = "127.0.0.1:19092"
+    secret: str = DEFAULT_SECRET
+    smtp_catcher: str = "SMTP 127.0.0.1:1025"
+    sms_fake: str = "http://127.0.0.1:8025"
+    topic_prefix: str = ""
+    """The environment's topic prefix (`PRAKTIK_TOPIC_PREFIX`): the broker's topic names."""
+
+    def services(self) -> dict[str, str]:
+        return {"registration": self.registration, "matching": self.matching,
+                "training": self.training, "notifications": self.notifications}
+
+
+SUMMER = (date(SEASON_YEAR, 6, 14), date(SEASON_YEAR, 7, 9))
+SUMMER_REQUESTS = ((date(SEASON_YEAR, 6, 14), date(SEASON_YEAR, 7, 2)),
+                   (date(SEASON_YEAR, 6, 21), date(SEASON_YEAR, 7, 9)))
+PRAO = (date(SEASON_YEAR, 3, 15), date(SEASON_YEAR, 3, 26))
+WORK_TRIAL = (date(SEASON_YEAR, 1, 18), date(SEASON_YEAR, 5, 28))
+
+
+class DemoError(RuntimeError):
+    """What stops the demo, said to the user in one line (no traceback)."""
+

@@ -1,0 +1,99 @@
+"""What is asked and what is given: offers, requests and placements (plain values).
+
+The life of a placement: `proposed` → `accepted` (by the workplace, before the
+programme's deadline) → `confirmed` (when no consent is needed or it is in place).
+`declined` and `cancelled` end it and free its place; `completed` records the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from services.matching.domain.rounds import Preference
+
+OPEN = frozenset({"proposed", "accepted", "confirmed"})
+"""The statuses of an open placement."""
+OPEN_REQUEST = frozenset({"awaiting_round", "waitlisted", "reopened", "placed"})
+"""The statuses of a request the Book keeps."""
+UNPLACED = frozenset({"awaiting_round", "waitlisted", "reopened"})
+
+
+@dataclass(slots=True)
+class Offer:
+    offer_id: UUID
+    workplace_id: UUID
+    supervisor_id: UUID
+    municipality_code: str
+    program: str
+    occupation: str
+    period_start: date
+    period_end: date
+    capacity: int
+    min_age: int | None = None
+    without_client_contact: bool = False
+    supports: frozenset[str] = frozenset()
+    withdrawn: bool = False
+    held: int = 0
+    """Places taken by proposed, accepted, confirmed or completed placements."""
+
+    @property
+    def period(self) -> tuple[date, date]:
+        return self.period_start, self.period_end
+
+
+@dataclass(slots=True)
+class Request:
+    request_id: UUID
+    participant_id: UUID
+    municipality_code: str
+    program: str
+    period_start: date
+    period_end: date
+    preferences: tuple[Preference, ...]
+    needs: frozenset[str]
+    priority: int
+    requested_at: datetime
+    status: str = "waitlisted"
+    reasons: tuple[str, ...] = ()
+    lottery: int | None = None
+    """The lottery number of the last round this request took part in."""
+
+    def order_key(self) -> tuple[int, int, datetime, str]:
+        """Waitlist order: priority (higher first), last round's lottery, arrival."""
+        return (-self.priority, self.lottery if self.lottery is not None else 0,
+                self.requested_at, str(self.request_id))
+
+
+@dataclass(slots=True)
+class Placement:
+    placement_id: UUID
+    request_id: UUID
+    participant_id: UUID
+    offer_id: UUID
+    workplace_id: UUID
+    supervisor_id: UUID
+    municipality_code: str
+    program: str
+    period_start: date
+    period_end: date
+    preference_rank: int | None
+    round_id: UUID | None
+    status: str
+    consent_required: bool
+    proposed_at: datetime
+    accept_by: datetime
+    priority: int
+    gender: str
+    sector: str
+    accepted_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+    outcome: str | None = None
+
+    @property
+    def period(self) -> tuple[date, date]:
+        return self.period_start, self.period_end
+

@@ -1,0 +1,57 @@
+"""Matching's background work, each a `shared.jobs.periodic` job that asks the bus.
+
+- `deadlines`: proposals not accepted before their programme's deadline count as
+  declined (`ExpireDeadlines` per municipality with one overdue).
+- `schedule`: each scheduled round runs once its time has come, unless a round ran
+  since then. The check happens inside the round's transaction, under the
+  municipality's lock, so replicas running this job never run one scheduled round twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+
+from services.matching.domain.commands import ExpireDeadlines, RunRound
+from services.matching.settings import ScheduledRound
+from services.matching.unit_of_work import MatchingUnitOfWork
+from shared.clock import Clock
+from shared.jobs import Job, periodic
+from shared.logging import get_logger
+from shared.messagebus import MessageBus
+from shared.unit_of_work import UnitOfWork
+
+log = get_logger(__name__)
+
+
+def deadlines(uow: Callable[[], UnitOfWork], bus: MessageBus, clock: Clock,
+              interval_s: float) -> Job:
+    async def tick() -> None:
+        async with uow() as opened:
+            assert isinstance(opened, MatchingUnitOfWork)
+            overdue = await opened.books.overdue(clock())
+        for municipality in overdue:
+            count = await bus.handle(ExpireDeadlines(municipality))
+            if count:
+                log.info("proposals lapsed", municipality=municipality, count=count)
+
+    return periodic("deadlines", interval_s, tick)
+
+
+def schedule(bus: MessageBus, rounds: Sequence[ScheduledRound], clock: Clock,
+             interval_s: float) -> Job:
+    async def tick() -> None:
+        for scheduled in rounds:
+            if scheduled.at > clock():
+                continue
+            try:  # one failing round leaves the others to run
+                summary = await bus.handle(RunRound(
+                    scheduled.municipality_code, scheduled.program, secrets.randbits(62),
+                    unless_ran_since=scheduled.at))
+                if summary is not None:
+                    log.info("scheduled round ran", municipality=summary.municipality_code,
+                             program=summary.program, placed=summary.placed)
+            except Exception as error:
+                log.warning("scheduled round failed", error_type=type(error).__name__)
+
+    return periodic("scheduled rounds", interval_s, tick)

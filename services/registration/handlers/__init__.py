@@ -1,0 +1,87 @@
+"""Registration's behaviour on one page: the handler tables. Every handler is
+`handler(message, uow, deps)` (`shared.wiring`): the command or event, the unit of work,
+and the service's `Dependencies` (clock, identity vault, age rules).
+
+Both doors reach the command handlers: the HTTP API through `MessageBus.handle`, the
+Kafka intake through the consumer (the consumer's unit of work has `cause` set, so each
+published event carries the intake request's id as its `causationid`). A handler either
+stores everything and stages its events, or raises `Rejected` naming every failing field
+and stores nothing.
+"""
+
+from __future__ import annotations
+
+from services.registration.dependencies import Dependencies
+from services.registration.domain import commands
+from services.registration.handlers import news
+from services.registration.handlers.coordinators import register_coordinator
+from services.registration.handlers.participants import (
+    erase_participant,
+    record_guardian_consent,
+    register_participant,
+    register_participants,
+)
+from services.registration.handlers.placements import (
+    offer_placement_slots,
+    request_placement,
+    request_placements,
+    withdraw_placement_request,
+    withdraw_placement_slots,
+)
+from services.registration.handlers.workplaces import register_supervisor, register_workplace
+from shared.contracts.base import EventData
+from shared.contracts.matching import (
+    PlacementCancelled,
+    PlacementCompleted,
+    PlacementConfirmed,
+    PlacementDeclined,
+    PlacementProposed,
+    PlacementWaitlisted,
+)
+from shared.contracts.training import (
+    SupervisorCertificationExpired,
+    SupervisorCertified,
+    WorkplaceOpened,
+)
+from shared.wiring import Handler
+
+COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
+    commands.RegisterParticipant: register_participant,
+    commands.RecordGuardianConsent: record_guardian_consent,
+    commands.EraseParticipant: erase_participant,
+    commands.RegisterWorkplace: register_workplace,
+    commands.RegisterSupervisor: register_supervisor,
+    commands.RegisterCoordinator: register_coordinator,
+    commands.OfferPlacementSlots: offer_placement_slots,
+    commands.RequestPlacement: request_placement,
+    commands.WithdrawPlacementRequest: withdraw_placement_request,
+    commands.WithdrawPlacementSlots: withdraw_placement_slots,
+}
+"""Every intent registration acts on, from either door."""
+
+BATCH_HANDLERS: dict[type, Handler[Dependencies]] = {
+    commands.RegisterParticipant: register_participants,
+    commands.RequestPlacement: request_placements,
+}
+"""Set-based versions for runs of intake messages (`(items, uow, deps)`): the same effects
+as the handler above applied to each in order (the consumer falls back to that when one
+raises)."""
+
+NEWS_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
+    PlacementProposed: news.placement_news,
+    PlacementConfirmed: news.placement_news,
+    PlacementDeclined: news.placement_news,
+    PlacementCancelled: news.placement_news,
+    PlacementWaitlisted: news.placement_news,
+    PlacementCompleted: news.placement_completed,
+    SupervisorCertified: news.supervisor_certified,
+    SupervisorCertificationExpired: news.certification_expired,
+    WorkplaceOpened: news.workplace_opened,
+}
+"""Events of `training.events.v1` and `matching.events.v1` registration keeps track of."""
+
+NEWS_BATCH_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
+    kind: news.placement_news_many for kind, handler in NEWS_HANDLERS.items()
+    if handler is news.placement_news
+}
+"""Set-based twins of the placement news handlers (see shared.kafka.consumer.Subscription)."""
