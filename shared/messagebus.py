@@ -1,8 +1,8 @@
 """The in-process bus: a command or event goes to its handler inside a unit of work.
 
-Handlers are plain `async def handler(message, uow) -> result` functions; the
-service's `handlers.py` lists them in tables, and `bootstrap.py` binds any extra
-dependencies (clock, settings, ciphers) with `functools.partial`.
+Handlers are `async def handler(message, uow, deps)`; the service's `handlers.py` lists
+them in tables, and `bootstrap.py` binds its `Dependencies` with `shared.wiring.bind_all`,
+so the bus calls `handler(command, uow)`.
 """
 
 from __future__ import annotations
