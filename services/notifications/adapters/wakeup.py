@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.jobs import Job, sleep_or_stop
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -35,7 +35,7 @@ async def announce_due(session: AsyncSession) -> None:
 
 
 def listener(database_url: str, wake: Callable[[], None],
-             retry_s: float = 2.0) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
+             retry_s: float = 2.0) -> Job:
     """A job (`job(stop)`) that calls `wake` on every notification until `stop`."""
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(
         hide_password=False)
@@ -47,8 +47,7 @@ def listener(database_url: str, wake: Callable[[], None],
             except Exception as error:
                 log.info("dispatcher wake-ups waiting for the database",
                          error_type=type(error).__name__)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=retry_s)
+                await sleep_or_stop(stop, retry_s)
                 continue
             await _listen(connection, wake, stop)
 
