@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.contracts.errors import MessageRejected
 from shared.errors import Conflict, Forbidden, NotFound
+from shared.links import BadLink
 from shared.transient import is_transient
 
 
@@ -51,6 +52,11 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorOut, "description": "clashes with the current state"},
 }
 """For the routes whose command can clash (`shared.errors.Conflict`)."""
+
+
+LINK_STATUS: dict[str, int] = {"link_invalid": 403, "link_wrong_purpose": 403,
+                               "link_expired": 410, "link_used": 409}
+"""A link token that does not hold (shared.links.BadLink): the portal words each."""
 
 
 def field_errors(error: MessageRejected) -> list[dict[str, str]]:
@@ -89,6 +95,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def _forbidden(_: Request, __: Forbidden) -> JSONResponse:
         return JSONResponse(status_code=403, content={"detail": "forbidden"})
+
+    @app.exception_handler(BadLink)
+    async def _bad_link(_: Request, exc: BadLink) -> JSONResponse:
+        return JSONResponse(status_code=LINK_STATUS[exc.problem], content={
+            "detail": exc.problem, "problem": exc.problem,
+            "municipality_code": exc.municipality_code})
 
     @app.exception_handler(DBAPIError)
     async def _database(_: Request, exc: DBAPIError) -> JSONResponse:

@@ -11,6 +11,8 @@ from typing import ClassVar, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.links import DEVELOPMENT_SECRET
+
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
@@ -75,7 +77,10 @@ class ServiceSettings(BaseSettings):
     """Allow the committed development keys (`<PREFIX>DEVELOPMENT=1`, or
     `PRAKTIK_DEVELOPMENT=1` for every service). Without it a service left with any of them
     refuses to start (shared.devkeys); the stack, compose, the tests and the demo set it."""
-    development_keys: ClassVar[tuple[str, ...]] = ("auth_jwt_secret",)
+    link_secret: str = DEVELOPMENT_SECRET
+    """HS256 key of the links in messages (shared.links): notifications signs, the service
+    a link acts on checks; the same value in every service and the portal."""
+    development_keys: ClassVar[tuple[str, ...]] = ("auth_jwt_secret", "link_secret")
     """Settings whose committed default is a development key (subclasses add theirs)."""
     auth_api_keys: str = ""
     """Systems' API keys: `key=role:municipality|municipality,...;key2=...` (see shared.auth)."""

@@ -1,4 +1,5 @@
-"""The plumbing tables every service has in its own schema: outbox, outbox_dead, inbox.
+"""The plumbing tables every service has in its own schema: outbox, outbox_dead, inbox,
+used_links.
 
 Only SQLAlchemy: a service's `adapters/orm.py` and its Alembic environment import this,
 never the HTTP server, the broker clients or the relay (`shared.outbox` writes and
@@ -72,6 +73,18 @@ def inbox_table(metadata: MetaData) -> Table:
     )
 
 
+def used_links_table(metadata: MetaData) -> Table:
+    """The ids of the link tokens (shared.links) used to act: a second use is refused.
+    Only the token's id and purpose: nothing about the person it was sent to."""
+    return Table(
+        "used_links",
+        metadata,
+        Column("token_id", String, primary_key=True),
+        Column("purpose", String, nullable=False),
+        Column("used_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
 @dataclass
 class Tables:
     """The plumbing tables on one service's metadata."""
@@ -80,8 +93,9 @@ class Tables:
     outbox: Table
     inbox: Table
     outbox_dead: Table
+    used_links: Table
 
     @classmethod
     def for_metadata(cls, metadata: MetaData) -> Tables:
         return cls(metadata, outbox_table(metadata), inbox_table(metadata),
-                   outbox_dead_table(metadata))
+                   outbox_dead_table(metadata), used_links_table(metadata))

@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import Field
 
 from shared.contracts.base import EventData
-from shared.contracts.types import DeclinedBy, MunicipalityCode, Outcome, Program
+from shared.contracts.types import AnsweredBy, DeclinedBy, MunicipalityCode, Outcome, Program
 
 
 class PlacementProposed(EventData):
@@ -31,7 +31,28 @@ class PlacementProposed(EventData):
     accept_by: datetime | None = None
     """Added: the workplace must accept before this instant, or the proposal lapses."""
     acceptance_url: str | None = None
-    """Added: the link for the supervisor to accept or decline (carries a token)."""
+    """Added, no longer set: the links are notifications' (shared.links, to the portal)."""
+    answer_by: datetime | None = None
+    """Added: the participant (and, where asked, a guardian) accepts or declines the offer
+    before this instant; None when the programme asks no answer of the participant."""
+    guardian_answer: bool = False
+    """Added: a guardian of the minor answers the offer too (the municipality's rule)."""
+
+
+class PlacementAccepted(EventData):
+    """Added: one party said yes; the placement is confirmed when every party has."""
+
+    TYPE = "PlacementAccepted"
+
+    placement_id: UUID
+    request_id: UUID
+    participant_id: UUID
+    municipality_code: MunicipalityCode
+    by: AnsweredBy
+    answered_by: UUID | None = None
+    """The person who answered (the supervisor, the participant, the guardian)."""
+    waiting_for: list[AnsweredBy] = Field(default_factory=list)
+    """Who has still to answer (and `consent` when a guardian's consent is missing)."""
 
 
 class PlacementConfirmed(EventData):
@@ -58,6 +79,8 @@ class PlacementDeclined(EventData):
     reason: str
     municipality_code: MunicipalityCode | None = None
     """Added: the message key is the municipality of the placement."""
+    participant_id: UUID | None = None
+    """Added: whose placement it was."""
 
 
 class PlacementCancelled(EventData):
@@ -67,6 +90,8 @@ class PlacementCancelled(EventData):
     request_id: UUID
     reason: str
     municipality_code: MunicipalityCode | None = None
+    participant_id: UUID | None = None
+    """Added: whose placement it was."""
 
 
 class PlacementWaitlisted(EventData):
@@ -102,6 +127,7 @@ class PlacementCompleted(EventData):
 
 MATCHING_EVENTS: tuple[type[EventData], ...] = (
     PlacementProposed,
+    PlacementAccepted,
     PlacementConfirmed,
     PlacementDeclined,
     PlacementCancelled,

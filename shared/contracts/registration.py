@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
+from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -14,6 +15,9 @@ from shared.contracts.types import (
     MAX_PREFERENCES,
     MAX_PRIORITY,
     MAX_TAGS,
+    ConsentChannel,
+    ConsentState,
+    Email,
     Gender,
     LanguageCode,
     MunicipalityCode,
@@ -21,6 +25,7 @@ from shared.contracts.types import (
     NeedTag,
     OccupationCode,
     OrgNumber,
+    PhoneE164,
     Program,
     Reference,
     Sector,
@@ -84,6 +89,20 @@ class PlacementSlotsOffered(EventData):
     without_client_contact: bool = False
     supports: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
     external_ref: Reference | None = None
+    arrival_time: time | None = None
+    """Added: when the participant arrives on the first day (the welcome letter)."""
+    arrival_place: Text | None = None
+    """Added: where to go on the first day ("reception, entrance B"), if not the address."""
+    work_starts: time | None = None
+    """Added: the working day's start, every working day of the period."""
+    work_ends: time | None = None
+    """Added: the working day's end."""
+    bring: Text | None = None
+    """Added: what to bring (clothes, lunch, ID)."""
+    contact_name: Name | None = None
+    """Added: the contact person on site, when not the supervisor."""
+    contact_phone: PhoneE164 | None = None
+    """Added: the contact person's work phone."""
 
     @model_validator(mode="after")
     def _period_in_order(self) -> PlacementSlotsOffered:
@@ -137,6 +156,38 @@ class GuardianConsentRecorded(EventData):
     granted: bool
     municipality_code: MunicipalityCode | None = None
     """Added to the contract's fields: the message key is the participant's municipality."""
+    placement_id: UUID | None = None
+    """Added: the placement the guardian answered for (a consent link names one)."""
+    consent: ConsentState | None = None
+    """Added: the participant's consent for the programme after this answer, under the
+    municipality's rule (`either` guardian may consent, or `both` must): matching acts on it."""
+    via: ConsentChannel | None = None
+    """Added: how the answer came: `link` (the guardian, from a message), `coordinator`
+    (keyed in), `intake` (a municipal system)."""
+
+
+ConsentRule = Literal["either", "both"]
+
+
+class MunicipalityProfileRecorded(EventData):
+    """Added: who a municipality's messages come from, and its rules for answers."""
+
+    TYPE = "MunicipalityProfileRecorded"
+
+    municipality_code: MunicipalityCode
+    name: Name
+    """As its letters sign it: "Halmstads kommun"."""
+    coordinator_name: Name
+    coordinator_email: Email
+    coordinator_phone: PhoneE164
+    consent_rule: ConsentRule = "either"
+    """With two guardians: `either` may consent, or `both` must."""
+    offer_answer_programs: list[Program] = Field(default_factory=list)
+    """Programmes whose participant accepts or declines an offer before it is confirmed."""
+    offer_answer_days: int = Field(default=3, ge=1, le=30)
+    """Working days (Swedish public holidays excluded) a participant has to answer."""
+    guardian_answers_offer: bool = False
+    """For a minor, a guardian answers the offer too."""
 
 
 class PlacementRequestWithdrawn(EventData):
@@ -193,4 +244,5 @@ REGISTRATION_EVENTS: tuple[type[EventData], ...] = (
     PlacementSlotsWithdrawn,
     ParticipantErased,
     IntakeRejected,
+    MunicipalityProfileRecorded,
 )

@@ -98,6 +98,19 @@ class SupervisorCertificationExpired(_TrainingEvent):
     scheduled (the invitation itself is a `CourseSessionScheduled` with `invited`)."""
 
 
+class SupervisorCertificationExpiring(_TrainingEvent):
+    """Added: a certificate runs out within `certificate_warning_days` (60): the
+    supervisor is told once, with the refresher to take."""
+
+    TYPE = "SupervisorCertificationExpiring"
+
+    supervisor_id: UUID
+    workplace_id: UUID
+    municipality_code: MunicipalityCode
+    valid_until: date
+    refresher_session_id: UUID | None = None
+
+
 class WorkplaceOpened(_TrainingEvent):
     TYPE = "WorkplaceOpened"
 
@@ -111,5 +124,6 @@ TRAINING_EVENTS: tuple[type[EventData], ...] = (
     CourseCompleted,
     SupervisorCertified,
     SupervisorCertificationExpired,
+    SupervisorCertificationExpiring,
     WorkplaceOpened,
 )

@@ -53,6 +53,9 @@ EnrolmentStatus = Literal["enrolled", "waitlisted", "cancelled"]
 DeclinedBy = Literal["workplace", "participant", "guardian"]
 Outcome = Literal["employed", "summer_substitute", "studies", "continued_search", "discontinued"]
 Channel = Literal["email", "sms"]
+ConsentState = Literal["granted", "refused", "pending"]
+ConsentChannel = Literal["link", "coordinator", "intake"]
+AnsweredBy = Literal["workplace", "participant", "guardian"]
 
 PROGRAMS: tuple[Program, ...] = ("prao", "summer_job", "work_trial", "internship", "job_track")
 ROUND_PROGRAMS: frozenset[str] = frozenset({"prao", "summer_job"})
