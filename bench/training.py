@@ -25,7 +25,7 @@ from devkit.database import reset_schema
 from devkit.infra import Infra
 from devkit.services import service_settings
 from services.training.adapters import views
-from services.training.adapters.orm import evaluations, supervisors
+from services.training.adapters.orm import evaluation_answers, supervisors
 from services.training.bootstrap import build
 from services.training.domain import commands
 from services.training.settings import TrainingSettings
@@ -152,10 +152,9 @@ async def _year(service: Service, bus: MessageBus, rng: random.Random, people: l
             Decimal(rng.randint(0, 500))))
         sessions.append((session_id, course))
     async with service.engine.begin() as conn:
-        await conn.execute(evaluations.insert(), [
+        await conn.execute(evaluation_answers.insert(), [
             {"session_id": s, "course": c, "overall": rng.randint(1, 5),
-             "content": rng.randint(1, 5), "trainers": rng.randint(1, 5),
-             "organisation": rng.randint(1, 5), "comment": rng.choice([None, "Bra dag"])}
+             "usefulness": rng.randint(1, 5), "comment": rng.choice([None, "Bra dag"])}
             for s, c in sessions for _ in range(10)
         ])
     for index, person in enumerate(people):

@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import threading
 import time
 import uuid
 from collections import deque
 from datetime import UTC, datetime
-from email import policy
+from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
 from pathlib import Path
@@ -21,6 +22,26 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from devkit.ports import free_port
+
+PORTAL_LINK = re.compile(r"/l/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)")
+"""A link to the portal in a message (`{base}/l/{token}`, docs/portal.md): the token."""
+
+
+def portal_tokens(text: str) -> list[str]:
+    """The tokens of the portal links in a text (an SMS, an e-mail's decoded body), in
+    order, each once."""
+    return list(dict.fromkeys(PORTAL_LINK.findall(text)))
+
+
+def message_text(raw: bytes) -> str:
+    """An e-mail's text parts, decoded (quoted-printable, base64), one after the other."""
+    message = message_from_bytes(raw, policy=policy.default)
+    parts = []
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            with contextlib.suppress(LookupError, ValueError):
+                parts.append(str(part.get_content()))
+    return "\n".join(parts)
 
 
 class SmtpCatcher:
@@ -90,6 +111,10 @@ class SmtpCatcher:
 
     def read(self, entry: dict[str, Any]) -> bytes:
         return (self.directory / entry["file"]).read_bytes()
+
+    def links(self, entry: dict[str, Any]) -> list[str]:
+        """The portal link tokens in one caught message (`portal_tokens`)."""
+        return portal_tokens(message_text(self.read(entry)))
 
     def start(self) -> SmtpCatcher:
         self._controller = Controller(self, hostname=self.host, port=self.port,

@@ -10,10 +10,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 
 from devkit.database import reset_schema
 from devkit.infra import Infra
+from devkit.ports import free_port
 from devkit.wait import eventually
+from shared.app import http_server
 from shared.runtime import Service
 
 
@@ -78,3 +81,21 @@ async def http_client(service: Service) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    """An ASGI app served by uvicorn in this process on a free port (the service's own
+    `HttpServer`: no access log); yields its base URL, stops it after."""
+    port = free_port(host)
+    server = http_server(app, host, port)
+    task = asyncio.create_task(server.serve(), name=f"serving-{port}")
+    try:
+        await eventually(lambda: server.started or task.done(), 30.0,
+                         f"uvicorn to listen on {host}:{port}")
+        if task.done():
+            task.result()  # raises what stopped it
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        await task

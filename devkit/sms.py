@@ -24,6 +24,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from devkit.mail import portal_tokens
 from devkit.ports import free_port
 from services.notifications.domain.sms import encode
 
@@ -56,6 +57,11 @@ class ElksFake:
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @staticmethod
+    def links(entry: dict[str, Any]) -> list[str]:
+        """The portal link tokens in one accepted SMS (`devkit.mail.portal_tokens`)."""
+        return portal_tokens(str(entry.get("message", "")))
 
     def fail_next(self, status: int, count: int = 1, retry_after: float | None = None) -> None:
         self._script.extend([(status, retry_after)] * count)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from praktik_cli.demo.people import Person, synthetic_identity_number
@@ -115,13 +115,18 @@ async def _register(season: Season, program: str, code: str, n: int, person: Per
                                                  season.plan.consent_weights)[0]
     season.participants[participant.id] = participant
     if participant.consent == "early":
-        await give_consent(season, participant, program, True)
+        # On the paper form with the application, keyed in by the coordinator: from
+        # every guardian where the municipality's rule is that both must consent.
+        both = season.profiles.get(code, {}).get("consent_rule") == "both"
+        for index in range(len(guardians) if both else 1):
+            await give_consent(season, participant, program, True, index)
     return participant
 
 
 async def give_consent(season: Season, participant: Participant, program: str,
-                       granted: bool) -> None:
+                       granted: bool, guardian_index: int = 0) -> None:
     await season.call("POST", f"{season.endpoints.registration}/participants/"
                               f"{participant.id}/consents",
-                      {"guardian_index": 0, "program": program, "granted": granted})
-    season.consents.append((participant.id, program, granted, datetime.now(UTC)))
+                      {"guardian_index": guardian_index, "program": program,
+                       "granted": granted})
+    season.record_consent(participant.id, program, granted)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+from pathlib import Path
 from typing import Any
 
 import typer
 
+from devkit.infra import REPO
 from praktik_cli.demo.plan import DEFAULT_SECRET, DemoError, Endpoints, Plan
 from praktik_cli.demo.report import report
 from praktik_cli.demo.season import Season
@@ -71,12 +73,16 @@ def demo(
     seed: int = typer.Option(2027, help="seed of the synthetic season and the lotteries"),
     again: bool = typer.Option(False, "--again",
                                help="play even though the county already holds a season"),
+    mail_dir: Path = typer.Option(REPO / ".cache" / "mail", envvar="DEV_MAIL_DIR",
+                                  help="the SMTP catcher's directory (the caught e-mails)"),
+    sms_fake: str = typer.Option("http://127.0.0.1:8025", envvar="PRAKTIK_SMS_FAKE_URL",
+                                 help="the SMS fake (its listing of the caught SMS)"),
 ) -> None:
     """Play a season for Halland against the running system and print a report."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     endpoints = Endpoints(registration, matching, training, notifications, kafka, secret,
-                          topic_prefix=topic_prefix)
+                          sms_fake=sms_fake, topic_prefix=topic_prefix, mail_dir=mail_dir)
     if again and seed == 2027:
         seed = random.randrange(1 << 30)  # other people than the first season's
     plan = Plan(summer_requests=summer, prao_requests=prao, work_trials=work_trials,

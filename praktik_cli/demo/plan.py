@@ -6,12 +6,27 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
+
+from devkit.infra import REPO
 
 COUNTY: dict[str, str] = {
     "1380": "Halmstad", "1383": "Varberg", "1384": "Kungsbacka", "1381": "Laholm",
     "1315": "Hylte",
 }
 """Halland's municipalities (SCB codes, DOMAIN.md)."""
+MUNICIPALITY_NAMES: dict[str, str] = {
+    "1380": "Halmstads kommun", "1383": "Varbergs kommun", "1384": "Kungsbacka kommun",
+    "1381": "Laholms kommun", "1315": "Hylte kommun",
+}
+"""As their letters sign them."""
+RULES: dict[str, tuple[str, bool]] = {"1383": ("both", False), "1384": ("either", True)}
+"""(consent_rule, guardian_answers_offer) where a municipality's profile differs from
+("either", False): in Varberg both guardians must consent; in Kungsbacka a guardian of a
+minor answers the offer too."""
+OFFER_ANSWER_PROGRAMS = ("summer_job",)
+"""Where the participant accepts or declines an offer within three working days, as
+Swedish summer-job offices ask."""
 
 DEFAULT_WORKPLACES: dict[str, int] = {"1380": 18, "1383": 13, "1384": 13, "1381": 9,
                                       "1315": 7}
@@ -36,6 +51,10 @@ class Plan:
     """How guardians answer: with the application, after the proposal, refuse, never."""
     phone_share: float = 0.3
     """Share of youths with a mobile number (adults on work trials: twice that)."""
+    people_answer: bool = True
+    """The people follow the links in their messages themselves (the demo); False leaves
+    the links for a test that follows them in a browser (tests/e2e/test_public_pages.py).
+    """
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     """Makes this run's external refs and e-mail addresses unique."""
 
@@ -56,6 +75,10 @@ class Endpoints:
     sms_fake: str = "http://127.0.0.1:8025"
     topic_prefix: str = ""
     """The environment's topic prefix (`PRAKTIK_TOPIC_PREFIX`): the broker's topic names."""
+    mail_dir: Path = field(default_factory=lambda: REPO / ".cache" / "mail")
+    """Where the SMTP catcher keeps the caught e-mails (its `DEV_MAIL_DIR`)."""
+    sms_auth: tuple[str, str] = ("elks-user", "elks-password")
+    """The SMS fake's credentials (its listing, `GET /a1/sms`)."""
 
     def services(self) -> dict[str, str]:
         return {"registration": self.registration, "matching": self.matching,

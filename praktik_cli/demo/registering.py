@@ -8,7 +8,15 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from praktik_cli.demo.people import org_number
-from praktik_cli.demo.plan import COUNTY, PRAO, SUMMER, WORK_TRIAL
+from praktik_cli.demo.plan import (
+    COUNTY,
+    MUNICIPALITY_NAMES,
+    OFFER_ANSWER_PROGRAMS,
+    PRAO,
+    RULES,
+    SUMMER,
+    WORK_TRIAL,
+)
 from praktik_cli.demo.records import KINDS, NEEDS, Offer, Supervisor, Workplace
 
 if TYPE_CHECKING:  # the season calls its phases
@@ -21,9 +29,12 @@ async def register_workplaces(season: Season) -> None:
     season.step("workplaces, managers, supervisors", total)
     reg = season.endpoints.registration
     for code in season.plan.municipalities:
+        coordinator = season.people.make(phone=True)
+        coordinator.email = f"praktik.{code}.{season.plan.tag}@example.com"
+        season.coordinators[code] = coordinator
         await season.call("POST", f"{reg}/coordinators", {
-            "municipality_code": code, "name": f"Praktiksamordnare {COUNTY.get(code, code)}",
-            "email": f"praktik.{code}.{season.plan.tag}@example.com", "language": "sv",
+            "municipality_code": code, "name": coordinator.name,
+            "email": coordinator.email, "language": "sv",
         }, admin=True)
 
     async def one(code: str, index: int) -> Workplace:
@@ -67,6 +78,26 @@ async def register_workplaces(season: Season) -> None:
 
     jobs = [one(code, i) for code, n in season.plan.workplaces.items() for i in range(n)]
     season.workplaces = await season.gather(jobs)
+
+
+async def record_profiles(season: Season) -> None:
+    """Each municipality's profile: who its messages come from (the coordinator's name,
+    phone and e-mail), and its rules for answers (plan.RULES)."""
+    season.step("municipality profiles", len(season.plan.municipalities))
+    for code in season.plan.municipalities:
+        coordinator = season.coordinators[code]
+        consent_rule, guardian_answers = RULES.get(code, ("either", False))
+        profile = {
+            "name": MUNICIPALITY_NAMES.get(code, COUNTY.get(code, code)),
+            "coordinator_name": coordinator.name, "coordinator_email": coordinator.email,
+            "coordinator_phone": coordinator.phone, "consent_rule": consent_rule,
+            "offer_answer_programs": list(OFFER_ANSWER_PROGRAMS), "offer_answer_days": 3,
+            "guardian_answers_offer": guardian_answers,
+        }
+        await season.call("PUT", f"{season.endpoints.registration}/registration/"
+                                 f"municipalities/{code}/profile", profile)
+        season.profiles[code] = profile
+        season.advance(1)
 
 
 async def offer(season: Season) -> None:

@@ -3,18 +3,18 @@ programme, supervisors and workplaces, training costs, messages, where to read t
 
 from __future__ import annotations
 
+import asyncio
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from praktik_cli.demo.plan import COUNTY, SEASON_YEAR, TRAINING_YEAR
+from praktik_cli.demo.plan import COUNTY, SEASON_YEAR
 
 if TYPE_CHECKING:
-    import uuid
-
     from praktik_cli.demo.season import Season
 
 Out = Callable[[str], None]
@@ -31,10 +31,15 @@ async def report(season: Season) -> str:
     out("")
     _supervisors_and_workplaces(season, out)
     out("")
-    budget = await season.call("GET", f"{season.endpoints.training}/budget/{TRAINING_YEAR}")
-    _costs(budget, out)
+    for year in _training_years(season):
+        budget = await season.call("GET", f"{season.endpoints.training}/budget/{year}")
+        _costs(year, budget, out)
+        evaluations = await season.call(
+            "GET", f"{season.endpoints.training}/evaluations?year={year}")
+        _evaluations(evaluations, out)
     out("")
     _messages(season, out)
+    _receipts(await sms_receipts(season), out)
     out("")
     _where_to_read(season, out)
     return "\n".join(lines)
@@ -104,8 +109,14 @@ def _supervisors_and_workplaces(season: Season, out: Out) -> None:
         f"{len(mine_sup):<3} open workplaces {len(opened):>3} of {len(mine_wp)}")
 
 
-def _costs(budget: dict[str, Any], out: Out) -> None:
-    out(f"TRAINING COSTS {TRAINING_YEAR} (county budget {_sek(budget['budget'])} SEK)")
+def _training_years(season: Season) -> list[int]:
+    """The years of the season's course sessions (the budget is yearly)."""
+    return sorted({datetime.fromisoformat(s["starts_at"]).year
+                   for sessions in season.sessions.values() for s in sessions})
+
+
+def _costs(year: int, budget: dict[str, Any], out: Out) -> None:
+    out(f"TRAINING COSTS {year} (county budget {_sek(budget['budget'])} SEK)")
     for course, amount in sorted(budget["by_course"].items()):
         out(f"  course {course:<18} {_sek(amount):>10} SEK")
     for kind, amount in sorted(budget["by_kind"].items()):
@@ -137,6 +148,45 @@ def _messages(season: Season, out: Out) -> None:
     if _quiet_hours_now():
         out("  (21:00-08:00 Swedish time: SMS wait for the morning, as the service's "
             "quiet hours say)")
+
+
+def _evaluations(summary: dict[str, Any], out: Out) -> None:
+    """The attendees' own answers (by the evaluation link), per course."""
+    for course, item in sorted(summary.get("courses", {}).items()):
+        out(f"  evaluation {course:<14} {item['responses']:>4} answers, overall "
+            f"{_score(item.get('overall'))}, usefulness {_score(item.get('usefulness'))}")
+
+
+def _score(value: Any) -> str:
+    return "-" if value is None else f"{float(value):.1f}"
+
+
+async def sms_receipts(season: Season) -> Counter[str]:
+    """The SMS of the season's placements sent, by their delivery receipt: `delivered`,
+    `failed`, or `unconfirmed` (no receipt yet), from notifications' view per placement."""
+    placements = {e["data"]["placement_id"] for e in season.log.of("PlacementProposed")
+                  if uuid.UUID(e["data"]["request_id"]) in season.requests}
+
+    async def one(placement_id: str) -> list[dict[str, Any]]:
+        found = await season.call(
+            "GET", f"{season.endpoints.notifications}/notifications/placements/"
+                   f"{placement_id}", ok=(200, 404))
+        return list(found.get("messages", [])) if found else []
+
+    counts: Counter[str] = Counter()
+    for messages in await asyncio.gather(*(one(p) for p in sorted(placements))):
+        for m in messages:
+            if m["channel"] == "sms" and m["status"] == "sent":
+                counts[m.get("receipt") or "unconfirmed"] += 1
+    return counts
+
+
+def _receipts(counts: Counter[str], out: Out) -> None:
+    out(f"  SMS about placements, by delivery receipt: delivered "
+        f"{counts['delivered']}, failed {counts['failed']}, unconfirmed "
+        f"{counts['unconfirmed']}" + "".join(
+            f", {k} {n}" for k, n in sorted(counts.items())
+            if k not in ("delivered", "failed", "unconfirmed")))
 
 
 def _where_to_read(season: Season, out: Out) -> None:

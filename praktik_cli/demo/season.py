@@ -10,7 +10,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -20,10 +20,12 @@ from aiokafka.errors import KafkaError
 from devkit.bus import TopicMissing, TopicReader
 from praktik_cli.demo import answering, applying, registering, training
 from praktik_cli.demo.buslog import GroupProgress, event_log
-from praktik_cli.demo.people import People
+from praktik_cli.demo.inbox import Inbox
+from praktik_cli.demo.people import People, Person
 from praktik_cli.demo.plan import DemoError, Endpoints, Plan
 from praktik_cli.demo.records import Offer, Participant, Request, Supervisor, Workplace
 from shared.auth import issue_token
+from shared.links import HEADER
 
 Step = Callable[[str, int], None]
 Advance = Callable[[int], None]
@@ -74,11 +76,20 @@ class Season:
     _birth_dates: set[date] = field(default_factory=set)
     answered: set[str] = field(default_factory=set)
     """The proposals answered so far (by placement id)."""
+    coordinators: dict[str, Person] = field(default_factory=dict)
+    """Each municipality's coordinator, by code."""
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each municipality's profile as recorded (coordinator, rules), by code."""
+    inbox: Inbox = field(init=False)
+    """The links in the caught messages: how the season's people answer."""
+    _public: httpx.AsyncClient | None = None
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.plan.seed)
         self.people = People(self.rng, self.plan.tag)
         self.log = event_log(self.endpoints)
+        self.inbox = Inbox(self.endpoints.mail_dir, self.endpoints.sms_fake,
+                           self.endpoints.sms_auth)
         codes = self.plan.municipalities
         self._coordinator = issue_token(self.endpoints.secret, "demo-coordinator",
                                         "coordinator", codes, ttl_s=3 * 3600)
@@ -95,6 +106,7 @@ class Season:
     async def __aenter__(self) -> Season:
         self._client = httpx.AsyncClient(timeout=30.0, headers={
             "Authorization": f"Bearer {self._coordinator}"})
+        self._public = httpx.AsyncClient(timeout=30.0)  # a person's: no account, a link
         try:
             await self.log.start()
         except KafkaError as error:
@@ -114,18 +126,24 @@ class Season:
         await self.log.stop()
         if self._client is not None:
             await self._client.aclose()
+        if self._public is not None:
+            await self._public.aclose()
 
     async def call(self, method: str, url: str, body: Any = None, *, ok: Iterable[int] = (
             200, 201, 204), retry: Callable[[httpx.Response], bool] | None = None,
-            admin: bool = False, patience_s: float = 60.0) -> Any:
-        """One HTTP call; retried while `retry` says the answer is not final yet (or 503)."""
+            admin: bool = False, patience_s: float = 60.0, link: str | None = None) -> Any:
+        """One HTTP call; retried while `retry` says the answer is not final yet (or 503).
+        With `link`, a person's call: no bearer token, the link's token in its header."""
         deadline = time.monotonic() + patience_s
         headers = {"Authorization": f"Bearer {self._admin}"} if admin else None
+        client = self.client
+        if link is not None:
+            assert self._public is not None
+            client, headers = self._public, {HEADER: link}
         while True:
             async with self._limit:
                 try:
-                    response = await self.client.request(method, url, json=body,
-                                                         headers=headers)
+                    response = await client.request(method, url, json=body, headers=headers)
                 except httpx.TransportError as error:
                     if time.monotonic() > deadline:
                         raise DemoError(f"{method} {_path(url)}: {type(error).__name__}"
@@ -175,6 +193,9 @@ class Season:
                 raise DemoError("could not read the bus in time")
             await asyncio.sleep(0.1)
 
+    def record_consent(self, participant_id: uuid.UUID, program: str, granted: bool) -> None:
+        self.consents.append((participant_id, program, granted, datetime.now(UTC)))
+
     def born(self, youngest: int, oldest: int, on: date) -> date:
         """A birth date not used before in this run, aged youngest..oldest on `on`."""
         latest = date(on.year - youngest, on.month, on.day)
@@ -217,6 +238,7 @@ class Season:
         """The whole season."""
         await self.check_ready()
         await registering.register_workplaces(self)
+        await registering.record_profiles(self)
         await training.train(self)
         await registering.offer(self)
         self.step("waiting for matching to see the certificates", 0)

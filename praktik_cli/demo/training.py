@@ -1,18 +1,24 @@
-"""Last autumn's training: managers at breakfast meetings, supervisors at base courses,
-attendance (which certifies), costs and evaluations."""
+"""This autumn's training: managers at breakfast meetings, supervisors at base courses,
+attendance (which certifies) and costs. The evaluations are the attendees' own: each
+answers through the link in the letter after the course (`/training/links/evaluation`),
+as the portal's form would send it.
+
+The sessions lie in the four weeks before today, so that their evaluation links (valid
+30 days after a session) still hold when the attendees answer."""
 
 from __future__ import annotations
 
 import math
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from praktik_cli.demo.answering import answer, follow
 from praktik_cli.demo.people import Person
-from praktik_cli.demo.plan import COUNTY, TRAINING_YEAR
+from praktik_cli.demo.plan import COUNTY
 from praktik_cli.demo.records import Supervisor
 
 if TYPE_CHECKING:  # the season calls its phases
@@ -30,7 +36,7 @@ async def train(season: Season) -> None:
     season.step("breakfast meetings and base courses", total)
     breakfasts: dict[str, dict[str, Any]] = {}
     for n, code in enumerate(codes):
-        day = datetime(TRAINING_YEAR, 9, 1 + 2 * n, 6, 30, tzinfo=UTC)
+        day = _at(date.today() - timedelta(days=26 - 2 * n), time(6, 30))
         digital = code in ("1315", "1381")
         breakfasts[code] = await season.call("POST", f"{trn}/sessions", {
             "course": "manager_breakfast", "starts_at": day.isoformat(),
@@ -43,7 +49,7 @@ async def train(season: Season) -> None:
     bases: list[dict[str, Any]] = []
     for n in range(courses):
         code = codes[n % len(codes)]
-        day = datetime(TRAINING_YEAR, 9 + n % 3, 10 + 7 * (n // 3), 7, 0, tzinfo=UTC)
+        day = _at(date.today() - timedelta(days=7 * (courses - n)), time(7, 0))
         bases.append(await season.call("POST", f"{trn}/sessions", {
             "course": "base_course", "starts_at": day.isoformat(),
             "ends_at": (day + timedelta(hours=8)).isoformat(), "municipality_code": code,
@@ -78,10 +84,43 @@ async def train(season: Season) -> None:
         group = by_course[session["session_id"]]
         await _attendance(season, session, [s.id for s in group if s.attends],
                                [s.id for s in group if not s.attends])
-    for session in season.sessions["base_course"]:
-        await season.call("POST", f"{trn}/sessions/{session['session_id']}/evaluations",
-                          {"scores": {"overall": season.rng.choice((4, 5, 5)), "content": 4},
-                           "comment": "Bra dag, mycket att ta med sig."})
+    if season.plan.people_answer:
+        await _evaluations(season, breakfasts, by_course)
+
+
+def _at(day: date, at: time) -> datetime:
+    """A weekday at that time (UTC): a weekend day moves back to its Friday."""
+    day -= timedelta(days=max(0, day.weekday() - 4))
+    return datetime.combine(day, at, tzinfo=UTC)
+
+
+COMMENTS = ("Bra dag, mycket att ta med sig.", "Nyttigt att höra hur andra gör.", None,
+            "Gärna mer om hur man ger återkoppling.", None)
+
+
+async def _evaluations(season: Season, breakfasts: dict[str, dict[str, Any]],
+                       by_course: dict[str, list[Supervisor]]) -> None:
+    """Most attendees answer the evaluation from the link in their e-mail."""
+    attendees: list[tuple[str, Person]] = [
+        (breakfasts[w.municipality_code]["session_id"], w.manager)
+        for w in season.workplaces if w.manager_attends]
+    attendees += [(session_id, s.person) for session_id, group in by_course.items()
+                  for s in group if s.attends]
+    answering = [(sid, p) for sid, p in attendees if season.rng.random() < 0.8]
+    season.step("course evaluations, by link", len(answering))
+    await season.gather([_evaluate(season, sid, p) for sid, p in answering])
+
+
+async def _evaluate(season: Season, session_id: str, person: Person) -> None:
+    assert person.id is not None
+    link = await follow(season, "evaluation", session_id, person.id, person.email)
+    if link is None:
+        return
+    await answer(season, "training", link, {
+        "overall": season.rng.choice((3, 4, 4, 5, 5)),
+        "usefulness": season.rng.choice((3, 4, 5, 5)),
+        "comment": season.rng.choice(COMMENTS)})
+    season.responses["evaluations"] += 1
 
 
 async def _attendance(season: Season, session: dict[str, Any], present: list[uuid.UUID | None],

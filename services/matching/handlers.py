@@ -13,17 +13,19 @@ from uuid import UUID
 
 from services.matching.dependencies import Dependencies
 from services.matching.domain import commands
+from services.matching.domain.answers import OfferRules, Party
 from services.matching.domain.book import Book, RoundSummary
-from services.matching.domain.errors import DomainError, UnknownPlacement
+from services.matching.domain.errors import DomainError, InvalidTransition, UnknownPlacement
 from services.matching.domain.feasibility import is_round_program
 from services.matching.domain.parties import Certificate, Participant, Supervisor, Workplace
-from services.matching.domain.placements import Offer, Request
+from services.matching.domain.placements import Offer, Placement, Request
 from services.matching.domain.rounds import Preference
 from services.matching.unit_of_work import MatchingUnitOfWork
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.registration import (
     GuardianConsentRecorded,
+    MunicipalityProfileRecorded,
     ParticipantErased,
     ParticipantRegistered,
     PlacementRequested,
@@ -35,6 +37,7 @@ from shared.contracts.registration import (
 )
 from shared.contracts.training import SupervisorCertificationExpired, SupervisorCertified
 from shared.errors import Conflict, NotFound, Rejected
+from shared.links import BadLink, Link
 from shared.wiring import Handler
 
 # -- events: registration.events.v1 -------------------------------------------------
@@ -162,7 +165,7 @@ async def consent_recorded(
     event: GuardianConsentRecorded, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     await uow.books.save_consent(event.participant_id, event.guardian_id, event.program,
-                                 event.granted)
+                                 event.granted, event.consent)
     municipality = event.municipality_code
     if municipality is None:
         participant = await uow.books.participant(event.participant_id)
@@ -173,8 +176,19 @@ async def consent_recorded(
     for book in books:
         if await uow.books.ensure_participant(book, event.participant_id):
             book.record_consent(event.participant_id, event.guardian_id, event.program,
-                                event.granted, deps.clock())
+                                event.granted, deps.clock(), event.consent)
     await uow.save(*books)
+
+
+async def profile_recorded(
+    event: MunicipalityProfileRecorded, uow: MatchingUnitOfWork, deps: Dependencies
+) -> None:
+    """The municipality's rules for answers, for the proposals made from now on."""
+    book = await uow.books.book(event.municipality_code)
+    book.rules = OfferRules(event.municipality_code, frozenset(event.offer_answer_programs),
+                            event.offer_answer_days, event.guardian_answers_offer)
+    await uow.books.save_rules(book.rules)
+    await uow.save(book)
 
 
 async def request_withdrawn(
@@ -242,6 +256,7 @@ EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
     PlacementSlotsOffered: slots_offered,
     PlacementRequested: placement_requested,
     GuardianConsentRecorded: consent_recorded,
+    MunicipalityProfileRecorded: profile_recorded,
     PlacementRequestWithdrawn: request_withdrawn,
     PlacementSlotsWithdrawn: slots_withdrawn,
     ParticipantErased: participant_erased,
@@ -277,18 +292,67 @@ async def _placement_book(uow: MatchingUnitOfWork, placement_id: UUID) -> Book:
     return await uow.books.book(municipality)
 
 
-async def accept_placement(
-    cmd: commands.AcceptPlacement, uow: MatchingUnitOfWork, deps: Dependencies
-) -> str:
-    book = await _placement_book(uow, cmd.placement_id)
+async def _linked_placement(uow: MatchingUnitOfWork, link: Link) -> Placement:
+    """The placement a link names; `link_invalid` when it names none."""
+    placement = await uow.books.stored_placement(link.subject)
+    if placement is None:
+        raise BadLink("link_invalid", link.municipality_code)
+    return placement
+
+
+async def workplace_answered(
+    cmd: commands.AnswerAsWorkplace, uow: MatchingUnitOfWork, deps: Dependencies
+) -> Placement:
+    """The supervisor accepts or declines by link: the link is used once, in this unit."""
+    stored = await _linked_placement(uow, cmd.link)
+    if cmd.link.recipient != stored.supervisor_id:
+        raise BadLink("link_invalid", cmd.link.municipality_code)
+    await uow.used_links.claim(cmd.link)
+    book = await uow.books.book(stored.municipality_code)
     try:
-        placement = book.accept(cmd.placement_id, deps.clock())
+        if cmd.accept:
+            placement = book.accept(stored.placement_id, deps.clock(), cmd.link.recipient)
+        else:
+            placement = book.placements.get(stored.placement_id, stored)
+            book.decline(stored.placement_id, "workplace", cmd.reason or "other",
+                         deps.clock())
     except UnknownPlacement as error:
-        raise Conflict("the placement is no longer open") from error
-    except DomainError as error:
-        raise Conflict(str(error)) from error
+        raise Conflict("placement_closed") from error
+    except InvalidTransition as error:
+        raise Conflict(error.code) from error
     await uow.save(book)
-    return placement.status
+    return placement
+
+
+async def offer_answered(
+    cmd: commands.AnswerOffer, uow: MatchingUnitOfWork, deps: Dependencies
+) -> Placement:
+    """The participant (or a guardian, where asked) accepts or declines by link."""
+    stored = await _linked_placement(uow, cmd.link)
+    by = await _offer_party(uow, stored, cmd.link)
+    await uow.used_links.claim(cmd.link)
+    book = await uow.books.book(stored.municipality_code)
+    try:
+        placement = book.answer_offer(stored.placement_id, by, cmd.link.recipient,
+                                      cmd.accept, cmd.reason, deps.clock())
+    except UnknownPlacement as error:
+        raise Conflict("placement_closed") from error
+    except InvalidTransition as error:
+        raise Conflict(error.code) from error
+    await uow.save(book)
+    return placement
+
+
+async def _offer_party(uow: MatchingUnitOfWork, placement: Placement, link: Link) -> Party:
+    """Who answers by this link: the participant, or a guardian where one is asked."""
+    if link.recipient == placement.participant_id:
+        return "participant"
+    participant = (await uow.books.participant(placement.participant_id)
+                   if placement.participant_id is not None else None)
+    if placement.guardian_answer and participant is not None and (
+            link.recipient in participant.guardian_ids):
+        return "guardian"
+    raise BadLink("link_invalid", link.municipality_code)
 
 
 async def decline_placement(
@@ -328,7 +392,8 @@ async def expire_deadlines(
 
 COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.RunRound: run_round,
-    commands.AcceptPlacement: accept_placement,
+    commands.AnswerAsWorkplace: workplace_answered,
+    commands.AnswerOffer: offer_answered,
     commands.DeclinePlacement: decline_placement,
     commands.CompletePlacement: complete_placement,
     commands.ExpireDeadlines: expire_deadlines,

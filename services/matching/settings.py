@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import ClassVar, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 from pydantic_settings import SettingsConfigDict
@@ -25,7 +25,6 @@ class ScheduledRound(BaseModel):
 
 class MatchingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHING_", extra="ignore")
-    development_keys: ClassVar[tuple[str, ...]] = ("auth_jwt_secret", "acceptance_secret")
 
     http_port: int = 8002
     acceptance_deadline_hours: dict[str, float] = Field(
@@ -34,10 +33,6 @@ class MatchingSettings(ServiceSettings):
     """Per programme: hours a workplace has to accept a proposal (JSON in the env var)."""
     deadline_check_interval_s: float = 60.0
     """How often the job looks for proposals whose deadline has passed."""
-    acceptance_secret: str = "dev-only-matching-acceptance-secret-change-me"
-    """HMAC key of the acceptance links' tokens."""
-    public_base_url: str = "http://127.0.0.1:8002"
-    """Where the acceptance links point."""
     round_schedule: list[ScheduledRound] = Field(default_factory=list)
     """Rounds to run by themselves (JSON list in `MATCHING_ROUND_SCHEDULE`)."""
     lock_wait_s: float = 5.0

@@ -10,19 +10,21 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.matching.adapters.book_cache import BookCache
-from services.matching.adapters.links import AcceptanceLinks
+from services.matching.adapters.orm import tables
 from services.matching.adapters.repository import BookRepository, Books
 from services.matching.domain.book import Book
-from shared.contracts.matching import PlacementProposed
 from shared.unit_of_work import UnitOfWork
+from shared.used_links import LinkUses, UsedLinks
 
 
 class MatchingUnitOfWork(UnitOfWork):
     """`bootstrap` binds the keyword arguments with `functools.partial`: the programmes'
-    acceptance deadlines, how long to wait for a municipality's lock, the acceptance
-    links, and the service's cache of Books (one per process, kept between units)."""
+    acceptance deadlines, how long to wait for a municipality's lock, and the service's
+    cache of Books (one per process, kept between units). A link acts once: its claim
+    (`used_links`) is written in the same transaction as what it did."""
 
     books: Books
+    used_links: LinkUses
 
     def __init__(
         self,
@@ -33,18 +35,17 @@ class MatchingUnitOfWork(UnitOfWork):
         *,
         deadlines: dict[str, timedelta],
         lock_wait_s: float,
-        links: AcceptanceLinks | None,
         book_cache: BookCache | None,
     ) -> None:
         super().__init__(session_factory, outbox, source, after_commit)
         self.deadlines = deadlines
         self.lock_wait_s = lock_wait_s
-        self.links = links
         self.book_cache = book_cache
 
     def _open(self) -> None:
         self.books = BookRepository(self.session, self.deadlines, self.lock_wait_s,
                                     self.book_cache)
+        self.used_links = UsedLinks(self.session, tables.used_links)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -73,7 +74,4 @@ class MatchingUnitOfWork(UnitOfWork):
         """Stage the events the Book has recorded (they name `self.cause` as cause)."""
         events, book.events = book.events, []
         for event in events:
-            if isinstance(event, PlacementProposed) and self.links is not None:
-                event = event.model_copy(
-                    update={"acceptance_url": self.links.url(event.placement_id)})
             self.publish(event)

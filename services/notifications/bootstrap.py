@@ -20,10 +20,11 @@ from services.notifications.adapters.ratelimit import TokenBucket
 from services.notifications.adapters.sms import ElksSmsSender, SmsSender
 from services.notifications.adapters.templates import Renderer
 from services.notifications.dependencies import Dependencies
+from services.notifications.domain.links import Links
 from services.notifications.domain.model import QuietHours, RetryPolicy
 from services.notifications.entrypoints import jobs
 from services.notifications.entrypoints.dispatcher import DispatchConfig, Dispatcher
-from services.notifications.entrypoints.http import opt_out_url, router
+from services.notifications.entrypoints.http import router
 from services.notifications.settings import NotificationsSettings
 from services.notifications.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock, utc_now
@@ -34,6 +35,7 @@ from shared.contracts.notifications import NOTIFICATION_EVENTS
 from shared.contracts.registration import REGISTRATION_EVENTS
 from shared.contracts.training import TRAINING_EVENTS
 from shared.kafka.consumer import Subscription
+from shared.links import LinkSigner
 from shared.messagebus import MessageBus
 from shared.runtime import Service
 from shared.wiring import Bound, bind, bind_all
@@ -63,7 +65,7 @@ def build(settings: NotificationsSettings | None = None, *, clock: Clock = utc_n
         description=DESCRIPTION,
     )
     bus = MessageBus(service.uow, bind_all(handlers.COMMAND_HANDLERS, deps))
-    service.state.update(bus=bus, link_secret=settings.link_secret,
+    service.state.update(bus=bus, links=deps.links,
                          receipt_credentials=(settings.receipt_username,
                                               settings.receipt_password))
     service.jobs = [jobs.digests(bus, settings, clock)]
@@ -116,7 +118,7 @@ def dispatcher(settings: NotificationsSettings, uow: Callable[[], NotificationsU
             lease_s=settings.lease_s,
             contact_wait_s=settings.contact_wait_s, mail_from=settings.mail_from,
             message_id_domain=settings.message_id_domain,
-            opt_out_url=opt_out_url(settings.public_base_url, settings.link_secret)),
+            links=links(settings)),
         policy=RetryPolicy(settings.max_attempts, settings.backoff_initial_s,
                            settings.backoff_max_s, settings.jitter),
         quiet=quiet_hours(settings),
@@ -126,8 +128,13 @@ def dispatcher(settings: NotificationsSettings, uow: Callable[[], NotificationsU
     )
 
 
+def links(settings: NotificationsSettings) -> Links:
+    """The links in messages: to the portal, signed with the shared link secret."""
+    return Links(settings.public_base_url, LinkSigner(settings.link_secret), settings.timezone)
+
+
 def dependencies(settings: NotificationsSettings, clock: Clock = utc_now) -> Dependencies:
-    return Dependencies(timezone=settings.timezone, public_base_url=settings.public_base_url,
+    return Dependencies(links=links(settings), timezone=settings.timezone,
                         reminder_hour=settings.reminder_hour, quiet=quiet_hours(settings),
                         clock=clock)
 

@@ -9,35 +9,41 @@ Every handler is `handler(message, uow, deps)` (`shared.wiring`); `bootstrap` bi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
 from services.notifications.dependencies import Dependencies
-from services.notifications.domain import letters
 from services.notifications.domain.commands import (
+    ForgetUnmatchedReceipts,
+    OptOutByLink,
     RecordDeliveryReceipt,
     SendDigests,
     SetSmsOptOut,
 )
 from services.notifications.domain.letters import (
     Facts,
+    OfferFacts,
     ParticipantFacts,
+    PlacementFacts,
     SessionFacts,
     WorkplaceFacts,
 )
 from services.notifications.domain.model import (
+    Channel,
     Contact,
     PlannedNotification,
-    day_before_at,
     other_channel,
 )
-from services.notifications.domain.routing import DIGEST_TEMPLATE, ROUTES, Route
+from services.notifications.domain.planning import plan
+from services.notifications.domain.routing import DIGEST_TEMPLATE, ROUTES
+from services.notifications.domain.sender import MunicipalityProfile
 from services.notifications.unit_of_work import NotificationsUnitOfWork
 from shared.contracts.base import EventData
 from shared.contracts.contacts import ContactDetailsRecorded
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.matching import (
+    PlacementAccepted,
     PlacementCancelled,
     PlacementCompleted,
     PlacementConfirmed,
@@ -46,6 +52,8 @@ from shared.contracts.matching import (
     PlacementWaitlisted,
 )
 from shared.contracts.registration import (
+    GuardianConsentRecorded,
+    MunicipalityProfileRecorded,
     ParticipantErased,
     ParticipantRegistered,
     PlacementSlotsOffered,
@@ -53,11 +61,15 @@ from shared.contracts.registration import (
     WorkplaceRegistered,
 )
 from shared.contracts.training import (
+    CourseCompleted,
     CourseSessionScheduled,
     EnrolmentRecorded,
+    SupervisorCertificationExpired,
+    SupervisorCertificationExpiring,
     SupervisorCertified,
 )
 from shared.errors import NotFound, Rejected
+from shared.links import BadLink
 from shared.wiring import Handler
 
 # -- the contact directory -----------------------------------------------------------------
@@ -68,7 +80,8 @@ async def on_contact(e: ContactDetailsRecorded, uow: NotificationsUnitOfWork,
     known = await uow.directory.contact(e.person_id)
     await uow.directory.save_contact(Contact(
         e.person_id, e.role, e.name, e.email, e.phone, e.language, e.sms_allowed,
-        known.sms_opt_out if known else False, e.municipality_code))
+        known.sms_opt_out if known else False, e.municipality_code,
+        known.email_opt_out if known else False))
 
 
 async def on_contact_tombstone(key: str, uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
@@ -83,12 +96,25 @@ async def on_contact_tombstone(key: str, uow: NotificationsUnitOfWork, deps: Dep
 
 async def on_participant_erased(e: ParticipantErased, uow: NotificationsUnitOfWork,
                                 deps: Dependencies) -> None:
+    """The supervisor of each open placement is told it has ended (planned first, from the
+    placement facts, and about the placement rather than the person); then the person's
+    details, read models and messages go."""
+    await notify(e, uow, deps)
+    await uow.outbound.flush()
     await uow.directory.drop_contact(e.participant_id)
     await uow.directory.drop_participant(e.participant_id)
+    await uow.directory.forget_participant(e.participant_id)
     await uow.outbound.erase(e.participant_id, deps.clock())
 
 
 # -- read models -------------------------------------------------------------------------
+
+
+async def on_profile(e: MunicipalityProfileRecorded, uow: NotificationsUnitOfWork,
+                     deps: Dependencies) -> None:
+    await uow.directory.save_profile(MunicipalityProfile(
+        e.municipality_code, e.name, e.coordinator_name, str(e.coordinator_email),
+        e.coordinator_phone))
 
 
 async def on_participant(e: ParticipantRegistered, uow: NotificationsUnitOfWork,
@@ -109,17 +135,23 @@ async def on_supervisor(e: SupervisorRegistered, uow: NotificationsUnitOfWork,
     await uow.directory.save_supervisor(e.supervisor_id, e.workplace_id, e.municipality_code)
 
 
+def _clock(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value else None
+
+
 async def on_offer(e: PlacementSlotsOffered, uow: NotificationsUnitOfWork,
                    deps: Dependencies) -> None:
-    await uow.directory.save_offer(e.offer_id, e.workplace_id, e.supervisor_id,
-                                   e.without_client_contact)
+    await uow.directory.save_offer(OfferFacts(
+        e.offer_id, e.without_client_contact, _clock(e.arrival_time), e.arrival_place,
+        _clock(e.work_starts), _clock(e.work_ends), e.bring, e.contact_name,
+        e.contact_phone), e.workplace_id, e.supervisor_id)
 
 
 async def on_session(e: CourseSessionScheduled, uow: NotificationsUnitOfWork,
                      deps: Dependencies) -> None:
     await uow.directory.save_session(
         SessionFacts(e.session_id, e.course, e.topic, e.starts_at, e.ends_at, e.venue,
-                     e.digital), e.municipality_code, e.cancelled)
+                     e.digital, e.cancelled), e.municipality_code, e.cancelled)
     await notify(e, uow, deps)
 
 
@@ -151,15 +183,23 @@ def _placement_row(e: PlacementProposed | PlacementConfirmed) -> dict[str, Any]:
     return {"placement_id": e.placement_id, "status": _PLACEMENT_STATUS[type(e)],
             "request_id": e.request_id, "participant_id": e.participant_id,
             "workplace_id": e.workplace_id, "supervisor_id": e.supervisor_id,
-            "municipality_code": e.municipality_code, "program": e.program}
+            "municipality_code": e.municipality_code, "program": e.program,
+            "offer_id": e.offer_id, "period_start": e.period_start,
+            "period_end": e.period_end}
 
 
-async def on_placement_closed(e: PlacementDeclined | PlacementCancelled | PlacementCompleted,
-                              uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
-    status = {PlacementDeclined: "declined", PlacementCancelled: "cancelled",
-              PlacementCompleted: "completed"}[type(e)]
+_CLOSED: dict[type[EventData], str] = {
+    PlacementAccepted: "accepted", PlacementDeclined: "declined",
+    PlacementCancelled: "cancelled", PlacementCompleted: "completed"}
+
+
+async def on_placement_news(
+        e: PlacementAccepted | PlacementDeclined | PlacementCancelled | PlacementCompleted,
+        uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
+    """Told from the facts kept so far (the message first, then the new status)."""
+    await notify(e, uow, deps)
     await uow.directory.save_placement(
-        e.placement_id, status, request_id=getattr(e, "request_id", None),
+        e.placement_id, _CLOSED[type(e)], request_id=getattr(e, "request_id", None),
         municipality_code=getattr(e, "municipality_code", None))
 
 
@@ -175,123 +215,63 @@ async def on_routed_many(items: list[tuple[CloudEvent, EventData]],
 # -- routing: from an event to planned notifications -----------------------------------------
 
 
-async def _facts(events: list[Any], uow: NotificationsUnitOfWork) -> list[Facts]:
+def _ids(events: list[Any], name: str, placements: dict[Any, PlacementFacts]) -> set[UUID]:
+    return {v for e in events if (v := _fact(e, name, placements)) is not None}
+
+
+def _fact(e: Any, name: str, placements: dict[Any, PlacementFacts]) -> Any:
+    """A fact of the event, else of its placement (declines, cancellations carry less)."""
+    value = getattr(e, name, None)
+    if value is None and (p := placements.get(getattr(e, "placement_id", None))):
+        value = getattr(p, name, None)
+    return value
+
+
+async def _facts(events: list[Any], uow: NotificationsUnitOfWork,
+                 now: datetime) -> list[Facts]:
     """What the letters about these events need to know, each fact looked up once for all
     of them (one query per kind of fact)."""
     d = uow.directory
-
-    def ids(name: str, among: list[Any] = events) -> set[UUID]:
-        return {v for e in among if (v := getattr(e, name, None)) is not None}
-
-    without_workplace = [e for e in events if getattr(e, "workplace_id", None) is None]
+    placements: dict[Any, PlacementFacts] = await d.placements(
+        {p for e in events if (p := getattr(e, "placement_id", None)) is not None})
+    open_of: dict[Any, list[PlacementFacts]] = {
+        e.participant_id: await d.open_placements_of(e.participant_id)
+        for e in events if isinstance(e, ParticipantErased)}
+    withdrawn = {e.placement_id for e in events
+                 if isinstance(e, PlacementCancelled) and await uow.outbound.withdraw(
+                     e.placement_id, "day_one_checklist", now)}
     # Looked up by the event's supervisor_id, which an enrolment has not (None).
-    workplace_of: dict[Any, UUID] = await d.supervisor_workplaces(
-        ids("supervisor_id", without_workplace))
-    workplace_ids = [getattr(e, "workplace_id", None) or workplace_of.get(
-        getattr(e, "supervisor_id", None)) for e in events]
-    participants = await d.participants(ids("participant_id"))
+    workplace_of = await d.supervisor_workplaces(_ids(
+        [e for e in events if _fact(e, "workplace_id", placements) is None],
+        "supervisor_id", placements))
+    workplace_ids = [_fact(e, "workplace_id", placements) or workplace_of.get(
+        _fact(e, "supervisor_id", placements))
+        or next((o.workplace_id for o in open_of.get(getattr(e, "participant_id", None), ())),
+                None) for e in events]
+    participants = await d.participants(_ids(events, "participant_id", placements))
     workplaces = await d.workplaces(w for w in workplace_ids if w is not None)
-    sessions = await d.sessions(ids("session_id"))
-    names = {pid: c.name for pid, c in
-             (await d.contacts(ids("participant_id") | ids("supervisor_id"))).items()}
-    without = await d.offers_without_client_contact(ids("offer_id"))
+    sessions = await d.sessions(_ids(events, "session_id", placements)
+                                | _ids(events, "refresher_session_id", placements))
+    names = {pid: c.name for pid, c in (await d.contacts(
+        _ids(events, "participant_id", placements)
+        | _ids(events, "supervisor_id", placements))).items()}
+    offers = await d.offers(_ids(events, "offer_id", placements))
     facts = []
     for e, workplace_id in zip(events, workplace_ids, strict=True):
-        participant_id = getattr(e, "participant_id", None)
-        supervisor_id = getattr(e, "supervisor_id", None)
+        participant_id = _fact(e, "participant_id", placements)
+        supervisor_id = _fact(e, "supervisor_id", placements)
+        session_id = getattr(e, "session_id", None) or getattr(e, "refresher_session_id", None)
         facts.append(Facts(
             participants.get(participant_id) if participant_id else None,
             workplaces.get(workplace_id) if workplace_id else None,
-            sessions.get(e.session_id) if getattr(e, "session_id", None) else None,
+            sessions.get(session_id) if session_id else None,
             workplace_id,
             {i: names[i] for i in (participant_id, supervisor_id) if i in names},
-            getattr(e, "offer_id", None) in without))
+            offers.get(_fact(e, "offer_id", placements)),
+            placements.get(getattr(e, "placement_id", None)),
+            tuple(open_of.get(participant_id, ())) if isinstance(e, ParticipantErased) else (),
+            getattr(e, "placement_id", None) in withdrawn))
     return facts
-
-
-def _audience(route: Route, e: Any, facts: Facts) -> list[tuple[UUID, str]]:
-    """(person id, role) of each recipient of `route` for event `e`."""
-    p = facts.participant
-    match route.audience:
-        case "participant":
-            return [(e.participant_id, "participant")]
-        case "guardians":
-            return [(g, "guardian") for g in (p.guardian_ids if p else ())]
-        case "guardians_of_minor":
-            start = getattr(e, "period_start", None)
-            if p is None or start is None or not p.is_minor_on(start):
-                return []
-            return [(g, "guardian") for g in p.guardian_ids]
-        case "supervisor":
-            return [(e.supervisor_id, "supervisor")]
-        case "manager":
-            return [(facts.workplace.manager_id, "manager")] if facts.workplace else []
-        case "invited":
-            return [(i.person_id, i.role) for i in e.invited]
-        case "person":
-            return [(e.person_id, e.role)]
-    raise AssertionError(route.audience)
-
-
-def _context(route: Route, e: Any, facts: Facts, deps: Dependencies,
-             person_id: UUID) -> dict[str, Any]:
-    tz = deps.timezone
-    match route.template:
-        case "course_invitation":
-            reason = next((i.reason for i in e.invited if i.person_id == person_id), "")
-            return letters.course_invitation(e, tz, reason)
-        case "enrolment_confirmation" | "enrolment_waitlisted" | "course_reminder":
-            return {**letters.enrolment(e, facts, tz), "session_id": str(e.session_id)}
-        case "certificate" | "certification_note":
-            return letters.certification(e, facts)
-        case "placement_proposal":
-            link = e.acceptance_url or (
-                f"{deps.public_base_url}/matching/placements/{e.placement_id}/respond")
-            return letters.proposal(e, facts, tz, link)
-        case "consent_request":
-            link = (f"{deps.public_base_url}/registration/participants/"
-                    f"{e.participant_id}/consents")
-            return letters.consent_request(e, facts, link)
-        case "welcome_letter":
-            return letters.welcome_letter(e, facts)
-        case "day_one_checklist":
-            return letters.day_one_checklist(e, facts)
-        case "waitlisted":
-            return letters.waitlisted(e)
-    raise AssertionError(route.template)
-
-
-def _when(route: Route, e: Any, facts: Facts, deps: Dependencies, now: datetime) -> datetime | None:
-    """When the message may go; None when it is too late to be of use."""
-    if route.timing == "now":
-        return now
-    starts_at = facts.session.starts_at if facts.session else getattr(e, "starts_at", None)
-    if starts_at is None or starts_at <= now:
-        return None
-    return max(now, day_before_at(starts_at, deps.reminder_hour, deps.timezone))
-
-
-def plan(e: Any, facts: Facts, deps: Dependencies, cause_event_id: str,
-         correlation_id: str | None, now: datetime) -> list[PlannedNotification]:
-    """Every message the routing table asks for, for one event (pure)."""
-    planned: list[PlannedNotification] = []
-    for route in ROUTES.get(type(e), ()):
-        if not route.when(e):
-            continue
-        not_before = _when(route, e, facts, deps, now)
-        if not_before is None:
-            continue
-        for person_id, role in _audience(route, e, facts):
-            context = _context(route, e, facts, deps, person_id)
-            for channel in route.channels:
-                planned.append(PlannedNotification(
-                    cause_event_id=cause_event_id, recipient_id=person_id, channel=channel,
-                    template=route.template, context=context, not_before=not_before,
-                    correlation_id=correlation_id, recipient_role=role,
-                    placement_id=getattr(e, "placement_id", None),
-                    about_participant_id=getattr(e, "participant_id", None),
-                    municipality_code=getattr(e, "municipality_code", None)))
-    return planned
 
 
 async def notify(e: EventData, uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
@@ -309,28 +289,36 @@ async def notify_many(items: Sequence[tuple[CloudEvent, EventData]],
     routed = [(cause, e, routes) for cause, e in items
               if (routes := [r for r in ROUTES.get(type(e), ()) if r.when(e)])]
     needing = [e for _, e, routes in routed if any(r.facts for r in routes)]
-    facts = dict(zip(map(id, needing), await _facts(needing, uow), strict=True))
+    now = deps.clock()
+    facts = dict(zip(map(id, needing), await _facts(needing, uow, now), strict=True))
+    config = deps.plan
     for cause, e, _ in routed:
-        uow.outbound.add(plan(e, facts.get(id(e), Facts()), deps, cause.id,
-                              cause.correlationid or cause.id, deps.clock()))
+        uow.outbound.add(plan(e, facts.get(id(e), Facts()), config, cause.id,
+                              cause.correlationid or cause.id, now))
 
 
 EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
     ContactDetailsRecorded: on_contact,
+    MunicipalityProfileRecorded: on_profile,
     ParticipantRegistered: on_participant,
     WorkplaceRegistered: on_workplace,
     SupervisorRegistered: on_supervisor,
     PlacementSlotsOffered: on_offer,
     ParticipantErased: on_participant_erased,
+    GuardianConsentRecorded: on_routed,
     CourseSessionScheduled: on_session,
     EnrolmentRecorded: on_enrolment,
+    CourseCompleted: on_routed,
     SupervisorCertified: on_routed,
+    SupervisorCertificationExpiring: on_routed,
+    SupervisorCertificationExpired: on_routed,
     PlacementProposed: on_placement,
     PlacementConfirmed: on_placement,
     PlacementWaitlisted: on_routed,
-    PlacementDeclined: on_placement_closed,
-    PlacementCancelled: on_placement_closed,
-    PlacementCompleted: on_placement_closed,
+    PlacementAccepted: on_placement_news,
+    PlacementDeclined: on_placement_news,
+    PlacementCancelled: on_placement_news,
+    PlacementCompleted: on_placement_news,
 }
 
 
@@ -349,12 +337,25 @@ shared.kafka.consumer.Subscription): the same rows, one statement per kind."""
 
 async def record_receipt(cmd: RecordDeliveryReceipt, uow: NotificationsUnitOfWork,
                          deps: Dependencies) -> None:
-    """A delivery receipt; a failed one falls back to e-mail (one message per channel)."""
-    row = await uow.outbound.record_receipt(cmd.provider_ref, cmd.status)
-    if row is None:
-        raise NotFound("no SMS with that id")
-    if cmd.status == "failed":
-        uow.outbound.add([fallback_of(row, deps.clock())])
+    """A delivery receipt, on its SMS; one that came before the dispatcher recorded the
+    provider's id is kept and applied when it does (`Dispatcher`, `adapters/receipts.py`).
+    Never an error to the provider: it would not send the receipt again."""
+    now = deps.clock()
+    row = await uow.receipts.record(cmd.provider_ref, cmd.status, now)
+    if row is not None:
+        uow.outbound.add(receipt_effects(row, cmd.status, now))
+
+
+def receipt_effects(row: Any, status: str, now: datetime) -> list[PlannedNotification]:
+    """A failed SMS falls back to e-mail (one message per channel and template, so another
+    e-mail the same event sent this person does not stop it, and a second receipt adds
+    nothing)."""
+    return [fallback_of(row, now)] if status == "failed" else []
+
+
+async def forget_unmatched_receipts(cmd: ForgetUnmatchedReceipts, uow: NotificationsUnitOfWork,
+                                    deps: Dependencies) -> int:
+    return await uow.receipts.forget(cmd.before)
 
 
 def fallback_of(row: Any, now: datetime) -> PlannedNotification:
@@ -369,7 +370,19 @@ def fallback_of(row: Any, now: datetime) -> PlannedNotification:
 
 async def set_sms_opt_out(cmd: SetSmsOptOut, uow: NotificationsUnitOfWork,
                           deps: Dependencies) -> None:
-    if not await uow.directory.set_sms_opt_out(cmd.person_id, cmd.opt_out):
+    if not await uow.directory.set_opt_out(cmd.person_id, "sms", cmd.opt_out):
+        raise NotFound("no contact details for that person")
+
+
+async def opt_out_by_link(cmd: OptOutByLink, uow: NotificationsUnitOfWork,
+                          deps: Dependencies) -> None:
+    """The link's person stops the link's channel; the link is used up with it."""
+    link = deps.links.signer.read(cmd.token, "opt_out")
+    if link.channel not in ("sms", "email"):
+        raise BadLink("link_invalid", link.municipality_code)
+    channel: Channel = "sms" if link.channel == "sms" else "email"
+    await uow.used_links.claim(link)
+    if not await uow.directory.set_opt_out(link.subject, channel, True):
         raise NotFound("no contact details for that person")
 
 
@@ -388,13 +401,9 @@ async def send_digests(cmd: SendDigests, uow: NotificationsUnitOfWork, deps: Dep
             cause_event_id=f"digest:{coordinator.person_id}:{day.isoformat()}",
             recipient_id=coordinator.person_id, channel="email", template=DIGEST_TEMPLATE,
             context={"day": day.isoformat(), "municipality_code": coordinator.municipality_code,
-                     "proposed": counts.get("proposed", 0),
-                     "confirmed": counts.get("confirmed", 0),
-                     "declined": counts.get("declined", 0),
-                     "cancelled": counts.get("cancelled", 0),
-                     "completed": counts.get("completed", 0),
-                     "failed_messages": failed,
-                     "link": f"{deps.public_base_url}/notifications/placements"},
+                     **{k: counts.get(k, 0) for k in (
+                         "proposed", "confirmed", "declined", "cancelled", "completed")},
+                     "failed_messages": failed, "link": deps.links.start_page()},
             not_before=cmd.now, recipient_role="coordinator",
             municipality_code=coordinator.municipality_code))
     uow.outbound.add(planned)
@@ -403,7 +412,8 @@ async def send_digests(cmd: SendDigests, uow: NotificationsUnitOfWork, deps: Dep
 
 COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     RecordDeliveryReceipt: record_receipt,
+    ForgetUnmatchedReceipts: forget_unmatched_receipts,
     SetSmsOptOut: set_sms_opt_out,
+    OptOutByLink: opt_out_by_link,
     SendDigests: send_digests,
 }
-

@@ -46,6 +46,8 @@ class NotificationsSettings(ServiceSettings):
     receipt_username: str = "elks-receipts"
     receipt_password: str = "change-me-receipts"
     """The credentials the provider's delivery receipts must carry (HTTP basic)."""
+    unmatched_receipt_days: int = Field(default=7, gt=0)
+    """A receipt that came before its SMS was recorded is kept this long for it."""
 
     # -- policy ------------------------------------------------------------------------
     timezone: str = "Europe/Stockholm"
@@ -83,6 +85,5 @@ class NotificationsSettings(ServiceSettings):
     digest_interval_s: float = Field(default=300.0, gt=0)
 
     public_base_url: str = "http://127.0.0.1:8000"
-    """Base of the links in messages (accept/decline, consent, opt-out)."""
-    link_secret: str = "dev-only-notifications-link-secret"
-    """HMAC key of the SMS opt-out links."""
+    """The portal's address: every link in a message is `{public_base_url}/l/{token}`
+    (the token signed with `link_secret`, shared.links), the digest links to its start."""

@@ -9,14 +9,19 @@ from contextlib import asynccontextmanager
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.notifications.adapters.orm import tables
+from services.notifications.adapters.receipts import Receipts
 from services.notifications.adapters.repository import Directory, Outbound
 from services.notifications.adapters.wakeup import announce_due
 from shared.unit_of_work import UnitOfWork
+from shared.used_links import LinkUses, UsedLinks
 
 
 class NotificationsUnitOfWork(UnitOfWork):
     directory: Directory
     outbound: Outbound
+    receipts: Receipts
+    used_links: LinkUses
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], outbox: Table,
                  source: str, after_commit: Callable[[], None] | None = None, *,
@@ -28,6 +33,8 @@ class NotificationsUnitOfWork(UnitOfWork):
     def _open(self) -> None:
         self.directory = Directory(self.session)
         self.outbound = Outbound(self.session)
+        self.receipts = Receipts(self.session)
+        self.used_links = UsedLinks(self.session, tables.used_links)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -10,7 +10,7 @@ from services.registration.adapters.crypto import IdentityVault
 from services.registration.adapters.orm import tables
 from services.registration.dependencies import Dependencies
 from services.registration.domain.model import AgeRules
-from services.registration.entrypoints import http, intake, jobs
+from services.registration.entrypoints import http, intake, jobs, links
 from services.registration.handlers import (
     BATCH_HANDLERS,
     COMMAND_HANDLERS,
@@ -61,7 +61,7 @@ def build(settings: RegistrationSettings | None = None, *, clock: Clock = utc_no
                          handlers=bind_all(NEWS_HANDLERS, deps),
                          batch_handlers=bind_all(NEWS_BATCH_HANDLERS, deps) if batched else {}),
         ],
-        routers=[http.router],
+        routers=[http.router, links.router],
         jobs=[jobs.intake_retention(settings)],
         published={
             topics.REGISTRATION_EVENTS: REGISTRATION_EVENTS,

@@ -16,7 +16,7 @@ DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktY2hhbmdlLW1lLTAxMjM0NTY3ODlhYmM="
 class RegistrationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRATION_", extra="ignore")
     development_keys: ClassVar[tuple[str, ...]] = (
-        "auth_jwt_secret", "identity_encryption_key", "identity_hash_key")
+        "auth_jwt_secret", "link_secret", "identity_encryption_key", "identity_hash_key")
 
     http_port: int = 8001
 

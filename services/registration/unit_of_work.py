@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from services.registration.adapters.municipality_repository import MunicipalityRepository
+from services.registration.adapters.orm import tables
 from services.registration.adapters.participant_repository import ParticipantRepository
 from services.registration.adapters.repository import (
     CoordinatorRepository,
@@ -12,6 +14,7 @@ from services.registration.adapters.repository import (
     WorkplaceRepository,
 )
 from shared.unit_of_work import UnitOfWork
+from shared.used_links import LinkUses, UsedLinks
 
 
 class RegistrationUnitOfWork(UnitOfWork):
@@ -22,6 +25,8 @@ class RegistrationUnitOfWork(UnitOfWork):
     requests: RequestRepository
     coordinators: CoordinatorRepository
     news: NewsRepository
+    municipalities: MunicipalityRepository
+    links: LinkUses
 
     def _open(self) -> None:
         self.participants = ParticipantRepository(self.session)
@@ -31,3 +36,5 @@ class RegistrationUnitOfWork(UnitOfWork):
         self.requests = RequestRepository(self.session)
         self.coordinators = CoordinatorRepository(self.session)
         self.news = NewsRepository(self.session)
+        self.municipalities = MunicipalityRepository(self.session)
+        self.links = UsedLinks(self.session, tables.used_links)

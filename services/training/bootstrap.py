@@ -10,6 +10,7 @@ from services.training.dependencies import Dependencies
 from services.training.domain.certification import Policy
 from services.training.entrypoints.http import router
 from services.training.entrypoints.jobs import daily_job
+from services.training.entrypoints.links import router as links_router
 from services.training.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from services.training.settings import TrainingSettings
 from services.training.unit_of_work import TrainingUnitOfWork
@@ -26,7 +27,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def dependencies(settings: TrainingSettings, clock: Clock = utc_now) -> Dependencies:
     return Dependencies(clock=clock, policy=Policy(settings.certificate_validity_years,
-                                                   settings.timezone))
+                                                   settings.timezone,
+                                                   settings.certificate_warning_days))
 
 
 def build(settings: TrainingSettings | None = None, *, clock: Clock = utc_now) -> Service:
@@ -43,12 +45,13 @@ def build(settings: TrainingSettings | None = None, *, clock: Clock = utc_now) -
         tables=tables,
         unit_of_work=TrainingUnitOfWork,
         subscriptions=[subscription],
-        routers=[router],
+        routers=[router, links_router],
         published={topics.TRAINING_EVENTS: TRAINING_EVENTS},
         migrations=MIGRATIONS,
         description="Supervisor training: sessions, enrolment, attendance, certificates.",
     )
     bus = MessageBus(service.uow, bind_all(COMMAND_HANDLERS, deps))
     service.state["bus"] = bus
+    service.state["clock"] = clock
     service.jobs = [daily_job(bus, settings, deps)]
     return service

@@ -16,6 +16,8 @@ class TrainingSettings(ServiceSettings):
     http_port: int = 8003
     certificate_validity_years: int = Field(default=3, ge=1, le=20)
     """A completed base course certifies the supervisor for this many years (seed 001)."""
+    certificate_warning_days: int = Field(default=60, ge=1, le=365)
+    """A supervisor is told once when their certificate has this many days or fewer left."""
     budget_per_year_sek: Decimal = Field(default=Decimal(200000), ge=0)
     """The county's yearly budget for supervisor training (200 000 SEK in seed 001)."""
     timezone: str = "Europe/Stockholm"

@@ -8,7 +8,7 @@ list, age bands) so that the HTTP API and the intake share one set of rules.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Annotated
 from uuid import UUID
 
@@ -129,6 +129,20 @@ class OfferPlacementSlots(_Intake):
     min_age: int | None = Field(default=None, ge=0, le=100)
     without_client_contact: bool = False
     supports: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
+    arrival_time: time | None = None
+    """Added: when the participant arrives on the first day (the welcome letter)."""
+    arrival_place: Text | None = None
+    """Added: where to go on the first day, if not the workplace's address."""
+    work_starts: time | None = None
+    """Added: the working day's start (with `work_ends`, or neither)."""
+    work_ends: time | None = None
+    """Added: the working day's end, after `work_starts`."""
+    bring: Text | None = None
+    """Added: what to bring (clothes, lunch, ID)."""
+    contact_name: Name | None = None
+    """Added: the contact person on site, when not the supervisor."""
+    contact_phone: PhoneInput | None = None
+    """Added: the contact person's work phone (registration turns it into E.164)."""
 
 
 class RequestPlacement(_Intake):

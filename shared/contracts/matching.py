@@ -8,7 +8,14 @@ from uuid import UUID
 from pydantic import Field
 
 from shared.contracts.base import EventData
-from shared.contracts.types import AnsweredBy, DeclinedBy, MunicipalityCode, Outcome, Program
+from shared.contracts.types import (
+    AnsweredBy,
+    Awaited,
+    DeclinedBy,
+    MunicipalityCode,
+    Outcome,
+    Program,
+)
 
 
 class PlacementProposed(EventData):
@@ -51,7 +58,7 @@ class PlacementAccepted(EventData):
     by: AnsweredBy
     answered_by: UUID | None = None
     """The person who answered (the supervisor, the participant, the guardian)."""
-    waiting_for: list[AnsweredBy] = Field(default_factory=list)
+    waiting_for: list[Awaited] = Field(default_factory=list)
     """Who has still to answer (and `consent` when a guardian's consent is missing)."""
 
 

@@ -64,6 +64,10 @@ class EnrolmentRecorded(_TrainingEvent):
     """Added: the session's start."""
     municipality_code: MunicipalityCode | None = None
     """Added: the session's municipality (for scoping a coordinator's view)."""
+    session_cancelled: bool = False
+    """Added: the place went because the session itself was cancelled (`status`
+    cancelled; the same transaction published the session's `cancelled` announcement,
+    which is keyed by the session and may arrive before or after this)."""
 
 
 class CourseCompleted(_TrainingEvent):
@@ -74,6 +78,8 @@ class CourseCompleted(_TrainingEvent):
     role: TrainingRole
     course: Course
     completed_at: datetime
+    municipality_code: MunicipalityCode | None = None
+    """Added: the session's municipality (whom the evaluation link names)."""
 
 
 class SupervisorCertified(_TrainingEvent):

@@ -56,6 +56,8 @@ Channel = Literal["email", "sms"]
 ConsentState = Literal["granted", "refused", "pending"]
 ConsentChannel = Literal["link", "coordinator", "intake"]
 AnsweredBy = Literal["workplace", "participant", "guardian"]
+Awaited = Literal["workplace", "participant", "guardian", "consent"]
+"""Whom a placement waits for: a party's yes, or a guardian's consent."""
 
 PROGRAMS: tuple[Program, ...] = ("prao", "summer_job", "work_trial", "internship", "job_track")
 ROUND_PROGRAMS: frozenset[str] = frozenset({"prao", "summer_job"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -22,6 +22,8 @@ from praktik_cli.demo.plan import Endpoints, Plan
 from praktik_cli.demo.season import Season
 
 RECEIPTS = ("elks-receipts", "e2e-receipts-secret")
+LINK_SECRET = "e2e-link-secret-not-the-development-one-0123456789"
+"""The link secret every service and the portal share in these tests (shared.links)."""
 
 
 @dataclass
@@ -32,17 +34,23 @@ class Outside:
     sms: ElksFake
     notifications_port: int
     """Where the notifications service will listen: the SMS fake posts receipts there."""
+    portal_port: int = field(default_factory=free_port)
+    """Where the portal will listen: the links in the messages point there."""
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://127.0.0.1:{self.portal_port}"
 
 
 @pytest.fixture(scope="package")
 async def outside(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Outside]:
     mail = SmtpCatcher(tmp_path_factory.mktemp("mail")).start()
-    port = free_port()
+    port, portal_port = free_port(), free_port()
     receipt_url = (f"http://{RECEIPTS[0]}:{RECEIPTS[1]}@127.0.0.1:"
                    f"{port}/notifications/sms/receipts")
     sms = await ElksFake(receipt_url=receipt_url).start()
     try:
-        yield Outside(mail, sms, port)
+        yield Outside(mail, sms, port, portal_port)
     finally:
         await sms.stop()
         mail.stop()
@@ -64,6 +72,9 @@ def system_env(outside: Outside) -> dict[str, str]:
         "NOTIFICATIONS_BACKOFF_MAX_S": "2",
         "NOTIFICATIONS_DISPATCH_IDLE_S": "0.1",
         "REGISTRATION_INTAKE_SOURCES": "urn:test=*",
+        "NOTIFICATIONS_PUBLIC_BASE_URL": outside.portal_url,
+        **{f"{service.upper()}_LINK_SECRET": LINK_SECRET
+           for service in ("registration", "matching", "training", "notifications")},
     }
 
 
@@ -101,11 +112,13 @@ async def system(e2e_infra: OwnDatabase, outside: Outside,
         yield system
 
 
-def endpoints(infra: Infra, system: System) -> Endpoints:
+def endpoints(infra: Infra, system: System, outside: Outside) -> Endpoints:
     urls = {name: process.url for name, process in system.services.items()}
     return Endpoints(registration=urls["registration"], matching=urls["matching"],
                      training=urls["training"], notifications=urls["notifications"],
-                     kafka=infra.kafka_bootstrap, topic_prefix=topic_prefix())
+                     kafka=infra.kafka_bootstrap, topic_prefix=topic_prefix(),
+                     mail_dir=outside.mail.directory, sms_fake=outside.sms.base_url,
+                     sms_auth=(outside.sms.username, outside.sms.password))
 
 
 SMALL_SEASON = Plan(
@@ -117,7 +130,8 @@ SMALL_SEASON = Plan(
 
 
 @pytest.fixture(scope="package")
-async def season(e2e_infra: OwnDatabase, system: System) -> AsyncIterator[Season]:
-    async with Season(SMALL_SEASON, endpoints(e2e_infra, system)) as played:
+async def season(e2e_infra: OwnDatabase, system: System,
+                 outside: Outside) -> AsyncIterator[Season]:
+    async with Season(SMALL_SEASON, endpoints(e2e_infra, system, outside)) as played:
         await played.play()
         yield played

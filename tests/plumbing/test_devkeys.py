@@ -20,8 +20,8 @@ from shared.settings import ServiceSettings
 URL = "postgresql+asyncpg://nobody:nothing@127.0.0.1:1/none"
 EXPECTED = {
     RegistrationSettings: {"REGISTRATION_AUTH_JWT_SECRET", "REGISTRATION_IDENTITY_ENCRYPTION_KEY",
-                           "REGISTRATION_IDENTITY_HASH_KEY"},
-    MatchingSettings: {"MATCHING_AUTH_JWT_SECRET", "MATCHING_ACCEPTANCE_SECRET"},
+                           "REGISTRATION_IDENTITY_HASH_KEY", "REGISTRATION_LINK_SECRET"},
+    MatchingSettings: {"MATCHING_AUTH_JWT_SECRET", "MATCHING_LINK_SECRET"},
     TrainingSettings: {"TRAINING_AUTH_JWT_SECRET"},
     NotificationsSettings: {"NOTIFICATIONS_AUTH_JWT_SECRET", "NOTIFICATIONS_LINK_SECRET",
                             "NOTIFICATIONS_RECEIPT_PASSWORD"},
@@ -54,7 +54,7 @@ def test_the_development_flag_allows_them(cls: type[ServiceSettings]) -> None:
 
 def test_keys_of_ones_own_start_and_each_left_one_is_named() -> None:
     own = {"auth_jwt_secret": "a" * 40, "identity_encryption_key": "b" * 44,
-           "identity_hash_key": "c" * 40}
+           "identity_hash_key": "c" * 40, "link_secret": "d" * 40}
     refuse_development_keys(committed(RegistrationSettings, **own), environ={})
     left = committed(RegistrationSettings, **{**own, "identity_hash_key": (
         RegistrationSettings.model_fields["identity_hash_key"].default)})

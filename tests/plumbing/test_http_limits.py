@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,13 +21,13 @@ from services.matching.bootstrap import build as build_matching
 from services.matching.settings import MatchingSettings
 from services.notifications.bootstrap import build as build_notifications
 from services.notifications.domain.commands import SetSmsOptOut
-from services.notifications.entrypoints.http import opt_out_token
 from services.notifications.settings import NotificationsSettings
 from services.registration.bootstrap import build as build_registration
 from services.registration.settings import RegistrationSettings
 from services.training.bootstrap import build as build_training
 from services.training.settings import TrainingSettings
 from shared.http import install_body_guard, install_error_handlers
+from shared.links import HEADER, LinkSigner
 from shared.runtime import Service
 from shared.settings import ServiceSettings
 from tests.support.openapi import admin
@@ -177,10 +178,11 @@ async def test_a_bad_opt_out_body_is_422_and_changes_nothing(body: bytes) -> Non
 async def test_a_link_with_a_body_that_is_not_strict_json_changes_nothing(body: bytes) -> None:
     async with service_app(build_notifications, NotificationsSettings) as (service, bus, client):
         person = uuid.uuid4()
-        token = opt_out_token(service.state["link_secret"], person)
-        response = await client.post(f"/notifications/sms-opt-out/{person}",
-                                     params={"token": token}, content=body,
-                                     headers={"Content-Type": "application/json"})
+        token = LinkSigner(service.settings.link_secret).sign(
+            "opt_out", person, person, datetime.now(UTC) + timedelta(days=1), channel="sms")
+        response = await client.post("/notifications/links/opt_out", content=body,
+                                     headers={"Content-Type": "application/json",
+                                              HEADER: token})
     assert response.status_code == 422 and not bus.commands
 
 
@@ -219,27 +221,29 @@ ODD_TOKENS = ["ää", "ääääääää", "😀" * 8, "\ufffd" * 8, "a\u0301" * 
 
 @pytest.mark.parametrize("token", ODD_TOKENS)
 async def test_a_link_token_of_any_shape_is_403(token: str) -> None:
-    placement = uuid.uuid4()
+    link = {b"X-Praktik-Link": token.encode()}  # the link API takes it in a header
     async with service_app(build_matching, MatchingSettings) as (_, bus, client):
-        respond = await client.get(f"/matching/placements/{placement}/respond",
-                                   params={"token": token})
-        accept = await client.post(f"/matching/placements/{placement}/accept",
-                                   json={"token": token})
-        decline = await client.post(f"/matching/placements/{placement}/workplace-decline",
-                                    json={"token": token, "reason": "no room"})
+        answers = [
+            await client.get("/matching/links/workplace_answer", headers=link),
+            await client.post("/matching/links/workplace_answer", headers=link,
+                              json={"accept": True}),
+            await client.get("/matching/links/offer_answer", headers=link),
+            await client.post("/matching/links/offer_answer", headers=link,
+                              json={"accept": False, "reason": "no room"}),
+        ]
     async with service_app(build_notifications, NotificationsSettings) as (_, sms, client):
-        opt_out = await client.post(f"/notifications/sms-opt-out/{placement}",
-                                    params={"token": token})
-    statuses = [r.status_code for r in (respond, accept, decline, opt_out)]
-    expected = [403, 422, 422, 403] if len(token) < 8 else [403] * 4  # TokenIn: 8 or more
-    assert statuses == expected, [r.text for r in (respond, accept, decline, opt_out)]
+        opt_out = await client.post("/notifications/links/opt_out", headers=link,
+                                    json={"confirm": True})
+    statuses = [r.status_code for r in (*answers, opt_out)]
+    assert statuses == [403] * 5, [r.text for r in (*answers, opt_out)]
+    assert [r.json()["problem"] for r in answers] == ["link_invalid"] * 4
     assert not bus.commands and not sms.commands
 
 
-async def test_a_token_that_is_not_utf8_in_the_query_is_403() -> None:
+async def test_a_token_that_is_not_utf8_in_the_link_header_is_403() -> None:
     async with service_app(build_notifications, NotificationsSettings) as (_, sms, client):
-        response = await client.post(
-            f"/notifications/sms-opt-out/{uuid.uuid4()}?token=%ff%fe%ed%a0%80")
+        response = await client.post("/notifications/links/opt_out", json={"confirm": True},
+                                     headers={HEADER.encode(): b"\xff\xfe\xed\xa0\x80"})
     assert response.status_code == 403 and not sms.commands
 
 

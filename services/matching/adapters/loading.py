@@ -24,6 +24,7 @@ from services.matching.adapters.rows import (
     participant_from_row,
     placement_from_row,
     request_from_row,
+    rules_from_row,
     supervisor_from_row,
     text_array,
     uuid_array,
@@ -44,7 +45,7 @@ async def load_books(session: AsyncSession, ms: list[str], deadlines: dict[str, 
     parts: Parts = {m: {
         "offers": {}, "workplaces": {}, "supervisors": {}, "certificates": {},
         "requests": {}, "placements": {}, "participants": {}, "consents": {},
-        "excluded": set(),
+        "consent_states": {}, "excluded": set(), "rules": None,
     } for m in ms}
     await _read_market(session, ms, parts, offer_rows)
     await _read_people(session, parts)
@@ -65,6 +66,8 @@ async def _read_market(session: AsyncSession, ms: list[str], parts: Parts,
         offer = offer_from_row(row)
         parts[row.municipality_code]["offers"][offer.offer_id] = offer
         offer_rows[offer.offer_id] = offer_row(offer)
+    for row in await _rows(session, orm.offer_rules, ms):
+        parts[row.municipality_code]["rules"] = rules_from_row(row)
     for row in await _rows(session, orm.workplaces, ms):
         parts[row.municipality_code]["workplaces"][row.workplace_id] = workplace_from_row(row)
     for row in await _rows(session, orm.supervisors, ms):
@@ -100,6 +103,11 @@ async def _read_people(session: AsyncSession, parts: Parts) -> None:
         for m in in_play[row.participant_id]:
             parts[m]["consents"].setdefault(row.participant_id, {})[
                 (row.guardian_id, row.program)] = row.granted
+    for row in await session.execute(select(orm.consent_states).where(
+            orm.consent_states.c.participant_id == any_(uuid_array("ids"))), ids):
+        for m in in_play[row.participant_id]:
+            parts[m]["consent_states"].setdefault(row.participant_id, {})[row.program] = (
+                row.state)
 
 
 async def _read_exclusions(session: AsyncSession, parts: Parts) -> None:
@@ -134,6 +142,9 @@ async def add_participant(session: AsyncSession, book: Book, participant_id: UUI
             orm.consents.c.participant_id == participant_id)):
         book.consents.setdefault(participant_id, {})[(row.guardian_id, row.program)] = (
             row.granted)
+    for row in await session.execute(select(orm.consent_states).where(
+            orm.consent_states.c.participant_id == participant_id)):
+        book.consent_states.setdefault(participant_id, {})[row.program] = row.state
     return True
 
 
@@ -149,11 +160,15 @@ async def add_participants(session: AsyncSession, wanted: list[tuple[Book, UUID]
             orm.participants.c.participant_id.in_(ids)))
     }
     consents: dict[UUID, dict[tuple[UUID, str], bool]] = {}
+    states: dict[UUID, dict[str, Any]] = {}
     if found:
         for row in await session.execute(select(orm.consents).where(
                 orm.consents.c.participant_id.in_(sorted(found)))):
             consents.setdefault(row.participant_id, {})[(row.guardian_id, row.program)] = (
                 row.granted)
+        for row in await session.execute(select(orm.consent_states).where(
+                orm.consent_states.c.participant_id.in_(sorted(found)))):
+            states.setdefault(row.participant_id, {})[row.program] = row.state
     for book, pid in missing:
         person = found.get(pid)
         if person is None or pid in book.participants:
@@ -161,3 +176,5 @@ async def add_participants(session: AsyncSession, wanted: list[tuple[Book, UUID]
         book.participants[pid] = person
         for key, granted in consents.get(pid, {}).items():
             book.consents.setdefault(pid, {})[key] = granted
+        for program, state in states.get(pid, {}).items():
+            book.consent_states.setdefault(pid, {})[program] = state

@@ -46,30 +46,51 @@ consents = Table(
     Column("granted", Boolean, nullable=False),
 )
 
+consent_states = Table(
+    "consent_states", metadata,
+    Column("participant_id", UUID(as_uuid=True), primary_key=True),
+    Column("program", String, primary_key=True),
+    Column("state", String, nullable=False),
+)
+"""The participant's consent per programme as registration last stated it (under the
+municipality's rule); absent where only older senders spoke."""
+
+offer_rules = Table(
+    "offer_rules", metadata,
+    Column("municipality_code", String(4), primary_key=True),
+    Column("programs", ARRAY(String), nullable=False, server_default="{}"),
+    Column("days", Integer, nullable=False),
+    Column("guardian_answers", Boolean, nullable=False),
+)
+"""Each municipality's rules for answers to offers (its MunicipalityProfileRecorded)."""
+
 workplaces = Table(
     "workplaces", metadata,
     Column("workplace_id", UUID(as_uuid=True), primary_key=True),
-    Column("municipality_code", String(4), nullable=False, index=True),
+    Column("municipality_code", String(4), nullable=False),
     Column("sector", String, nullable=False),
     Column("client_contact", Boolean, nullable=False),
     Column("min_age", Integer, nullable=True),
+    Index("ix_workplaces_municipality_code", "municipality_code"),
 )
 
 supervisors = Table(
     "supervisors", metadata,
     Column("supervisor_id", UUID(as_uuid=True), primary_key=True),
     Column("workplace_id", UUID(as_uuid=True), nullable=False),
-    Column("municipality_code", String(4), nullable=False, index=True),
+    Column("municipality_code", String(4), nullable=False),
     Column("languages", ARRAY(String), nullable=False, server_default="{}"),
     Column("max_participants", Integer, nullable=False),
+    Index("ix_supervisors_municipality_code", "municipality_code"),
 )
 
 certificates = Table(
     "certificates", metadata,
     Column("supervisor_id", UUID(as_uuid=True), primary_key=True),
-    Column("municipality_code", String(4), nullable=False, index=True),
+    Column("municipality_code", String(4), nullable=False),
     Column("valid_until", Date, nullable=False),
     Column("expired", Boolean, nullable=False, server_default=text("false")),
+    Index("ix_certificates_municipality_code", "municipality_code"),
 )
 
 offers = Table(
@@ -77,7 +98,7 @@ offers = Table(
     Column("offer_id", UUID(as_uuid=True), primary_key=True),
     Column("workplace_id", UUID(as_uuid=True), nullable=False),
     Column("supervisor_id", UUID(as_uuid=True), nullable=False),
-    Column("municipality_code", String(4), nullable=False, index=True),
+    Column("municipality_code", String(4), nullable=False),
     Column("program", String, nullable=False),
     Column("occupation", String(4), nullable=False),
     Column("period_start", Date, nullable=False),
@@ -89,6 +110,7 @@ offers = Table(
     Column("withdrawn", Boolean, nullable=False, server_default=text("false")),
     Column("held", Integer, nullable=False, server_default=text("0")),
     CheckConstraint("held >= 0", name="held_not_negative"),
+    Index("ix_offers_municipality_code", "municipality_code"),
 )
 
 requests = Table(
@@ -136,6 +158,12 @@ placements = Table(
     Column("ended_at", DateTime(timezone=True), nullable=True),
     Column("end_reason", String, nullable=True),
     Column("outcome", String, nullable=True),
+    Column("answer_by", DateTime(timezone=True), nullable=True),
+    Column("guardian_answer", Boolean, nullable=False, server_default=text("false")),
+    Column("participant_accepted_at", DateTime(timezone=True), nullable=True),
+    Column("guardian_accepted_at", DateTime(timezone=True), nullable=True),
+    Column("guardian_accepted_by", UUID(as_uuid=True), nullable=True),
+    Column("declined_by", String, nullable=True),
     Index("ix_placements_municipality_status", "municipality_code", "status"),
     Index("ix_placements_status_accept_by", "status", "accept_by"),
     Index("ix_placements_request", "request_id"),
@@ -144,6 +172,8 @@ placements = Table(
     Index("uq_placements_open_participant_program", "participant_id", "program", unique=True,
           postgresql_where=text(OPEN_SQL)),
     Index("ix_placements_open_supervisor", "supervisor_id", postgresql_where=text(OPEN_SQL)),
+    Index("ix_placements_open_answer_by", "answer_by",
+          postgresql_where=text(f"answer_by IS NOT NULL AND {OPEN_SQL}")),
 )
 
 rounds = Table(

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import any_, func, select, text, update
+from sqlalchemy import and_, any_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,10 +34,13 @@ from services.matching.adapters.book_cache import BookCache, KeptBook
 from services.matching.adapters.rows import (
     offer_row,
     participant_row,
+    placement_from_row,
     placement_row,
     request_row,
+    rules_row,
     text_array,
 )
+from services.matching.domain.answers import OfferRules
 from services.matching.domain.book import Book, RoundSummary
 from services.matching.domain.parties import Certificate, Participant, Supervisor, Workplace
 from services.matching.domain.placements import OPEN, OPEN_REQUEST, Placement
@@ -75,7 +78,8 @@ class Books(Protocol):
     async def save_participant(self, p: Participant) -> None: ...
     async def erase_participant(self, participant_id: UUID) -> None: ...
     async def save_consent(self, participant_id: UUID, guardian_id: UUID, program: str,
-                           granted: bool) -> None: ...
+                           granted: bool, state: str | None = None) -> None: ...
+    async def save_rules(self, rules: OfferRules) -> None: ...
     async def save_workplace(self, w: Workplace) -> None: ...
     async def save_supervisor(self, sv: Supervisor) -> None: ...
     async def save_certificate(self, c: Certificate, municipality_code: str) -> None: ...
@@ -84,6 +88,7 @@ class Books(Protocol):
     async def round_ran_since(self, municipality_code: str, program: str,
                               since: datetime) -> bool: ...
     async def placement_municipality(self, placement_id: UUID) -> str | None: ...
+    async def stored_placement(self, placement_id: UUID) -> Placement | None: ...
     async def municipalities_in_play(self, participant_id: UUID) -> set[str]: ...
     async def known_requests(self, request_ids: list[UUID]) -> set[UUID]: ...
     async def overdue(self, now: datetime) -> list[str]: ...
@@ -364,19 +369,29 @@ class BookRepository:
             orm.participants.c.participant_id == participant_id))
         await s.execute(orm.consents.delete().where(
             orm.consents.c.participant_id == participant_id))
+        await s.execute(orm.consent_states.delete().where(
+            orm.consent_states.c.participant_id == participant_id))
         await s.execute(update(orm.placements)
                         .where(orm.placements.c.participant_id == participant_id)
-                        .values(participant_id=None))
+                        .values(participant_id=None, guardian_accepted_by=None))
         await s.execute(update(orm.requests)
                         .where(orm.requests.c.participant_id == participant_id)
                         .values(participant_id=None, preferences=[], needs=[]))
 
     async def save_consent(self, participant_id: UUID, guardian_id: UUID, program: str,
-                           granted: bool) -> None:
+                           granted: bool, state: str | None = None) -> None:
+        """A guardian's answer, and the participant's consent as registration stated it."""
         await self._upsert(orm.consents, {"participant_id": participant_id,
                                           "guardian_id": guardian_id, "program": program,
                                           "granted": granted},
                            ("participant_id", "guardian_id", "program"))
+        if state is not None:
+            await self._upsert(orm.consent_states, {
+                "participant_id": participant_id, "program": program, "state": state},
+                ("participant_id", "program"))
+
+    async def save_rules(self, rules: OfferRules) -> None:
+        await self._upsert(orm.offer_rules, rules_row(rules), "municipality_code")
 
     async def save_workplace(self, w: Workplace) -> None:
         await self._upsert(orm.workplaces, {
@@ -430,6 +445,12 @@ class BookRepository:
             orm.placements.c.placement_id == placement_id))
         return None if found is None else str(found)
 
+    async def stored_placement(self, placement_id: UUID) -> Placement | None:
+        """A placement as last saved (open or not), without a lock: who it concerns."""
+        row = (await self.session.execute(select(orm.placements).where(
+            orm.placements.c.placement_id == placement_id))).first()
+        return None if row is None else placement_from_row(row)
+
     async def municipalities_in_play(self, participant_id: UUID) -> set[str]:
         """The municipalities where the participant has an open request."""
         r = orm.requests
@@ -447,11 +468,15 @@ class BookRepository:
             select(r.c.request_id).where(r.c.request_id.in_(request_ids))))
 
     async def overdue(self, now: datetime) -> list[str]:
-        """Municipalities with proposals whose acceptance deadline has passed."""
+        """Municipalities with a proposal whose workplace did not accept in time, or an
+        offer whose participant (or guardian, where asked) did not."""
         p = orm.placements
+        workplace = and_(p.c.status == "proposed", p.c.accept_by < now)
+        answer = and_(p.c.answer_by.is_not(None), p.c.status.in_(OPEN), p.c.answer_by < now,
+                      or_(p.c.participant_accepted_at.is_(None),
+                          and_(p.c.guardian_answer, p.c.guardian_accepted_at.is_(None))))
         rows = await self.session.execute(
-            select(p.c.municipality_code).where(p.c.status == "proposed", p.c.accept_by < now)
-            .distinct())
+            select(p.c.municipality_code).where(or_(workplace, answer)).distinct())
         return [row[0] for row in rows]
 
 
@@ -472,4 +497,6 @@ def _trim(book: Book) -> None:
         del book.participants[pid]
     for pid in [pid for pid in book.consents if pid not in in_play]:
         del book.consents[pid]
+    for pid in [pid for pid in book.consent_states if pid not in in_play]:
+        del book.consent_states[pid]
     book.excluded = {(r, o) for r, o in book.excluded if r in book.requests}

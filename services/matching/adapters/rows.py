@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from services.matching.adapters import orm
+from services.matching.domain.answers import OfferRules
 from services.matching.domain.parties import Certificate, Participant, Supervisor, Workplace
 from services.matching.domain.placements import Offer, Placement, Request
 from services.matching.domain.rounds import Preference
@@ -34,6 +35,16 @@ def participant_row(p: Participant) -> dict[str, Any]:
             "birth_date": p.birth_date, "gender": p.gender,
             "preferred_language": p.preferred_language, "needs": sorted(p.needs),
             "guardian_ids": list(p.guardian_ids)}
+
+
+def rules_from_row(row: Any) -> OfferRules:
+    return OfferRules(row.municipality_code, frozenset(row.programs), row.days,
+                      row.guardian_answers)
+
+
+def rules_row(r: OfferRules) -> dict[str, Any]:
+    return {"municipality_code": r.municipality_code, "programs": sorted(r.programs),
+            "days": r.days, "guardian_answers": r.guardian_answers}
 
 
 def workplace_from_row(row: Any) -> Workplace:

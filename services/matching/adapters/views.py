@@ -12,14 +12,35 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.matching.adapters import loading, orm
-from services.matching.adapters.rows import request_from_row
+from services.matching.adapters.rows import placement_from_row, request_from_row
 from services.matching.domain.explanation import explain
+from services.matching.domain.placements import Placement
 
 
 async def placement(session: AsyncSession, placement_id: UUID) -> Any:
     """The placement's row, or None."""
     return (await session.execute(select(orm.placements).where(
         orm.placements.c.placement_id == placement_id))).first()
+
+
+async def stored_placement(session: AsyncSession, placement_id: UUID) -> Placement | None:
+    """The placement as a domain value (open or not), or None."""
+    row = await placement(session, placement_id)
+    return None if row is None else placement_from_row(row)
+
+
+async def guardian_ids(session: AsyncSession, participant_id: UUID | None) -> tuple[UUID, ...]:
+    """The participant's guardians as registration named them (none once erased)."""
+    if participant_id is None:
+        return ()
+    found = await loading.participant(session, participant_id)
+    return () if found is None else found.guardian_ids
+
+
+async def link_used(session: AsyncSession, token_id: str) -> bool:
+    t = orm.tables.used_links
+    return (await session.execute(select(t.c.token_id).where(
+        t.c.token_id == token_id))).first() is not None
 
 
 async def placements(session: AsyncSession, municipality_code: str, status: str | None,

@@ -17,14 +17,22 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from services.matching.domain import feasibility as f
+from services.matching.domain.answers import (
+    ANSWER_DEADLINE,
+    NO_REASON,
+    WORKPLACE_DEADLINE,
+    Party,
+    waiting_for,
+)
 from services.matching.domain.errors import InvalidTransition, UnknownPlacement
-from services.matching.domain.market import Choice, Market
+from services.matching.domain.market import Choice, ConsentState, Market
 from services.matching.domain.parties import Certificate
 from services.matching.domain.placements import UNPLACED, Offer, Placement, Request
-from services.matching.domain.rounds import RoundOffer, RoundRequest, solve_round
+from services.matching.domain.rounds import RoundRequest, solve_round
 from shared.contracts.base import EventData
 from shared.contracts.matching import (
     MatchingRoundCompleted,
+    PlacementAccepted,
     PlacementCancelled,
     PlacementCompleted,
     PlacementConfirmed,
@@ -98,6 +106,10 @@ class Book(Market):
         workplace = self.workplaces[offer.workplace_id]
         age = f.age_at(participant.birth_date, period[0])
         consent_required = f.needs_consent(request.program, age)
+        answer_by = self.rules.answer_by(request.program, now) if self.rules else None
+        guardian_answer = bool(answer_by is not None and self.rules is not None
+                               and self.rules.guardian_answers and age < f.ADULT_AGE
+                               and participant.guardian_ids)
         placement = Placement(
             placement_id=uuid.uuid4(), request_id=request.request_id,
             participant_id=request.participant_id, offer_id=offer.offer_id,
@@ -107,6 +119,7 @@ class Book(Market):
             round_id=round_id, status="proposed", consent_required=consent_required,
             proposed_at=now, accept_by=now + self.deadlines.get(request.program, timedelta(days=3)),
             priority=request.priority, gender=participant.gender, sector=workplace.sector,
+            answer_by=answer_by, guardian_answer=guardian_answer,
         )
         self.placements[placement.placement_id] = placement
         self._index(placement)
@@ -124,7 +137,7 @@ class Book(Market):
             round_id=round_id,
             consent_required=consent_required
             and self.consent(request.participant_id, request.program) != "granted",
-            accept_by=placement.accept_by,
+            accept_by=placement.accept_by, answer_by=answer_by, guardian_answer=guardian_answer,
         ))
         return placement
 
@@ -157,11 +170,14 @@ class Book(Market):
                 end_request: bool = False) -> None:
         placement = self._open_placement(placement_id)
         if by == "workplace" and placement.status != "proposed":
-            raise InvalidTransition(f"placement is {placement.status}, not proposed")
+            raise InvalidTransition(f"placement is {placement.status}, not proposed",
+                                    "not_proposed")
+        placement.declined_by = by
         self._end(placement, "declined", reason, now)
         self._emit(PlacementDeclined(
             placement_id=placement.placement_id, request_id=placement.request_id,
             by=by, reason=reason, municipality_code=self.municipality_code,
+            participant_id=placement.participant_id,
         ))
         if end_request:
             self._close_request(placement.request_id, "withdrawn")
@@ -175,6 +191,7 @@ class Book(Market):
         self._emit(PlacementCancelled(
             placement_id=placement.placement_id, request_id=placement.request_id,
             reason=reason, municipality_code=self.municipality_code,
+            participant_id=placement.participant_id,
         ))
         if reopen:
             self._reopen(placement.request_id)
@@ -185,23 +202,62 @@ class Book(Market):
             request.status = status
             self.changed_requests.add(request_id)
 
-    def accept(self, placement_id: UUID, now: datetime) -> Placement:
+    def accept(self, placement_id: UUID, now: datetime,
+               supervisor_id: UUID | None = None) -> Placement:
+        """The workplace accepts (its supervisor, when it answered by link)."""
         placement = self._open_placement(placement_id)
         if placement.status != "proposed":
-            raise InvalidTransition(f"placement is {placement.status}, not proposed")
+            raise InvalidTransition(f"placement is {placement.status}, not proposed",
+                                    "not_proposed")
         if now > placement.accept_by:
-            raise InvalidTransition("the deadline to accept has passed")
+            raise InvalidTransition("the deadline to accept has passed", "deadline_passed")
         placement.status, placement.accepted_at = "accepted", now
         self.changed_placements.add(placement_id)
-        self._confirm_if_ready(placement, now)
+        self._accepted(placement, "workplace", supervisor_id or placement.supervisor_id, now)
         return placement
 
+    def answer_offer(self, placement_id: UUID, by: Party, person: UUID, accept: bool,
+                     reason: str | None, now: datetime) -> Placement:
+        """The participant (or a guardian, where asked) accepts or declines the offer;
+        a decline frees the place for the next in line."""
+        placement = self._open_placement(placement_id)
+        asked = placement.guardian_answer if by == "guardian" else by == "participant"
+        if placement.answer_by is None or not asked:
+            raise InvalidTransition(f"no answer of the {by} is asked for this offer",
+                                    "not_asked")
+        if now > placement.answer_by:
+            raise InvalidTransition("the deadline to answer has passed", "deadline_passed")
+        if (placement.guardian_accepted_at if by == "guardian"
+                else placement.participant_accepted_at) is not None:
+            raise InvalidTransition(f"the {by} has already accepted", "already_answered")
+        if not accept:
+            self.decline(placement_id, by, reason or NO_REASON, now)
+            return placement
+        if by == "guardian":
+            placement.guardian_accepted_at, placement.guardian_accepted_by = now, person
+        else:
+            placement.participant_accepted_at = now
+        self.changed_placements.add(placement_id)
+        self._accepted(placement, by, person, now)
+        return placement
+
+    def _consent_missing(self, placement: Placement) -> bool:
+        return placement.consent_required and (
+            self.consent(placement.participant_id, placement.program) != "granted")
+
+    def _accepted(self, placement: Placement, by: Party, person: UUID, now: datetime) -> None:
+        self._emit(PlacementAccepted(
+            placement_id=placement.placement_id, request_id=placement.request_id,
+            participant_id=placement.participant_id, municipality_code=self.municipality_code,
+            by=by, answered_by=person,
+            waiting_for=waiting_for(placement, self._consent_missing(placement))))
+        self._confirm_if_ready(placement, now)
+
     def _confirm_if_ready(self, placement: Placement, now: datetime) -> None:
-        if placement.status != "accepted":
-            return
-        if placement.consent_required and (
-            self.consent(placement.participant_id, placement.program) != "granted"
-        ):
+        """Confirmed once the workplace, the participant (when asked) and a guardian
+        (when asked) accepted and the consent (when needed) is granted."""
+        if placement.status != "accepted" or waiting_for(
+                placement, self._consent_missing(placement)):
             return
         placement.status, placement.confirmed_at = "confirmed", now
         self.changed_placements.add(placement.placement_id)
@@ -214,8 +270,12 @@ class Book(Market):
         ))
 
     def record_consent(self, participant_id: UUID, guardian_id: UUID, program: str,
-                       granted: bool, now: datetime) -> None:
+                       granted: bool, now: datetime, stated: ConsentState | None = None) -> None:
+        """A guardian's answer; `stated`: the participant's consent as registration
+        counts it under the municipality's rule (None from older senders: counted here)."""
         self.consents.setdefault(participant_id, {})[(guardian_id, program)] = granted
+        if stated is not None:
+            self.consent_states.setdefault(participant_id, {})[program] = stated
         state = self.consent(participant_id, program)
         for placement in list(self.placements.values()):
             if placement.participant_id != participant_id or placement.program != program:
@@ -283,6 +343,7 @@ class Book(Market):
                 self._close_request(request.request_id, "erased")
         self.participants.pop(participant_id, None)
         self.consents.pop(participant_id, None)
+        self.consent_states.pop(participant_id, None)
         if programs:
             self.reexamine(now, programs=programs)
 
@@ -301,12 +362,18 @@ class Book(Market):
         self.reexamine(now)
 
     def expire_deadlines(self, now: datetime) -> int:
-        """Proposals not accepted in time count as declined by the workplace."""
-        late = [p for p in self.placements.values()
-                if p.status == "proposed" and p.accept_by < now]
-        for placement in late:
-            if placement.placement_id in self.placements:
-                self.decline(placement.placement_id, "workplace", "acceptance_deadline_passed", now)
+        """Proposals the workplace did not accept in time count as declined by it; offers
+        the participant (or the guardian asked) did not accept in time, by them."""
+        late: list[tuple[UUID, str, str]] = []
+        for p in self.placements.values():
+            if p.status == "proposed" and p.accept_by < now:
+                late.append((p.placement_id, "workplace", WORKPLACE_DEADLINE))
+            elif p.status in ("proposed", "accepted") and overdue_answer(p, now):
+                by = "participant" if p.participant_accepted_at is None else "guardian"
+                late.append((p.placement_id, by, ANSWER_DEADLINE))
+        for placement_id, by, reason in late:
+            if placement_id in self.placements:
+                self.decline(placement_id, by, reason, now)
         return len(late)
 
     def reexamine(self, now: datetime, programs: Iterable[str] | None = None,
@@ -352,19 +419,8 @@ class Book(Market):
                 already.append(request)  # one placement per participant and programme
                 continue
             entered.add(request.participant_id)
-            age = f.age_at(participant.birth_date, request.period_start)
-            round_requests.append(RoundRequest(
-                key=str(request.request_id), bucket=(self.municipality_code, program),
-                start=request.period_start, end=request.period_end, age=age,
-                restricted=f.restricted_from_client_contact(program, age),
-                needs=request.needs | participant.needs,
-                language=participant.preferred_language, priority=request.priority,
-                preferences=request.preferences,
-                consent_refused=self.consent(participant.participant_id, program) == "refused",
-                excluded=frozenset(str(o) for (r, o) in self.excluded
-                                   if r == request.request_id),
-            ))
-        round_offers, room = self._round_offers(program)
+            round_requests.append(self.round_request(request, participant))
+        round_offers, room = self.round_offers(program)
         result = solve_round(round_requests, round_offers, room, seed)
         for request in unknown:
             self._waitlist(request, (f.PARTICIPANT_UNKNOWN,))
@@ -394,33 +450,10 @@ class Book(Market):
         ))
         return summary
 
-    def _round_offers(self, program: str) -> tuple[list[RoundOffer], dict[str, int]]:
-        offers: list[RoundOffer] = []
-        spans: dict[UUID, list[tuple[date, date]]] = {}
-        for offer in self.offers.values():
-            if offer.program != program or offer.withdrawn:
-                continue
-            workplace = self.workplaces.get(offer.workplace_id)
-            supervisor = self.supervisors.get(offer.supervisor_id)
-            if workplace is None or supervisor is None:
-                continue
-            certificate = self.certificates.get(offer.supervisor_id)
-            offers.append(RoundOffer(
-                key=str(offer.offer_id), bucket=(self.municipality_code, program),
-                occupation=offer.occupation, workplace=str(offer.workplace_id),
-                supervisor=str(offer.supervisor_id), start=offer.period_start,
-                end=offer.period_end, capacity=max(offer.capacity - offer.held, 0),
-                min_age=max(offer.min_age or 0, workplace.min_age or 0),
-                client_contact=workplace.client_contact and not offer.without_client_contact,
-                supports=offer.supports, languages=supervisor.languages,
-                certified_until=certificate.valid_until
-                if certificate is not None and not certificate.expired else None,
-            ))
-            spans.setdefault(offer.supervisor_id, []).append(offer.period)
-        room = {
-            str(sid): max(
-                self.supervisors[sid].max_participants
-                - max(self.supervisor_load(sid, span) for span in periods), 0)
-            for sid, periods in spans.items()
-        }
-        return offers, room
+
+def overdue_answer(placement: Placement, now: datetime) -> bool:
+    """Whether an answer asked of the participant or guardian is missing past `answer_by`."""
+    if placement.answer_by is None or placement.answer_by >= now:
+        return False
+    return placement.participant_accepted_at is None or (
+        placement.guardian_answer and placement.guardian_accepted_at is None)

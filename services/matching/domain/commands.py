@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from shared.links import Link
+
 
 @dataclass(frozen=True)
 class RunRound:
@@ -17,8 +19,22 @@ class RunRound:
 
 
 @dataclass(frozen=True)
-class AcceptPlacement:
-    placement_id: UUID
+class AnswerAsWorkplace:
+    """The supervisor's answer to a proposal, by the link sent to them."""
+
+    link: Link
+    accept: bool
+    reason: str | None = None
+    """A decline's reason: one of `answers.DECLINE_REASONS`."""
+
+
+@dataclass(frozen=True)
+class AnswerOffer:
+    """The participant's (or a guardian's) answer to an offer, by the link sent to them."""
+
+    link: Link
+    accept: bool
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,5 +12,10 @@ class UnknownPlacement(DomainError):
 
 
 class InvalidTransition(DomainError):
-    pass
+    """`code` names the clash for a page to word: `not_proposed` (the workplace has
+    answered), `deadline_passed`, `not_asked`, `already_answered`."""
+
+    def __init__(self, message: str, code: str = "invalid_transition") -> None:
+        super().__init__(message)
+        self.code = code
 

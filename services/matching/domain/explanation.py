@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from services.matching.domain.answers import answers
 from services.matching.domain.market import Market
 from services.matching.domain.placements import Request
 
@@ -59,6 +60,11 @@ def explain(book: Market, request: Request,
         "placement": None if current is None else {
             "placement_id": str(current.placement_id), "offer_id": str(current.offer_id),
             "status": current.status, "preference_rank": current.preference_rank,
+            "accept_by": current.accept_by.isoformat(),
+            "answer_by": current.answer_by.isoformat() if current.answer_by else None,
+            "answers": answers(current),
+            "consent": (book.consent(current.participant_id, current.program)
+                        if current.consent_required else None),
         },
         "offers": offers,
     }

@@ -14,8 +14,10 @@ from typing import Literal, NamedTuple
 from uuid import UUID
 
 from services.matching.domain import feasibility as f
+from services.matching.domain.answers import OfferRules
 from services.matching.domain.parties import Certificate, Participant, Supervisor, Workplace
 from services.matching.domain.placements import Offer, Placement, Request
+from services.matching.domain.rounds import RoundOffer, RoundRequest
 
 ConsentState = Literal["granted", "refused", "pending"]
 
@@ -43,6 +45,11 @@ class Market:
     requests: dict[UUID, Request] = field(default_factory=dict)
     placements: dict[UUID, Placement] = field(default_factory=dict)
     consents: dict[UUID, dict[tuple[UUID, str], bool]] = field(default_factory=dict)
+    consent_states: dict[UUID, dict[str, ConsentState]] = field(default_factory=dict)
+    """Per participant and programme: the consent as registration last stated it under
+    the municipality's rule (`GuardianConsentRecorded.consent`); it overrides the count."""
+    rules: OfferRules | None = None
+    """The municipality's rules for answers; None: no participant answers an offer."""
     excluded: set[tuple[UUID, UUID]] = field(default_factory=set)
     _by_supervisor: dict[UUID, set[UUID]] = field(default_factory=dict)
     _holding: dict[tuple[UUID, str], int] = field(default_factory=dict)
@@ -55,7 +62,11 @@ class Market:
     # -- what the rules say ------------------------------------------------------------
 
     def consent(self, participant_id: UUID, program: str) -> ConsentState:
-        """Refused when a guardian refused; granted when one granted; else pending."""
+        """As registration stated it; without that (older senders): refused when a
+        guardian refused, granted when one granted, else pending."""
+        stated = self.consent_states.get(participant_id, {}).get(program)
+        if stated is not None:
+            return stated
         given = [granted for (_, prog), granted in self.consents.get(participant_id, {}).items()
                  if prog == program]
         if any(not granted for granted in given):
@@ -175,6 +186,56 @@ class Market:
             if self.consent(request.participant_id, request.program) == "refused":
                 reasons.add(f.CONSENT)
         return tuple(sorted(reasons))
+
+    # -- rounds --------------------------------------------------------------------
+
+    def round_request(self, request: Request, participant: Participant) -> RoundRequest:
+        """A waiting request as a round's solver sees it."""
+        program = request.program
+        age = f.age_at(participant.birth_date, request.period_start)
+        return RoundRequest(
+            key=str(request.request_id), bucket=(self.municipality_code, program),
+            start=request.period_start, end=request.period_end, age=age,
+            restricted=f.restricted_from_client_contact(program, age),
+            needs=request.needs | participant.needs,
+            language=participant.preferred_language, priority=request.priority,
+            preferences=request.preferences,
+            consent_refused=self.consent(participant.participant_id, program) == "refused",
+            excluded=frozenset(str(o) for (r, o) in self.excluded if r == request.request_id),
+        )
+
+    def round_offers(self, program: str) -> tuple[list[RoundOffer], dict[str, int]]:
+        """The programme's open offers as a round's solver sees them, and each
+        supervisor's room (places left in the busiest of their periods)."""
+        offers: list[RoundOffer] = []
+        spans: dict[UUID, list[tuple[date, date]]] = {}
+        for offer in self.offers.values():
+            if offer.program != program or offer.withdrawn:
+                continue
+            workplace = self.workplaces.get(offer.workplace_id)
+            supervisor = self.supervisors.get(offer.supervisor_id)
+            if workplace is None or supervisor is None:
+                continue
+            certificate = self.certificates.get(offer.supervisor_id)
+            offers.append(RoundOffer(
+                key=str(offer.offer_id), bucket=(self.municipality_code, program),
+                occupation=offer.occupation, workplace=str(offer.workplace_id),
+                supervisor=str(offer.supervisor_id), start=offer.period_start,
+                end=offer.period_end, capacity=max(offer.capacity - offer.held, 0),
+                min_age=max(offer.min_age or 0, workplace.min_age or 0),
+                client_contact=workplace.client_contact and not offer.without_client_contact,
+                supports=offer.supports, languages=supervisor.languages,
+                certified_until=certificate.valid_until
+                if certificate is not None and not certificate.expired else None,
+            ))
+            spans.setdefault(offer.supervisor_id, []).append(offer.period)
+        room = {
+            str(sid): max(
+                self.supervisors[sid].max_participants
+                - max(self.supervisor_load(sid, span) for span in periods), 0)
+            for sid, periods in spans.items()
+        }
+        return offers, room
 
     # -- indexes of the open placements -------------------------------------------
 

@@ -1,8 +1,24 @@
 """What is asked and what is given: offers, requests and placements (plain values).
 
-The life of a placement: `proposed` → `accepted` (by the workplace, before the
-programme's deadline) → `confirmed` (when no consent is needed or it is in place).
-`declined` and `cancelled` end it and free its place; `completed` records the outcome.
+The life of a placement:
+
+- `proposed`: the Book offered a place to a request. The workplace's supervisor has
+  until `accept_by` (the programme's deadline) to accept or decline. Where the
+  municipality asks it for the programme, the participant has until `answer_by` (the
+  end of the Nth Swedish working day) to accept or decline the offer, and for a minor,
+  where the municipality asks it, a guardian too (`guardian_answer`); these answers
+  may come in any order (`participant_accepted_at`, `guardian_accepted_at`).
+- `accepted`: the workplace said yes (`accepted_at`).
+- `confirmed`: the workplace accepted, the participant accepted (when asked), a
+  guardian accepted (when asked), and the guardians' consent is granted (when the
+  programme and age need it). Whichever of these comes last confirms.
+- `declined` ends it, by the workplace (its answer, or `accept_by` passed), the
+  participant or guardian (their answer, or `answer_by` passed), or the guardian's
+  refused consent (`declined_by`, `end_reason`); `cancelled` ends it from outside (the
+  request or the offer withdrawn, the participant erased, the supervisor's certificate
+  expired). Both free the place, which goes to the next in line; the request waits
+  again for another offer.
+- `completed` records the outcome of a confirmed placement.
 """
 
 from __future__ import annotations
@@ -92,6 +108,15 @@ class Placement:
     ended_at: datetime | None = None
     end_reason: str | None = None
     outcome: str | None = None
+    answer_by: datetime | None = None
+    """Until when the participant answers the offer; None when no answer is asked."""
+    guardian_answer: bool = False
+    """A guardian of the minor answers the offer too."""
+    participant_accepted_at: datetime | None = None
+    guardian_accepted_at: datetime | None = None
+    guardian_accepted_by: UUID | None = None
+    declined_by: str | None = None
+    """Who declined (`workplace`, `participant`, `guardian`), once declined."""
 
     @property
     def period(self) -> tuple[date, date]:

@@ -1,8 +1,8 @@
-"""HTTP API of the matching service: rounds, acceptance links, declines, explanations, statistics.
+"""HTTP API of the matching service: rounds, declines, explanations, statistics.
 
 Coordinators (and systems) authenticate with a bearer token and reach only their
-municipalities; a workplace reaches one placement through the token in its link.
-Commands go through `bus.handle(command)`; reads go to `adapters/views.py`.
+municipalities; the answers people give by the links in their messages are in
+links.py. Commands go through `bus.handle(command)`; reads go to `adapters/views.py`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.adapters import views
-from services.matching.adapters.links import AcceptanceLinks
 from services.matching.adapters.repository import MunicipalityBusy
+from services.matching.adapters.rows import placement_from_row
 from services.matching.domain import commands
+from services.matching.domain.answers import answers
 from shared.auth import CurrentPrincipal
 from shared.contracts.types import DeclinedBy, MunicipalityCode, Outcome, Program
 from shared.errors import NotFound
@@ -47,14 +48,6 @@ class RoundOut(BaseModel):
     placed: int
     waitlisted: int
     duration_ms: float
-
-
-class TokenIn(BaseModel):
-    token: str = Field(min_length=8, max_length=200)
-
-
-class WorkplaceDeclineIn(TokenIn):
-    reason: str = Field(default="declined by the workplace", min_length=1, max_length=500)
 
 
 class DeclineIn(BaseModel):
@@ -87,22 +80,12 @@ def _db(request: Request) -> AsyncSession:
     return db
 
 
-def _links(request: Request) -> AcceptanceLinks:
-    links: AcceptanceLinks = request.app.state.links
-    return links
-
-
 async def _placement_municipality(request: Request, placement_id: UUID) -> str:
     async with _db(request) as db:
         row = await views.placement(db, placement_id)
     if row is None:
         raise NotFound("no such placement")
     return str(row.municipality_code)
-
-
-def _check_token(request: Request, placement_id: UUID, token: str) -> None:
-    if not _links(request).verify(placement_id, token):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "forbidden")
 
 
 @router.post("/rounds", response_model=RoundOut)
@@ -114,41 +97,6 @@ async def run_round(body: RoundIn, request: Request, principal: CurrentPrincipal
                                                        seed))
     assert summary is not None
     return RoundOut(**vars(summary))
-
-
-@router.get("/placements/{placement_id}/respond")
-async def respond_page(placement_id: UUID, token: str, request: Request) -> dict[str, Any]:
-    """What the supervisor's link shows: the placement, without the participant's data."""
-    _check_token(request, placement_id, token)
-    async with _db(request) as db:
-        row = await views.placement(db, placement_id)
-    if row is None:
-        raise NotFound("no such placement")
-    return {
-        "placement_id": str(row.placement_id), "offer_id": str(row.offer_id),
-        "program": row.program, "period_start": row.period_start.isoformat(),
-        "period_end": row.period_end.isoformat(), "status": row.status,
-        "accept_by": row.accept_by.isoformat(),
-        "accept": f"/matching/placements/{placement_id}/accept",
-        "decline": f"/matching/placements/{placement_id}/workplace-decline",
-    }
-
-
-@router.post("/placements/{placement_id}/accept", responses=CONFLICT)
-async def accept(placement_id: UUID, body: TokenIn, request: Request) -> dict[str, str]:
-    """The workplace accepts (token from the supervisor's link)."""
-    _check_token(request, placement_id, body.token)
-    state = await _handle(request, commands.AcceptPlacement(placement_id))
-    return {"placement_id": str(placement_id), "status": str(state)}
-
-
-@router.post("/placements/{placement_id}/workplace-decline", responses=CONFLICT)
-async def workplace_decline(placement_id: UUID, body: WorkplaceDeclineIn,
-                            request: Request) -> dict[str, str]:
-    """The workplace declines (token from the supervisor's link)."""
-    _check_token(request, placement_id, body.token)
-    await _handle(request, commands.DeclinePlacement(placement_id, "workplace", body.reason))
-    return {"placement_id": str(placement_id), "status": "declined"}
 
 
 @router.post("/placements/{placement_id}/decline", responses=CONFLICT)
@@ -182,7 +130,10 @@ def _placement_out(row: Any) -> dict[str, Any]:
         "preference_rank": row.preference_rank,
         "round_id": str(row.round_id) if row.round_id else None,
         "accept_by": row.accept_by.isoformat(), "end_reason": row.end_reason,
-        "outcome": row.outcome,
+        "outcome": row.outcome, "consent_required": row.consent_required,
+        "answer_by": row.answer_by.isoformat() if row.answer_by else None,
+        "guardian_answer": row.guardian_answer, "declined_by": row.declined_by,
+        "answers": answers(placement_from_row(row)),
     }
 
 

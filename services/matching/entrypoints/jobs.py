@@ -1,7 +1,10 @@
 """Matching's background work, each a `shared.jobs.periodic` job that asks the bus.
 
-- `deadlines`: proposals not accepted before their programme's deadline count as
-  declined (`ExpireDeadlines` per municipality with one overdue).
+- `deadlines`: proposals the workplace did not accept before their programme's
+  deadline count as declined by it (`acceptance_deadline_passed`), and offers the
+  participant (or the guardian asked) did not accept before `answer_by` as declined by
+  them (`answer_deadline_passed`); either way the place goes to the next in line
+  (`ExpireDeadlines` per municipality with one overdue).
 - `schedule`: each scheduled round runs once its time has come, unless a round ran
   since then. The check happens inside the round's transaction, under the
   municipality's lock, so replicas running this job never run one scheduled round twice.

@@ -37,7 +37,18 @@ contacts = Table(
     Column("sms_opt_out", Boolean, nullable=False, server_default=text("false")),
     Column("municipality_code", String(4)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("email_opt_out", Boolean, nullable=False, server_default=text("false")),
 )
+
+municipalities = Table(
+    "municipalities", metadata,
+    Column("municipality_code", String(4), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("coordinator_name", Text, nullable=False),
+    Column("coordinator_email", Text, nullable=False),
+    Column("coordinator_phone", String, nullable=False),
+)
+"""Who a municipality's messages come from (MunicipalityProfileRecorded)."""
 
 participants = Table(
     "participants", metadata,
@@ -71,6 +82,13 @@ offers = Table(
     Column("workplace_id", Uuid, nullable=False),
     Column("supervisor_id", Uuid, nullable=False),
     Column("without_client_contact", Boolean, nullable=False),
+    Column("arrival_time", String),
+    Column("arrival_place", Text),
+    Column("work_starts", String),
+    Column("work_ends", String),
+    Column("bring", Text),
+    Column("contact_name", Text),
+    Column("contact_phone", String),
 )
 
 sessions = Table(
@@ -95,6 +113,9 @@ placements = Table(
     Column("supervisor_id", Uuid),
     Column("municipality_code", String(4)),
     Column("program", String),
+    Column("offer_id", Uuid),
+    Column("period_start", Date),
+    Column("period_end", Date),
     Column("status", String, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -123,8 +144,8 @@ notifications = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True)),
     Column("finished_at", DateTime(timezone=True)),
-    UniqueConstraint("cause_event_id", "recipient_id", "channel",
-                     name="uq_notifications_cause_recipient_channel"),
+    UniqueConstraint("cause_event_id", "recipient_id", "channel", "template",
+                     name="uq_notifications_cause_recipient_channel_template"),
 )
 
 attempts = Table(
@@ -141,3 +162,11 @@ digests = Table(
     Column("coordinator_id", Uuid, primary_key=True),
     Column("day", Date, primary_key=True),
 )
+
+sms_receipts = Table(
+    "sms_receipts", metadata,
+    Column("provider_ref", String, primary_key=True),
+    Column("status", String, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""Delivery receipts that came before their SMS was settled (`adapters/receipts.py`)."""

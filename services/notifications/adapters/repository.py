@@ -32,6 +32,7 @@ from services.notifications.adapters.orm import (
     attempts,
     contacts,
     digests,
+    municipalities,
     notifications,
     offers,
     participants,
@@ -40,8 +41,19 @@ from services.notifications.adapters.orm import (
     supervisors,
     workplaces,
 )
-from services.notifications.domain.letters import ParticipantFacts, SessionFacts, WorkplaceFacts
+from services.notifications.domain.letters import (
+    OfferFacts,
+    ParticipantFacts,
+    PlacementFacts,
+    SessionFacts,
+    WorkplaceFacts,
+)
 from services.notifications.domain.model import Channel, Contact, PlannedNotification
+from services.notifications.domain.sender import MunicipalityProfile
+
+OFFER_FACTS = ("arrival_time", "arrival_place", "work_starts", "work_ends", "bring",
+               "contact_name", "contact_phone")
+OPEN = ("proposed", "accepted", "confirmed")
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,14 @@ def _uuids(name: str) -> Any:
 def _contact(row: Any) -> Contact:
     return Contact(person_id=row.person_id, role=row.role, name=row.name, email=row.email,
                    phone=row.phone, language=row.language, sms_allowed=row.sms_allowed,
-                   sms_opt_out=row.sms_opt_out, municipality_code=row.municipality_code)
+                   sms_opt_out=row.sms_opt_out, municipality_code=row.municipality_code,
+                   email_opt_out=row.email_opt_out)
+
+
+def _placement(row: Any) -> PlacementFacts:
+    return PlacementFacts(row.placement_id, row.status, row.participant_id, row.workplace_id,
+                          row.supervisor_id, row.offer_id, row.program, row.period_start,
+                          row.period_end, row.municipality_code)
 
 
 class Directory:
@@ -115,11 +134,30 @@ class Directory:
     async def contact(self, person_id: UUID) -> Contact | None:
         return (await self.contacts([person_id])).get(person_id)
 
-    async def set_sms_opt_out(self, person_id: UUID, opt_out: bool) -> bool:
+    async def set_opt_out(self, person_id: UUID, channel: Channel, opt_out: bool) -> bool:
+        """The person wants no (or again) messages on `channel`; False: no such contact."""
+        column = "sms_opt_out" if channel == "sms" else "email_opt_out"
         result = await self.session.execute(
             update(contacts).where(contacts.c.person_id == person_id)
-            .values(sms_opt_out=opt_out).returning(contacts.c.person_id))
+            .values({column: opt_out}).returning(contacts.c.person_id))
         return result.first() is not None
+
+    async def save_profile(self, p: MunicipalityProfile) -> None:
+        await self._upsert(municipalities, "municipality_code", {
+            "municipality_code": p.municipality_code, "name": p.name,
+            "coordinator_name": p.coordinator_name,
+            "coordinator_email": p.coordinator_email,
+            "coordinator_phone": p.coordinator_phone})
+
+    async def profiles(self, codes: Iterable[str]) -> dict[str, MunicipalityProfile]:
+        wanted = sorted(set(codes))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(select(municipalities).where(
+            municipalities.c.municipality_code.in_(wanted)))
+        return {row.municipality_code: MunicipalityProfile(
+                    row.municipality_code, row.name, row.coordinator_name,
+                    row.coordinator_email, row.coordinator_phone) for row in rows}
 
     async def coordinators(self) -> list[Contact]:
         rows = await self.session.execute(
@@ -179,16 +217,32 @@ class Directory:
         return {row.supervisor_id: row.workplace_id
                 for row in await self._rows(supervisors, supervisors.c.supervisor_id, ids)}
 
-    async def save_offer(self, offer_id: UUID, workplace_id: UUID, supervisor_id: UUID,
-                         without_client_contact: bool) -> None:
+    async def save_offer(self, offer: OfferFacts, workplace_id: UUID,
+                         supervisor_id: UUID) -> None:
         await self._upsert(offers, "offer_id", {
-            "offer_id": offer_id, "workplace_id": workplace_id, "supervisor_id": supervisor_id,
-            "without_client_contact": without_client_contact})
+            "offer_id": offer.offer_id, "workplace_id": workplace_id,
+            "supervisor_id": supervisor_id,
+            "without_client_contact": offer.without_client_contact,
+            **{name: getattr(offer, name) for name in OFFER_FACTS}})
 
-    async def offers_without_client_contact(self, ids: Iterable[UUID]) -> set[UUID]:
-        """Which of these offers are for work without client contact."""
-        return {row.offer_id for row in await self._rows(offers, offers.c.offer_id, ids)
-                if row.without_client_contact}
+    async def offers(self, ids: Iterable[UUID]) -> dict[UUID, OfferFacts]:
+        return {row.offer_id: OfferFacts(row.offer_id, row.without_client_contact,
+                                         *(getattr(row, name) for name in OFFER_FACTS))
+                for row in await self._rows(offers, offers.c.offer_id, ids)}
+
+    async def placements(self, ids: Iterable[UUID]) -> dict[UUID, PlacementFacts]:
+        return {row.placement_id: _placement(row)
+                for row in await self._rows(placements, placements.c.placement_id, ids)}
+
+    async def open_placements_of(self, participant_id: UUID) -> list[PlacementFacts]:
+        rows = await self.session.execute(select(placements).where(
+            placements.c.participant_id == participant_id, placements.c.status.in_(OPEN)))
+        return [_placement(row) for row in rows]
+
+    async def forget_participant(self, participant_id: UUID) -> None:
+        """Erasure: the placements keep their status (the digest counts it), not whose."""
+        await self.session.execute(update(placements).where(
+            placements.c.participant_id == participant_id).values(participant_id=None))
 
     async def save_session(self, s: SessionFacts, municipality_code: str, cancelled: bool) -> None:
         await self._upsert(sessions, "session_id", {
@@ -199,7 +253,8 @@ class Directory:
 
     async def sessions(self, ids: Iterable[UUID]) -> dict[UUID, SessionFacts]:
         return {row.session_id: SessionFacts(row.session_id, row.course, row.topic,
-                                             row.starts_at, row.ends_at, row.venue, row.digital)
+                                             row.starts_at, row.ends_at, row.venue, row.digital,
+                                             row.cancelled)
                 for row in await self._rows(sessions, sessions.c.session_id, ids)}
 
     async def save_placement(self, placement_id: UUID, status: str, **fields: Any) -> None:
@@ -325,23 +380,6 @@ class Outbound:
                 {"notification_id": x.notification_id, "attempt": x.attempt,
                  "outcome": x.outcome, "at": now, "error": x.error} for x in tried])
 
-    async def record_receipt(self, provider_ref: str, status: str) -> Claimed | None:
-        await self.flush()
-        n = notifications
-        row = (await self.session.execute(
-            update(n).where(n.c.provider_ref == provider_ref, n.c.channel == "sms")
-            .values(receipt_status=status)
-            .returning(n.c.notification_id, n.c.cause_event_id, n.c.recipient_id, n.c.channel,
-                       n.c.template, n.c.context, n.c.attempts, n.c.correlation_id,
-                       n.c.created_at, n.c.placement_id, n.c.about_participant_id,
-                       n.c.municipality_code, n.c.recipient_role))).first()
-        if row is None:
-            return None
-        return Claimed(row.notification_id, row.cause_event_id, row.recipient_id, row.channel,
-                       row.template, row.context, row.attempts, row.correlation_id,
-                       row.created_at, None, row.placement_id, row.about_participant_id,
-                       row.municipality_code, row.recipient_role)
-
     async def cancel_reminders(self, person_id: UUID, session_id: UUID, now: datetime) -> None:
         await self.flush()
         n = notifications
@@ -350,6 +388,19 @@ class Outbound:
                             n.c.status == "pending",
                             n.c.context["session_id"].astext == str(session_id))
             .values(status="cancelled", finished_at=now, last_error="enrolment cancelled"))
+
+    async def withdraw(self, placement_id: UUID, template: str, now: datetime) -> bool:
+        """Cancel the placement's unsent messages of `template`; True when one had gone
+        out already (then a withdrawal is news to its recipient)."""
+        await self.flush()
+        n = notifications
+        mine = and_(n.c.placement_id == placement_id, n.c.template == template)
+        await self.session.execute(
+            update(n).where(mine, n.c.status == "pending")
+            .values(status="cancelled", finished_at=now, last_error="placement cancelled"))
+        sent = await self.session.scalar(select(func.count()).where(
+            mine, n.c.status.in_(("sent", "sending"))))
+        return bool(sent)
 
     async def erase(self, person_id: UUID, now: datetime) -> None:
         """Erasure: the person's messages lose their personal content; unsent ones are dropped."""

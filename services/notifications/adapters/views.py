@@ -1,5 +1,5 @@
-"""Notifications' read side for HTTP: what reached whom for a placement (a session of its
-own, nothing written)."""
+"""Notifications' read side for HTTP: what reached whom for a placement, and what an
+opt-out link's page shows (a session of its own, nothing written)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.orm import notifications, placements
+from services.notifications.adapters.orm import contacts, notifications, placements, tables
 
 
 async def placement_municipality(db: AsyncSession, placement_id: UUID) -> str | None:
@@ -28,3 +28,16 @@ async def for_placement(db: AsyncSession, placement_id: UUID) -> list[Any]:
                n.c.receipt_status, n.c.created_at)
         .where(n.c.placement_id == placement_id).order_by(n.c.created_at, n.c.channel))
     return list(rows)
+
+
+async def opted_out(db: AsyncSession, person_id: UUID, channel: str) -> bool | None:
+    """Whether the person stopped `channel`; None when their details are not known."""
+    column = contacts.c.sms_opt_out if channel == "sms" else contacts.c.email_opt_out
+    row = (await db.execute(select(column).where(contacts.c.person_id == person_id))).first()
+    return None if row is None else bool(row[0])
+
+
+async def link_used(db: AsyncSession, token_id: str) -> bool:
+    t = tables.used_links
+    return (await db.execute(select(t.c.token_id).where(t.c.token_id == token_id))).first() \
+        is not None

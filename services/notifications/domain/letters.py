@@ -1,20 +1,16 @@
 """What a message says: the template variables for each template, from an event and the
-facts the read models hold. Plain functions; values are JSON-safe (stored with the row)."""
+facts the read models hold. Plain functions; values are JSON-safe (stored with the row).
+Dates go in as ISO strings; the templates word them in the reader's language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from shared.contracts.matching import PlacementConfirmed, PlacementProposed, PlacementWaitlisted
-from shared.contracts.training import (
-    CourseSessionScheduled,
-    EnrolmentRecorded,
-    SupervisorCertified,
-)
+from services.notifications.domain.dates import working_days
 
 ADULT_AGE = 18
 
@@ -53,6 +49,38 @@ class SessionFacts:
     ends_at: datetime
     venue: str
     digital: bool
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class OfferFacts:
+    """An offer's facts for the welcome letter (PlacementSlotsOffered)."""
+
+    offer_id: UUID
+    without_client_contact: bool = False
+    arrival_time: str | None = None
+    arrival_place: str | None = None
+    work_starts: str | None = None
+    work_ends: str | None = None
+    bring: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class PlacementFacts:
+    """What notifications knows of a placement (from its proposal and confirmation)."""
+
+    placement_id: UUID
+    status: str
+    participant_id: UUID | None = None
+    workplace_id: UUID | None = None
+    supervisor_id: UUID | None = None
+    offer_id: UUID | None = None
+    program: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    municipality_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,69 +92,20 @@ class Facts:
     session: SessionFacts | None = None
     supervisor_workplace_id: UUID | None = None
     names: dict[UUID, str] = field(default_factory=dict)
-    without_client_contact: bool = False
+    offer: OfferFacts | None = None
+    placement: PlacementFacts | None = None
+    open_placements: tuple[PlacementFacts, ...] = ()
+    """ParticipantErased: the participant's open or confirmed placements."""
+    checklist_sent: bool = False
+    """PlacementCancelled: the day-one checklist had gone out (it is withdrawn)."""
+
+    @property
+    def without_client_contact(self) -> bool:
+        return bool(self.offer and self.offer.without_client_contact)
 
 
 def local(dt: datetime, timezone: str) -> str:
     return dt.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-def workdays(start: date, end: date, limit: int = 31) -> list[str]:
-    """The weekdays of a placement period: the schedule's days."""
-    days: list[str] = []
-    day = start
-    while day <= end and len(days) < limit:
-        if day.weekday() < 5:
-            days.append(day.isoformat())
-        day += timedelta(days=1)
-    return days
-
-
-def _session(session: SessionFacts | None, timezone: str, course: str | None = None,
-             starts_at: datetime | None = None) -> dict[str, Any]:
-    if session is None:
-        return {"course": course or "base_course", "topic": None,
-                "starts_at": local(starts_at, timezone) if starts_at else None,
-                "ends_at": None, "venue": None, "digital": False}
-    return {"course": session.course, "topic": session.topic,
-            "starts_at": local(session.starts_at, timezone),
-            "ends_at": local(session.ends_at, timezone),
-            "venue": session.venue, "digital": session.digital}
-
-
-def course_invitation(e: CourseSessionScheduled, timezone: str, reason: str) -> dict[str, Any]:
-    return {"course": e.course, "topic": e.topic, "starts_at": local(e.starts_at, timezone),
-            "ends_at": local(e.ends_at, timezone), "venue": e.venue, "digital": e.digital,
-            "reason": reason}
-
-
-def enrolment(e: EnrolmentRecorded, facts: Facts, timezone: str) -> dict[str, Any]:
-    context = _session(facts.session, timezone, e.course, e.starts_at)
-    context["waitlist_position"] = e.waitlist_position
-    context["promoted"] = e.previous_status == "waitlisted"
-    return context
-
-
-def certification(e: SupervisorCertified, facts: Facts) -> dict[str, Any]:
-    return {"certified_at": e.certified_at.isoformat(), "valid_until": e.valid_until.isoformat(),
-            "workplace_name": facts.workplace.name if facts.workplace else None,
-            "supervisor_name": facts.names.get(e.supervisor_id)}
-
-
-def proposal(e: PlacementProposed, facts: Facts, timezone: str, link: str) -> dict[str, Any]:
-    return {"program": e.program, "period_start": e.period_start.isoformat(),
-            "period_end": e.period_end.isoformat(),
-            "accept_by": local(e.accept_by, timezone) if e.accept_by else None,
-            "workplace_name": facts.workplace.name if facts.workplace else None,
-            "link": link}
-
-
-def consent_request(e: PlacementProposed, facts: Facts, link: str) -> dict[str, Any]:
-    return {"program": e.program, "period_start": e.period_start.isoformat(),
-            "period_end": e.period_end.isoformat(),
-            "participant_name": facts.names.get(e.participant_id),
-            "workplace_name": facts.workplace.name if facts.workplace else None,
-            "link": link}
 
 
 def secrecy_applies(facts: Facts) -> bool:
@@ -135,27 +114,98 @@ def secrecy_applies(facts: Facts) -> bool:
     return bool(facts.workplace and facts.workplace.client_contact)
 
 
-def welcome_letter(e: PlacementConfirmed, facts: Facts) -> dict[str, Any]:
-    """Välkomstbrev: address, dates, schedule, supervisor's name, secrecy information."""
+def placement(e: Any, facts: Facts) -> dict[str, Any]:
+    """What every placement message says of the placement: programme, period, workplace."""
+    p = facts.placement
+    start = getattr(e, "period_start", None) or (p.period_start if p else None)
+    end = getattr(e, "period_end", None) or (p.period_end if p else None)
     workplace = facts.workplace
-    return {"program": e.program,
-            "participant_name": facts.names.get(e.participant_id),
+    return {"program": getattr(e, "program", None) or (p.program if p else None) or "internship",
+            "period_start": start.isoformat() if start else None,
+            "period_end": end.isoformat() if end else None,
             "workplace_name": workplace.name if workplace else None,
-            "address": workplace.address if workplace else None,
-            "period_start": e.period_start.isoformat(), "period_end": e.period_end.isoformat(),
-            "schedule": workdays(e.period_start, e.period_end),
-            "supervisor_name": facts.names.get(e.supervisor_id),
+            "address": workplace.address if workplace else None}
+
+
+def proposal(e: Any, facts: Facts, timezone: str, link: str) -> dict[str, Any]:
+    return {**placement(e, facts),
+            "accept_by": local(e.accept_by, timezone) if e.accept_by else None,
+            "link": link}
+
+
+def offer(e: Any, facts: Facts, timezone: str, link: str | None) -> dict[str, Any]:
+    """The participant's (or a guardian's) news of a proposal, with the answer link when
+    the programme asks them to answer."""
+    return {**placement(e, facts),
+            "participant_name": facts.names.get(e.participant_id),
+            "answer_by": local(e.answer_by, timezone) if e.answer_by and link else None,
+            "link": link}
+
+
+def consent_request(e: Any, facts: Facts, timezone: str, link: str,
+                    answer_link: str | None) -> dict[str, Any]:
+    return {**placement(e, facts), "participant_name": facts.names.get(e.participant_id),
+            "secrecy": secrecy_applies(facts), "link": link,
+            "answer_by": local(e.answer_by, timezone) if e.answer_by and answer_link else None,
+            "answer_link": answer_link}
+
+
+def consent_answer(e: Any, facts: Facts) -> dict[str, Any]:
+    return {**placement(e, facts), "granted": e.granted, "consent": e.consent,
+            "participant_name": facts.names.get(e.participant_id)}
+
+
+def placement_news(e: Any, facts: Facts) -> dict[str, Any]:
+    """Accepted, declined, cancelled: who did it, why, and who is still to answer."""
+    return {**placement(e, facts),
+            "by": getattr(e, "by", None), "reason": getattr(e, "reason", None),
+            "waiting_for": list(getattr(e, "waiting_for", [])),
+            "participant_name": facts.names.get(getattr(e, "participant_id", None)
+                                                or UUID(int=0)),
+            "checklist_sent": facts.checklist_sent}
+
+
+def placement_ended(p: PlacementFacts, workplace: WorkplaceFacts | None) -> dict[str, Any]:
+    """To the supervisor of an erased participant's placement: that it ended, not why,
+    and no name."""
+    return {"program": p.program or "internship",
+            "period_start": p.period_start.isoformat() if p.period_start else None,
+            "period_end": p.period_end.isoformat() if p.period_end else None,
+            "workplace_name": workplace.name if workplace else None,
+            "was_confirmed": p.status == "confirmed"}
+
+
+def _hours(o: OfferFacts | None) -> str | None:
+    if o is None or not (o.work_starts and o.work_ends):
+        return None
+    return f"{o.work_starts[:5]}\u2013{o.work_ends[:5]}"
+
+
+def welcome_letter(e: Any, facts: Facts) -> dict[str, Any]:
+    """Välkomstbrev: address, arrival, contact person, hours, the working days (no
+    weekends, no public holidays), what to bring, secrecy information."""
+    o = facts.offer
+    supervisor = facts.names.get(e.supervisor_id)
+    return {**placement(e, facts),
+            "participant_name": facts.names.get(e.participant_id),
+            "schedule": [d.isoformat() for d in working_days(e.period_start, e.period_end)],
+            "hours": _hours(o),
+            "arrival_time": o.arrival_time[:5] if o and o.arrival_time else None,
+            "arrival_place": o.arrival_place if o else None,
+            "bring": o.bring if o else None,
+            "contact_name": (o.contact_name if o and o.contact_name else supervisor),
+            "contact_phone": o.contact_phone if o else None,
+            "supervisor_name": supervisor,
             "secrecy": secrecy_applies(facts)}
 
 
-def day_one_checklist(e: PlacementConfirmed, facts: Facts) -> dict[str, Any]:
-    workplace = facts.workplace
-    return {"program": e.program,
-            "participant_name": facts.names.get(e.participant_id),
-            "workplace_name": workplace.name if workplace else None,
-            "period_start": e.period_start.isoformat(), "period_end": e.period_end.isoformat(),
-            "secrecy": secrecy_applies(facts)}
+def day_one_checklist(e: Any, facts: Facts) -> dict[str, Any]:
+    o = facts.offer
+    return {**placement(e, facts), "participant_name": facts.names.get(e.participant_id),
+            "arrival_time": o.arrival_time[:5] if o and o.arrival_time else None,
+            "hours": _hours(o), "secrecy": secrecy_applies(facts)}
 
 
-def waitlisted(e: PlacementWaitlisted) -> dict[str, Any]:
-    return {"program": e.program, "reasons": list(e.reasons)}
+def waitlisted(e: Any, facts: Facts) -> dict[str, Any]:
+    return {"program": e.program, "reasons": list(e.reasons),
+            "participant_name": facts.names.get(e.participant_id)}

@@ -20,10 +20,13 @@ Status = Literal["pending", "sending", "sent", "failed", "cancelled"]
 NAMESPACE = uuid.UUID("6f1d3c3e-5d55-4b0c-9c41-3f0f1e2a8b77")
 
 
-def notification_id(cause_event_id: str, recipient_id: uuid.UUID, channel: Channel) -> uuid.UUID:
-    """One message per cause event, recipient and channel: the id is derived from that key,
-    so a redelivered cause event names the same notification (and the same Message-ID)."""
-    return uuid.uuid5(NAMESPACE, f"{cause_event_id}|{recipient_id}|{channel}")
+def notification_id(cause_event_id: str, recipient_id: uuid.UUID, channel: Channel,
+                    template: str) -> uuid.UUID:
+    """One message per cause event, recipient, channel and template: the id is derived
+    from that key, so a redelivered cause event names the same notification (and the same
+    Message-ID), and a fallback of one template never collides with another template the
+    same event sent that person on the other channel."""
+    return uuid.uuid5(NAMESPACE, f"{cause_event_id}|{recipient_id}|{channel}|{template}")
 
 
 def other_channel(channel: Channel) -> Channel:
@@ -43,11 +46,14 @@ class Contact:
     sms_allowed: bool
     sms_opt_out: bool = False
     municipality_code: str | None = None
+    email_opt_out: bool = False
 
     def unreachable_by(self, channel: Channel) -> str | None:
         """Why this person cannot get a message on `channel`, or None when they can."""
         if channel == "email":
-            return None if self.email else "no e-mail address"
+            if not self.email:
+                return "no e-mail address"
+            return "opted out of e-mail" if self.email_opt_out else None
         if not self.phone:
             return "no phone number"
         if self.sms_opt_out:
@@ -75,7 +81,8 @@ class PlannedNotification:
 
     @property
     def notification_id(self) -> uuid.UUID:
-        return notification_id(self.cause_event_id, self.recipient_id, self.channel)
+        return notification_id(self.cause_event_id, self.recipient_id, self.channel,
+                               self.template)
 
 
 # -- outcomes of one send ----------------------------------------------------------------

@@ -27,6 +27,7 @@ from services.notifications.adapters.repository import Claimed, Settlement
 from services.notifications.adapters.sms import SmsSender
 from services.notifications.adapters.templates import Renderer
 from services.notifications.domain import sms as sms_rules
+from services.notifications.domain.links import Links
 from services.notifications.domain.model import (
     Deferred,
     Delivered,
@@ -38,7 +39,8 @@ from services.notifications.domain.model import (
     decide,
     other_channel,
 )
-from services.notifications.handlers import fallback_of
+from services.notifications.domain.sender import Sender
+from services.notifications.handlers import fallback_of, receipt_effects
 from services.notifications.unit_of_work import NotificationsUnitOfWork
 from shared.contracts.notifications import NotificationDelivered, NotificationFailed
 from shared.logging import get_logger
@@ -68,13 +70,19 @@ class DispatchConfig:
     contact_wait_s: float = 900.0
     mail_from: str = "Praktik <noreply@praktik.example>"
     message_id_domain: str = "praktik.example"
-    opt_out_url: Callable[[Any], str] | None = None
+    links: Links | None = None
+    """Signs the opt-out link every message carries (none in tests that do not care)."""
 
 
 @dataclass(frozen=True)
 class Sent:
     outcome: SendOutcome
     segments: int | None = None
+
+
+def _municipality(c: Claimed) -> str | None:
+    """Whose message it is: the row's municipality, else the recipient's."""
+    return c.municipality_code or (c.contact.municipality_code if c.contact else None)
 
 
 class Dispatcher:
@@ -135,24 +143,48 @@ class Dispatcher:
         async with self.uow_factory() as uow:
             claimed = await uow.outbound.claim(self.clock(), self.config.lease_s,
                                                self.config.batch_size)
+            profiles = await uow.directory.profiles(
+                code for c in claimed if (code := _municipality(c)) is not None)
             await uow.commit()
         if not claimed:
             return 0
-        results = await asyncio.gather(*(self._one(c) for c in claimed))
+        results = await asyncio.gather(*(
+            self._one(c, Sender(_municipality(c), profiles.get(_municipality(c) or "")))
+            for c in claimed))
         async with self.uow_factory() as uow:
-            settlements = [self._settle(uow, row, result)
-                           for row, result in zip(claimed, results, strict=True)]
-            await uow.outbound.settle(settlements, self.clock())
-            fallbacks = [fallback_of(row, self.clock())
-                         for row, result in zip(claimed, results, strict=True)
-                         if self._falls_back(row, result)]
-            uow.outbound.add(fallbacks)
+            await self._record(uow, claimed, results)
             await uow.commit()
         return len(claimed)
 
+    async def _record(self, uow: NotificationsUnitOfWork, claimed: list[Claimed],
+                      results: list[Sent | Deferred]) -> None:
+        """Settle the batch, with the fallbacks of what failed for good and the receipts
+        the provider posted before this transaction (kept until the provider's ids are
+        written here: `adapters/receipts.py`)."""
+        now = self.clock()
+        settlements = [self._settle(uow, row, result)
+                       for row, result in zip(claimed, results, strict=True)]
+        await uow.outbound.settle(settlements, now)
+        fallbacks = [fallback_of(row, now) for row, result in zip(claimed, results, strict=True)
+                     if self._falls_back(row, result)]
+        for row, status in await uow.receipts.apply_kept(
+                s.provider_ref for s in settlements if s.provider_ref):
+            fallbacks += receipt_effects(row, status, now)
+        uow.outbound.add(fallbacks)
+
     # -- one message -------------------------------------------------------------------
 
-    async def _one(self, c: Claimed) -> Sent | Deferred:
+    def _context(self, c: Claimed, sender: Sender, now: datetime) -> dict[str, Any]:
+        """The row's variables and what only the send knows: the recipient's name and
+        role, the signature, and the opt-out link of this channel."""
+        assert c.contact is not None
+        links = self.config.links
+        opt_out = (links.opt_out(c.recipient_id, c.channel, now, sender.municipality_code)
+                   if links else None)
+        return {**c.context, "recipient_name": c.contact.name, "role": c.recipient_role,
+                "sender": sender.signature(), "opt_out_url": opt_out}
+
+    async def _one(self, c: Claimed, sender: Sender) -> Sent | Deferred:
         now = self.clock()
         contact = c.contact
         if contact is None:
@@ -166,7 +198,7 @@ class Dispatcher:
             later = self.quiet.next_allowed(now)
             if later is not None:
                 return Deferred(later, "quiet hours")
-        context = {**c.context, "recipient_name": contact.name}
+        context = self._context(c, sender, now)
         try:
             if c.channel == "email":
                 # Built only once a connection is free: a batch's letters rendered all at
@@ -176,14 +208,14 @@ class Dispatcher:
                     assert contact.email is not None
                     message = build_message(
                         notification_id=c.notification_id,
-                        domain=self.config.message_id_domain, sender=self.config.mail_from,
+                        domain=self.config.message_id_domain,
+                        sender=sender.mail_from(self.config.mail_from),
                         to=contact.email, subject=rendered.subject, text=rendered.text,
-                        html=rendered.html, language=rendered.language)
+                        html=rendered.html, language=rendered.language,
+                        reply_to=sender.reply_to)
                     await self.buckets["email"].acquire()
                     return Sent(await self.email.send(message))
-            opt_out = self.config.opt_out_url(contact.person_id) if self.config.opt_out_url else ""
-            rendered = self.renderer.sms(c.template, contact.language,
-                                         {**context, "opt_out_url": opt_out})
+            rendered = self.renderer.sms(c.template, contact.language, context)
             assert contact.phone is not None
             segments = sms_rules.segments(rendered.text)
             await self.buckets["sms"].acquire()

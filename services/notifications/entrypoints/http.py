@@ -1,35 +1,35 @@
 """HTTP: the SMS provider's delivery receipts, the coordinator's view per placement, and
-SMS opt-out (by a coordinator or system, or by the person through the link in an SMS).
-Writes go through the bus; the view reads `adapters/views.py`."""
+opt-out (SMS by a coordinator or system; SMS or e-mail by the person, through the signed
+link every message carries: docs/portal.md's link API, the portal passes the token in
+`X-Praktik-Link`). Writes go through the bus; the views read `adapters/views.py`."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import secrets
-from typing import Any, cast
+from typing import Literal, cast
 from urllib.parse import parse_qs
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Header, HTTPException, Request, status
 from pydantic import BaseModel, StrictBool
 
 from services.notifications.adapters import views
-from services.notifications.domain.commands import RecordDeliveryReceipt, SetSmsOptOut
-from shared.auth import CurrentPrincipal, same_secret
+from services.notifications.domain.commands import (
+    OptOutByLink,
+    RecordDeliveryReceipt,
+    SetSmsOptOut,
+)
+from services.notifications.domain.links import Links
+from shared.auth import CurrentPrincipal
 from shared.errors import NotFound, Rejected
 from shared.http import ERRORS
+from shared.links import HEADER
 from shared.messagebus import MessageBus
 
 router = APIRouter(prefix="/notifications", tags=["notifications"], responses=ERRORS)
 
 RECEIPT_STATUSES = frozenset({"delivered", "failed", "sent"})
-
-
-def opt_out_token(secret: str, person_id: UUID) -> str:
-    digest = hmac.new(secret.encode(), f"sms-opt-out:{person_id}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(digest.digest()[:18]).decode().rstrip("=")
 
 
 def _bus(request: Request) -> MessageBus:
@@ -56,7 +56,8 @@ def _check_provider(request: Request) -> None:
 
 @router.post("/sms/receipts", status_code=status.HTTP_204_NO_CONTENT)
 async def sms_receipt(request: Request) -> None:
-    """46elks-form delivery receipt: form fields `id`, `status`, `delivered`."""
+    """46elks-form delivery receipt: form fields `id`, `status`, `delivered`. A well-formed
+    receipt is always taken (204), also before its SMS is recorded: it is kept until then."""
     _check_provider(request)
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode(errors="replace")).items()}
     if not form.get("id"):
@@ -119,17 +120,46 @@ async def set_opt_out(person_id: UUID, body: OptOutIn, request: Request,
     await _bus(request).handle(SetSmsOptOut(person_id, body.opt_out))
 
 
-@router.post("/sms-opt-out/{person_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def opt_out_by_link(person_id: UUID, token: str, request: Request) -> None:
-    """The person's own link (in every SMS): no more SMS, e-mail instead."""
-    secret: str = request.app.state.link_secret
-    if not same_secret(opt_out_token(secret, person_id), token):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "forbidden")
-    await _bus(request).handle(SetSmsOptOut(person_id, True))
+LINK_ERRORS: dict[int | str, dict[str, object]] = {
+    409: {"description": "`link_used`"}, 410: {"description": "`link_expired`"}}
 
 
-def opt_out_url(base: str, secret: str) -> Any:
-    def url(person_id: UUID) -> str:
-        return f"{base.rstrip('/')}/notifications/sms-opt-out/{person_id}?token=" + \
-            opt_out_token(secret, person_id)
-    return url
+class OptOutLinkOut(BaseModel):
+    channel: Literal["sms", "email"]
+    opted_out: bool
+    """The person already gets no messages on this channel."""
+    answered: bool
+    """The link was used."""
+
+
+class OptOutLinkIn(BaseModel):
+    confirm: Literal[True]
+    """Required and `true`: a body without it must not opt anyone out."""
+
+
+@router.get("/links/opt_out", response_model=OptOutLinkOut, responses=LINK_ERRORS)
+async def opt_out_link(request: Request,
+                       token: str = Header(alias=HEADER)) -> OptOutLinkOut:
+    """What the portal's opt-out page shows (the link is the key; nothing is used up)."""
+    links: Links = request.app.state.links
+    link = links.signer.read(token, "opt_out")
+    channel = link.channel
+    if channel not in ("sms", "email"):
+        raise Rejected.field(HEADER, "an opt-out link names its channel")
+    async with request.app.state.service.session_factory() as db:
+        opted_out = await views.opted_out(db, link.subject, channel)
+        answered = await views.link_used(db, link.token_id)
+    if opted_out is None:
+        raise NotFound("no contact details for that person")
+    return OptOutLinkOut(channel=channel, opted_out=opted_out, answered=answered)
+
+
+@router.post("/links/opt_out", response_model=OptOutLinkOut, responses=LINK_ERRORS)
+async def opt_out_by_link(body: OptOutLinkIn, request: Request,
+                          token: str = Header(alias=HEADER)) -> OptOutLinkOut:
+    """The person confirms: no more messages on the link's channel (SMS: e-mail
+    instead; e-mail: SMS where allowed, else the message is recorded as not sent)."""
+    link = cast(Links, request.app.state.links).signer.read(token, "opt_out")  # before acting
+    await _bus(request).handle(OptOutByLink(token))
+    channel = "sms" if link.channel == "sms" else "email"
+    return OptOutLinkOut(channel=channel, opted_out=True, answered=True)

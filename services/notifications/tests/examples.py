@@ -4,30 +4,49 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from uuid import UUID
 
 from services.notifications.domain.letters import (
     Facts,
+    OfferFacts,
     ParticipantFacts,
+    PlacementFacts,
     SessionFacts,
     WorkplaceFacts,
 )
+from services.notifications.domain.links import Links
+from services.notifications.domain.planning import PlanConfig
 from shared.contracts.base import EventData
 from shared.contracts.contacts import ContactDetailsRecorded
-from shared.contracts.matching import PlacementConfirmed, PlacementProposed, PlacementWaitlisted
+from shared.contracts.matching import (
+    PlacementAccepted,
+    PlacementCancelled,
+    PlacementConfirmed,
+    PlacementDeclined,
+    PlacementProposed,
+    PlacementWaitlisted,
+)
 from shared.contracts.registration import (
+    GuardianConsentRecorded,
+    MunicipalityProfileRecorded,
+    ParticipantErased,
     ParticipantRegistered,
     PlacementSlotsOffered,
     SupervisorRegistered,
     WorkplaceRegistered,
 )
 from shared.contracts.training import (
+    CourseCompleted,
     CourseSessionScheduled,
     EnrolmentRecorded,
     Invitee,
+    SupervisorCertificationExpired,
+    SupervisorCertificationExpiring,
     SupervisorCertified,
 )
+from shared.links import DEVELOPMENT_SECRET, LinkSigner
 
 
 @dataclass
@@ -95,8 +114,16 @@ class World:
                 offer_id=self.offer, workplace_id=self.workplace, supervisor_id=self.supervisor,
                 municipality_code=self.municipality, program="prao", occupation="3353",
                 period_start=self.start, period_end=self.start + timedelta(days=4),
-                capacity=1, without_client_contact=True),
+                capacity=1, without_client_contact=True, arrival_time=time(8, 30),
+                arrival_place="Receptionen, entré B", work_starts=time(9, 0),
+                work_ends=time(15, 0), bring="Lunch och inneskor"),
         ]
+
+    def profile(self) -> MunicipalityProfileRecorded:
+        return MunicipalityProfileRecorded(
+            municipality_code=self.municipality, name="Hässleholms kommun",
+            coordinator_name="Eva Lund", coordinator_email=f"eva.lund-{self.tag}@example.test",
+            coordinator_phone="+46451123456")
 
     def session_event(self) -> CourseSessionScheduled:
         starts = self.now + timedelta(hours=3)
@@ -115,27 +142,40 @@ class World:
             venue="Teams", digital=True, capacity=30, announcement="invitation",
             invited=[Invitee(person_id=self.manager, role="manager")])
 
+    @property
+    def ids(self) -> dict[str, Any]:
+        return {"placement_id": self.placement, "request_id": self.request,
+                "participant_id": self.participant, "offer_id": self.offer,
+                "workplace_id": self.workplace, "supervisor_id": self.supervisor,
+                "municipality_code": self.municipality, "program": "prao"}
+
+    @property
+    def period(self) -> dict[str, date]:
+        return {"period_start": self.start, "period_end": self.start + timedelta(days=4)}
+
+    def news(self) -> dict[str, Any]:
+        """What a decline, cancellation or acceptance carries of its placement."""
+        return {"placement_id": self.placement, "request_id": self.request,
+                "participant_id": self.participant, "municipality_code": self.municipality}
+
     def routed(self) -> list[EventData]:
         """One event of every routed type, in a sensible order."""
-        period = {"period_start": self.start, "period_end": self.start + timedelta(days=4)}
-        ids = {"placement_id": self.placement, "request_id": self.request,
-               "participant_id": self.participant, "offer_id": self.offer,
-               "workplace_id": self.workplace, "supervisor_id": self.supervisor,
-               "municipality_code": self.municipality, "program": "prao"}
+        session = self.session_event()
         return [
-            self.session_event(),
+            session,
             self.breakfast_event(),
             EnrolmentRecorded(session_id=self.session, person_id=self.supervisor,
                               role="supervisor", status="enrolled", course="base_course",
-                              starts_at=self.session_event().starts_at,
+                              starts_at=session.starts_at,
                               municipality_code=self.municipality),
             SupervisorCertified(supervisor_id=self.supervisor, workplace_id=self.workplace,
                                 municipality_code=self.municipality,
                                 certified_at=self.now.date(),
                                 valid_until=self.now.date() + timedelta(days=3 * 365)),
-            PlacementProposed(**ids, **period, preference_rank=1, consent_required=True,
-                              acceptance_url=f"http://praktik.test/m/{self.placement}?t=x"),
-            PlacementConfirmed(**ids, **period),
+            PlacementProposed(**self.ids, **self.period, preference_rank=1,
+                              consent_required=True,
+                              accept_by=self.now + timedelta(days=3)),
+            PlacementConfirmed(**self.ids, **self.period),
             PlacementWaitlisted(request_id=uuid.uuid4(), participant_id=self.participant,
                                 municipality_code=self.municipality, program="summer_job",
                                 reasons=["no_capacity", "consent"]),
@@ -144,7 +184,39 @@ class World:
                               course="manager_breakfast",
                               starts_at=self.breakfast_event().starts_at,
                               municipality_code=self.municipality),
+            GuardianConsentRecorded(participant_id=self.participant, guardian_id=self.guardian,
+                                    program="prao", granted=False,
+                                    municipality_code=self.municipality,
+                                    placement_id=self.placement, consent="refused",
+                                    via="link"),
+            PlacementAccepted(**self.news(), by="workplace", answered_by=self.supervisor,
+                              waiting_for=["participant"]),
+            PlacementAccepted(**self.news(), by="participant", answered_by=self.participant),
+            PlacementDeclined(**self.news(), by="guardian", reason="consent_refused"),
+            PlacementCancelled(**self.news(), reason="coordinator"),
+            ParticipantErased(participant_id=self.participant,
+                              municipality_code=self.municipality),
+            EnrolmentRecorded(session_id=self.session, person_id=self.manager, role="manager",
+                              status="cancelled", previous_status="enrolled",
+                              course="base_course", starts_at=session.starts_at,
+                              municipality_code=self.municipality),
+            CourseCompleted(session_id=self.session, person_id=self.supervisor,
+                            role="supervisor", course="base_course",
+                            completed_at=session.ends_at),
+            SupervisorCertificationExpiring(
+                supervisor_id=self.supervisor, workplace_id=self.workplace,
+                municipality_code=self.municipality,
+                valid_until=self.now.date() + timedelta(days=60),
+                refresher_session_id=self.session),
+            SupervisorCertificationExpired(
+                supervisor_id=self.supervisor, workplace_id=self.workplace,
+                municipality_code=self.municipality, expired_at=self.now.date()),
         ]
+
+    def placement_facts(self, status: str = "confirmed") -> PlacementFacts:
+        return PlacementFacts(self.placement, status, self.participant, self.workplace,
+                              self.supervisor, self.offer, "prao", self.start,
+                              self.start + timedelta(days=4), self.municipality)
 
     def facts(self) -> Facts:
         """What the read models hold after `registration()` and the contacts."""
@@ -160,7 +232,12 @@ class World:
                                  session.starts_at, session.ends_at, session.venue,
                                  session.digital),
             supervisor_workplace_id=self.workplace,
-            names={self.participant: "Elsa Ek", self.supervisor: "Kim Berg"})
+            names={self.participant: "Elsa Ek", self.supervisor: "Kim Berg"},
+            offer=OfferFacts(self.offer, True, "08:30", "Receptionen, entré B", "09:00",
+                             "15:00", "Lunch och inneskor"),
+            placement=self.placement_facts(),
+            open_placements=(self.placement_facts(),),
+            checklist_sent=True)
 
 
 # Which (template, role) pairs the table must produce for `World.routed()`.
@@ -178,5 +255,28 @@ EXPECTED: set[tuple[str, str, str]] = {
     ("welcome_letter", "guardian", "email"),
     ("day_one_checklist", "supervisor", "email"),
     ("waitlisted", "participant", "email"),
+    ("waitlisted", "guardian", "email"),
     ("enrolment_waitlisted", "manager", "email"),
+    ("placement_offer", "participant", "email"),
+    ("consent_receipt", "guardian", "email"),
+    ("consent_outcome", "participant", "email"),
+    ("placement_accepted", "participant", "email"),
+    ("placement_accepted", "guardian", "email"),
+    ("placement_accepted", "supervisor", "email"),
+    ("placement_declined", "participant", "email"),
+    ("placement_declined", "supervisor", "email"),
+    ("placement_cancelled", "participant", "email"),
+    ("placement_cancelled", "guardian", "email"),
+    ("placement_cancelled", "supervisor", "email"),
+    ("placement_ended", "supervisor", "email"),
+    ("enrolment_cancelled", "manager", "email"),
+    ("course_evaluation", "supervisor", "email"),
+    ("certification_expiring", "supervisor", "email"),
+    ("certification_expired", "supervisor", "email"),
+    ("certification_expired", "manager", "email"),
 }
+
+
+LINKS = Links("http://portal.test", LinkSigner(DEVELOPMENT_SECRET))
+"""The links of the tests: to a portal at portal.test, signed with the development key."""
+PLAN = PlanConfig(LINKS)

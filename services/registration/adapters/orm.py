@@ -16,6 +16,8 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
+    Time,
     UniqueConstraint,
     func,
     text,
@@ -99,6 +101,11 @@ consents = Table(
     Column("program", String, nullable=False),
     Column("granted", Boolean, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # How the answer came (link, coordinator, intake), the guardian's message, and the
+    # placement a link answered for: erased with the participant (the cascade).
+    Column("via", String, nullable=False, server_default="coordinator"),
+    Column("message", Text, nullable=True),
+    Column("placement_id", UUID(as_uuid=True), nullable=True),
     PrimaryKeyConstraint("participant_id", "guardian_id", "program"),
 )
 
@@ -161,6 +168,14 @@ offers = Table(
     Column("supports", JSONB, nullable=False),
     Column("status", String, nullable=False),
     Column("withdrawn_reason", String, nullable=True),
+    # The welcome letter's facts (all optional).
+    Column("arrival_time", Time, nullable=True),
+    Column("arrival_place", String, nullable=True),
+    Column("work_starts", Time, nullable=True),
+    Column("work_ends", Time, nullable=True),
+    Column("bring", String, nullable=True),
+    Column("contact_name", String, nullable=True),
+    Column("contact_phone", String, nullable=True),
     *_stamps(),
     UniqueConstraint("municipality_code", "external_ref", name="uq_offers_ref"),
     Index("ix_offers_listing", "municipality_code", "program", "created_at"),
@@ -195,6 +210,24 @@ requests = Table(
     Index("ix_requests_placement", "placement_id"),
 )
 
+placements = Table(
+    "placements",
+    metadata,
+    Column("placement_id", UUID(as_uuid=True), primary_key=True),
+    Column("request_id", UUID(as_uuid=True),
+           ForeignKey(f"{SCHEMA}.requests.id", ondelete="CASCADE"), nullable=False),
+    Column("participant_id", UUID(as_uuid=True),
+           ForeignKey(f"{SCHEMA}.participants.id", ondelete="CASCADE"), nullable=False),
+    Column("offer_id", UUID(as_uuid=True), nullable=True),
+    Column("status", String, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Index("ix_placements_request", "request_id"),
+    Index("ix_placements_participant", "participant_id"),
+)
+"""Every placement registration heard of from matching, by id (a request's columns hold
+only its latest): the links of an old placement still find it. Erased with the
+participant (the cascade)."""
+
 coordinators = Table(
     "coordinators",
     metadata,
@@ -203,6 +236,22 @@ coordinators = Table(
     *_contact_columns(),
     *_stamps(),
 )
+
+municipality_profiles = Table(
+    "municipality_profiles",
+    metadata,
+    Column("municipality_code", String(4), primary_key=True),
+    Column("name", String, nullable=False),
+    Column("coordinator_name", String, nullable=False),
+    Column("coordinator_email", String, nullable=False),
+    Column("coordinator_phone", String, nullable=False),
+    Column("consent_rule", String, nullable=False, server_default="either"),
+    Column("offer_answer_programs", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("offer_answer_days", Integer, nullable=False, server_default=text("3")),
+    Column("guardian_answers_offer", Boolean, nullable=False, server_default=text("false")),
+    *_stamps(),
+)
+"""Who a municipality's messages come from, and its rules for answers (one row each)."""
 
 erasures = Table(
     "erasures",

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration.adapters import orm
 from services.registration.adapters.rows import contact_of, contact_values, pairs_in, upsert
+from services.registration.domain.consent import ConsentAnswer
 from services.registration.domain.model import Guardian, Participant
 
 _INSERT_NEW_PARTICIPANT = (
@@ -227,15 +228,25 @@ class ParticipantRepository:
         )
         return [row.id for row in rows]
 
-    async def record_consent(self, participant_id: UUID, guardian_id: UUID, program: str,
-                             granted: bool) -> None:
-        stmt = insert(orm.consents).values(participant_id=participant_id,
-                                           guardian_id=guardian_id, program=program,
-                                           granted=granted)
+    async def record_consent(self, answer: ConsentAnswer) -> None:
+        """A guardian's answer for a programme; a later answer replaces an earlier one."""
+        stmt = insert(orm.consents).values(
+            participant_id=answer.participant_id, guardian_id=answer.guardian_id,
+            program=answer.program, granted=answer.granted, via=answer.via,
+            message=answer.message, placement_id=answer.placement_id)
         await self.session.execute(stmt.on_conflict_do_update(
             index_elements=["participant_id", "guardian_id", "program"],
-            set_={"granted": stmt.excluded.granted, "recorded_at": func.now()},
+            set_={"granted": stmt.excluded.granted, "via": stmt.excluded.via,
+                  "message": stmt.excluded.message,
+                  "placement_id": stmt.excluded.placement_id, "recorded_at": func.now()},
         ))
+
+    async def answers_for(self, participant_id: UUID, program: str) -> dict[UUID, bool]:
+        """Each guardian's answer for the programme (granted or not), by guardian id."""
+        c = orm.consents
+        rows = await self.session.execute(select(c.c.guardian_id, c.c.granted).where(
+            c.c.participant_id == participant_id, c.c.program == program))
+        return {row.guardian_id: row.granted for row in rows}
 
     async def erase(self, participant: Participant) -> list[UUID]:
         """Delete the participant with everything personal; keep an anonymous erasure mark.

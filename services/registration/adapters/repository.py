@@ -5,18 +5,20 @@ from training and matching (participants: `participant_repository`). Lookups by
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, any_, bindparam, select, update
+from sqlalchemy import DateTime, Row, String, and_, any_, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration.adapters import orm
 from services.registration.adapters.rows import contact_of, contact_values, pairs_in, upsert
+from services.registration.domain.consent import KnownPlacement
 from services.registration.domain.model import (
     Contact,
     Offer,
@@ -25,6 +27,9 @@ from services.registration.domain.model import (
     Supervisor,
     Workplace,
 )
+from services.registration.domain.welcome import WelcomeFacts
+
+_WELCOME = tuple(f.name for f in dataclasses.fields(WelcomeFacts))
 
 _INSERT_NEW_REQUEST = (
     insert(orm.requests).on_conflict_do_nothing().returning(orm.requests.c.id)
@@ -115,6 +120,7 @@ class OfferRepository:
             without_client_contact=row.without_client_contact, supports=tuple(row.supports),
             external_ref=row.external_ref, status=row.status,
             withdrawn_reason=row.withdrawn_reason,
+            welcome=WelcomeFacts(**{name: row._mapping[name] for name in _WELCOME}),
         )
 
     async def get(self, offer_id: UUID) -> Offer | None:
@@ -139,6 +145,7 @@ class OfferRepository:
             "period_end": o.period_end, "capacity": o.capacity, "min_age": o.min_age,
             "without_client_contact": o.without_client_contact, "supports": list(o.supports),
             "status": o.status, "withdrawn_reason": o.withdrawn_reason,
+            **dataclasses.asdict(o.welcome),
         })
 
 
@@ -210,6 +217,19 @@ class RequestRepository:
             "codes": [code for code, _ in wanted], "refs": [ref for _, ref in wanted]})
         return {(row.municipality_code, row.external_ref) for row in rows}
 
+    async def placement(self, placement_id: UUID) -> KnownPlacement | None:
+        """A placement matching proposed for a request (learnt from its events), by id:
+        also one the request has since left for another."""
+        t, r = orm.placements, orm.requests
+        row = (await self.session.execute(
+            select(t.c.request_id, t.c.participant_id, r.c.municipality_code, r.c.program,
+                   t.c.offer_id, t.c.status).join(r, r.c.id == t.c.request_id)
+            .where(t.c.placement_id == placement_id)
+        )).first()
+        return None if row is None else KnownPlacement(
+            placement_id, row.request_id, row.participant_id, row.municipality_code,
+            row.program, row.offer_id, row.status)
+
     async def workplaces_in(self, ids: Iterable[UUID]) -> dict[UUID, str]:
         """The municipality of each of these workplaces that exists."""
         wanted = list(dict.fromkeys(ids))
@@ -250,12 +270,37 @@ class CoordinatorRepository:
         )
 
 
+_NEWS_PLACEMENT = bindparam("n_placement_id", type_=PG_UUID(as_uuid=True))
 _PLACEMENT_NEWS = (
     update(orm.requests).where(orm.requests.c.id == bindparam("n_request_id")).values(
-        placement_status=bindparam("n_status"), placement_id=bindparam("n_placement_id"),
-        placement_offer_id=bindparam("n_offer_id"), placement_reasons=bindparam("n_reasons"),
-        placement_changed_at=bindparam("n_at")))
-"""(Its parameters are named apart from the table's columns, as SQLAlchemy requires.)"""
+        placement_status=bindparam("n_status"), placement_id=_NEWS_PLACEMENT,
+        placement_offer_id=func.coalesce(
+            bindparam("n_offer_id", type_=PG_UUID(as_uuid=True)),
+            case((orm.requests.c.placement_id == _NEWS_PLACEMENT,
+                  orm.requests.c.placement_offer_id))),
+        placement_reasons=bindparam("n_reasons"), placement_changed_at=bindparam("n_at")))
+"""(Its parameters are named apart from the table's columns, as SQLAlchemy requires.) A
+decline or a cancellation names no offer: the placement keeps the one it was at, so its
+links still show its facts."""
+
+
+_P = orm.placements
+_UUID = PG_UUID(as_uuid=True)
+_NEW_PLACEMENT = insert(_P).from_select(
+    ["placement_id", "request_id", "participant_id", "offer_id", "status", "changed_at"],
+    select(bindparam("k_placement_id", type_=_UUID), orm.requests.c.id,
+           orm.requests.c.participant_id, bindparam("k_offer_id", type_=_UUID),
+           bindparam("k_status", type_=String()),
+           bindparam("k_at", type_=DateTime(timezone=True)))
+    .where(orm.requests.c.id == bindparam("k_request_id", type_=_UUID)))
+_KNOWN_PLACEMENT = _NEW_PLACEMENT.on_conflict_do_update(
+    index_elements=[_P.c.placement_id], set_={
+        "status": _NEW_PLACEMENT.excluded.status,
+        "changed_at": _NEW_PLACEMENT.excluded.changed_at,
+        "offer_id": func.coalesce(_NEW_PLACEMENT.excluded.offer_id, _P.c.offer_id)})
+"""A placement's row, from the request it answers (a request not here, erased or another
+deployment's, adds nothing). A decline or a cancellation names no offer: it keeps its
+own."""
 
 
 class NewsRepository:
@@ -276,13 +321,23 @@ class NewsRepository:
             await self.session.execute(_PLACEMENT_NEWS, [
                 {f"n_{k}": v for k, v in row.items()} for row in latest.values()])
 
+    async def known_placements(self, news: Sequence[dict[str, Any]]) -> None:
+        """Every placement heard of, by id: rows of `placement_id, request_id, offer_id,
+        status, at`, applied in order in one round trip (the last about one wins)."""
+        if news:
+            await self.session.execute(_KNOWN_PLACEMENT, [
+                {f"k_{k}": v for k, v in row.items()} for row in news])
+
     async def placement_ended(self, placement_id: UUID, status: str, reason: str | None,
                               at: datetime) -> None:
-        """A placement completed: its request is found by the placement's id."""
+        """A placement completed: its own row, and its request's when it is the request's
+        latest."""
         t = orm.requests
         await self.session.execute(update(t).where(t.c.placement_id == placement_id).values(
             placement_status=status, placement_reasons=[reason] if reason else None,
             placement_changed_at=at))
+        await self.session.execute(update(_P).where(_P.c.placement_id == placement_id)
+                                   .values(status=status, changed_at=at))
 
     async def certified_until(self, supervisor_id: UUID, last_day: date | None) -> None:
         t = orm.supervisors

@@ -13,6 +13,7 @@ from sqlalchemy import Select, Table, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration.adapters import orm
+from services.registration.domain.welcome import clock
 
 T = TypeVar("T")
 
@@ -33,10 +34,18 @@ class ContactOut(BaseModel):
 
 
 class ConsentOut(BaseModel):
+    """One guardian's answer for a programme: who, when, how, the message, for which
+    placement (a link names one)."""
+
     participant_id: UUID
     guardian_id: UUID
     program: str
     granted: bool
+    recorded_at: datetime | None = None
+    via: str = "coordinator"
+    """link (the guardian, from a message), coordinator (keyed in), intake."""
+    message: str | None = None
+    placement_id: UUID | None = None
 
 
 class GuardianOut(ContactOut):
@@ -111,6 +120,14 @@ class OfferOut(BaseModel):
     supports: list[str]
     status: str
     withdrawn_reason: str | None = None
+    arrival_time: str | None = None
+    """The welcome letter's facts; times of day as `HH:MM`."""
+    arrival_place: str | None = None
+    work_starts: str | None = None
+    work_ends: str | None = None
+    bring: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
 
 
 class PreferenceOut(BaseModel):
@@ -185,14 +202,12 @@ async def _page(session: AsyncSession, table: Table, municipalities: Collection[
 
 
 async def _participant_out(session: AsyncSession, row: Any) -> ParticipantOut:
-    g, link, c = orm.guardians, orm.participant_guardians, orm.consents
+    g, link = orm.guardians, orm.participant_guardians
     guardian_rows = (await session.execute(
         select(g).join(link, link.c.guardian_id == g.c.id)
         .where(link.c.participant_id == row.id).order_by(link.c.position)
     )).all()
-    consent_rows = (await session.execute(
-        select(c).where(c.c.participant_id == row.id).order_by(c.c.recorded_at)
-    )).all()
+    consent_rows = await consents_of(session, row.id)
     m = row._mapping
     contact = _contact(m)
     return ParticipantOut(
@@ -203,10 +218,21 @@ async def _participant_out(session: AsyncSession, row: Any) -> ParticipantOut:
         guardian_ids=[gr.id for gr in guardian_rows],
         guardians=[GuardianOut(guardian_id=gr.id, **_contact(gr._mapping))
                    for gr in guardian_rows],
-        consents=[ConsentOut(participant_id=cr.participant_id, guardian_id=cr.guardian_id,
-                             program=cr.program, granted=cr.granted) for cr in consent_rows],
+        consents=consent_rows,
         created_at=row.created_at, updated_at=row.updated_at,
     )
+
+
+async def consents_of(session: AsyncSession, participant_id: UUID) -> list[ConsentOut]:
+    """Every guardian's answer for the participant, oldest first."""
+    c = orm.consents
+    rows = await session.execute(
+        select(c).where(c.c.participant_id == participant_id)
+        .order_by(c.c.recorded_at, c.c.guardian_id))
+    return [ConsentOut(participant_id=r.participant_id, guardian_id=r.guardian_id,
+                       program=r.program, granted=r.granted, recorded_at=r.recorded_at,
+                       via=r.via, message=r.message, placement_id=r.placement_id)
+            for r in rows]
 
 
 async def participant(session: AsyncSession, ident: UUID) -> ParticipantOut | None:
@@ -292,6 +318,9 @@ def _offer_out(row: Any) -> OfferOut:
         period_end=row.period_end, capacity=row.capacity, min_age=row.min_age,
         without_client_contact=row.without_client_contact, supports=list(row.supports),
         status=row.status, withdrawn_reason=row.withdrawn_reason,
+        arrival_time=clock(row.arrival_time), arrival_place=row.arrival_place,
+        work_starts=clock(row.work_starts), work_ends=clock(row.work_ends), bring=row.bring,
+        contact_name=row.contact_name, contact_phone=row.contact_phone,
     )
 
 

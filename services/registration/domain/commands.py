@@ -8,10 +8,11 @@ Where the sender cannot know an id it names the thing by its `*_ref` (the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from uuid import UUID
 
 from shared.contracts.types import Gender, Program, Sector
+from shared.links import Link
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,13 @@ class OfferPlacementSlots:
     supports: tuple[str, ...] = ()
     external_ref: str | None = None
     offer_id: UUID | None = None
+    arrival_time: time | None = None
+    arrival_place: str | None = None
+    work_starts: time | None = None
+    work_ends: time | None = None
+    bring: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,33 @@ class RecordGuardianConsent:
     participant_ref: str | None = None
     guardian_id: UUID | None = None
     guardian_index: int | None = None
+    via: str = "coordinator"
+    """`coordinator` (keyed in over HTTP) or `intake` (a municipal system)."""
+
+
+@dataclass(frozen=True)
+class AnswerConsentLink:
+    """A guardian's answer by the link in a consent message (purpose `consent`: `sub` the
+    placement, `for` the guardian); the link acts once."""
+
+    link: Link
+    granted: bool
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordMunicipalityProfile:
+    """Who a municipality's messages come from, and its rules for answers."""
+
+    municipality_code: str
+    name: str
+    coordinator_name: str
+    coordinator_email: str
+    coordinator_phone: str
+    consent_rule: str = "either"
+    offer_answer_programs: tuple[str, ...] = ()
+    offer_answer_days: int = 3
+    guardian_answers_offer: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,5 +196,6 @@ class RegisterCoordinator:
 Command = (
     RegisterParticipant | RegisterWorkplace | RegisterSupervisor | OfferPlacementSlots
     | RequestPlacement | RecordGuardianConsent | WithdrawPlacementRequest
-    | WithdrawPlacementSlots | EraseParticipant | RegisterCoordinator
+    | WithdrawPlacementSlots | EraseParticipant | RegisterCoordinator | AnswerConsentLink
+    | RecordMunicipalityProfile
 )

@@ -19,6 +19,7 @@ from services.registration.domain.identity import (
     InvalidIdentityNumber,
     parse_identity_number,
 )
+from services.registration.domain.welcome import WelcomeFacts, check_welcome
 from shared.contracts.types import Gender, Program, Sector
 
 OPEN = "open"
@@ -284,12 +285,14 @@ class Offer:
     external_ref: str | None = None
     status: str = OPEN
     withdrawn_reason: str | None = None
+    welcome: WelcomeFacts = field(default_factory=WelcomeFacts)
 
     def withdraw(self, reason: str) -> None:
         self.status, self.withdrawn_reason = WITHDRAWN, reason
 
 
-def check_offer(cmd: commands.OfferPlacementSlots, today: date, *, new: bool) -> None:
+def check_offer(cmd: commands.OfferPlacementSlots, today: date, *, new: bool) -> WelcomeFacts:
+    """The offer's welcome facts, normalised, once every rule holds."""
     problems = v.Problems()
     problems.check("municipality_code", v.municipality_code, cmd.municipality_code)
     problems.check("program", v.program, cmd.program)
@@ -310,7 +313,9 @@ def check_offer(cmd: commands.OfferPlacementSlots, today: date, *, new: bool) ->
         problems.add("workplace_id", "name the workplace by workplace_id or workplace_ref")
     if cmd.supervisor_id is None and cmd.supervisor_ref is None:
         problems.add("supervisor_id", "name the supervisor by supervisor_id or supervisor_ref")
+    welcome = check_welcome(problems, cmd)
     problems.raise_if_any()
+    return welcome
 
 
 def check_offer_fits(cmd: commands.OfferPlacementSlots, workplace: Workplace,

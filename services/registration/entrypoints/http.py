@@ -160,8 +160,18 @@ async def record_consent(participant_id: UUID, body: ConsentIn, principal: Curre
         participant_id=participant_id, guardian_id=body.guardian_id,
         guardian_index=body.guardian_index,
     ))
-    return views.ConsentOut(participant_id=participant_id, guardian_id=guardian_id,
-                            program=body.program, granted=body.granted)
+    answers = await _read(request, views.consents_of, participant_id)
+    return next(a for a in answers if a.guardian_id == guardian_id
+                and a.program == body.program)
+
+
+@router.get("/participants/{participant_id}/consents", tags=["participants"])
+async def list_consents(participant_id: UUID, principal: CurrentPrincipal,
+                        request: Request) -> list[views.ConsentOut]:
+    """Who has answered: each guardian's answer with when, how (link, coordinator,
+    intake), the message and the placement."""
+    await _owned(request, principal, orm.participants, participant_id)
+    return await _read(request, views.consents_of, participant_id)
 
 
 # -- workplaces -------------------------------------------------------------------------

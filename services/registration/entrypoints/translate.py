@@ -59,7 +59,9 @@ def offer_placement_slots(m: intake.OfferPlacementSlots) -> commands.OfferPlacem
         workplace_id=m.workplace_id, workplace_ref=m.workplace_ref,
         supervisor_id=m.supervisor_id, supervisor_ref=m.supervisor_ref, min_age=m.min_age,
         without_client_contact=m.without_client_contact, supports=tuple(m.supports),
-        external_ref=m.external_ref, offer_id=m.offer_id,
+        external_ref=m.external_ref, offer_id=m.offer_id, arrival_time=m.arrival_time,
+        arrival_place=m.arrival_place, work_starts=m.work_starts, work_ends=m.work_ends,
+        bring=m.bring, contact_name=m.contact_name, contact_phone=m.contact_phone,
     )
 
 
@@ -79,7 +81,7 @@ def record_guardian_consent(m: intake.RecordGuardianConsent) -> commands.RecordG
     return commands.RecordGuardianConsent(
         municipality_code=m.municipality_code, program=m.program, granted=m.granted,
         participant_id=m.participant_id, participant_ref=m.participant_ref,
-        guardian_id=m.guardian_id, guardian_index=m.guardian_index,
+        guardian_id=m.guardian_id, guardian_index=m.guardian_index, via="intake",
     )
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 from services.registration.dependencies import Dependencies
 from services.registration.domain import commands
 from services.registration.handlers import news
+from services.registration.handlers.consents import answer_consent_link, record_guardian_consent
 from services.registration.handlers.coordinators import register_coordinator
+from services.registration.handlers.municipalities import record_municipality_profile
 from services.registration.handlers.participants import (
     erase_participant,
-    record_guardian_consent,
     register_participant,
     register_participants,
 )
@@ -48,6 +49,8 @@ from shared.wiring import Handler
 COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.RegisterParticipant: register_participant,
     commands.RecordGuardianConsent: record_guardian_consent,
+    commands.AnswerConsentLink: answer_consent_link,
+    commands.RecordMunicipalityProfile: record_municipality_profile,
     commands.EraseParticipant: erase_participant,
     commands.RegisterWorkplace: register_workplace,
     commands.RegisterSupervisor: register_supervisor,

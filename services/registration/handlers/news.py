@@ -2,7 +2,8 @@
 
 Registration keeps, beside what it registered, where each thing stands elsewhere: a
 coordinator reading a request sees its placement; a supervisor, the certificate. Events
-of one municipality arrive in order (one partition), so the latest wins.
+of one municipality arrive in order (one partition), so the latest wins. Every placement
+is also kept by its own id, so a link to one its request has left still finds it.
 """
 
 from __future__ import annotations
@@ -56,15 +57,31 @@ def _placement_news(e: PlacementNews, at: datetime) -> dict[str, Any]:
     return {**row, "status": status}
 
 
+def _known_placement(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The placement's own row (by its id) from where its request stands; none for a
+    waitlisting, which names no placement."""
+    if row["placement_id"] is None:
+        return None
+    return {k: row[k] for k in ("placement_id", "request_id", "offer_id", "status", "at")}
+
+
+async def _heard(rows: list[dict[str, Any]], uow: RegistrationUnitOfWork) -> None:
+    """The requests' latest (what a coordinator sees), and every placement by id (what a
+    link to an old placement finds)."""
+    await uow.news.placements(rows)
+    await uow.news.known_placements(
+        [known for row in rows if (known := _known_placement(row)) is not None])
+
+
 async def placement_news(e: PlacementNews, uow: RegistrationUnitOfWork,
                          deps: Dependencies) -> None:
-    await uow.news.placements([_placement_news(e, _heard_at(uow, deps))])
+    await _heard([_placement_news(e, _heard_at(uow, deps))], uow)
 
 
 async def placement_news_many(items: list[tuple[CloudEvent, PlacementNews]],
                               uow: RegistrationUnitOfWork, deps: Dependencies) -> None:
-    """`placement_news` for a run of events of one type, in one round trip."""
-    await uow.news.placements([_placement_news(e, envelope.time) for envelope, e in items])
+    """`placement_news` for a run of events of one type, in one round trip each."""
+    await _heard([_placement_news(e, envelope.time) for envelope, e in items], uow)
 
 
 async def placement_completed(e: PlacementCompleted, uow: RegistrationUnitOfWork,

@@ -1,5 +1,5 @@
 """Participants and their guardians: registration (one, or a run of intake messages set
-based), a guardian's consent, erasure."""
+based), erasure (a guardian's consent: `handlers.consents`)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,7 @@ from services.registration.handlers.common import (
 )
 from services.registration.unit_of_work import RegistrationUnitOfWork
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.registration import (
-    GuardianConsentRecorded,
-    ParticipantErased,
-    ParticipantRegistered,
-)
+from shared.contracts.registration import ParticipantErased, ParticipantRegistered
 from shared.errors import Conflict, Rejected
 
 
@@ -184,34 +180,6 @@ async def locate_participant(uow: RegistrationUnitOfWork, m: str, ident: UUID | 
                              ref: str | None) -> model.Participant:
     return await locate(m, uow.participants.get, uow.participants.get_by_ref, ident, ref,
                         "participant_id", "participant_ref", "participant")
-
-
-async def record_guardian_consent(cmd: commands.RecordGuardianConsent,
-                                  uow: RegistrationUnitOfWork, deps: Dependencies) -> UUID:
-    problems = v.Problems()
-    problems.check("program", v.program, cmd.program)
-    problems.raise_if_any()
-    participant = await locate_participant(uow, cmd.municipality_code, cmd.participant_id,
-                                           cmd.participant_ref)
-    if cmd.guardian_id is not None:
-        if cmd.guardian_id not in participant.guardian_ids:
-            raise Rejected.field("guardian_id", "is not a guardian of this participant")
-        guardian_id = cmd.guardian_id
-    elif cmd.guardian_index is not None:
-        if not 0 <= cmd.guardian_index < len(participant.guardian_ids):
-            raise Rejected.field("guardian_index", "the participant has no guardian at this "
-                                                   "position")
-        guardian_id = participant.guardian_ids[cmd.guardian_index]
-    else:
-        raise Rejected.field("guardian_id", "name the guardian by guardian_id or "
-                                            "guardian_index")
-    await uow.participants.record_consent(participant.id, guardian_id, cmd.program,
-                                          cmd.granted)
-    uow.publish(GuardianConsentRecorded(
-        participant_id=participant.id, guardian_id=guardian_id, program=cmd.program,
-        granted=cmd.granted, municipality_code=participant.municipality_code,
-    ))
-    return guardian_id
 
 
 async def erase_participant(cmd: commands.EraseParticipant, uow: RegistrationUnitOfWork,

@@ -3,6 +3,7 @@ set based), and their withdrawal."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Collection, Sequence
 from uuid import UUID
@@ -34,7 +35,7 @@ async def offer_placement_slots(cmd: commands.OfferPlacementSlots,
                                 "offer_id", "external_ref", "offer")
     elif cmd.external_ref is not None:
         existing = await uow.offers.get_by_ref(m, cmd.external_ref)
-    model.check_offer(cmd, deps.clock().date(), new=existing is None)
+    welcome = model.check_offer(cmd, deps.clock().date(), new=existing is None)
     if existing is not None and existing.status != model.OPEN:
         raise Rejected.field("offer_id", "the offer is withdrawn")
     workplace = await locate_workplace(uow, m, cmd.workplace_id, cmd.workplace_ref)
@@ -50,6 +51,7 @@ async def offer_placement_slots(cmd: commands.OfferPlacementSlots,
         min_age=cmd.min_age if cmd.min_age is not None else workplace.min_age,
         without_client_contact=cmd.without_client_contact, supports=tuple(cmd.supports),
         external_ref=cmd.external_ref or (existing.external_ref if existing else None),
+        welcome=welcome,
     )
     await uow.offers.save(offer)
     uow.publish(PlacementSlotsOffered(
@@ -58,7 +60,7 @@ async def offer_placement_slots(cmd: commands.OfferPlacementSlots,
         period_start=offer.period_start, period_end=offer.period_end,
         capacity=offer.capacity, min_age=offer.min_age,
         without_client_contact=offer.without_client_contact, supports=list(offer.supports),
-        external_ref=offer.external_ref,
+        external_ref=offer.external_ref, **dataclasses.asdict(offer.welcome),
     ))
     return offer.id
 

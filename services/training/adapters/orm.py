@@ -70,6 +70,7 @@ enrolments = Table(
     Column("name", Text, nullable=True),
     Column("dietary_needs", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("attended", Boolean, nullable=True),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("session_id", "person_id"),
     ForeignKeyConstraint(["session_id"], ["training.sessions.session_id"]),
@@ -123,6 +124,8 @@ certifications = Table(
     Column("expired_at", Date, nullable=True),
     Column("superseded", Boolean, nullable=False, server_default=text("false")),
     # superseded: a newer base course renewed it before it expired; it never expires alone.
+    Column("warned_at", Date, nullable=True),
+    # warned_at: the day SupervisorCertificationExpiring was published (once).
     PrimaryKeyConstraint("supervisor_id", "session_id"),
     Index("ix_certifications_valid_until", "valid_until"),
 )
@@ -137,18 +140,28 @@ invitations = Table(
     PrimaryKeyConstraint("person_id", "session_id"),
 )
 
-evaluations = Table(
-    "evaluations",
+evaluation_answers = Table(
+    "evaluation_answers",
     metadata,
+    # Anonymous: no person id. Who answered is evaluation_respondents, kept apart.
     Column("id", BigInteger, Identity(always=False), primary_key=True),
     Column("session_id", Uuid, nullable=False),
     Column("course", String, nullable=False),
     Column("overall", SmallInteger, nullable=False),
-    Column("content", SmallInteger, nullable=True),
-    Column("trainers", SmallInteger, nullable=True),
-    Column("organisation", SmallInteger, nullable=True),
+    Column("usefulness", SmallInteger, nullable=False),
     Column("comment", Text, nullable=True),
+    Column("answered_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ForeignKeyConstraint(["session_id"], ["training.sessions.session_id"]),
     CheckConstraint("overall between 1 and 5", name="overall"),
-    Column("submitted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("ix_evaluations_session_id", "session_id"),
+    CheckConstraint("usefulness between 1 and 5", name="usefulness"),
+    Index("ix_evaluation_answers_session_id", "session_id"),
+)
+
+evaluation_respondents = Table(
+    "evaluation_respondents",
+    metadata,
+    # One answer per attendee and session, whatever link it came by; not what they said.
+    Column("session_id", Uuid, nullable=False),
+    Column("person_id", Uuid, nullable=False),
+    PrimaryKeyConstraint("session_id", "person_id"),
 )

@@ -21,14 +21,15 @@ from services.training.adapters.orm import (
     certifications,
     completions,
     enrolments,
-    evaluations,
+    evaluation_answers,
+    evaluation_respondents,
     invitations,
     sessions,
     supervisors,
     workplaces,
 )
-from services.training.domain.administration import Evaluation
 from services.training.domain.certification import Certificate
+from services.training.domain.evaluation import EvaluationAnswer
 from services.training.domain.model import BASE_COURSE, Costs, Enrolment, Roster, Session
 from services.training.domain.people import Person, Workplace
 from shared.contracts.types import Course, TrainingRole
@@ -64,10 +65,13 @@ class RecordRepository(Protocol):
     async def current_certificate(self, supervisor_id: UUID) -> Certificate | None: ...
     async def certified_supervisors(self, workplace_id: UUID) -> int: ...
     async def expire_due(self, on: date) -> list[Certificate]: ...
+    async def warn_due(self, on: date, through: date) -> list[Certificate]: ...
     async def add_invitation(self, person_id: UUID, session_id: UUID, reason: str) -> bool: ...
     async def awaiting_base_course(self, person_id: UUID, now: datetime) -> bool: ...
     async def to_invite(self, county: str, now: datetime) -> list[tuple[Person, str]]: ...
-    async def add_evaluation(self, evaluation: Evaluation) -> None: ...
+    async def completed_session(self, session_id: UUID, person_id: UUID) -> bool: ...
+    async def add_evaluation_answer(self, answer: EvaluationAnswer,
+                                    person_id: UUID) -> bool: ...
 
 
 # -- rows <-> domain ---------------------------------------------------------------------
@@ -102,7 +106,7 @@ def certificate_from_row(row: Any) -> Certificate:
 
 def _enrolment(row: Any) -> Enrolment:
     return Enrolment(row.person_id, row.role, row.status, row.queue, row.name,
-                     tuple(row.dietary_needs or ()), row.attended)
+                     tuple(row.dietary_needs or ()), row.attended, row.confirmed_at)
 
 
 # -- SQL implementations -----------------------------------------------------------------
@@ -144,13 +148,15 @@ class SqlSessions:
             statement = insert(enrolments).values([
                 {"session_id": roster.session.session_id, "person_id": e.person_id,
                  "role": e.role, "status": e.status, "queue": e.queue, "name": e.name,
-                 "dietary_needs": list(e.dietary_needs), "attended": e.attended}
+                 "dietary_needs": list(e.dietary_needs), "attended": e.attended,
+                 "confirmed_at": e.confirmed_at}
                 for e in changed
             ])
             await self.db.execute(statement.on_conflict_do_update(
                 index_elements=["session_id", "person_id"],
                 set_={name: statement.excluded[name] for name in (
-                    "role", "status", "queue", "name", "dietary_needs", "attended")}
+                    "role", "status", "queue", "name", "dietary_needs", "attended",
+                    "confirmed_at")}
                 | {"updated_at": func.now()},
             ))
         roster.changed.clear()
@@ -372,10 +378,35 @@ class SqlRecords:
             for r in rows
         ]
 
-    async def add_evaluation(self, evaluation: Evaluation) -> None:
-        await self.db.execute(evaluations.insert().values(
-            session_id=evaluation.session_id, course=evaluation.course,
-            overall=evaluation.scores["overall"], content=evaluation.scores.get("content"),
-            trainers=evaluation.scores.get("trainers"),
-            organisation=evaluation.scores.get("organisation"), comment=evaluation.comment,
+    async def warn_due(self, on: date, through: date) -> list[Certificate]:
+        """Conditional update: each certificate still valid on `on` and valid until
+        `through` or earlier is warned of once, whichever replica runs the job."""
+        c = certifications.c
+        result = await self.db.execute(
+            update(certifications)
+            .where(c.expired_at.is_(None), c.superseded.is_(False), c.warned_at.is_(None),
+                   c.valid_until >= on, c.valid_until <= through)
+            .values(warned_at=on).returning(*certifications.c)
+        )
+        return sorted((certificate_from_row(r) for r in result.all()),
+                      key=lambda c: (c.valid_until, str(c.supervisor_id)))
+
+    async def completed_session(self, session_id: UUID, person_id: UUID) -> bool:
+        return bool(await self.db.scalar(select(exists().where(
+            completions.c.session_id == session_id, completions.c.person_id == person_id))))
+
+    async def add_evaluation_answer(self, answer: EvaluationAnswer, person_id: UUID) -> bool:
+        """The answer, and that this person has answered for this session (apart, so the
+        ratings name nobody); False, and nothing written, when they already had."""
+        claimed = await self.db.execute(
+            insert(evaluation_respondents).values(session_id=answer.session_id,
+                                                  person_id=person_id)
+            .on_conflict_do_nothing().returning(evaluation_respondents.c.person_id)
+        )
+        if claimed.first() is None:
+            return False
+        await self.db.execute(evaluation_answers.insert().values(
+            session_id=answer.session_id, course=answer.course, overall=answer.overall,
+            usefulness=answer.usefulness, comment=answer.comment,
         ))
+        return True

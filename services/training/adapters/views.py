@@ -9,30 +9,36 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import case, extract, func, select
+from sqlalchemy import case, exists, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training.adapters.orm import (
     certifications,
+    completions,
     enrolments,
-    evaluations,
+    evaluation_answers,
+    evaluation_respondents,
     sessions,
     supervisors,
+    tables,
     workplaces,
 )
 from services.training.adapters.repository import certificate_from_row, session_from_row
 from services.training.domain.administration import (
-    QUESTIONS,
     BudgetLine,
     BudgetReport,
     Catering,
-    CourseEvaluation,
-    Evaluation,
     budget_report,
     catering,
-    summarise_evaluations,
 )
 from services.training.domain.commands import Scope
+from services.training.domain.evaluation import (
+    CourseEvaluation,
+    EvaluationAnswer,
+    SessionEvaluation,
+    by_course,
+    by_session,
+)
 from services.training.domain.model import Session
 
 
@@ -126,21 +132,71 @@ async def administration(db: AsyncSession, session: Session) -> Catering:
 
 
 async def evaluation_summary(db: AsyncSession, scope: Scope, year: int | None = None,
-                             course: str | None = None) -> dict[str, CourseEvaluation]:
-    query = select(evaluations).join(sessions,
-                                     sessions.c.session_id == evaluations.c.session_id)
+                             course: str | None = None
+                             ) -> tuple[dict[str, CourseEvaluation], list[SessionEvaluation]]:
+    """The attendees' answers counted per course and per session."""
+    a = evaluation_answers.c
+    query = select(evaluation_answers, sessions.c.starts_at).join(
+        sessions, sessions.c.session_id == a.session_id)
     if scope is not None:
         query = query.where(sessions.c.municipality_code.in_(sorted(scope)))
     if year is not None:
         query = query.where(extract("year", sessions.c.starts_at) == year)
     if course is not None:
-        query = query.where(evaluations.c.course == course)
-    rows = (await db.execute(query.order_by(evaluations.c.id))).all()
-    return summarise_evaluations(
-        Evaluation(r.session_id, r.course,
-                   {q: getattr(r, q) for q in QUESTIONS if getattr(r, q) is not None}, r.comment)
-        for r in rows
-    )
+        query = query.where(a.course == course)
+    rows = (await db.execute(query.order_by(a.id))).all()
+    answers = [(EvaluationAnswer(r.session_id, r.course, r.overall, r.usefulness, r.comment),
+                r.starts_at) for r in rows]
+    return by_course(answer for answer, _ in answers), by_session(answers)
+
+
+async def link_used(db: AsyncSession, token_id: str) -> bool:
+    used = tables.used_links.c
+    return bool(await db.scalar(select(exists().where(used.token_id == token_id))))
+
+
+@dataclass(frozen=True)
+class EnrolmentPage:
+    """What the enrolment link's page shows one person."""
+
+    session: Session
+    status: str
+    waitlist_position: int | None
+    confirmed_at: datetime | None
+
+
+async def enrolment_page(db: AsyncSession, session_id: UUID,
+                         person_id: UUID) -> EnrolmentPage | None:
+    """The session and this person's place in it; None when they hold none."""
+    row = (await db.execute(
+        select(sessions, enrolments.c.status, enrolments.c.queue, enrolments.c.confirmed_at)
+        .join(enrolments, enrolments.c.session_id == sessions.c.session_id)
+        .where(sessions.c.session_id == session_id, enrolments.c.person_id == person_id)
+    )).first()
+    if row is None:
+        return None
+    position = None
+    if row.status == "waitlisted":
+        position = int(await db.scalar(select(func.count()).where(
+            enrolments.c.session_id == session_id, enrolments.c.status == "waitlisted",
+            enrolments.c.queue <= row.queue)) or 0)
+    return EnrolmentPage(session_from_row(row), row.status, position, row.confirmed_at)
+
+
+async def evaluation_page(db: AsyncSession, session_id: UUID,
+                          person_id: UUID) -> tuple[Session, bool] | None:
+    """The session an attendee evaluates, and whether they have answered; None when they
+    did not complete it."""
+    row = (await db.execute(
+        select(sessions).join(completions, completions.c.session_id == sessions.c.session_id)
+        .where(sessions.c.session_id == session_id, completions.c.person_id == person_id)
+    )).first()
+    if row is None:
+        return None
+    answered = await db.scalar(select(exists().where(
+        evaluation_respondents.c.session_id == session_id,
+        evaluation_respondents.c.person_id == person_id)))
+    return session_from_row(row), bool(answered)
 
 
 async def budget(db: AsyncSession, year: int, amount: Decimal, scope: Scope) -> BudgetReport:

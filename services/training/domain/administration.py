@@ -1,5 +1,5 @@
-"""The administration made light: food to order, the evaluation survey, costs against
-the yearly budget."""
+"""The administration made light: food to order, costs against the yearly budget (the
+evaluation is `evaluation.py`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from services.training.domain.model import Costs, Session, normalise_dietary_needs
-from shared.contracts.errors import FieldProblem
 from shared.contracts.types import Course
-from shared.errors import Rejected
 
 
 @dataclass(frozen=True)
@@ -45,65 +43,6 @@ def catering(session: Session, enrolled: int, waitlisted: int,
         lunch=people if served and session.lunch else 0,
         dietary_needs=dict(sorted(counts.items())) if served else {},
     )
-
-
-QUESTIONS: tuple[str, ...] = ("overall", "content", "trainers", "organisation")
-"""The evaluation survey: each scored 1 (poor) to 5 (very good); `overall` is required."""
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    session_id: UUID
-    course: Course
-    scores: dict[str, int]
-    comment: str | None = None
-
-    def __post_init__(self) -> None:
-        problems = [
-            FieldProblem(f"scores.{q}", "unknown question") for q in self.scores
-            if q not in QUESTIONS
-        ] + [
-            FieldProblem(f"scores.{q}", "a score is 1 to 5") for q, v in self.scores.items()
-            if not 1 <= v <= 5
-        ]
-        if "overall" not in self.scores:
-            problems.append(FieldProblem("scores.overall", "required"))
-        if problems:
-            raise Rejected(problems)
-
-
-@dataclass(frozen=True)
-class CourseEvaluation:
-    course: Course
-    sessions: int
-    responses: int
-    averages: dict[str, float]
-    distribution: dict[int, int]
-    """How many answered 1..5 on `overall`."""
-    comments: list[str]
-
-
-def summarise_evaluations(evaluations: Iterable[Evaluation]) -> dict[str, CourseEvaluation]:
-    by_course: dict[Course, list[Evaluation]] = {}
-    for evaluation in evaluations:
-        by_course.setdefault(evaluation.course, []).append(evaluation)
-    summary: dict[str, CourseEvaluation] = {}
-    for course, items in sorted(by_course.items()):
-        averages = {}
-        for question in QUESTIONS:
-            values = [e.scores[question] for e in items if question in e.scores]
-            if values:
-                averages[question] = round(sum(values) / len(values), 2)
-        overall = Counter(e.scores["overall"] for e in items)
-        summary[course] = CourseEvaluation(
-            course=course,
-            sessions=len({e.session_id for e in items}),
-            responses=len(items),
-            averages=averages,
-            distribution={score: overall.get(score, 0) for score in range(1, 6)},
-            comments=[e.comment for e in items if e.comment],
-        )
-    return summary
 
 
 @dataclass(frozen=True)

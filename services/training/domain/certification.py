@@ -12,10 +12,17 @@ from shared import clock
 
 @dataclass(frozen=True)
 class Policy:
-    """The configurable rules: certificate validity and the local calendar."""
+    """The configurable rules: certificate validity, when to warn, the local calendar."""
 
     validity_years: int = 3
     timezone: str = "Europe/Stockholm"
+    warning_days: int = 60
+    """A supervisor is told once when their certificate has this many days or fewer left."""
+
+    def warn_through(self, on: date) -> date:
+        """On `on`, certificates valid until this day or earlier (but not before `on`) have
+        `warning_days` or fewer days left (the last valid day counts as one)."""
+        return on + timedelta(days=self.warning_days - 1)
 
     def local_date(self, moment: datetime) -> date:
         return clock.local_date(moment, self.timezone)

@@ -3,12 +3,13 @@ checked by the handler inside its transaction, against the data it loads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
 from shared.contracts.types import Course
+from shared.links import Link
 
 Scope = frozenset[str] | None
 
@@ -88,16 +89,36 @@ class RecordCosts:
 
 
 @dataclass(frozen=True)
-class SubmitEvaluation:
-    session_id: UUID
-    scores: dict[str, int] = field(default_factory=dict)
+class AnswerEnrolment:
+    """The enrolled (or waitlisted) person's answer by the link in their letter (`link`,
+    checked: purpose `enrolment`, sub the session, for the person): `attend` confirms the
+    place, otherwise it is cancelled and the waitlist moves up."""
+
+    link: Link
+    attend: bool
+
+
+@dataclass(frozen=True)
+class AnswerEvaluation:
+    """An attendee's evaluation by link (purpose `evaluation`, sub the session): once."""
+
+    link: Link
+    overall: int
+    usefulness: int
     comment: str | None = None
-    scope: Scope = None
 
 
 @dataclass(frozen=True)
 class ExpireCertifications:
     """Expire every certification whose validity ended before `on` (the daily job)."""
+
+    on: date
+
+
+@dataclass(frozen=True)
+class WarnExpiringCertifications:
+    """Tell each supervisor once whose certificate runs out within the policy's warning
+    days as of `on` (the daily job)."""
 
     on: date
 

@@ -8,8 +8,8 @@
   and records attendance. The repository loads it under a row lock on the session, so
   two replicas never hand out one seat twice.
 
-Certificates are in `certification.py`, invitations in `invitations.py`, catering,
-evaluations and the budget in `administration.py`.
+Certificates are in `certification.py`, invitations in `invitations.py`, catering and the
+budget in `administration.py`, the evaluation answers in `evaluation.py`.
 """
 
 from __future__ import annotations
@@ -140,6 +140,8 @@ class Enrolment:
     name: str | None = None
     dietary_needs: tuple[str, ...] = ()
     attended: bool | None = None
+    confirmed_at: datetime | None = None
+    """When the person confirmed the place by the link in their letter (no status change)."""
 
     @property
     def active(self) -> bool:
@@ -228,6 +230,25 @@ class Roster:
             raise Conflict("attendance is already recorded for this person")
         changes = [self._set(enrolment, "cancelled")]
         return changes + self.promote()
+
+    def answer(self, person_id: UUID, attend: bool, now: datetime) -> list[EnrolmentChange]:
+        """The person's own answer by link, before the session starts: `attend` confirms
+        the place (no status change, nothing to publish); otherwise the place is cancelled
+        and the first on the waitlist moves up. Conflicts name the reason as a code."""
+        enrolment = self.enrolments.get(person_id)
+        if enrolment is None:
+            raise NotFound("no enrolment of this person in this session")
+        if self.session.cancelled:
+            raise Conflict("session_cancelled")
+        if now >= self.session.starts_at:
+            raise Conflict("session_started")
+        if not enrolment.active:
+            raise Conflict("place_cancelled")
+        if not attend:
+            return self.cancel(person_id)
+        enrolment.confirmed_at = now
+        self.changed.add(person_id)
+        return []
 
     def promote(self) -> list[EnrolmentChange]:
         """Move the first on the waitlist up while seats are free."""

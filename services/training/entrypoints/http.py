@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training.adapters import views
 from services.training.domain import commands
-from services.training.domain.administration import QUESTIONS
+from services.training.domain.evaluation import QUESTIONS, Figures
 from services.training.domain.model import EnrolmentChange, Session
 from shared.auth import CurrentPrincipal
 from shared.contracts.types import Course, MunicipalityCode
@@ -85,18 +85,6 @@ class CostsIn(_In):
     venue: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
     food: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
     material: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
-
-
-class Scores(_In):
-    overall: int = Field(ge=1, le=5)
-    content: int | None = Field(default=None, ge=1, le=5)
-    trainers: int | None = Field(default=None, ge=1, le=5)
-    organisation: int | None = Field(default=None, ge=1, le=5)
-
-
-class EvaluationIn(_In):
-    scores: Scores
-    comment: str | None = Field(default=None, max_length=2000)
 
 
 class ExpiryIn(_In):
@@ -312,23 +300,26 @@ async def record_costs(session_id: UUID, body: CostsIn, principal: CurrentPrinci
     return session_json(session)
 
 
-@router.post("/sessions/{session_id}/evaluations", status_code=status.HTTP_201_CREATED,
-             responses=CONFLICT)
-async def evaluate(session_id: UUID, body: EvaluationIn, principal: CurrentPrincipal,
-                   bus: Bus) -> dict[str, Any]:
-    """One anonymous answer to the survey after the session (scores 1–5, free text)."""
-    scores = {q: v for q, v in body.scores.model_dump().items() if v is not None}
-    await bus.handle(commands.SubmitEvaluation(session_id, scores, body.comment,
-                                               scope=principal.scope()))
-    return {"session_id": str(session_id), "recorded": True}
-
-
 @router.get("/evaluations")
 async def evaluation_summary(principal: CurrentPrincipal, db: Db, year: Year = None,
                              course: Course | None = None) -> dict[str, Any]:
-    summary = await views.evaluation_summary(db, principal.scope(), year, course)
-    return {"questions": list(QUESTIONS),
-            "courses": {name: item.__dict__ for name, item in summary.items()}}
+    """The attendees' answers (by the evaluation link) counted per course and session."""
+    courses, per_session = await views.evaluation_summary(db, principal.scope(), year, course)
+    return {
+        "questions": list(QUESTIONS),
+        "courses": {name: {"course": item.course, "sessions": item.sessions,
+                           **figures_json(item.figures), "comments": item.comments}
+                    for name, item in courses.items()},
+        "sessions": [{"session_id": str(item.session_id), "course": item.course,
+                      "starts_at": item.starts_at.isoformat(), **figures_json(item.figures)}
+                     for item in per_session],
+    }
+
+
+def figures_json(figures: Figures) -> dict[str, Any]:
+    return {"responses": figures.responses, "overall": figures.overall,
+            "usefulness": figures.usefulness,
+            "distribution": {str(k): v for k, v in figures.distribution.items()}}
 
 
 @router.get("/budget/{year}")

@@ -1,5 +1,6 @@
 """The daily job: every `expiry_interval_s`, certificates whose validity has ended expire
-(today in the policy's time zone) and dietary needs past their retention are dropped."""
+(today in the policy's time zone), those with `certificate_warning_days` or fewer left are
+announced once, and dietary needs past their retention are dropped."""
 
 from __future__ import annotations
 
@@ -18,8 +19,12 @@ log = get_logger(__name__)
 
 async def run_daily(bus: MessageBus, settings: TrainingSettings, today: date,
                     clock: Clock = utc_now) -> int:
-    """What the daily job does for one date: expire certificates, drop old dietary needs."""
+    """What the daily job does for one date: expire certificates, warn of those that soon
+    run out, drop old dietary needs. Returns how many expired."""
     expired: int = await bus.handle(commands.ExpireCertifications(today))
+    warned: int = await bus.handle(commands.WarnExpiringCertifications(today))
+    if warned:
+        log.info("certifications expiring", count=warned)
     await bus.handle(commands.PurgeDietaryNeeds(
         clock() - timedelta(days=settings.dietary_retention_days)))
     return expired

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 from uuid import UUID
 
 from devkit.bus import TopicReader
@@ -23,6 +22,8 @@ from shared.contracts.registration import (
 )
 from shared.contracts.registry import topic_of
 from shared.contracts.training import SupervisorCertified
+from shared.links import HEADER, LinkSigner, Purpose
+from shared.runtime import Service
 
 
 def municipality() -> str:
@@ -104,9 +105,23 @@ class Scenario:
         return self.events(type_, **match)
 
 
-def token_of(proposed: dict[str, Any]) -> str:
-    url = proposed["data"]["acceptance_url"]
-    return parse_qs(urlparse(url).query)["token"][0]
+def link_token(service: Service, purpose: Purpose, placement: str | UUID, person: str | UUID,
+               expires_at: datetime | None = None) -> str:
+    """A link's token as notifications signs it (the services share `link_secret`)."""
+    return LinkSigner(service.settings.link_secret).sign(
+        purpose, UUID(str(placement)), UUID(str(person)),
+        expires_at or now() + timedelta(days=7))
+
+
+def link_header(token: str) -> dict[str, str]:
+    return {HEADER: token}
+
+
+def workplace_link(service: Service, proposed: dict[str, Any]) -> dict[str, str]:
+    """The header of the supervisor's link to a proposal (a fresh token each call)."""
+    data = proposed["data"]
+    return link_header(link_token(service, "workplace_answer", data["placement_id"],
+                                  data["supervisor_id"]))
 
 
 def now() -> datetime:

@@ -136,7 +136,7 @@ async def _run(infra: Infra, batch: bool, facts: list[CloudEvent], fact_data: li
     published = []
     for row in outbox:
         event = json.loads(row.value)
-        data = {k: v for k, v in event["data"].items() if k != "acceptance_url"}
+        data = dict(event["data"])
         if "placement_id" in data:
             data["placement_id"] = "placement of " + by_placement[data["placement_id"]]
         published.append((row.topic, row.key, event["type"], event.get("causationid"),

@@ -22,7 +22,7 @@ from services.matching.adapters import orm
 from services.matching.bootstrap import build
 from services.matching.domain.commands import RunRound
 from services.matching.settings import MatchingSettings
-from services.matching.tests.integration.scenario import Scenario, municipality, token_of
+from services.matching.tests.integration.scenario import Scenario, municipality, workplace_link
 from shared.auth import issue_token
 from shared.contracts import topics
 from shared.contracts.registration import GuardianConsentRecorded
@@ -72,14 +72,14 @@ async def test_decline_by_workplace_and_rematch(service: Service, scenario: Scen
     await s.certify(s2, w2)
     placement = proposed["data"]["placement_id"]
     async with http_client(service) as client:
-        bad = await client.post(f"/matching/placements/{placement}/workplace-decline",
-                                json={"token": "not-the-token"})
-        assert bad.status_code == 403
-        ok = await client.post(f"/matching/placements/{placement}/workplace-decline",
-                               json={"token": token_of(proposed), "reason": "sick leave"})
+        ok = await client.post("/matching/links/workplace_answer",
+                               headers=workplace_link(service, proposed),
+                               json={"accept": False, "reason": "supervisor_unavailable"})
         assert ok.status_code == 200, ok.text
+        assert placement == ok.json()["placement_id"]
     [declined] = await s.wait("PlacementDeclined", request_id=rid)
     assert declined["data"]["by"] == "workplace"
+    assert declined["data"]["participant_id"] == str(pid)
     again = await s.wait("PlacementProposed", count=2, request_id=rid)
     assert again[1]["data"]["offer_id"] == str(o2)
     assert again[1]["data"]["preference_rank"] is None
@@ -96,17 +96,17 @@ async def test_consent_arriving_after_the_proposal_confirms(service: Service,
     assert proposed["data"]["consent_required"] is True
     placement = proposed["data"]["placement_id"]
     async with http_client(service) as client:
-        accepted = await client.post(f"/matching/placements/{placement}/accept",
-                                     json={"token": token_of(proposed)})
+        accepted = await client.post("/matching/links/workplace_answer", json={"accept": True},
+                                     headers=workplace_link(service, proposed))
         assert accepted.json()["status"] == "accepted", accepted.text
         await s.send(GuardianConsentRecorded(participant_id=pid, guardian_id=guardian,
                                              program="internship", granted=True,
                                              municipality_code=s.m))
         [confirmed] = await s.wait("PlacementConfirmed", placement_id=placement)
         assert confirmed["data"]["request_id"] == str(rid)
-        again = await client.post(f"/matching/placements/{placement}/accept",
-                                  json={"token": token_of(proposed)})
-        assert again.status_code == 409
+        again = await client.post("/matching/links/workplace_answer", json={"accept": True},
+                                  headers=workplace_link(service, proposed))
+        assert again.status_code == 409 and again.json()["detail"] == "not_proposed"
 
 
 async def test_certificate_expiring_under_a_confirmed_future_placement(
@@ -124,8 +124,9 @@ async def test_certificate_expiring_under_a_confirmed_future_placement(
     assert proposed["data"]["offer_id"] == str(o1)
     placement = proposed["data"]["placement_id"]
     async with http_client(service) as client:
-        response = await client.post(f"/matching/placements/{placement}/accept",
-                                     json={"token": token_of(proposed)})
+        response = await client.post("/matching/links/workplace_answer",
+                                     json={"accept": True},
+                                     headers=workplace_link(service, proposed))
         assert response.json()["status"] == "confirmed"
     await s.wait("PlacementConfirmed", placement_id=placement)
     await s.certify(s2, w2)

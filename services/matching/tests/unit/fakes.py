@@ -11,22 +11,40 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.matching.adapters.links import AcceptanceLinks
 from services.matching.adapters.orm import tables
-from services.matching.domain.book import Book, RoundSummary
+from services.matching.domain.answers import OfferRules
+from services.matching.domain.book import Book, RoundSummary, overdue_answer
+from services.matching.domain.market import ConsentState
 from services.matching.domain.parties import Certificate, Participant, Supervisor, Workplace
 from services.matching.domain.placements import OPEN_REQUEST, Placement, Request
 from services.matching.unit_of_work import MatchingUnitOfWork
 from shared.contracts.base import EventData
+from shared.links import BadLink, Link, LinkSigner
 
 DEADLINES = {program: timedelta(hours=72) for program in
              ("prao", "summer_job", "work_trial", "internship", "job_track")}
-LINKS = AcceptanceLinks("unit-test-acceptance-secret", "http://matching.test")
+SIGNER = LinkSigner("unit-test-link-secret-of-thirty-two-characters")
+
+
+class FakeUsedLinks:
+    """The `used_links` table: claimed in the unit of work, kept once it commits."""
+
+    def __init__(self) -> None:
+        self.kept: set[str] = set()
+        self.claimed: set[str] = set()
+
+    async def claim(self, link: Link) -> None:
+        if link.token_id in self.kept or link.token_id in self.claimed:
+            raise BadLink("link_used", link.municipality_code)
+        self.claimed.add(link.token_id)
+
+    async def used(self, link: Link) -> bool:
+        return link.token_id in self.kept
 
 
 class FakeBooks:
@@ -35,6 +53,8 @@ class FakeBooks:
         self.kept: dict[str, Book] = {}
         self.participants: dict[UUID, Participant] = {}
         self.consents: dict[tuple[UUID, UUID, str], bool] = {}
+        self.consent_states: dict[tuple[UUID, str], ConsentState] = {}
+        self.rules: dict[str, OfferRules] = {}
         self.workplaces: dict[UUID, Workplace] = {}
         self.supervisors: dict[UUID, Supervisor] = {}
         self.certificates: dict[UUID, tuple[Certificate, str]] = {}
@@ -97,6 +117,9 @@ class FakeBooks:
         for (pid, guardian_id, program), granted in self.consents.items():
             if pid == participant_id:
                 book.consents.setdefault(pid, {})[(guardian_id, program)] = granted
+        for (pid, program), state in self.consent_states.items():
+            if pid == participant_id:
+                book.consent_states.setdefault(pid, {})[program] = state
         return True
 
     async def ensure_participants(self, wanted: list[tuple[Book, UUID]]) -> None:
@@ -114,10 +137,17 @@ class FakeBooks:
     async def erase_participant(self, participant_id: UUID) -> None:
         self.participants.pop(participant_id, None)
         self.consents = {k: v for k, v in self.consents.items() if k[0] != participant_id}
+        self.consent_states = {k: v for k, v in self.consent_states.items()
+                               if k[0] != participant_id}
 
     async def save_consent(self, participant_id: UUID, guardian_id: UUID, program: str,
-                           granted: bool) -> None:
+                           granted: bool, state: str | None = None) -> None:
         self.consents[(participant_id, guardian_id, program)] = granted
+        if state is not None:
+            self.consent_states[(participant_id, program)] = cast(ConsentState, state)
+
+    async def save_rules(self, rules: OfferRules) -> None:
+        self.rules[rules.municipality_code] = rules
 
     async def save_workplace(self, w: Workplace) -> None:
         self.workplaces[w.workplace_id] = w
@@ -145,6 +175,10 @@ class FakeBooks:
         placement = self.placements.get(placement_id)
         return None if placement is None else placement.municipality_code
 
+    async def stored_placement(self, placement_id: UUID) -> Placement | None:
+        placement = self.placements.get(placement_id)
+        return None if placement is None else copy.copy(placement)
+
     async def municipalities_in_play(self, participant_id: UUID) -> set[str]:
         return {r.municipality_code for r in self.requests.values()
                 if r.participant_id == participant_id and r.status in OPEN_REQUEST}
@@ -154,17 +188,20 @@ class FakeBooks:
 
     async def overdue(self, now: datetime) -> list[str]:
         return sorted({p.municipality_code for p in self.placements.values()
-                       if p.status == "proposed" and p.accept_by < now})
+                       if (p.status == "proposed" and p.accept_by < now) or (
+                           p.status in ("proposed", "accepted") and overdue_answer(p, now))})
 
 
 class FakeUnitOfWork(MatchingUnitOfWork):
     """Keeps its `FakeBooks` across units of work; `events` is everything it published."""
 
-    def __init__(self, links: AcceptanceLinks | None = LINKS) -> None:
+    def __init__(self) -> None:
         super().__init__(async_sessionmaker(), tables.outbox, "urn:praktik:matching",
-                         deadlines=DEADLINES, lock_wait_s=0.0, links=links, book_cache=None)
+                         deadlines=DEADLINES, lock_wait_s=0.0, book_cache=None)
         self.store = FakeBooks(DEADLINES)
         self.books = self.store
+        self.links = FakeUsedLinks()
+        self.used_links = self.links
         self.events: list[EventData] = []
         self.commits = 0
 
@@ -172,11 +209,13 @@ class FakeUnitOfWork(MatchingUnitOfWork):
         self._pending = []
         self.published = []
         self.store.forget()
+        self.links.claimed.clear()
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
         self._pending = []
         self.store.forget()
+        self.links.claimed.clear()
 
     def publish(self, data: EventData, **kwargs: Any) -> Any:
         self.events.append(data)
@@ -186,6 +225,8 @@ class FakeUnitOfWork(MatchingUnitOfWork):
         self.commits += 1
         self._pending = []
         self.store.keep()
+        self.links.kept |= self.links.claimed
+        self.links.claimed.clear()
 
     async def rollback(self) -> None:
         self._pending = []

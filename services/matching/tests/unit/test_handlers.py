@@ -12,11 +12,12 @@ import pytest
 from services.matching import handlers
 from services.matching.dependencies import Dependencies
 from services.matching.domain import commands
-from services.matching.tests.unit.fakes import LINKS, FakeUnitOfWork
+from services.matching.tests.unit.fakes import SIGNER, FakeUnitOfWork
 from shared.contracts.base import EventData
 from shared.contracts.envelope import new_event
 from shared.contracts.matching import (
     MatchingRoundCompleted,
+    PlacementAccepted,
     PlacementCancelled,
     PlacementCompleted,
     PlacementConfirmed,
@@ -37,7 +38,8 @@ from shared.contracts.registration import (
     WorkplaceRegistered,
 )
 from shared.contracts.training import SupervisorCertificationExpired, SupervisorCertified
-from shared.errors import Conflict, NotFound, Rejected
+from shared.errors import Conflict, Rejected
+from shared.links import BadLink, Link, Purpose
 
 NOW = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
 M, OTHER = "1380", "0180"
@@ -106,6 +108,24 @@ def requested(pid: UUID, m: str = M, program: str = "internship", occupation: st
         priority=priority)
 
 
+def link(purpose: Purpose, placement_id: UUID, recipient: UUID) -> Link:
+    """A link as notifications signs it (valid for a week: the tests' clock is fixed)."""
+    token = SIGNER.sign(purpose, placement_id, recipient, datetime.now(UTC) + timedelta(days=7),
+                        municipality_code=M)
+    return SIGNER.read(token, purpose)
+
+
+async def workplace_answers(uow: FakeUnitOfWork, proposal: PlacementProposed,
+                            accept: bool = True, reason: str | None = None,
+                            deps: Dependencies = DEPS, by: UUID | None = None) -> str:
+    """The supervisor answers by a fresh link; the placement's status after."""
+    answer = commands.AnswerAsWorkplace(
+        link("workplace_answer", proposal.placement_id, by or proposal.supervisor_id),
+        accept, reason)
+    placement = await run(uow, handlers.workplace_answered, answer, deps)
+    return str(placement.status)
+
+
 async def proposed(uow: FakeUnitOfWork, pid: UUID, **kw: Any) -> PlacementProposed:
     """Request a placement for `pid`; the proposal it gets."""
     event = requested(pid, **kw)
@@ -122,7 +142,8 @@ async def test_a_request_is_proposed_the_offer_with_a_link_and_a_deadline() -> N
     assert (proposal.offer_id, proposal.supervisor_id, proposal.preference_rank) == (oid, sid, 1)
     assert proposal.accept_by == NOW + timedelta(hours=72)
     assert proposal.consent_required is False
-    assert uow.published[-1].data["acceptance_url"] == LINKS.url(proposal.placement_id)
+    assert (proposal.answer_by, proposal.guardian_answer) == (None, False)
+    assert uow.published[-1].data["acceptance_url"] is None  # notifications signs links
     assert uow.store.kept[M].offers[oid].held == 1
     assert uow.store.placements[proposal.placement_id].status == "proposed"
 
@@ -204,20 +225,51 @@ async def test_the_batch_handler_has_the_per_message_effects_each_under_its_caus
                           ("PlacementWaitlisted", 2, ["no_capacity"])]
 
 
-async def test_accepting_confirms_an_adult_once() -> None:
+async def test_accepting_by_link_confirms_an_adult_once() -> None:
     uow = FakeUnitOfWork()
     await offer(uow)
     pid, _ = await participant(uow)
     proposal = await proposed(uow, pid)
-    accept = commands.AcceptPlacement(proposal.placement_id)
-    assert await run(uow, handlers.accept_placement, accept) == "confirmed"
+    answer = commands.AnswerAsWorkplace(
+        link("workplace_answer", proposal.placement_id, proposal.supervisor_id), True)
+    placement = await run(uow, handlers.workplace_answered, answer)
+    assert placement.status == "confirmed"
+    [accepted] = uow.of_type(PlacementAccepted)
+    assert (accepted.by, accepted.answered_by, accepted.waiting_for) == (
+        "workplace", proposal.supervisor_id, [])
+    assert accepted.participant_id == pid
     [confirmed] = uow.of_type(PlacementConfirmed)
     assert (confirmed.placement_id, confirmed.request_id) == (proposal.placement_id,
                                                               proposal.request_id)
-    with pytest.raises(Conflict):
-        await run(uow, handlers.accept_placement, accept)
-    with pytest.raises(NotFound):
-        await run(uow, handlers.accept_placement, commands.AcceptPlacement(uuid.uuid4()))
+    with pytest.raises(BadLink) as used:
+        await run(uow, handlers.workplace_answered, answer)
+    assert used.value.problem == "link_used"
+    with pytest.raises(Conflict, match="not_proposed"):
+        await workplace_answers(uow, proposal)
+    assert len(uow.of_type(PlacementConfirmed)) == 1
+
+
+async def test_a_link_for_someone_else_or_nothing_is_invalid_and_not_used_up() -> None:
+    uow = FakeUnitOfWork()
+    await offer(uow)
+    pid, _ = await participant(uow)
+    proposal = await proposed(uow, pid)
+    for answer in (
+        commands.AnswerAsWorkplace(link("workplace_answer", proposal.placement_id, pid), True),
+        commands.AnswerAsWorkplace(link("workplace_answer", uuid.uuid4(),
+                                        proposal.supervisor_id), True),
+        commands.AnswerOffer(link("offer_answer", proposal.placement_id, uuid.uuid4()), True),
+    ):
+        with pytest.raises(BadLink) as refused:
+            await run(uow, handlers.workplace_answered if isinstance(
+                answer, commands.AnswerAsWorkplace) else handlers.offer_answered, answer)
+        assert refused.value.problem == "link_invalid"
+    with pytest.raises(Conflict, match="not_asked"):  # no answer is asked of the participant
+        await run(uow, handlers.offer_answered, commands.AnswerOffer(
+            link("offer_answer", proposal.placement_id, pid), True))
+    assert uow.links.kept == set()
+    assert uow.store.placements[proposal.placement_id].status == "proposed"
+    assert uow.of_type(PlacementAccepted) == []
 
 
 async def test_a_minor_is_confirmed_once_the_guardian_consents() -> None:
@@ -226,9 +278,10 @@ async def test_a_minor_is_confirmed_once_the_guardian_consents() -> None:
     pid, [guardian] = await participant(uow, born=date(2010, 6, 1), guardians=1)
     proposal = await proposed(uow, pid)
     assert proposal.consent_required is True
-    accept = commands.AcceptPlacement(proposal.placement_id)
-    assert await run(uow, handlers.accept_placement, accept) == "accepted"
+    assert await workplace_answers(uow, proposal) == "accepted"
     assert uow.of_type(PlacementConfirmed) == []
+    [accepted] = uow.of_type(PlacementAccepted)
+    assert accepted.waiting_for == ["consent"]
     await run(uow, handlers.consent_recorded, GuardianConsentRecorded(
         participant_id=pid, guardian_id=guardian, program="internship", granted=True))
     [confirmed] = uow.of_type(PlacementConfirmed)
@@ -252,10 +305,11 @@ async def test_a_workplace_decline_frees_the_place_for_the_next_offer() -> None:
     proposal = await proposed(uow, pid)
     assert proposal.offer_id == first
     second, _ = await offer(uow, occupation="4112")
-    await run(uow, handlers.decline_placement, commands.DeclinePlacement(
-        proposal.placement_id, "workplace", "sick leave"))
+    assert await workplace_answers(uow, proposal, False, "supervisor_unavailable") == "declined"
     [declined] = uow.of_type(PlacementDeclined)
-    assert (declined.by, declined.reason) == ("workplace", "sick leave")
+    assert (declined.by, declined.reason, declined.participant_id) == (
+        "workplace", "supervisor_unavailable", pid)
+    assert uow.store.placements[proposal.placement_id].declined_by == "workplace"
     again = uow.of_type(PlacementProposed)[-1]
     assert (again.request_id, again.offer_id, again.preference_rank) == (
         proposal.request_id, second, None)
@@ -270,7 +324,7 @@ async def test_completing_needs_a_confirmed_placement() -> None:
     complete = commands.CompletePlacement(proposal.placement_id, "employed")
     with pytest.raises(Conflict):
         await run(uow, handlers.complete_placement, complete)
-    await run(uow, handlers.accept_placement, commands.AcceptPlacement(proposal.placement_id))
+    await workplace_answers(uow, proposal)
     await run(uow, handlers.complete_placement, complete)
     [completed] = uow.of_type(PlacementCompleted)
     assert (completed.placement_id, completed.outcome) == (proposal.placement_id, "employed")
@@ -304,6 +358,7 @@ async def test_withdrawing_a_request_cancels_its_placement() -> None:
     [cancelled] = uow.of_type(PlacementCancelled)
     assert (cancelled.placement_id, cancelled.reason) == (proposal.placement_id,
                                                           "request_withdrawn")
+    assert cancelled.participant_id == pid
     assert uow.store.requests[proposal.request_id].status == "withdrawn"
     assert proposal.request_id not in uow.store.kept[M].requests
     assert uow.store.kept[M].offers[oid].held == 0

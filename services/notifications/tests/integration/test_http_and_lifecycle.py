@@ -4,7 +4,7 @@ SMS opt-out, quiet hours, the daily digest, and erasure."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -14,7 +14,6 @@ from devkit.services import http_client, running
 from devkit.wait import eventually
 from services.notifications.bootstrap import build
 from services.notifications.domain.commands import SendDigests
-from services.notifications.entrypoints.http import opt_out_token
 from services.notifications.tests.examples import World
 from services.notifications.tests.integration.support import (
     deliver,
@@ -25,6 +24,7 @@ from services.notifications.tests.integration.support import (
 )
 from shared.auth import issue_token
 from shared.contracts.registration import ParticipantErased
+from shared.links import HEADER, LinkSigner
 from shared.runtime import Service
 
 
@@ -36,8 +36,8 @@ async def _world(service: Service, world: World) -> None:
 
 
 async def _receipts(client: httpx.AsyncClient, sms_id: str) -> None:
-    """Wrong or missing credentials → 401; a bad status → 422 naming the field; an unknown
-    id → 404; the receipt → 204."""
+    """Wrong or missing credentials → 401; a bad status or no id → 422 naming the field;
+    an id not (yet) known → 204, kept for when its SMS is recorded; the receipt → 204."""
     form = {"id": sms_id, "status": "delivered", "delivered": "2026-05-04T10:00:00"}
     url = "/notifications/sms/receipts"
     assert (await client.post(url, data=form)).status_code == 401
@@ -46,8 +46,10 @@ async def _receipts(client: httpx.AsyncClient, sms_id: str) -> None:
     creds = ("elks-receipts", "change-me-receipts")
     bad = await client.post(url, data={**form, "status": "lost"}, auth=creds)
     assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "status"
-    assert (await client.post(url, data={**form, "id": "nope"}, auth=creds)
-            ).status_code == 404
+    nameless = await client.post(url, data={**form, "id": ""}, auth=creds)
+    assert nameless.status_code == 422 and nameless.json()["detail"][0]["field"] == "id"
+    assert (await client.post(url, data={**form, "id": "not-yet"}, auth=creds)
+            ).status_code == 204
     assert (await client.post(url, data=form, auth=creds)).status_code == 204
 
 
@@ -64,7 +66,7 @@ async def _coordinator_view(service: Service, client: httpx.AsyncClient,
 
     async def settled() -> bool:
         view = (await client.get(path, headers=own)).json()["messages"]
-        return len(view) == 6 and all(m["status"] == "sent" for m in view)
+        return len(view) == 7 and all(m["status"] == "sent" for m in view)
 
     await eventually(settled, what="every message of the placement sent")
     view = (await client.get(path, headers=own)).json()["messages"]
@@ -73,6 +75,7 @@ async def _coordinator_view(service: Service, client: httpx.AsyncClient,
         ("supervisor", "placement_proposal", "email", None),
         ("supervisor", "placement_proposal", "sms", "delivered"),
         ("guardian", "consent_request", "email", None),
+        ("participant", "placement_offer", "email", None),
         ("participant", "welcome_letter", "email", None),
         ("guardian", "welcome_letter", "email", None),
         ("supervisor", "day_one_checklist", "email", None),
@@ -80,6 +83,45 @@ async def _coordinator_view(service: Service, client: httpx.AsyncClient,
     assert (await client.get(f"/notifications/placements/{uuid.uuid4()}", headers=own)
             ).status_code == 404
     return own
+
+
+async def _opt_out_by_link(service: Service, client: httpx.AsyncClient, world: World) -> None:
+    """The link API the portal's opt-out page calls (docs/portal.md): the token in
+    X-Praktik-Link; altered 403, expired 410, used 409, and nothing changes then."""
+    signer = LinkSigner(service.settings.link_secret)
+    url = "/notifications/links/opt_out"
+    later = datetime.now(UTC) + timedelta(days=365)
+    token = signer.sign("opt_out", world.supervisor, world.supervisor, later,
+                        world.municipality, channel="sms")
+    shown = await client.get(url, headers={HEADER: token})
+    assert shown.status_code == 200
+    assert shown.json() == {"channel": "sms", "opted_out": False, "answered": False}
+    altered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    assert (await client.post(url, json={"confirm": True}, headers={HEADER: altered})
+            ).status_code == 403
+    expired = signer.sign("opt_out", world.supervisor, world.supervisor,
+                          datetime.now(UTC) - timedelta(minutes=1), world.municipality,
+                          channel="sms")
+    gone = await client.post(url, json={"confirm": True}, headers={HEADER: expired})
+    assert gone.status_code == 410
+    assert gone.json()["problem"] == "link_expired"
+    wrong = signer.sign("consent", world.supervisor, world.supervisor, later,
+                        world.municipality)
+    assert (await client.get(url, headers={HEADER: wrong})).status_code == 403
+    assert (await client.post(url, json={"confirm": False}, headers={HEADER: token})
+            ).status_code == 422
+    still = await rows(service, "select sms_opt_out, email_opt_out from notifications.contacts "
+                                "where person_id = :p", p=world.supervisor)
+    assert [(r.sms_opt_out, r.email_opt_out) for r in still] == [(False, False)]
+    done = await client.post(url, json={"confirm": True}, headers={HEADER: token})
+    assert done.status_code == 200 and done.json()["opted_out"] is True
+    used = await client.post(url, json={"confirm": True}, headers={HEADER: token})
+    assert used.status_code == 409 and used.json()["problem"] == "link_used"
+    assert (await client.get(url, headers={HEADER: token})).json() == {
+        "channel": "sms", "opted_out": True, "answered": True}
+    after = await rows(service, "select sms_opt_out, email_opt_out from notifications.contacts "
+                                "where person_id = :p", p=world.supervisor)
+    assert [(r.sms_opt_out, r.email_opt_out) for r in after] == [(True, False)]
 
 
 async def test_receipts_view_opt_out_and_erasure(infra: Infra, db: str, tmp_path: Path) -> None:
@@ -109,10 +151,7 @@ async def test_receipts_view_opt_out_and_erasure(infra: Infra, db: str, tmp_path
         own = await _coordinator_view(service, client, world)
 
         # Opt-out of SMS by the person's own link: the next SMS goes as e-mail instead.
-        link = f"/notifications/sms-opt-out/{world.supervisor}"
-        assert (await client.post(link, params={"token": "forged"})).status_code == 403
-        token = opt_out_token(service.state["link_secret"], world.supervisor)
-        assert (await client.post(link, params={"token": token})).status_code == 204
+        await _opt_out_by_link(service, client, world)
         second = proposed.model_copy(update={"placement_id": uuid.uuid4()})
         await deliver(service, second)
         await eventually(lambda: len([m for m in mail_to(catcher, world.email("supervisor"))

@@ -28,6 +28,14 @@ from shared.contracts import topics
 from shared.contracts.registry import topic_of
 from shared.runtime import Service
 
+FIRST = 8
+"""The first events of `World.routed()`: a season up to a confirmed placement, a
+waitlisting and a waitlisted enrolment (the rest, declines, a cancellation and an
+erasure, are the unit tests' `test_message_table.py`)."""
+EXPECTED_FIRST = {e for e in EXPECTED if e[0] in {
+    "course_invitation", "enrolment_confirmation", "course_reminder", "certificate",
+    "certification_note", "placement_proposal", "consent_request", "placement_offer",
+    "welcome_letter", "day_one_checklist", "waitlisted", "enrolment_waitlisted"}}
 
 def body(catcher: SmtpCatcher, entry: dict[str, Any]) -> tuple[str, str]:
     message = email.message_from_bytes(catcher.read(entry), policy=email.policy.default)
@@ -64,11 +72,11 @@ async def test_every_routed_message_arrives_once_with_the_right_content(
             TopicReader(infra.kafka_bootstrap, [topics.NOTIFICATIONS_EVENTS]) as outcomes:
         await _store_world(service, publisher, world)
         sent = []
-        for event in world.routed():
+        for event in world.routed()[:FIRST]:
             sent.append(await publisher.send_data(topic_of(event), event))
 
-        emails = sum(1 for e in EXPECTED if e[2] == "email")
-        smses = sum(1 for e in EXPECTED if e[2] == "sms")
+        emails = sum(1 for e in EXPECTED_FIRST if e[2] == "email")
+        smses = sum(1 for e in EXPECTED_FIRST if e[2] == "sms")
         mine = {world.email(r) for r in ("participant", "guardian", "supervisor", "manager")}
         phones = {world.phone(r) for r in ("supervisor",)}
 
@@ -98,7 +106,7 @@ async def test_every_routed_message_arrives_once_with_the_right_content(
         per = Counter((tuple(m["rcpt_tos"]), m["subject"]) for m in catcher.messages()
                       if set(m["rcpt_tos"]) & mine)
         assert max(per.values()) == 1, per
-        assert len(per) == emails + 1
+        assert len(per) == emails + 2  # the sentinel: to the participant and the guardian
         assert len([s for s in elks.messages if s["to"] in phones]) == smses
         found = await rows(service, "select count(*), count(distinct (recipient_id, channel)) "
                                     "from notifications.notifications where cause_event_id = :c",
@@ -122,10 +130,13 @@ def _check_contents(catcher: SmtpCatcher, elks: ElksFake, world: World,
     assert all(m["language"] == "en" for m in by_person[world.email("manager")])
     assert subjects["participant"] == sorted([
         "Välkomstbrev: prao på Ekonomiskt bistånd",
+        "Förslag på plats: prao",
         "Du väntar på en plats: feriepraktik"])
-    assert subjects["guardian"] == sorted([
-        "Consent needed: work experience (prao) for Elsa Ek",
-        "Welcome letter: work experience (prao) at Ekonomiskt bistånd"])
+    assert len(subjects["guardian"]) == 3
+    assert "Consent needed: work experience (prao) for Elsa Ek" in subjects["guardian"]
+    assert ("Welcome letter: work experience (prao) at Ekonomiskt bistånd"
+            in subjects["guardian"])
+    assert any(s.startswith("Elsa Ek is waiting for a place") for s in subjects["guardian"])
     assert len(subjects["supervisor"]) == 5 and len(subjects["manager"]) == 3
     assert any(s.startswith("Invitation: breakfast meeting") for s in subjects["manager"])
     assert "A supervisor at your workplace is certified" in subjects["manager"]
@@ -134,7 +145,8 @@ def _check_contents(catcher: SmtpCatcher, elks: ElksFake, world: World,
                   if m["subject"].startswith("Välkomstbrev"))
     text, html = body(catcher, letter)
     assert "Hej Elsa Ek!" in text and "Stortorget 1, Hässleholm" in text
-    assert "Handledare: Kim Berg" in text and "Sekretess" in text
+    assert "Kontaktperson: Kim Berg" in text and "Sekretess" in text
+    assert "Receptionen, entré B" in text and "Lunch och inneskor" in text
     assert "<li>Du kommer inte att träffa klienter" in html
     assert letter["message_id"].startswith("<") and "@" in letter["message_id"]
     checklist = next(m for m in by_person[world.email("supervisor")]
@@ -142,7 +154,7 @@ def _check_contents(catcher: SmtpCatcher, elks: ElksFake, world: World,
     assert "muntlig information om sekretess" in body(catcher, checklist)[0]
     proposal = next(m for m in by_person[world.email("supervisor")]
                     if m["subject"].startswith("En praktikant"))
-    assert f"http://praktik.test/m/{world.placement}?t=x" in body(catcher, proposal)[0]
+    assert "http://127.0.0.1:8000/l/" in body(catcher, proposal)[0]  # the portal
     texts = sorted(s["message"] for s in elks.messages if s["to"] in phones)
     assert texts[0].startswith("Praktikant föreslås till dig")
     assert texts[1].startswith("Påminnelse: grundutbildning för handledare i morgon")

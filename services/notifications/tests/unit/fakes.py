@@ -14,18 +14,28 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.notifications.adapters.email import OutgoingEmail
 from services.notifications.adapters.orm import tables
+from services.notifications.adapters.receipts import FINAL, Receipts
 from services.notifications.adapters.repository import Claimed, Directory, Outbound, Settlement
-from services.notifications.domain.letters import ParticipantFacts, SessionFacts, WorkplaceFacts
+from services.notifications.domain.letters import (
+    OfferFacts,
+    ParticipantFacts,
+    PlacementFacts,
+    SessionFacts,
+    WorkplaceFacts,
+)
 from services.notifications.domain.model import (
+    Channel,
     Contact,
     Delivered,
     PlannedNotification,
     SendOutcome,
 )
+from services.notifications.domain.sender import MunicipalityProfile
 from services.notifications.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent
+from shared.links import BadLink, Link
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -37,13 +47,16 @@ class FakeDirectory(Directory):
         self.participant_of: dict[UUID, ParticipantFacts] = {}
         self.workplace_of: dict[UUID, WorkplaceFacts] = {}
         self.supervisor_of: dict[UUID, tuple[UUID, str]] = {}
-        self.offer_of: dict[UUID, tuple[UUID, UUID, bool]] = {}
+        self.offer_of: dict[UUID, OfferFacts] = {}
+        self.profile_of: dict[str, MunicipalityProfile] = {}
         self.session_of: dict[UUID, tuple[SessionFacts, str, bool]] = {}
         self.placement_of: dict[UUID, dict[str, Any]] = {}
 
     async def save_contact(self, c: Contact) -> None:
         known = self.contact_of.get(c.person_id)  # the opt-out is not the registry's
-        self.contact_of[c.person_id] = replace(c, sms_opt_out=bool(known and known.sms_opt_out))
+        self.contact_of[c.person_id] = replace(
+            c, sms_opt_out=bool(known and known.sms_opt_out),
+            email_opt_out=bool(known and known.email_opt_out))
 
     async def drop_contact(self, person_id: UUID) -> None:
         self.contact_of.pop(person_id, None)
@@ -51,11 +64,19 @@ class FakeDirectory(Directory):
     async def contacts(self, ids: Iterable[UUID]) -> dict[UUID, Contact]:
         return {i: self.contact_of[i] for i in ids if i in self.contact_of}
 
-    async def set_sms_opt_out(self, person_id: UUID, opt_out: bool) -> bool:
+    async def set_opt_out(self, person_id: UUID, channel: Channel, opt_out: bool) -> bool:
         if person_id not in self.contact_of:
             return False
-        self.contact_of[person_id] = replace(self.contact_of[person_id], sms_opt_out=opt_out)
+        known = self.contact_of[person_id]
+        self.contact_of[person_id] = (replace(known, sms_opt_out=opt_out) if channel == "sms"
+                                      else replace(known, email_opt_out=opt_out))
         return True
+
+    async def save_profile(self, p: MunicipalityProfile) -> None:
+        self.profile_of[p.municipality_code] = p
+
+    async def profiles(self, codes: Iterable[str]) -> dict[str, MunicipalityProfile]:
+        return {c: self.profile_of[c] for c in codes if c in self.profile_of}
 
     async def coordinators(self) -> list[Contact]:
         return sorted((c for c in self.contact_of.values()
@@ -84,12 +105,31 @@ class FakeDirectory(Directory):
     async def supervisor_workplaces(self, ids: Iterable[UUID]) -> dict[UUID, UUID]:
         return {i: self.supervisor_of[i][0] for i in ids if i in self.supervisor_of}
 
-    async def save_offer(self, offer_id: UUID, workplace_id: UUID, supervisor_id: UUID,
-                         without_client_contact: bool) -> None:
-        self.offer_of[offer_id] = (workplace_id, supervisor_id, without_client_contact)
+    async def save_offer(self, offer: OfferFacts, workplace_id: UUID,
+                         supervisor_id: UUID) -> None:
+        self.offer_of[offer.offer_id] = offer
 
-    async def offers_without_client_contact(self, ids: Iterable[UUID]) -> set[UUID]:
-        return {i for i in ids if i in self.offer_of and self.offer_of[i][2]}
+    async def offers(self, ids: Iterable[UUID]) -> dict[UUID, OfferFacts]:
+        return {i: self.offer_of[i] for i in ids if i in self.offer_of}
+
+    def _placement(self, placement_id: UUID) -> PlacementFacts:
+        p = self.placement_of[placement_id]
+        return PlacementFacts(placement_id, p["status"], p["participant_id"], p["workplace_id"],
+                              p["supervisor_id"], p["offer_id"], p["program"],
+                              p["period_start"], p["period_end"], p["municipality_code"])
+
+    async def placements(self, ids: Iterable[UUID]) -> dict[UUID, PlacementFacts]:
+        return {i: self._placement(i) for i in ids if i in self.placement_of}
+
+    async def open_placements_of(self, participant_id: UUID) -> list[PlacementFacts]:
+        return [self._placement(i) for i, p in self.placement_of.items()
+                if p["participant_id"] == participant_id
+                and p["status"] in ("proposed", "accepted", "confirmed")]
+
+    async def forget_participant(self, participant_id: UUID) -> None:
+        for p in self.placement_of.values():
+            if p["participant_id"] == participant_id:
+                p["participant_id"] = None
 
     async def save_session(self, s: SessionFacts, municipality_code: str, cancelled: bool) -> None:
         self.session_of[s.session_id] = (s, municipality_code, cancelled)
@@ -102,7 +142,8 @@ class FakeDirectory(Directory):
             known = {k: v for k, v in row.items() if v is not None}
             placement = self.placement_of.setdefault(row["placement_id"], {
                 "request_id": None, "participant_id": None, "workplace_id": None,
-                "supervisor_id": None, "municipality_code": None, "program": None})
+                "supervisor_id": None, "municipality_code": None, "program": None,
+                "offer_id": None, "period_start": None, "period_end": None})
             placement.update(known, updated_at=self.clock())
 
     async def placement_counts(self, municipality_code: str, since: datetime) -> dict[str, int]:
@@ -185,20 +226,23 @@ class FakeOutbound(Outbound):
             if x.attempt is not None and x.outcome is not None:
                 r.tries.append((x.attempt, x.outcome, x.error))
 
-    async def record_receipt(self, provider_ref: str, status: str) -> Claimed | None:
-        await self.flush()
-        for r in self.rows.values():
-            if r.provider_ref == provider_ref and r.planned.channel == "sms":
-                r.receipt_status = status
-                return r.claimed(None)
-        return None
-
     async def cancel_reminders(self, person_id: UUID, session_id: UUID, now: datetime) -> None:
         await self.flush()
         for r in self.rows.values():
             if (r.planned.recipient_id == person_id and r.planned.template == "course_reminder"
                     and r.status == "pending" and r.context.get("session_id") == str(session_id)):
                 r.status, r.finished_at, r.last_error = "cancelled", now, "enrolment cancelled"
+
+    async def withdraw(self, placement_id: UUID, template: str, now: datetime) -> bool:
+        await self.flush()
+        sent = False
+        for r in self.rows.values():
+            if r.planned.placement_id == placement_id and r.planned.template == template:
+                if r.status == "pending":
+                    r.status, r.finished_at, r.last_error = ("cancelled", now,
+                                                             "placement cancelled")
+                sent = sent or r.status in ("sent", "sending")
+        return sent
 
     async def erase(self, person_id: UUID, now: datetime) -> None:
         await self.flush()
@@ -227,6 +271,54 @@ class FakeOutbound(Outbound):
                       key=lambda r: (r.planned.template, r.planned.channel))
 
 
+class FakeReceipts(Receipts):
+    """Receipts on the fake outbound's rows, or kept by provider id (as `sms_receipts`)."""
+
+    def __init__(self, outbound: FakeOutbound) -> None:  # no session
+        self.outbound = outbound
+        self.kept: dict[str, tuple[str, datetime]] = {}
+
+    async def _mark(self, provider_ref: str, status: str) -> Claimed | None:
+        for r in self.outbound.rows.values():
+            if r.provider_ref == provider_ref and r.planned.channel == "sms":
+                r.receipt_status = status
+                return r.claimed(None)
+        return None
+
+    async def record(self, provider_ref: str, status: str, now: datetime) -> Claimed | None:
+        row = await self._mark(provider_ref, status)
+        if row is None and (provider_ref not in self.kept or status in FINAL):
+            self.kept[provider_ref] = (status, now)
+        return row
+
+    async def apply_kept(self, provider_refs: Iterable[str]) -> list[tuple[Claimed, str]]:
+        applied = []
+        for ref in sorted(set(provider_refs) & set(self.kept)):
+            status, _ = self.kept.pop(ref)
+            if (row := await self._mark(ref, status)) is not None:
+                applied.append((row, status))
+        return applied
+
+    async def forget(self, before: datetime) -> int:
+        old = [ref for ref, (_, at) in self.kept.items() if at < before]
+        for ref in old:
+            del self.kept[ref]
+        return len(old)
+
+
+class FakeUsedLinks:
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+
+    async def claim(self, link: Link) -> None:
+        if link.token_id in self.ids:
+            raise BadLink("link_used", link.municipality_code)
+        self.ids.add(link.token_id)
+
+    async def used(self, link: Link) -> bool:
+        return link.token_id in self.ids
+
+
 class FakeUnitOfWork(NotificationsUnitOfWork):
     """Keeps the directory and the messages across units of work, like a database would;
     `events` holds what committed units of work published."""
@@ -237,6 +329,8 @@ class FakeUnitOfWork(NotificationsUnitOfWork):
                          after_record=after_record)
         self.fake_directory = FakeDirectory(clock)
         self.fake_outbound = FakeOutbound(self.fake_directory)
+        self.fake_used_links = FakeUsedLinks()
+        self.fake_receipts = FakeReceipts(self.fake_outbound)
         self.events: list[EventData] = []
         self._staged: list[EventData] = []
         self.commits = 0
@@ -244,6 +338,8 @@ class FakeUnitOfWork(NotificationsUnitOfWork):
     async def __aenter__(self) -> FakeUnitOfWork:
         self._pending, self.published, self._staged = [], [], []
         self.directory, self.outbound = self.fake_directory, self.fake_outbound
+        self.used_links = self.fake_used_links
+        self.receipts = self.fake_receipts
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:

@@ -8,17 +8,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
 import pytest
 
 from services.notifications import handlers
 from services.notifications.dependencies import Dependencies
 from services.notifications.domain.commands import (
+    ForgetUnmatchedReceipts,
     RecordDeliveryReceipt,
     SendDigests,
     SetSmsOptOut,
 )
 from services.notifications.domain.model import PlannedNotification
-from services.notifications.tests.examples import World
+from services.notifications.tests.examples import LINKS, World
 from services.notifications.tests.unit.fakes import FakeUnitOfWork, Row
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent, new_event
@@ -35,9 +37,10 @@ from shared.contracts.training import (
     SupervisorCertified,
 )
 from shared.errors import NotFound, Rejected
+from shared.links import DEVELOPMENT_SECRET
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)  # 12:00 in Stockholm
-DEPS = Dependencies(public_base_url="http://praktik.test", clock=lambda: NOW)
+DEPS = Dependencies(links=LINKS, clock=lambda: NOW)
 
 
 def envelope(data: EventData) -> CloudEvent:
@@ -82,6 +85,19 @@ def routed(world: World, kind: type) -> Any:
     return next(e for e in world.routed() if type(e) is kind)
 
 
+def token_of(url: str) -> str:
+    """The token of a portal link, which is always `{public_base_url}/l/{token}`."""
+    prefix = f"{LINKS.base_url}/l/"
+    assert url.startswith(prefix), url
+    return url.removeprefix(prefix)
+
+
+def claims(url: str) -> dict[str, Any]:
+    """A link's claims, checked against the key but not the clock (NOW is in the past)."""
+    return jwt.decode(token_of(url), DEVELOPMENT_SECRET, algorithms=["HS256"],
+                      options={"verify_exp": False})
+
+
 def sent(rows: list[Row]) -> list[tuple[str, str, str]]:
     return [(r.planned.template, r.planned.channel, r.planned.recipient_role) for r in rows]
 
@@ -93,7 +109,9 @@ async def test_contacts_and_facts_are_kept_and_an_opt_out_outlives_new_details()
     assert d.participant_of[world.participant].guardian_ids == (world.guardian,)
     assert d.workplace_of[world.workplace].manager_id == world.manager
     assert d.supervisor_of[world.supervisor] == (world.workplace, world.municipality)
-    assert d.offer_of[world.offer][2] is True  # without client contact
+    offer = d.offer_of[world.offer]
+    assert offer.without_client_contact is True
+    assert (offer.arrival_time, offer.work_starts, offer.work_ends) == ("08:30", "09:00", "15:00")
     assert uow.fake_outbound.rows == {}
 
     await command(uow, SetSmsOptOut(world.supervisor, True))
@@ -116,6 +134,7 @@ async def test_a_proposal_goes_to_the_supervisor_twice_and_asks_the_guardian() -
         (world.supervisor, "placement_proposal", "email", "supervisor"),
         (world.supervisor, "placement_proposal", "sms", "supervisor"),
         (world.guardian, "consent_request", "email", "guardian"),
+        (world.participant, "placement_offer", "email", "participant"),
     }
     assert all(r.planned.cause_event_id == cause.id == r.planned.correlation_id
                and r.planned.placement_id == world.placement
@@ -123,12 +142,18 @@ async def test_a_proposal_goes_to_the_supervisor_twice_and_asks_the_guardian() -
                and r.planned.municipality_code == world.municipality
                and r.not_before == NOW for r in rows)
     [proposal, _] = uow.fake_outbound.to(world.supervisor)
-    assert proposal.context["link"] == proposed.acceptance_url
+    link = claims(proposal.context["link"])
+    assert proposed.accept_by is not None
+    assert (link["act"], link["sub"], link["for"], link["mun"], link["exp"]) == (
+        "workplace_answer", str(world.placement), str(world.supervisor), world.municipality,
+        int(proposed.accept_by.timestamp()))
     assert proposal.context["workplace_name"] == "Ekonomiskt bistånd"
     [consent] = uow.fake_outbound.to(world.guardian)
     assert consent.context["participant_name"] == "Elsa Ek"
-    assert consent.context["link"] == (
-        f"http://praktik.test/registration/participants/{world.participant}/consents")
+    link = claims(consent.context["link"])
+    assert (link["act"], link["sub"], link["for"], link["exp"]) == (
+        "consent", str(world.placement), str(world.guardian),
+        int(LINKS.first_day(proposed.period_start).timestamp()))
     assert uow.fake_directory.placement_of[world.placement]["status"] == "proposed"
     assert woken == [1] and uow.events == []  # the dispatcher is woken; nothing published
 
@@ -148,17 +173,21 @@ async def test_a_confirmed_placement_welcomes_the_participant_and_a_minors_guard
     assert uow.fake_directory.placement_of[world.placement]["status"] == "confirmed"
 
 
-async def test_a_closed_placement_changes_its_status_and_sends_nothing() -> None:
+async def test_a_decline_by_the_workplace_changes_the_status_and_tells_the_family() -> None:
     uow, world = await known_world()
     await deliver(uow, routed(world, PlacementProposed))
     before = set(uow.fake_outbound.rows)
     await deliver(uow, PlacementDeclined(
-        placement_id=world.placement, request_id=world.request, by="workplace", reason="full",
-        municipality_code=world.municipality))
+        placement_id=world.placement, request_id=world.request, by="workplace",
+        reason="no_capacity", municipality_code=world.municipality))
     placement = uow.fake_directory.placement_of[world.placement]
     assert (placement["status"], placement["request_id"], placement["supervisor_id"]) == (
         "declined", world.request, world.supervisor)
-    assert set(uow.fake_outbound.rows) == before
+    news = [uow.fake_outbound.rows[i] for i in set(uow.fake_outbound.rows) - before]
+    assert sorted(sent(news)) == [("placement_declined", "email", "guardian"),
+                                  ("placement_declined", "email", "participant")]
+    assert all(r.context["by"] == "workplace" and r.context["period_start"]
+               == world.start.isoformat() for r in news)  # from the placement read model
 
 
 async def test_invitation_confirmation_reminder_and_a_cancelled_enrolment() -> None:
@@ -203,12 +232,16 @@ async def test_a_certificate_and_a_waitlisting() -> None:
     await deliver(uow, routed(world, PlacementWaitlisted))
     [waitlisted] = uow.fake_outbound.to(world.participant)
     assert sent([waitlisted]) == [("waitlisted", "email", "participant")]
-    assert waitlisted.context == {"program": "summer_job", "reasons": ["no_capacity", "consent"]}
+    assert waitlisted.context == {"program": "summer_job", "reasons": ["no_capacity", "consent"],
+                                  "participant_name": "Elsa Ek"}
+    [guardians] = uow.fake_outbound.to(world.guardian)
+    assert sent([guardians]) == [("waitlisted", "email", "guardian")]
 
 
 def _recorded(uow: FakeUnitOfWork) -> set[tuple[Any, ...]]:
     return {(r.planned.notification_id, r.planned.template, r.planned.recipient_role,
-             str(sorted(r.context.items())), r.not_before, r.planned.placement_id)
+             str(sorted((k, v) for k, v in r.context.items() if "link" not in k)),
+             r.not_before, r.planned.placement_id)
             for r in uow.fake_outbound.rows.values()}
 
 
@@ -227,7 +260,7 @@ async def test_the_batch_handlers_record_what_the_per_message_handlers_record() 
                 with one_by_one.caused_by(cause):
                     await handlers.EVENT_HANDLERS[kind](data, one_by_one, DEPS)
                 await one_by_one.commit()
-    assert len(one_by_one.fake_outbound.rows) == 2 * 9  # 2 + 3 + 3 + 1 messages a world
+    assert len(one_by_one.fake_outbound.rows) == 2 * 11  # 2 + 4 + 3 + 2 messages a world
     assert _recorded(batched) == _recorded(one_by_one)
     assert batched.fake_directory.placement_of.keys() == {w.placement for w in worlds}
     assert ({k: {**v, "updated_at": None} for k, v in batched.fake_directory.placement_of.items()}
@@ -284,8 +317,46 @@ async def test_receipts_and_an_sms_that_failed_goes_by_email_once() -> None:
     assert (email.planned.correlation_id, email.not_before) == ("flow-1", NOW)
     await command(uow, RecordDeliveryReceipt("elks-1", "failed"))  # again: no second e-mail
     assert len(uow.fake_outbound.rows) == 2
-    with pytest.raises(NotFound):
-        await command(uow, RecordDeliveryReceipt("elks-unknown", "delivered"))
+    assert uow.fake_receipts.kept == {}
+
+
+async def test_a_receipt_before_its_sms_is_kept_then_applied_once_when_it_is_settled() -> None:
+    """The provider's receipt beats the dispatcher's commit of the provider's id: it is
+    taken (no error), kept, and applied by the settling step, with the fallback once."""
+    uow, world = await known_world()
+    sms = PlannedNotification("cause-1", world.supervisor, "sms", "placement_proposal",
+                              {"link": "http://praktik.test/x"}, NOW - timedelta(hours=1),
+                              recipient_role="supervisor")
+    async with uow:
+        uow.outbound.add([sms])
+        await uow.commit()
+    await command(uow, RecordDeliveryReceipt("elks-early", "failed"))
+    await command(uow, RecordDeliveryReceipt("elks-early", "sent"))  # does not undo "failed"
+    assert uow.fake_receipts.kept == {"elks-early": ("failed", NOW)}
+    assert len(uow.fake_outbound.rows) == 1  # nothing to fall back from yet
+
+    row = uow.fake_outbound.rows[sms.notification_id]
+    row.provider_ref = "elks-early"  # as the dispatcher's settle writes the provider's id
+    async with uow:
+        [(applied, status)] = await uow.receipts.apply_kept(["elks-early", "elks-other"])
+        uow.outbound.add(handlers.receipt_effects(applied, status, NOW))
+        await uow.commit()
+    assert (row.receipt_status, uow.fake_receipts.kept) == ("failed", {})
+    [email] = [r for r in uow.fake_outbound.to(world.supervisor) if r.planned.channel == "email"]
+    assert (email.planned.template, email.planned.cause_event_id) == (
+        "placement_proposal", "cause-1")
+    async with uow:
+        assert await uow.receipts.apply_kept(["elks-early"]) == []  # applied once only
+    await command(uow, RecordDeliveryReceipt("elks-early", "failed"))  # a late repeat
+    assert len(uow.fake_outbound.rows) == 2
+
+
+async def test_unmatched_receipts_are_forgotten_after_a_while() -> None:
+    uow, _ = await known_world()
+    await command(uow, RecordDeliveryReceipt("elks-never", "delivered"))
+    assert await command(uow, ForgetUnmatchedReceipts(NOW)) == 0
+    assert await command(uow, ForgetUnmatchedReceipts(NOW + timedelta(seconds=1))) == 1
+    assert uow.fake_receipts.kept == {}
 
 
 async def test_each_coordinator_has_one_digest_a_day() -> None:
@@ -302,4 +373,4 @@ async def test_each_coordinator_has_one_digest_a_day() -> None:
     assert digest.context == {
         "day": "2026-05-04", "municipality_code": world.municipality, "proposed": 1,
         "confirmed": 0, "declined": 0, "cancelled": 0, "completed": 0, "failed_messages": 1,
-        "link": "http://praktik.test/notifications/placements"}
+        "link": "http://portal.test/"}

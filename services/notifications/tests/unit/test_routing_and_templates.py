@@ -10,15 +10,14 @@ import pytest
 from jinja2 import UndefinedError
 
 from services.notifications.adapters.templates import LANGUAGES, Renderer
-from services.notifications.dependencies import Dependencies
 from services.notifications.domain import sms
 from services.notifications.domain.model import PlannedNotification
+from services.notifications.domain.planning import plan
 from services.notifications.domain.routing import DIGEST_TEMPLATE, ROUTES, TEMPLATES
-from services.notifications.handlers import plan
-from services.notifications.tests.examples import EXPECTED, World
+from services.notifications.tests.examples import EXPECTED, PLAN, World
 
 renderer = Renderer()
-DEPS = Dependencies()
+DEPS = PLAN
 
 
 def planned_for(world: World) -> list[PlannedNotification]:
@@ -68,10 +67,13 @@ def test_every_template_renders_in_every_language_and_channel(
     assert mail.html and mail.html.startswith("<!doctype html>")
     text = renderer.sms(template, language, full).text
     encoded = sms.encode(text)
-    # Plain-language SMS stay in GSM-7; one segment unless they carry a link.
-    assert encoded.encoding == "gsm7", text
+    # Plain-language SMS stay in GSM-7 but for a period's en dash ("15–19 mars", which
+    # makes the SMS UCS-2); one segment unless they carry a link, as written with a hyphen.
+    hyphened = sms.encode(text.replace("\u2013", "-"))
+    assert hyphened.encoding == "gsm7", text
+    assert encoded.encoding == ("ucs2" if "\u2013" in text else "gsm7"), text
     if "http" not in text:
-        assert encoded.segments == 1, (len(text), text)
+        assert hyphened.segments == 1, (len(text), text)
     assert "".join(encoded.parts) == text
 
 
@@ -93,10 +95,17 @@ def test_a_missing_variable_is_an_error_not_a_hole(template: str,
     assert used_somewhere >= 2
 
 
-def test_unknown_language_falls_back_to_swedish() -> None:
+def test_a_language_without_templates_gets_swedish_with_english_below() -> None:
     context = {**dict(examples())["waitlisted"], "recipient_name": "Elsa"}
-    assert renderer.email("waitlisted", "fi", context).language == "sv"
+    mail = renderer.email("waitlisted", "ar", context)
+    assert mail.language == "sv, en"
+    swedish, english = mail.text.index("Hej Elsa"), mail.text.index("Hello Elsa")
+    assert swedish < english
+    assert " / " in mail.subject
+    text = renderer.sms("waitlisted", "ar", context).text
+    assert text.index("Du väntar") < text.index("You are waiting")
     assert renderer.email("waitlisted", "en-GB", context).language == "en"
+    assert renderer.email("waitlisted", "sv", context).language == "sv"
 
 
 def test_welcome_letter_carries_secrecy_and_checklist_the_oral_briefing() -> None:
@@ -147,17 +156,22 @@ def test_adult_participant_gets_the_letter_without_guardians() -> None:
 def test_proposal_without_consent_needed_asks_no_guardian() -> None:
     world = World()
     proposed = world.routed()[4].model_copy(update={"consent_required": False})
-    templates = {p.template for p in plan(proposed, world.facts(), DEPS, "c", None, world.now)}
-    assert templates == {"placement_proposal"}
+    sent = {(p.template, p.recipient_role)
+            for p in plan(proposed, world.facts(), DEPS, "c", None, world.now)}
+    assert sent == {("placement_proposal", "supervisor"), ("placement_offer", "participant"),
+                    ("placement_offer", "guardian")}
 
 
 def test_waitlisted_explains_the_reasons_in_plain_words() -> None:
     world = World()
     waitlisted = world.routed()[6]
-    [p] = plan(waitlisted, world.facts(), DEPS, "c", None, world.now)
+    planned = plan(waitlisted, world.facts(), DEPS, "c", None, world.now)
+    assert {p.recipient_role for p in planned} == {"participant", "guardian"}
+    p = next(p for p in planned if p.recipient_role == "participant")
     text = renderer.email("waitlisted", "sv", {**p.context, "recipient_name": "E"}).text
     assert "Alla platser som passar dig är redan tagna." in text
-    assert "samtycke" in text
+    assert "Din vårdnadshavare har sagt nej" in text
+    assert "Vi väntar på samtycke" not in text
 
 
 def test_reminder_goes_the_day_before_at_the_reminder_hour() -> None:

@@ -26,9 +26,14 @@ NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 
 def test_one_id_per_cause_recipient_and_channel() -> None:
     person = uuid.uuid4()
-    assert notification_id("e1", person, "email") == notification_id("e1", person, "email")
-    assert notification_id("e1", person, "email") != notification_id("e1", person, "sms")
-    assert notification_id("e1", person, "email") != notification_id("e2", person, "email")
+    key = notification_id("e1", person, "email", "t")
+    assert key == notification_id("e1", person, "email", "t")
+    assert key != notification_id("e1", person, "sms", "t")
+    assert key != notification_id("e2", person, "email", "t")
+    # The template is part of the key: an SMS's fallback e-mail is not the e-mail of
+    # another template the same event sent the same person.
+    assert notification_id("e1", person, "email", "welcome_letter") != notification_id(
+        "e1", person, "email", "consent_request")
 
 
 def test_temporary_failures_back_off_exponentially_with_jitter() -> None:

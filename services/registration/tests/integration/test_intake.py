@@ -205,6 +205,7 @@ async def test_intake_covers_every_operation_by_reference(infra: Infra, service:
     kid_data = next(e["data"] for e in kid if e["type"] == "ParticipantRegistered")
     assert consent[0]["type"] == "GuardianConsentRecorded"
     assert consent[0]["data"]["guardian_id"] == kid_data["guardian_ids"][1]
+    assert consent[0]["data"]["via"] == "intake" and consent[0]["data"]["consent"] == "granted"
     assert withdrawn[0]["type"] == "PlacementRequestWithdrawn"
     assert withdrawn[0]["data"]["participant_id"] == kid_data["participant_id"]
     assert closed[0]["type"] == "PlacementSlotsWithdrawn"

@@ -10,11 +10,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from devkit.infra import Infra
 from devkit.publisher import Publisher
 from devkit.services import http_client
 from devkit.wait import eventually
+from services.registration.adapters import orm
 from services.registration.tests import support
 from services.registration.tests.support import HALMSTAD
 from shared.contracts import topics
@@ -158,3 +160,19 @@ async def test_a_run_of_news_is_applied_in_order(infra: Infra, service: Service)
                       PlacementProposed(**placed, placement_id=second))
         now = await placement()
         assert now["status"] == "proposed" and now["placement_id"] == str(second)
+        # Every placement is kept by its own id, also within one run of a type.
+        third = uuid.uuid4()
+        await process(PlacementProposed(**placed, placement_id=third),
+                      PlacementDeclined(placement_id=second, request_id=request_id,
+                                        by="participant", reason="changed_mind",
+                                        municipality_code=HALMSTAD),
+                      PlacementDeclined(placement_id=third, request_id=request_id,
+                                        by="workplace", reason="no_fit",
+                                        municipality_code=HALMSTAD))
+        t = orm.placements
+        async with service.session_factory() as session:
+            kept = {row.placement_id: row for row in await session.execute(
+                select(t).where(t.c.request_id == uuid.UUID(request_id)))}
+        assert {k: (r.status, str(r.offer_id)) for k, r in kept.items()} == {
+            p: ("declined", offer["offer_id"]) for p in (first, second, third)}
+        assert {str(r.participant_id) for r in kept.values()} == {ids["participant_id"]}

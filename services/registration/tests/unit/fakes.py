@@ -10,6 +10,12 @@ from uuid import UUID
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from services.registration.domain.consent import (
+    DEFAULT_RULE,
+    ConsentAnswer,
+    ConsentRule,
+    KnownPlacement,
+)
 from services.registration.domain.model import (
     Contact,
     Guardian,
@@ -19,6 +25,8 @@ from services.registration.domain.model import (
     Supervisor,
     Workplace,
 )
+from services.registration.domain.profile import MunicipalityProfile
+from shared.links import BadLink, Link
 from shared.outbox import OutboxMessage
 from shared.unit_of_work import UnitOfWork
 
@@ -45,6 +53,7 @@ class FakeParticipants(_ByRef):
         self.guardians: dict[UUID, Guardian] = {}
         self.links: dict[UUID, list[UUID]] = {}
         self.consents: dict[tuple[UUID, UUID, str], bool] = {}
+        self.answers: dict[tuple[UUID, UUID, str], ConsentAnswer] = {}
         self.erasures: dict[UUID, str] = {}
 
     async def get(self, ident: UUID, lock: bool = False) -> Participant | None:
@@ -95,12 +104,19 @@ class FakeParticipants(_ByRef):
             del self.guardians[g]
         return dropped
 
-    async def record_consent(self, participant_id: UUID, guardian_id: UUID, program: str,
-                             granted: bool) -> None:
-        self.consents[(participant_id, guardian_id, program)] = granted
+    async def record_consent(self, answer: ConsentAnswer) -> None:
+        key = (answer.participant_id, answer.guardian_id, answer.program)
+        self.consents[key] = answer.granted
+        self.answers[key] = answer
+
+    async def answers_for(self, participant_id: UUID, program: str) -> dict[UUID, bool]:
+        return {g: granted for (p, g, prog), granted in self.consents.items()
+                if p == participant_id and prog == program}
 
     async def erase(self, participant: Participant) -> list[UUID]:
         del self.items[participant.id]
+        for key in [k for k in self.consents if k[0] == participant.id]:
+            del self.consents[key], self.answers[key]
         self.links.pop(participant.id, None)
         self.erasures[participant.id] = participant.municipality_code
         return await self.drop_orphan_guardians(participant.guardian_ids)
@@ -113,10 +129,44 @@ class FakeRequests(_ByRef):
     def __init__(self, workplaces: _ByRef) -> None:
         super().__init__()
         self.workplaces = workplaces
+        self.placements: dict[UUID, KnownPlacement] = {}
+        """What matching's events told (`placement_news` in Postgres)."""
+
+    async def placement(self, placement_id: UUID) -> KnownPlacement | None:
+        return self.placements.get(placement_id)
 
     async def workplaces_exist(self, municipality_code: str, ids: Iterable[UUID]) -> set[UUID]:
         return {i for i in ids if i in self.workplaces.items
                 and self.workplaces.items[i].municipality_code == municipality_code}
+
+
+class FakeNews:
+    """Matching's news: the requests' latest as rows, and every placement by id (into
+    `FakeRequests.placements`, from the request it answers, as the Postgres upsert)."""
+
+    def __init__(self, requests: FakeRequests) -> None:
+        self.requests = requests
+        self.latest: dict[UUID, dict[str, Any]] = {}
+
+    async def placements(self, news: Iterable[dict[str, Any]]) -> None:
+        self.latest.update({row["request_id"]: dict(row) for row in news})
+
+    async def known_placements(self, news: Iterable[dict[str, Any]]) -> None:
+        for row in news:
+            request = self.requests.items.get(row["request_id"])
+            if request is None:
+                continue
+            known = self.requests.placements.get(row["placement_id"])
+            offer_id = row["offer_id"] or (known.offer_id if known else None)
+            self.requests.placements[row["placement_id"]] = KnownPlacement(
+                row["placement_id"], request.id, request.participant_id,
+                request.municipality_code, request.program, offer_id, row["status"])
+
+    async def placement_ended(self, placement_id: UUID, status: str, reason: str | None,
+                              at: Any) -> None:
+        known = self.requests.placements.get(placement_id)
+        if known is not None:
+            self.requests.placements[placement_id] = replace(known, status=status)
 
 
 class FakeCoordinators:
@@ -131,6 +181,34 @@ class FakeCoordinators:
         return None if found is None else found[0]
 
 
+class FakeMunicipalities:
+    def __init__(self) -> None:
+        self.items: dict[str, MunicipalityProfile] = {}
+
+    async def get(self, code: str) -> MunicipalityProfile | None:
+        return self.items.get(code)
+
+    async def consent_rule(self, code: str) -> ConsentRule:
+        found = self.items.get(code)
+        return DEFAULT_RULE if found is None else found.consent_rule
+
+    async def save(self, profile: MunicipalityProfile) -> None:
+        self.items[profile.municipality_code] = profile
+
+
+class FakeLinks:
+    def __init__(self) -> None:
+        self.tokens: set[str] = set()
+
+    async def claim(self, link: Link) -> None:
+        if link.token_id in self.tokens:
+            raise BadLink("link_used", link.municipality_code)
+        self.tokens.add(link.token_id)
+
+    async def used(self, link: Link) -> bool:
+        return link.token_id in self.tokens
+
+
 class FakeUnitOfWork(UnitOfWork):
     """The shared unit of work's publishing, with dictionaries for tables."""
 
@@ -143,7 +221,10 @@ class FakeUnitOfWork(UnitOfWork):
         self.supervisors: _ByRef = _ByRef()
         self.offers: _ByRef = _ByRef()
         self.requests = FakeRequests(self.workplaces)
+        self.news = FakeNews(self.requests)
         self.coordinators = FakeCoordinators()
+        self.municipalities = FakeMunicipalities()
+        self.links = FakeLinks()
         self.committed: list[OutboxMessage] = []
 
     async def __aenter__(self) -> FakeUnitOfWork:

@@ -20,6 +20,7 @@ from services.training.tests.integration.support import (
     register_supervisors,
     session_body,
 )
+from shared.links import HEADER, LinkSigner
 from shared.runtime import Service
 
 pytestmark = pytest.mark.infra
@@ -37,7 +38,8 @@ async def test_catering_participant_list_evaluation_budget_and_erasure(infra: In
         session_id = created.json()["session_id"]
         await _enrol_with_diets(client, admin, session_id, people)
         await _catering_and_participant_lists(client, admin, session_id)
-        await _attendance_and_evaluation(client, admin, session_id, people, starts.year)
+        await _attendance_and_evaluation(client, admin, session_id, people, starts.year,
+                                         service.settings.link_secret)
         await _costs_against_the_budget(client, service, admin, session_id, starts.year)
 
         erased = await client.delete(f"/people/{people[1]}/personal-data", headers=admin)
@@ -80,25 +82,28 @@ async def _catering_and_participant_lists(client: httpx.AsyncClient, admin: dict
 
 
 async def _attendance_and_evaluation(client: httpx.AsyncClient, admin: dict[str, str],
-                                     session_id: str, people: list[UUID], year: int) -> None:
+                                     session_id: str, people: list[UUID], year: int,
+                                     link_secret: str) -> None:
+    """Two attend and answer the evaluation by their links: the figures are theirs."""
     attended = await client.post(f"/sessions/{session_id}/attendance", headers=admin,
                                  json={"present": [str(p) for p in people[:2]],
                                        "absent": [str(people[2])]})
     assert attended.json() == {"completed": [str(p) for p in people[:2]]}
 
-    for scores, comment in (({"overall": 5, "content": 4}, "Mycket bra"),
-                            ({"overall": 3}, None)):
-        answer = await client.post(f"/sessions/{session_id}/evaluations", headers=admin,
-                                   json={"scores": scores, "comment": comment})
-        assert answer.status_code == 201, answer.text
-    bad = await client.post(f"/sessions/{session_id}/evaluations", headers=admin,
-                            json={"scores": {"overall": 7}})
-    assert bad.status_code == 422
+    signer = LinkSigner(link_secret)
+    until = datetime.now(UTC) + timedelta(days=30)
+    for person, (overall, usefulness, comment) in zip(
+            people[:2], ((5, 4, "Mycket bra"), (3, 5, None)), strict=True):
+        link = signer.sign("evaluation", UUID(session_id), person, until, "1380")
+        answer = await client.post("/training/links/evaluation", headers={HEADER: link},
+                                   json={"overall": overall, "usefulness": usefulness,
+                                         "comment": comment})
+        assert answer.status_code == 200, answer.text
     evaluation = (await client.get("/evaluations", headers=admin,
                                    params={"year": year})).json()
     base = evaluation["courses"]["base_course"]
-    assert (base["responses"], base["averages"], base["comments"]) == (
-        2, {"overall": 4.0, "content": 4.0}, ["Mycket bra"])
+    assert (base["responses"], base["overall"], base["usefulness"], base["comments"]) == (
+        2, 4.0, 4.5, ["Mycket bra"])
 
 
 async def _costs_against_the_budget(client: httpx.AsyncClient, service: Service,

@@ -21,7 +21,8 @@ from shared.runtime import Service
 
 pytestmark = pytest.mark.infra
 
-TABLES = ("sessions", "enrolments", "completions", "certifications", "outbox", "evaluations")
+TABLES = ("sessions", "enrolments", "completions", "certifications", "outbox",
+          "evaluation_answers")
 
 
 async def _snapshot(service: Service) -> dict[str, int]:

@@ -11,13 +11,14 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.training.adapters.orm import tables
-from services.training.domain.administration import Evaluation
 from services.training.domain.certification import Certificate
+from services.training.domain.evaluation import EvaluationAnswer
 from services.training.domain.model import BASE_COURSE, Roster, Session
 from services.training.domain.people import Person, Workplace
 from services.training.unit_of_work import TrainingUnitOfWork
 from shared.contracts.base import EventData
 from shared.contracts.types import Course, TrainingRole
+from shared.links import BadLink, Link
 
 
 class FakeSessions:
@@ -115,7 +116,9 @@ class FakeRecords:
         self.certificates: dict[tuple[UUID, UUID], Certificate] = {}
         self.superseded: set[tuple[UUID, UUID]] = set()
         self.invitations: dict[tuple[UUID, UUID], str] = {}
-        self.evaluations: list[Evaluation] = []
+        self.warned: dict[tuple[UUID, UUID], date] = {}
+        self.answers: list[EvaluationAnswer] = []
+        self.respondents: set[tuple[UUID, UUID]] = set()
 
     async def add_completion(self, session_id: UUID, person_id: UUID, role: TrainingRole,
                              course: Course, completed_at: datetime) -> bool:
@@ -187,8 +190,37 @@ class FakeRecords:
             found.append((person, "uncertified" if current is None else "certification_expired"))
         return found
 
-    async def add_evaluation(self, evaluation: Evaluation) -> None:
-        self.evaluations.append(evaluation)
+    async def warn_due(self, on: date, through: date) -> list[Certificate]:
+        due = []
+        for key, certificate in self.certificates.items():
+            if (certificate.expired_at is None and key not in self.superseded
+                    and key not in self.warned and on <= certificate.valid_until <= through):
+                self.warned[key] = on
+                due.append(certificate)
+        return due
+
+    async def completed_session(self, session_id: UUID, person_id: UUID) -> bool:
+        return (session_id, person_id) in self.completions
+
+    async def add_evaluation_answer(self, answer: EvaluationAnswer, person_id: UUID) -> bool:
+        if (answer.session_id, person_id) in self.respondents:
+            return False
+        self.respondents.add((answer.session_id, person_id))
+        self.answers.append(answer)
+        return True
+
+
+class FakeLinks:
+    def __init__(self) -> None:
+        self.tokens: set[str] = set()
+
+    async def claim(self, link: Link) -> None:
+        if link.token_id in self.tokens:
+            raise BadLink("link_used", link.municipality_code)
+        self.tokens.add(link.token_id)
+
+    async def used(self, link: Link) -> bool:
+        return link.token_id in self.tokens
 
 
 class FakeUnitOfWork(TrainingUnitOfWork):
@@ -200,6 +232,7 @@ class FakeUnitOfWork(TrainingUnitOfWork):
         self.fake_sessions = FakeSessions()
         self.fake_people = FakePeople()
         self.fake_records = FakeRecords(self.fake_sessions, self.fake_people)
+        self.fake_links = FakeLinks()
         self.events: list[EventData] = []
         self.commits = 0
 
@@ -209,6 +242,7 @@ class FakeUnitOfWork(TrainingUnitOfWork):
         self.sessions = self.fake_sessions
         self.people = self.fake_people
         self.records = self.fake_records
+        self.links = self.fake_links
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:

@@ -9,14 +9,9 @@ from typing import Any
 
 import pytest
 
-from services.training.domain.administration import (
-    BudgetLine,
-    Evaluation,
-    budget_report,
-    catering,
-    summarise_evaluations,
-)
-from services.training.domain.certification import certify
+from services.training.domain.administration import BudgetLine, budget_report, catering
+from services.training.domain.certification import Policy, certify
+from services.training.domain.evaluation import EvaluationAnswer, by_course, by_session
 from services.training.domain.invitations import next_base_course
 from services.training.domain.model import Costs, Roster, Session
 from services.training.domain.people import workplace_opens
@@ -194,23 +189,59 @@ def test_catering_counts_enrolled_and_trainers_with_dietary_needs() -> None:
     assert catering(digital, 4, 0, [["vegan"]]).coffee == 0
 
 
-def test_evaluations_are_validated_and_summarised_per_course() -> None:
+def test_evaluation_answers_are_checked_and_counted_per_course_and_session() -> None:
     with pytest.raises(Rejected) as refused:
-        Evaluation(uuid.uuid4(), "base_course", {"overall": 6, "mood": 3})
-    assert fields(refused) == {"scores.overall", "scores.mood"}
+        EvaluationAnswer.given(uuid.uuid4(), "base_course", 6, 0, "x" * 2001)
+    assert fields(refused) == {"overall", "usefulness", "comment"}
+    assert EvaluationAnswer.given(uuid.uuid4(), "base_course", 3, 3, "   ").comment is None
     one, two = uuid.uuid4(), uuid.uuid4()
-    summary = summarise_evaluations([
-        Evaluation(one, "base_course", {"overall": 5, "content": 4}, "Bra dag"),
-        Evaluation(two, "base_course", {"overall": 4}),
-        Evaluation(two, "base_course", {"overall": 4, "content": 2}),
-        Evaluation(uuid.uuid4(), "deep_dive", {"overall": 3}),
-    ])
-    base = summary["base_course"]
-    assert (base.sessions, base.responses) == (2, 3)
-    assert base.averages == {"overall": 4.33, "content": 3.0}
-    assert base.distribution == {1: 0, 2: 0, 3: 0, 4: 2, 5: 1}
+    answers = [
+        (EvaluationAnswer(one, "base_course", 5, 4, "Bra dag"), START),
+        (EvaluationAnswer(two, "base_course", 4, 2), START + timedelta(days=7)),
+        (EvaluationAnswer(two, "base_course", 4, 3), START + timedelta(days=7)),
+        (EvaluationAnswer(uuid.uuid4(), "deep_dive", 3, 5), START - timedelta(days=1)),
+    ]
+    courses = by_course(a for a, _ in answers)
+    base = courses["base_course"]
+    assert (base.sessions, base.figures.responses) == (2, 3)
+    assert (base.figures.overall, base.figures.usefulness) == (4.33, 3.0)
+    assert base.figures.distribution == {1: 0, 2: 0, 3: 0, 4: 2, 5: 1}
     assert base.comments == ["Bra dag"]
-    assert summary["deep_dive"].responses == 1
+    assert courses["deep_dive"].figures.responses == 1
+    sessions = by_session(answers)
+    assert [s.course for s in sessions] == ["deep_dive", "base_course", "base_course"]
+    assert [(s.session_id, s.figures.responses, s.figures.usefulness)
+            for s in sessions[1:]] == [(one, 1, 4.0), (two, 2, 2.5)]
+
+
+def test_a_place_is_confirmed_or_cancelled_by_its_holder_before_the_start() -> None:
+    roster = Roster(session(capacity=1))
+    first, second = uuid.uuid4(), uuid.uuid4()
+    roster.enrol(first, "supervisor")
+    roster.enrol(second, "supervisor")
+    before = START - timedelta(days=1)
+    assert roster.answer(first, True, before) == []
+    assert roster.enrolments[first].confirmed_at == before
+    assert roster.enrolments[first].status == "enrolled"
+    changes = roster.answer(first, False, before)
+    assert [(c.person_id, c.status, c.previous_status) for c in changes] == [
+        (first, "cancelled", "enrolled"), (second, "enrolled", "waitlisted")]
+    with pytest.raises(Conflict, match="place_cancelled"):
+        roster.answer(first, True, before)
+    with pytest.raises(Conflict, match="session_started"):
+        roster.answer(second, False, START)
+    with pytest.raises(NotFound):
+        roster.answer(uuid.uuid4(), True, before)
+    roster.cancel_session()
+    with pytest.raises(Conflict, match="session_cancelled"):
+        roster.answer(second, True, before)
+
+
+def test_the_warning_covers_the_last_warning_days_of_validity() -> None:
+    policy = Policy(warning_days=60)
+    on = date(2027, 3, 1)
+    # Valid through 29 April: 1 March .. 29 April is 60 days left, counting both.
+    assert policy.warn_through(on) == date(2027, 4, 29)
 
 
 def test_budget_report_per_year() -> None:

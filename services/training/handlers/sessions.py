@@ -1,8 +1,5 @@
-"""Training's behaviour on one page: a handler per command and per consumed event.
-
-Every handler runs inside one unit of work (one transaction): what it changes and what it
-publishes (through the outbox) commit together. Each is `handler(message, uow, deps)`
-(`shared.wiring`); `bootstrap.py` binds the `Dependencies` (clock, policy).
+"""Sessions, enrolment, attendance and the people training knows: the coordinators'
+commands and registration's events.
 
 Invitations (a registered supervisor without a valid certificate is invited to the next
 base course in or near their municipality; an expired one to a refresher) are published
@@ -18,7 +15,6 @@ from uuid import UUID
 
 from services.training.dependencies import Dependencies
 from services.training.domain import commands
-from services.training.domain.administration import Evaluation
 from services.training.domain.certification import certify
 from services.training.domain.commands import may_access
 from services.training.domain.invitations import county_of, next_base_course
@@ -31,8 +27,8 @@ from services.training.domain.model import (
     Session,
 )
 from services.training.domain.people import Person, workplace_opens
+from services.training.handlers.publishing import announce, publish_changes
 from services.training.unit_of_work import TrainingUnitOfWork
-from shared.contracts.base import EventData
 from shared.contracts.registration import (
     ParticipantErased,
     SupervisorRegistered,
@@ -40,42 +36,12 @@ from shared.contracts.registration import (
 )
 from shared.contracts.training import (
     CourseCompleted,
-    CourseSessionScheduled,
-    EnrolmentRecorded,
     Invitee,
-    SupervisorCertificationExpired,
     SupervisorCertified,
     WorkplaceOpened,
 )
 from shared.contracts.types import TrainingRole
 from shared.errors import Conflict, Forbidden, NotFound, Rejected
-from shared.wiring import Handler
-
-# -- publishing ---------------------------------------------------------------------------
-
-
-def announce(uow: TrainingUnitOfWork, session: Session, announcement: str,
-             invited: Sequence[Invitee] = ()) -> None:
-    uow.publish(CourseSessionScheduled(
-        session_id=session.session_id, course=session.course,
-        topic=session.topic, starts_at=session.starts_at, ends_at=session.ends_at,
-        municipality_code=session.municipality_code, venue=session.venue,
-        digital=session.digital, capacity=session.capacity, cancelled=session.cancelled,
-        announcement=announcement, invited=list(invited),
-    ), subject=str(session.session_id))
-
-
-def publish_changes(uow: TrainingUnitOfWork, session: Session,
-                    changes: Iterable[EnrolmentChange]) -> None:
-    for change in changes:
-        uow.publish(EnrolmentRecorded(
-            session_id=session.session_id, person_id=change.person_id,
-            role=change.role, status=change.status,
-            waitlist_position=change.waitlist_position,
-            previous_status=change.previous_status, course=session.course,
-            starts_at=session.starts_at, municipality_code=session.municipality_code,
-        ), subject=str(change.person_id))
-
 
 # -- helpers ------------------------------------------------------------------------------
 
@@ -105,7 +71,7 @@ async def _invitation_reason(uow: TrainingUnitOfWork, person: Person,
     return "certification_expired" if certificate is not None else "uncertified"
 
 
-async def _invite_to_next(uow: TrainingUnitOfWork, candidates: Iterable[tuple[Person, str]],
+async def invite_to_next(uow: TrainingUnitOfWork, candidates: Iterable[tuple[Person, str]],
                           now: datetime, upcoming: Sequence[Session] | None = None) -> None:
     """Invite each person to the next base course in or near their municipality, one
     `CourseSessionScheduled` announcement (`invitation`) per session."""
@@ -186,10 +152,10 @@ async def cancel_session(cmd: commands.CancelSession, uow: TrainingUnitOfWork,
     await uow.sessions.save(roster)
     session: Session = roster.session
     announce(uow, session, "cancelled")
-    publish_changes(uow, session, changes)
+    publish_changes(uow, session, changes, session_cancelled=True)
     now = deps.clock()
     if session.course == BASE_COURSE and session.starts_at > now:
-        await _invite_to_next(
+        await invite_to_next(
             uow, await uow.records.to_invite(county_of(session.municipality_code), now), now)
     return session
 
@@ -241,7 +207,7 @@ async def record_attendance(cmd: commands.RecordAttendance, uow: TrainingUnitOfW
         uow.publish(CourseCompleted(
             session_id=session.session_id, person_id=enrolment.person_id,
             role=enrolment.role, course=session.course,
-            completed_at=session.ends_at,
+            completed_at=session.ends_at, municipality_code=session.municipality_code,
         ), subject=str(enrolment.person_id))
         await _after_completion(uow, session, enrolment.person_id, enrolment.role, now, deps)
     return completed
@@ -276,45 +242,6 @@ async def record_costs(cmd: commands.RecordCosts, uow: TrainingUnitOfWork,
     session.costs = Costs(cmd.venue, cmd.food, cmd.material)
     await uow.sessions.save_session(session)
     return session
-
-
-async def submit_evaluation(cmd: commands.SubmitEvaluation, uow: TrainingUnitOfWork,
-                            deps: Dependencies) -> Evaluation:
-    session = await uow.sessions.get(cmd.session_id)
-    if session is None:
-        raise NotFound("no such session")
-    _require(cmd.scope, session.municipality_code)
-    if session.cancelled:
-        raise Conflict("the session was cancelled")
-    if deps.clock() < session.ends_at:
-        raise Rejected.field("session_id", "the evaluation opens when the session has ended")
-    evaluation = Evaluation(session.session_id, session.course, dict(cmd.scores),
-                            cmd.comment.strip() if cmd.comment and cmd.comment.strip() else None)
-    await uow.records.add_evaluation(evaluation)
-    return evaluation
-
-
-async def expire_certifications(cmd: commands.ExpireCertifications, uow: TrainingUnitOfWork,
-                                deps: Dependencies) -> int:
-    """The daily job: certificates valid until before `cmd.on` expire (once each), and their
-    supervisors are invited to the next base course as a refresher."""
-    now = deps.clock()
-    due = await uow.records.expire_due(cmd.on)
-    upcoming = await uow.sessions.upcoming_base_courses(now)
-    refresh = []
-    for certificate in due:
-        target = next_base_course(upcoming, certificate.municipality_code, now)
-        uow.publish(SupervisorCertificationExpired(
-            supervisor_id=certificate.supervisor_id, workplace_id=certificate.workplace_id,
-            municipality_code=certificate.municipality_code, expired_at=certificate.expires_on,
-            refresher_session_id=target.session_id if target else None,
-        ), subject=str(certificate.supervisor_id))
-        if not await uow.records.awaiting_base_course(certificate.supervisor_id, now):
-            refresh.append((Person(certificate.supervisor_id, "supervisor",
-                                   certificate.municipality_code, certificate.workplace_id),
-                            "certification_expired"))
-    await _invite_to_next(uow, refresh, now, upcoming)
-    return len(due)
 
 
 async def erase_personal_data(cmd: commands.ErasePersonalData, uow: TrainingUnitOfWork,
@@ -361,7 +288,7 @@ async def on_supervisor_registered(event: SupervisorRegistered, uow: TrainingUni
     if reason is None:
         await _maybe_open(uow, event.workplace_id, now)
         return
-    await _invite_to_next(uow, [(person, reason)], now)
+    await invite_to_next(uow, [(person, reason)], now)
 
 
 async def on_participant_erased(event: ParticipantErased, uow: TrainingUnitOfWork,
@@ -371,24 +298,3 @@ async def on_participant_erased(event: ParticipantErased, uow: TrainingUnitOfWor
     for roster in await uow.sessions.rosters_of(event.participant_id):
         if roster.erase(event.participant_id):
             await uow.sessions.save(roster)
-
-
-COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
-    commands.ScheduleSession: schedule_session,
-    commands.ChangeSession: change_session,
-    commands.CancelSession: cancel_session,
-    commands.Enrol: enrol,
-    commands.CancelEnrolment: cancel_enrolment,
-    commands.RecordAttendance: record_attendance,
-    commands.RecordCosts: record_costs,
-    commands.SubmitEvaluation: submit_evaluation,
-    commands.ExpireCertifications: expire_certifications,
-    commands.ErasePersonalData: erase_personal_data,
-    commands.PurgeDietaryNeeds: purge_dietary_needs,
-}
-
-EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
-    WorkplaceRegistered: on_workplace_registered,
-    SupervisorRegistered: on_supervisor_registered,
-    ParticipantErased: on_participant_erased,
-}

@@ -1,0 +1,155 @@
+"""The one place that wires the portal: settings, the services' API clients (its unit of
+work), the link reader, the pages; and `serve`, its process (HTTP only: no database, no
+broker, so not `shared.runtime.Service`, which would open both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.portal.adapters.links import (
+    MatchingClient,
+    NotificationsClient,
+    RegistrationClient,
+    TrainingClient,
+)
+from services.portal.adapters.texts import Texts
+from services.portal.dependencies import Dependencies, ServiceApis
+from services.portal.domain.views import BadLinkPage, Contact
+from services.portal.entrypoints.pages import Pages, language_of, render_view, router
+from services.portal.entrypoints.render import Renderer
+from services.portal.handlers import COMMAND_HANDLERS
+from services.portal.settings import PortalSettings
+from shared.app import http_server
+from shared.clock import Clock, utc_now
+from shared.devkeys import refuse_development_keys
+from shared.http import install_body_guard, install_health
+from shared.links import LinkSigner
+from shared.logging import configure_logging, get_logger
+from shared.wiring import bind_all
+
+STATIC = Path(__file__).resolve().parent / "static"
+log = get_logger(__name__)
+
+
+@dataclass
+class Portal:
+    settings: PortalSettings
+    app: FastAPI
+
+
+def dependencies(settings: PortalSettings, clock: Clock = utc_now) -> Dependencies:
+    support = Contact(name=settings.support_name, email=settings.support_email,
+                      phone=settings.support_phone)
+    return Dependencies(links=LinkSigner(settings.link_secret), support=support, clock=clock)
+
+
+def service_apis(settings: PortalSettings, client: httpx.AsyncClient) -> ServiceApis:
+    return ServiceApis(registration=RegistrationClient(client, settings.registration_url),
+                       matching=MatchingClient(client, settings.matching_url),
+                       training=TrainingClient(client, settings.training_url),
+                       notifications=NotificationsClient(client, settings.notifications_url))
+
+
+def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = None,
+          clock: Clock = utc_now) -> Portal:
+    """The portal's app; `apis` replaces the HTTP clients (a test's fakes)."""
+    settings = settings or PortalSettings()
+    client = httpx.AsyncClient(timeout=settings.request_timeout_s)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    app = FastAPI(title="praktik portal", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    deps = dependencies(settings, clock)
+    app.state.support = deps.support
+    app.state.pages = Pages(bind_all(COMMAND_HANDLERS, deps),
+                            apis or service_apis(settings, client),
+                            Renderer(Texts(), settings.timezone))
+    install_body_guard(app, settings.http_max_body_bytes)
+    install_health(app, {})
+    install_error_pages(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(router)
+    return Portal(settings, app)
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """A page in words for what went wrong: never a stack trace, never JSON. The log
+    names the error's type only (a message could hold a token)."""
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> HTMLResponse:
+        view = BadLinkPage("link_invalid", _support(app))  # no such page: a mistyped link
+        response = render_view(request, view, language_of(request))
+        response.status_code = exc.status_code
+        return response
+
+    app.add_middleware(ErrorPages)
+
+
+class ErrorPages:
+    """Any failure of a page becomes the "try again later" page (500), and the log names
+    the error's type only, never its message or the request (either could hold a token)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as error:
+            log.error("page failed", error=type(error).__name__)
+            if started:
+                return
+            request = Request(scope)
+            view = BadLinkPage("service_down", _support(request.app))
+            response = render_view(request, view, language_of(request))
+            response.status_code = 500
+            await response(scope, receive, send)
+
+
+def _support(app: FastAPI) -> Contact:
+    support: Contact = app.state.support
+    return support
+
+
+async def serve(portal: Portal) -> None:
+    """`python -m services.portal`: serve until SIGTERM or SIGINT."""
+    settings = portal.settings
+    configure_logging("portal", settings.log_level, settings.log_json)
+    refuse_development_keys(settings)  # the committed link secret only in development
+    server = http_server(portal.app, settings.http_host, settings.http_port)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+    log.info("portal started", http=f"http://{settings.http_host}:{settings.http_port}")
+    await server.serve()
+    log.info("portal stopped")

@@ -1,0 +1,83 @@
+"""The portal's ports: one Protocol per service API it calls (the link APIs of
+docs/portal.md), the link reader, and the `Dependencies` its handlers get.
+
+The portal has no database, so its "unit of work" is `ServiceApis`: the four services'
+APIs for the request at hand. A handler is `handler(command, uow, deps)` like every
+other service's, with `uow` that set of clients; a unit test passes fakes.
+
+Each port raises `shared.links.BadLink` when the service refuses the link (403, 409,
+410), `domain.answers.FieldProblems` when it refuses a field (422) and
+`domain.views.Unavailable`
+when it cannot be reached or fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from services.portal.domain.views import Contact
+from shared.clock import Clock, utc_now
+from shared.links import Link, Purpose
+
+
+class LinkApi(Protocol):
+    """A service's `GET/POST /<service>/links/<purpose>`; the token goes in a header."""
+
+    async def read(self, purpose: Purpose, token: str) -> Mapping[str, Any]: ...
+
+    async def answer(self, purpose: Purpose, token: str, body: Mapping[str, Any]) -> None: ...
+
+
+class RegistrationApi(LinkApi, Protocol):
+    async def placement(self, token: str) -> Mapping[str, Any]:
+        """`GET /registration/links/placement`: read only, the link is not used up."""
+        ...
+
+    async def contact(self, municipality_code: str) -> Contact | None:
+        """`GET /registration/municipalities/{code}/contact`; None when it has none."""
+        ...
+
+
+class MatchingApi(LinkApi, Protocol): ...
+
+
+class TrainingApi(LinkApi, Protocol): ...
+
+
+class NotificationsApi(LinkApi, Protocol): ...
+
+
+class LinkReader(Protocol):
+    """`shared.links.LinkSigner` (read only: the portal signs nothing)."""
+
+    def read(self, token: str, purpose: Purpose | None = None) -> Link: ...
+
+
+@dataclass(frozen=True)
+class ServiceApis:
+    """The portal's unit of work: the services it talks to."""
+
+    registration: RegistrationApi
+    matching: MatchingApi
+    training: TrainingApi
+    notifications: NotificationsApi
+
+    def acting_on(self, purpose: Purpose) -> LinkApi:
+        """The service that acts on a link of this purpose."""
+        if purpose == "consent":
+            return self.registration
+        if purpose in ("workplace_answer", "offer_answer"):
+            return self.matching
+        if purpose in ("enrolment", "evaluation"):
+            return self.training
+        return self.notifications
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    links: LinkReader
+    support: Contact
+    """Whom a page names when the link names no municipality (or its contact is away)."""
+    clock: Clock = utc_now
