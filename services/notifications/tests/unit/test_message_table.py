@@ -140,7 +140,9 @@ ROWS: tuple[Row, ...] = (
         ("Alla platser som passar dig är redan tagna",
          "Din vårdnadshavare har sagt nej till praktiken")),
     Row(PlacementWaitlisted, "waitlisted", "guardians_of_minor", _event(PlacementWaitlisted),
-        ("Ditt barn har inte fått en plats", "Din vårdnadshavare har sagt nej")),
+        ("Elsa Ek har inte fått en plats", "Alla platser som passar är redan tagna",
+         "Samtycke från vårdnadshavare saknas eller är nej"),
+        ("Din vårdnadshavare", "passar dig")),
     Row(PlacementConfirmed, "welcome_letter", "participant", _event(PlacementConfirmed),
         ("Du är välkommen", "Stortorget 1, Hässleholm", "kl. 08:30", "Receptionen, entré B",
          "måndag 15 mars 09:00–15:00", "fredag 19 mars", "Lunch och inneskor", "Sekretess")),
@@ -292,3 +294,17 @@ def test_without_a_profile_the_message_is_signed_with_the_code_and_nothing_made_
     [mail] = rendered(row, sender=Sender(WORLD.municipality))
     assert f"kommunkod {WORLD.municipality}" in mail
     assert "Eva Lund" not in mail and "@" not in mail.split("Hälsningar")[1].split("Vill du")[0]
+
+
+def test_the_welcome_letter_lists_each_working_day_on_a_line_of_its_own() -> None:
+    row = next(r for r in ROWS if r.template == "welcome_letter" and r.audience == "participant")
+    mail = rendered(row)[0]
+    days = [line for line in mail.splitlines() if line.startswith("- ") and "mars" in line]
+    assert days == [f"- {day} {n} mars 09:00–15:00" for day, n in (
+        ("måndag", 15), ("tisdag", 16), ("onsdag", 17), ("torsdag", 18), ("fredag", 19))]
+
+
+def test_a_guardian_reads_the_waitlist_reasons_about_the_child_not_to_the_child() -> None:
+    row = next(r for r in ROWS if r.template == "waitlisted" and r.audience != "participant")
+    for text in rendered(row):
+        assert "Din vårdnadshavare" not in text and "passar dig" not in text, text
