@@ -60,6 +60,7 @@ async def _apply_one(season: Season, program: str, code: str, n: int,
     gender = rng.choices(("female", "male", "other", "unspecified"), (48, 48, 2, 2))[0]
     needs = rng.sample(NEEDS, rng.choice((1, 1, 2))) if program == "work_trial" else []
     language = rng.choices(("sv", "ar", "en", "so"), (85, 7, 5, 3))[0]
+    person.language = language  # as registration holds it, and notifications writes in it
     participant = await _register(season, program, code, n, person, band, start, gender,
                                   needs, language)
     preferences = [{"occupation": o} for o in rng.sample(
