@@ -27,7 +27,14 @@ async def test_the_people_answered_through_their_links(season: Season) -> None:
     assert not [k for k in answers if k.endswith("_link_missing")], dict(answers)
     by_link = [e["data"] for e in season.log.of("GuardianConsentRecorded")
                if e["data"].get("via") == "link"]
-    assert {d["granted"] for d in by_link} == {True, False}, "no consent and refusal by link"
+    assert True in {d["granted"] for d in by_link}, "no consent by link"
+    # A refusal by link where a guardian who refuses (the demo's draw) was asked at all:
+    # whether such a child gets a proposal in this small season is the lottery's.
+    refusers = {str(p.id) for p in season.participants.values() if p.consent == "refused"}
+    asked = {e["data"]["participant_id"] for e in season.log.of("PlacementProposed")
+             if e["data"].get("consent_required")}
+    if refusers & asked:
+        assert False in {d["granted"] for d in by_link}, "no refusal by link"
     decliners = {e["data"]["by"] for e in season.log.of("PlacementDeclined")}
     assert {"workplace", "participant"} <= decliners
 
