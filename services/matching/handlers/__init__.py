@@ -1,0 +1,94 @@
+"""The matching service's behaviour on one page: the handler tables.
+
+Every handler is `handler(message, uow, deps)` (`shared.wiring`). Every handler that
+may place someone loads the municipality's Book (which locks the municipality for the
+transaction), lets the domain decide, and saves the Book (its rows and its events,
+through the outbox). By concept: `parties` (people, workplaces, consent, rules,
+certificates, erasure), `market` (offers and requests), `placements` (the commands).
+"""
+
+from __future__ import annotations
+
+from services.matching.dependencies import Dependencies
+from services.matching.domain import commands
+from services.matching.handlers.market import (
+    placement_requested,
+    placement_requested_many,
+    request_withdrawn,
+    slots_offered,
+    slots_withdrawn,
+)
+from services.matching.handlers.parties import (
+    certification_expired,
+    consent_recorded,
+    participant_erased,
+    participant_registered,
+    profile_recorded,
+    supervisor_certified,
+    supervisor_registered,
+    workplace_registered,
+)
+from services.matching.handlers.placements import (
+    complete_placement,
+    decline_placement,
+    expire_deadlines,
+    offer_answered,
+    run_round,
+    workplace_answered,
+)
+from shared.contracts.base import EventData
+from shared.contracts.registration import (
+    GuardianConsentRecorded,
+    MunicipalityProfileRecorded,
+    ParticipantErased,
+    ParticipantRegistered,
+    PlacementRequested,
+    PlacementRequestWithdrawn,
+    PlacementSlotsOffered,
+    PlacementSlotsWithdrawn,
+    SupervisorRegistered,
+    WorkplaceRegistered,
+)
+from shared.contracts.training import SupervisorCertificationExpired, SupervisorCertified
+from shared.wiring import Handler
+
+BATCH_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
+    PlacementRequested: placement_requested_many,
+}
+"""Set-based twins of EVENT_HANDLERS (see shared.kafka.consumer.Subscription)."""
+
+EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
+    ParticipantRegistered: participant_registered,
+    WorkplaceRegistered: workplace_registered,
+    SupervisorRegistered: supervisor_registered,
+    PlacementSlotsOffered: slots_offered,
+    PlacementRequested: placement_requested,
+    GuardianConsentRecorded: consent_recorded,
+    MunicipalityProfileRecorded: profile_recorded,
+    PlacementRequestWithdrawn: request_withdrawn,
+    PlacementSlotsWithdrawn: slots_withdrawn,
+    ParticipantErased: participant_erased,
+    SupervisorCertified: supervisor_certified,
+    SupervisorCertificationExpired: certification_expired,
+}
+
+
+
+
+COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
+    commands.RunRound: run_round,
+    commands.AnswerAsWorkplace: workplace_answered,
+    commands.AnswerOffer: offer_answered,
+    commands.DeclinePlacement: decline_placement,
+    commands.CompletePlacement: complete_placement,
+    commands.ExpireDeadlines: expire_deadlines,
+}
+
+__all__ = [
+    "certification_expired", "complete_placement", "consent_recorded", "decline_placement",
+    "expire_deadlines", "offer_answered", "participant_erased", "participant_registered",
+    "placement_requested", "placement_requested_many", "profile_recorded",
+    "request_withdrawn", "run_round", "slots_offered", "slots_withdrawn",
+    "supervisor_certified", "supervisor_registered", "workplace_answered",
+    "workplace_registered",
+]

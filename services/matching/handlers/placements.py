@@ -1,0 +1,139 @@
+"""Commands on placements: rounds, the answers by link, a coordinator's decline and
+outcome, and the deadlines job."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from services.matching.dependencies import Dependencies
+from services.matching.domain import commands
+from services.matching.domain.answers import Party
+from services.matching.domain.book import Book, RoundSummary
+from services.matching.domain.errors import DomainError, InvalidTransition, UnknownPlacement
+from services.matching.domain.feasibility import is_round_program
+from services.matching.domain.placements import Placement
+from services.matching.unit_of_work import MatchingUnitOfWork
+from shared.errors import Conflict, NotFound, Rejected
+from shared.links import BadLink, Link
+
+
+async def run_round(
+    cmd: commands.RunRound, uow: MatchingUnitOfWork, deps: Dependencies
+) -> RoundSummary | None:
+    if not is_round_program(cmd.program):
+        raise Rejected.field("program", "rounds are for prao and summer_job; "
+                             "other programmes are matched continuously")
+    now = deps.clock()
+    book = await uow.books.book(cmd.municipality_code)
+    if cmd.unless_ran_since is not None and await uow.books.round_ran_since(
+            cmd.municipality_code, cmd.program, cmd.unless_ran_since):
+        return None  # a scheduled round another replica has already run
+    summary = book.run_round(cmd.program, cmd.seed, now)
+    await uow.save(book)
+    await uow.books.save_round(summary, now)
+    return summary
+
+
+async def _placement_book(uow: MatchingUnitOfWork, placement_id: UUID) -> Book:
+    municipality = await uow.books.placement_municipality(placement_id)
+    if municipality is None:
+        raise NotFound(f"no placement {placement_id}")
+    return await uow.books.book(municipality)
+
+
+async def _linked_placement(uow: MatchingUnitOfWork, link: Link) -> Placement:
+    """The placement a link names; `link_invalid` when it names none."""
+    placement = await uow.books.stored_placement(link.subject)
+    if placement is None:
+        raise BadLink("link_invalid", link.municipality_code)
+    return placement
+
+
+async def workplace_answered(
+    cmd: commands.AnswerAsWorkplace, uow: MatchingUnitOfWork, deps: Dependencies
+) -> Placement:
+    """The supervisor accepts or declines by link: the link is used once, in this unit."""
+    stored = await _linked_placement(uow, cmd.link)
+    if cmd.link.recipient != stored.supervisor_id:
+        raise BadLink("link_invalid", cmd.link.municipality_code)
+    await uow.used_links.claim(cmd.link)
+    book = await uow.books.book(stored.municipality_code)
+    try:
+        if cmd.accept:
+            placement = book.accept(stored.placement_id, deps.clock(), cmd.link.recipient)
+        else:
+            placement = book.placements.get(stored.placement_id, stored)
+            book.decline(stored.placement_id, "workplace", cmd.reason or "other",
+                         deps.clock())
+    except UnknownPlacement as error:
+        raise Conflict("placement_closed") from error
+    except InvalidTransition as error:
+        raise Conflict(error.code) from error
+    await uow.save(book)
+    return placement
+
+
+async def offer_answered(
+    cmd: commands.AnswerOffer, uow: MatchingUnitOfWork, deps: Dependencies
+) -> Placement:
+    """The participant (or a guardian, where asked) accepts or declines by link."""
+    stored = await _linked_placement(uow, cmd.link)
+    by = await _offer_party(uow, stored, cmd.link)
+    await uow.used_links.claim(cmd.link)
+    book = await uow.books.book(stored.municipality_code)
+    try:
+        placement = book.answer_offer(stored.placement_id, by, cmd.link.recipient,
+                                      cmd.accept, cmd.reason, deps.clock())
+    except UnknownPlacement as error:
+        raise Conflict("placement_closed") from error
+    except InvalidTransition as error:
+        raise Conflict(error.code) from error
+    await uow.save(book)
+    return placement
+
+
+async def _offer_party(uow: MatchingUnitOfWork, placement: Placement, link: Link) -> Party:
+    """Who answers by this link: the participant, or a guardian where one is asked."""
+    if link.recipient == placement.participant_id:
+        return "participant"
+    participant = (await uow.books.participant(placement.participant_id)
+                   if placement.participant_id is not None else None)
+    if placement.guardian_answer and participant is not None and (
+            link.recipient in participant.guardian_ids):
+        return "guardian"
+    raise BadLink("link_invalid", link.municipality_code)
+
+
+async def decline_placement(
+    cmd: commands.DeclinePlacement, uow: MatchingUnitOfWork, deps: Dependencies
+) -> None:
+    book = await _placement_book(uow, cmd.placement_id)
+    try:
+        book.decline(cmd.placement_id, cmd.by, cmd.reason, deps.clock(), cmd.end_request)
+    except UnknownPlacement as error:
+        raise Conflict("the placement is no longer open") from error
+    except DomainError as error:
+        raise Conflict(str(error)) from error
+    await uow.save(book)
+
+
+async def complete_placement(
+    cmd: commands.CompletePlacement, uow: MatchingUnitOfWork, deps: Dependencies
+) -> None:
+    book = await _placement_book(uow, cmd.placement_id)
+    try:
+        book.complete(cmd.placement_id, cmd.outcome, deps.clock())
+    except UnknownPlacement as error:
+        raise Conflict("the placement is no longer open") from error
+    except DomainError as error:
+        raise Conflict(str(error)) from error
+    await uow.save(book)
+
+
+async def expire_deadlines(
+    cmd: commands.ExpireDeadlines, uow: MatchingUnitOfWork, deps: Dependencies
+) -> int:
+    book = await uow.books.book(cmd.municipality_code)
+    count = book.expire_deadlines(deps.clock())
+    await uow.save(book)
+    return count
