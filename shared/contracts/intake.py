@@ -34,6 +34,7 @@ from shared.contracts.types import (
     Program,
     Reference,
     Sector,
+    SummerJobVariant,
     Text,
 )
 
@@ -143,6 +144,7 @@ class OfferPlacementSlots(_Intake):
     """Added: the contact person on site, when not the supervisor."""
     contact_phone: PhoneInput | None = None
     """Added: the contact person's work phone (registration turns it into E.164)."""
+    variant: SummerJobVariant | None = None
 
 
 class RequestPlacement(_Intake):
@@ -159,6 +161,8 @@ class RequestPlacement(_Intake):
     preferences: list[Preference] = Field(default_factory=list, max_length=MAX_PREFERENCES)
     needs: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
     priority: int = Field(default=0, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
+    variant: SummerJobVariant | None = None
+    only_preferences: bool = False
 
 
 class RecordGuardianConsent(_Intake):

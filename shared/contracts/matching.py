@@ -15,6 +15,8 @@ from shared.contracts.types import (
     MunicipalityCode,
     Outcome,
     Program,
+    SummerJobVariant,
+    Text,
 )
 
 
@@ -44,6 +46,15 @@ class PlacementProposed(EventData):
     before this instant; None when the programme asks no answer of the participant."""
     guardian_answer: bool = False
     """Added: a guardian of the minor answers the offer too (the municipality's rule)."""
+    consent_by: datetime | None = None
+    """Added: when `consent_required`, a guardian consents before this instant, or the
+    placement is cancelled (`consent_deadline_passed`) and the place moves on."""
+    variant: SummerJobVariant | None = None
+    """Added: the request's summer-job variant (letters name it)."""
+    replaces: UUID | None = None
+    """Added: the participant's earlier placement this one replaces: a place they ranked
+    higher came free after the round, and they moved up to it (the earlier one is
+    cancelled with reason `moved_to_preferred`)."""
 
 
 class PlacementAccepted(EventData):
@@ -62,6 +73,34 @@ class PlacementAccepted(EventData):
     """Who has still to answer (and `consent` when a guardian's consent is missing)."""
 
 
+class PlacementDeadlineApproaching(EventData):
+    """Added: half the time to answer has gone and `awaiting` has not answered: the
+    reminder (one per placement and party)."""
+
+    TYPE = "PlacementDeadlineApproaching"
+
+    placement_id: UUID
+    request_id: UUID
+    participant_id: UUID
+    municipality_code: MunicipalityCode
+    awaiting: Awaited
+    deadline: datetime
+
+
+class PlacementDeadlineExtended(EventData):
+    """Added: a coordinator gave `awaiting` more time to answer."""
+
+    TYPE = "PlacementDeadlineExtended"
+
+    placement_id: UUID
+    request_id: UUID
+    participant_id: UUID
+    municipality_code: MunicipalityCode
+    awaiting: Awaited
+    deadline: datetime
+    previous_deadline: datetime
+
+
 class PlacementConfirmed(EventData):
     TYPE = "PlacementConfirmed"
 
@@ -75,6 +114,8 @@ class PlacementConfirmed(EventData):
     program: Program
     period_start: date
     period_end: date
+    variant: SummerJobVariant | None = None
+    """Added: the request's summer-job variant."""
 
 
 class PlacementDeclined(EventData):
@@ -130,6 +171,30 @@ class PlacementCompleted(EventData):
     placement_id: UUID
     outcome: Outcome
     municipality_code: MunicipalityCode | None = None
+    request_id: UUID | None = None
+    """Added."""
+    participant_id: UUID | None = None
+    """Added."""
+    ended_on: date | None = None
+    """Added: the placement's last day, or the day it ended early."""
+    ended_early: bool = False
+    """Added: it ended before `period_end`; `reason` says why."""
+    reason: Text | None = None
+    """Added: why it ended early."""
+
+
+class PlacementFollowedUp(EventData):
+    """Added: what the participant was doing six months after the placement ended (seed
+    004: praktik as a way into work), recorded by a coordinator from then on."""
+
+    TYPE = "PlacementFollowedUp"
+
+    placement_id: UUID
+    request_id: UUID | None = None
+    participant_id: UUID | None = None
+    municipality_code: MunicipalityCode
+    outcome: Outcome
+    followed_up_on: date
 
 
 MATCHING_EVENTS: tuple[type[EventData], ...] = (
@@ -141,4 +206,7 @@ MATCHING_EVENTS: tuple[type[EventData], ...] = (
     PlacementWaitlisted,
     MatchingRoundCompleted,
     PlacementCompleted,
+    PlacementDeadlineApproaching,
+    PlacementDeadlineExtended,
+    PlacementFollowedUp,
 )

@@ -18,6 +18,7 @@ from shared.contracts.types import (
     ConsentChannel,
     ConsentState,
     Email,
+    ErasedRole,
     Gender,
     LanguageCode,
     MunicipalityCode,
@@ -29,6 +30,7 @@ from shared.contracts.types import (
     Program,
     Reference,
     Sector,
+    SummerJobVariant,
     Text,
 )
 
@@ -103,6 +105,8 @@ class PlacementSlotsOffered(EventData):
     """Added: the contact person on site, when not the supervisor."""
     contact_phone: PhoneE164 | None = None
     """Added: the contact person's work phone."""
+    variant: SummerJobVariant | None = None
+    """Added: for `summer_job`, the one variant these places are for; None: either."""
 
     @model_validator(mode="after")
     def _period_in_order(self) -> PlacementSlotsOffered:
@@ -139,6 +143,12 @@ class PlacementRequested(EventData):
     needs: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
     priority: int = Field(default=0, ge=-MAX_PRIORITY, le=MAX_PRIORITY)
     external_ref: Reference | None = None
+    variant: SummerJobVariant | None = None
+    """Added: for `summer_job`, feriepraktik or feriearbete (registration decides it from
+    the participant's age under the municipality's age rules when the sender leaves it out)."""
+    only_preferences: bool = False
+    """Added: place only at one of `preferences`, else waitlist (the participant's wish, or
+    the municipality's rule for the programme: its profile's `only_preferences_programs`)."""
 
     @model_validator(mode="after")
     def _period_in_order(self) -> PlacementRequested:
@@ -169,6 +179,22 @@ class GuardianConsentRecorded(EventData):
 ConsentRule = Literal["either", "both"]
 
 
+class AgeRule(BaseModel):
+    """Added: who a programme (or a summer-job variant) is for in one municipality, on the
+    period's first day: an age band, a school-year band, or both. School year N is the
+    year a child born in year B is in from the autumn of B + 6 + N − 1 (year 8 for a child
+    born 2012 from August 2026 to July 2027, its summer included)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    program: Program
+    variant: SummerJobVariant | None = None
+    min_age: int | None = Field(default=None, ge=0, le=100)
+    max_age: int | None = Field(default=None, ge=0, le=100)
+    min_school_year: int | None = Field(default=None, ge=1, le=12)
+    max_school_year: int | None = Field(default=None, ge=1, le=12)
+
+
 class MunicipalityProfileRecorded(EventData):
     """Added: who a municipality's messages come from, and its rules for answers."""
 
@@ -188,6 +214,17 @@ class MunicipalityProfileRecorded(EventData):
     """Working days (Swedish public holidays excluded) a participant has to answer."""
     guardian_answers_offer: bool = False
     """For a minor, a guardian answers the offer too."""
+    age_rules: list[AgeRule] = Field(default_factory=list, max_length=20)
+    """Added: the municipality's own age rules; a programme (or variant) not named here
+    keeps the default (prao school years 8–9; feriepraktik year 8; feriearbete 16–19;
+    work trial, internship and job track 18+)."""
+    only_preferences_programs: list[Program] = Field(default_factory=list)
+    """Added: programmes whose requests are placed only at one of their preferences."""
+    workplace_answer_days: int = Field(default=3, ge=1, le=30)
+    """Added: working days a workplace has to accept or decline a proposal."""
+    consent_days: int = Field(default=5, ge=1, le=30)
+    """Added: working days a guardian has to consent once a minor's placement is proposed;
+    then the place moves on."""
 
 
 class PlacementRequestWithdrawn(EventData):
@@ -212,6 +249,34 @@ class ParticipantErased(EventData):
 
     participant_id: UUID
     municipality_code: MunicipalityCode
+
+
+class SupervisorLeft(EventData):
+    """Added: a supervisor no longer supervises at the workplace (moved on, or erased):
+    their offers close, and a workplace whose last certified supervisor left closes."""
+
+    TYPE = "SupervisorLeft"
+
+    supervisor_id: UUID
+    workplace_id: UUID
+    municipality_code: MunicipalityCode
+    reason: Text = "left"
+
+
+class PersonErased(EventData):
+    """Added: a supervisor, manager or guardian erased (GDPR): every service drops what it
+    holds about the person; anonymous statistics remain. A supervisor's erasure follows a
+    `SupervisorLeft`; the contact's tombstone goes on `registration.contacts.v1`."""
+
+    TYPE = "PersonErased"
+
+    person_id: UUID
+    role: ErasedRole
+    municipality_code: MunicipalityCode
+    workplace_id: UUID | None = None
+    """A supervisor's or manager's workplace."""
+    participant_ids: list[UUID] = Field(default_factory=list, max_length=50)
+    """A guardian's children."""
 
 
 class FieldError(BaseModel):
@@ -245,4 +310,6 @@ REGISTRATION_EVENTS: tuple[type[EventData], ...] = (
     ParticipantErased,
     IntakeRejected,
     MunicipalityProfileRecorded,
+    SupervisorLeft,
+    PersonErased,
 )

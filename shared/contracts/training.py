@@ -8,7 +8,15 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.contracts.base import EventData
-from shared.contracts.types import Course, EnrolmentStatus, MunicipalityCode, TrainingRole
+from shared.contracts.types import (
+    MAX_TAGS,
+    ClosedReason,
+    Course,
+    EnrolmentStatus,
+    MunicipalityCode,
+    NeedTag,
+    TrainingRole,
+)
 
 
 class _TrainingEvent(EventData):
@@ -23,7 +31,9 @@ class Invitee(BaseModel):
     person_id: UUID
     role: TrainingRole
     reason: str = "uncertified"
-    """`uncertified` (registered, never certified) or `certification_expired` (refresher)."""
+    """`uncertified` (registered, never certified), `certification_expired` (refresher),
+    `certification_expiring` (renewal before the certificate runs out) or, for a manager
+    invited to a breakfast meeting, `workplace_not_open` (the manager has not attended one)."""
 
 
 class CourseSessionScheduled(_TrainingEvent):
@@ -43,6 +53,9 @@ class CourseSessionScheduled(_TrainingEvent):
     announcement: str = "scheduled"
     """Added: why this announcement: `scheduled` (new), `changed`, `cancelled`, or
     `invitation` (session unchanged; only the people in `invited` are new)."""
+    supports: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
+    """Added: for a deep dive, the needs a supervisor who completes it is trained for
+    (a deep dive on neuropsychiatric disabilities: `npf_support`)."""
     invited: list[Invitee] = Field(default_factory=list)
     """Added: people invited to this session by this announcement (uncertified supervisors
     in or near the session's municipality); notifications sends each an invitation."""
@@ -124,6 +137,31 @@ class WorkplaceOpened(_TrainingEvent):
     municipality_code: MunicipalityCode
 
 
+class WorkplaceClosed(_TrainingEvent):
+    """Added: a workplace is no longer open: its last valid certificate expired, its last
+    certified supervisor left, or its manager left. It opens again (`WorkplaceOpened`)
+    when both conditions hold once more."""
+
+    TYPE = "WorkplaceClosed"
+
+    workplace_id: UUID
+    municipality_code: MunicipalityCode
+    reason: ClosedReason
+    closed_on: date
+
+
+class SupervisorSupportsRecorded(_TrainingEvent):
+    """Added: the needs a supervisor is trained for, from the deep dives they completed
+    (the whole set each time): their offers support these besides their own `supports`."""
+
+    TYPE = "SupervisorSupportsRecorded"
+
+    supervisor_id: UUID
+    workplace_id: UUID
+    municipality_code: MunicipalityCode
+    supports: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
+
+
 TRAINING_EVENTS: tuple[type[EventData], ...] = (
     CourseSessionScheduled,
     EnrolmentRecorded,
@@ -132,4 +170,6 @@ TRAINING_EVENTS: tuple[type[EventData], ...] = (
     SupervisorCertificationExpired,
     SupervisorCertificationExpiring,
     WorkplaceOpened,
+    WorkplaceClosed,
+    SupervisorSupportsRecorded,
 )

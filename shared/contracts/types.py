@@ -58,6 +58,13 @@ ConsentChannel = Literal["link", "coordinator", "intake"]
 AnsweredBy = Literal["workplace", "participant", "guardian"]
 Awaited = Literal["workplace", "participant", "guardian", "consent"]
 """Whom a placement waits for: a party's yes, or a guardian's consent."""
+SummerJobVariant = Literal["feriepraktik", "feriearbete"]
+"""The two kinds of `summer_job`: feriepraktik (after school year 8) and feriearbete
+(ages 16–19), each with its own age band and its own name in letters."""
+ErasedRole = Literal["supervisor", "manager", "guardian"]
+"""Whom a `PersonErased` is about (a participant's erasure is `ParticipantErased`)."""
+ClosedReason = Literal["certification_expired", "supervisor_left", "manager_left"]
+"""Why a workplace is no longer open (`WorkplaceClosed`)."""
 
 PROGRAMS: tuple[Program, ...] = ("prao", "summer_job", "work_trial", "internship", "job_track")
 ROUND_PROGRAMS: frozenset[str] = frozenset({"prao", "summer_job"})
