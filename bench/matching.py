@@ -53,7 +53,7 @@ from shared.contracts.registration import (
     WorkplaceRegistered,
 )
 from shared.contracts.registry import encode, topic_of
-from shared.contracts.training import SupervisorCertified
+from shared.contracts.training import SupervisorCertified, WorkplaceOpened
 
 NATIONAL = 100_000
 REFERENCE = 10_000
@@ -153,6 +153,7 @@ def _continuous_world(rnd: random.Random) -> tuple[
                                      languages=["sv"], max_participants=12),
                 SupervisorCertified(supervisor_id=sid, workplace_id=wid, municipality_code=code,
                                     certified_at=date(2026, 1, 1), valid_until=date(2029, 1, 1)),
+                WorkplaceOpened(workplace_id=wid, municipality_code=code),
                 PlacementSlotsOffered(offer_id=uuid.uuid4(), workplace_id=wid, supervisor_id=sid,
                                       municipality_code=code, program="internship",
                                       occupation=rnd.choice(occupations),
@@ -175,14 +176,16 @@ def _continuous_world(rnd: random.Random) -> tuple[
     return setup, participants, requests
 
 
-async def _wait_for_participants(infra: Infra, count: int) -> None:
-    """Matching's read model holds them all (before the clock starts)."""
+async def _wait_for_participants(infra: Infra, count: int, workplaces: int = 0) -> None:
+    """Matching's read model holds them all, and the workplaces are open (before the
+    clock starts)."""
     engine = create_async_engine(infra.database_url("matching"))
 
     async def arrived() -> bool:
         async with engine.connect() as conn:
             seen = await conn.scalar(select(func.count()).select_from(orm.participants))
-        return (seen or 0) >= count
+            opened = await conn.scalar(select(func.count()).select_from(orm.open_workplaces))
+        return (seen or 0) >= count and (opened or 0) >= workplaces
 
     try:
         await eventually(arrived, 120, f"all {count} participants in matching", interval_s=0.2)
@@ -207,7 +210,8 @@ async def continuous(infra: Infra) -> dict[str, Any]:
     async with running(infra, lambda: build(settings)), \
             Publisher(infra.kafka_bootstrap) as publisher:
         await _send_all(publisher, setup)
-        await _wait_for_participants(infra, len(participants))
+        await _wait_for_participants(infra, len(participants), sum(
+            isinstance(e, WorkplaceOpened) for e in setup))
         wanted = {str(r.request_id) for r in requests}
         async with TopicReader(infra.kafka_bootstrap, [topics.MATCHING_EVENTS]) as reader:
             started = time.perf_counter()

@@ -14,9 +14,10 @@ from typing import Any
 from bench.load.config import MUNICIPALITIES, OCCUPATION, PERIOD, PROGRAM, SEATS, SOURCE
 from bench.registration import _synthetic_pin
 from services.registration.domain.validation import municipalities
+from shared.contracts.base import EventData
 from shared.contracts.envelope import new_event
 from shared.contracts.registry import encode
-from shared.contracts.training import SupervisorCertified
+from shared.contracts.training import SupervisorCertified, WorkplaceOpened
 
 
 def _intake(type_: str, data: dict[str, Any], now: str) -> bytes:
@@ -99,14 +100,23 @@ class Plan:
 
 
 def certificates(supervisors: Iterable[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
-    """What training publishes once a supervisor has taken the base course."""
+    """What training publishes once a supervisor has taken the base course, and once
+    the workplace's manager has attended the breakfast meeting too: the workplace is
+    open (matching places participants only there)."""
     out = []
+    opened: set[str] = set()
     for s in supervisors:
-        data = SupervisorCertified(supervisor_id=s["supervisor_id"],
-                                   workplace_id=s["workplace_id"],
-                                   municipality_code=s["municipality_code"],
-                                   certified_at=date(2026, 1, 1), valid_until=date(2029, 1, 1))
-        event = new_event(data, source="urn:bench:training", subject=str(s["supervisor_id"]))
-        out.append(((data.kafka_key(event.subject) or "").encode(), encode(event)))
+        facts: list[tuple[EventData, str]] = [(SupervisorCertified(
+            supervisor_id=s["supervisor_id"], workplace_id=s["workplace_id"],
+            municipality_code=s["municipality_code"], certified_at=date(2026, 1, 1),
+            valid_until=date(2029, 1, 1)), str(s["supervisor_id"]))]
+        if str(s["workplace_id"]) not in opened:
+            opened.add(str(s["workplace_id"]))
+            facts.append((WorkplaceOpened(workplace_id=s["workplace_id"],
+                                          municipality_code=s["municipality_code"]),
+                          str(s["workplace_id"])))
+        for data, subject in facts:
+            event = new_event(data, source="urn:bench:training", subject=subject)
+            out.append(((data.kafka_key(event.subject) or "").encode(), encode(event)))
     return out
 

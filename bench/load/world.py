@@ -87,7 +87,8 @@ async def wait_for_matching(infra: Infra, plan: Plan, timeout_s: float) -> None:
     engine = create_async_engine(infra.database_url("matching"))
     wanted = {matching_orm.participants: len(plan.participants),
               matching_orm.offers: plan.supervisors,
-              matching_orm.certificates: plan.supervisors}
+              matching_orm.certificates: plan.supervisors,
+              matching_orm.open_workplaces: plan.supervisors}  # a workplace each
     have = dict.fromkeys(wanted, 0)
 
     async def seen() -> bool:

@@ -40,14 +40,30 @@ async def apply(season: Season, program: str, total: int, label: str) -> None:
     await season.gather(jobs)
 
 
-def _period(rng: random.Random, program: str, n: int) -> tuple[date, date, tuple[int, int]]:
-    """(start, end, ages from..to) of the n-th request of a programme."""
+Ages = tuple[int, int, date]
+"""Aged youngest..oldest on a day: the band a demo participant is drawn from."""
+
+
+def _school_years(start: date, first: int, last: int) -> Ages:
+    """A child in school years first..last on `start` (year N runs from August of the
+    year of birth + 6 + N): born in the years autumn − 6 − last to autumn − 6 − first,
+    that is aged first + 6 to last + 6 at the New Year after that autumn."""
+    autumn = start.year if start.month >= 8 else start.year - 1
+    return first + 6, last + 6, date(autumn, 12, 31)
+
+
+def _period(rng: random.Random, program: str, n: int) -> tuple[date, date, Ages]:
+    """(start, end, ages) of the n-th request of a programme, inside the default age rules
+    (prao: school years 8–9; feriepraktik: year 8; feriearbete: 16–19; adults 18+)."""
     if program == "summer_job":
         start, end = SUMMER_REQUESTS[n % 2]
-        return start, end, (15, 17) if rng.random() < 0.8 else (18, 19)
+        if rng.random() < 0.3:
+            return start, end, _school_years(start, 8, 8)
+        return start, end, (16, 17, start) if rng.random() < 0.8 else (18, 19, start)
     if program == "prao":
-        return *PRAO, (14, 15)
-    return WORK_TRIAL[0] + timedelta(days=14), WORK_TRIAL[1] - timedelta(days=21), (24, 60)
+        return *PRAO, _school_years(PRAO[0], 8, 9)
+    return (WORK_TRIAL[0] + timedelta(days=14), WORK_TRIAL[1] - timedelta(days=21),
+            (24, 60, WORK_TRIAL[0]))
 
 
 async def _apply_one(season: Season, program: str, code: str, n: int,
@@ -78,13 +94,13 @@ async def _apply_one(season: Season, program: str, code: str, n: int,
 
 
 async def _register(season: Season, program: str, code: str, n: int, person: Person,
-                    band: tuple[int, int], start: date, gender: str, needs: list[str],
+                    band: Ages, start: date, gender: str, needs: list[str],
                     language: str) -> Participant:
     """The participant (a minor with guardians), with a birth date no one has yet; how
     the guardians will answer; consent given now where they give it with the application."""
     guardians: list[Person] = []
     for attempt in range(20):
-        born = season.born(*band, start)
+        born = season.born(*band)
         minor = age_on(born, date.today()) < 18 or age_on(born, start) < 18
         if minor and not guardians:
             guardians = [season.people.make(phone=season.rng.random() < 0.5)

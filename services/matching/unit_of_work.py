@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.matching.adapters.book_cache import BookCache
 from services.matching.adapters.orm import tables
+from services.matching.adapters.parties import Parties, PartyRepository
 from services.matching.adapters.repository import BookRepository, Books
 from services.matching.domain.book import Book
 from shared.unit_of_work import UnitOfWork
@@ -24,6 +25,7 @@ class MatchingUnitOfWork(UnitOfWork):
     (`used_links`) is written in the same transaction as what it did."""
 
     books: Books
+    parties: Parties
     used_links: LinkUses
 
     def __init__(
@@ -46,6 +48,7 @@ class MatchingUnitOfWork(UnitOfWork):
         self.books = BookRepository(self.session, self.deadlines, self.lock_wait_s,
                                     self.book_cache)
         self.used_links = UsedLinks(self.session, tables.used_links)
+        self.parties = PartyRepository(self.session)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -47,6 +47,8 @@ from shared.contracts.matching import (
     PlacementCancelled,
     PlacementCompleted,
     PlacementConfirmed,
+    PlacementDeadlineApproaching,
+    PlacementDeadlineExtended,
     PlacementDeclined,
     PlacementProposed,
     PlacementWaitlisted,
@@ -56,6 +58,7 @@ from shared.contracts.registration import (
     MunicipalityProfileRecorded,
     ParticipantErased,
     ParticipantRegistered,
+    PersonErased,
     PlacementSlotsOffered,
     SupervisorRegistered,
     WorkplaceRegistered,
@@ -67,6 +70,7 @@ from shared.contracts.training import (
     SupervisorCertificationExpired,
     SupervisorCertificationExpiring,
     SupervisorCertified,
+    WorkplaceClosed,
 )
 from shared.errors import NotFound, Rejected
 from shared.links import BadLink
@@ -105,6 +109,17 @@ async def on_participant_erased(e: ParticipantErased, uow: NotificationsUnitOfWo
     await uow.directory.drop_participant(e.participant_id)
     await uow.directory.forget_participant(e.participant_id)
     await uow.outbound.erase(e.participant_id, deps.clock())
+
+
+async def on_person_erased(e: PersonErased, uow: NotificationsUnitOfWork,
+                           deps: Dependencies) -> None:
+    """A supervisor, manager or guardian erased: their contact details, their place in
+    the read models (a guardian among a child's guardians, a supervisor's workplace and
+    placements, a manager's workplace) and their messages' content go; unsent ones are
+    cancelled. The delivery records stay, anonymous, as for a participant."""
+    await uow.directory.drop_contact(e.person_id)
+    await uow.directory.forget_person(e.person_id, e.role)
+    await uow.outbound.erase(e.person_id, deps.clock())
 
 
 # -- read models -------------------------------------------------------------------------
@@ -185,7 +200,7 @@ def _placement_row(e: PlacementProposed | PlacementConfirmed) -> dict[str, Any]:
             "workplace_id": e.workplace_id, "supervisor_id": e.supervisor_id,
             "municipality_code": e.municipality_code, "program": e.program,
             "offer_id": e.offer_id, "period_start": e.period_start,
-            "period_end": e.period_end}
+            "period_end": e.period_end, "variant": e.variant}
 
 
 _CLOSED: dict[type[EventData], str] = {
@@ -233,7 +248,9 @@ async def _facts(events: list[Any], uow: NotificationsUnitOfWork,
     of them (one query per kind of fact)."""
     d = uow.directory
     placements: dict[Any, PlacementFacts] = await d.placements(
-        {p for e in events if (p := getattr(e, "placement_id", None)) is not None})
+        {p for e in events for name in ("placement_id", "replaces")
+         if (p := getattr(e, name, None)) is not None})
+    replaced = {id(e): placements.get(getattr(e, "replaces", None)) for e in events}
     open_of: dict[Any, list[PlacementFacts]] = {
         e.participant_id: await d.open_placements_of(e.participant_id)
         for e in events if isinstance(e, ParticipantErased)}
@@ -249,7 +266,9 @@ async def _facts(events: list[Any], uow: NotificationsUnitOfWork,
         or next((o.workplace_id for o in open_of.get(getattr(e, "participant_id", None), ())),
                 None) for e in events]
     participants = await d.participants(_ids(events, "participant_id", placements))
-    workplaces = await d.workplaces(w for w in workplace_ids if w is not None)
+    workplaces = await d.workplaces(
+        [w for w in workplace_ids if w is not None]
+        + [p.workplace_id for p in replaced.values() if p and p.workplace_id])
     sessions = await d.sessions(_ids(events, "session_id", placements)
                                 | _ids(events, "refresher_session_id", placements))
     names = {pid: c.name for pid, c in (await d.contacts(
@@ -270,8 +289,16 @@ async def _facts(events: list[Any], uow: NotificationsUnitOfWork,
             offers.get(_fact(e, "offer_id", placements)),
             placements.get(getattr(e, "placement_id", None)),
             tuple(open_of.get(participant_id, ())) if isinstance(e, ParticipantErased) else (),
-            getattr(e, "placement_id", None) in withdrawn))
+            getattr(e, "placement_id", None) in withdrawn,
+            *_replaced(replaced.get(id(e)), workplaces)))
     return facts
+
+
+def _replaced(p: PlacementFacts | None, workplaces: dict[UUID, WorkplaceFacts],
+              ) -> tuple[PlacementFacts | None, str | None]:
+    """The placement a participant moves up from, and its workplace's name."""
+    workplace = workplaces.get(p.workplace_id) if p and p.workplace_id else None
+    return p, workplace.name if workplace else None
 
 
 async def notify(e: EventData, uow: NotificationsUnitOfWork, deps: Dependencies) -> None:
@@ -305,6 +332,7 @@ EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
     SupervisorRegistered: on_supervisor,
     PlacementSlotsOffered: on_offer,
     ParticipantErased: on_participant_erased,
+    PersonErased: on_person_erased,
     GuardianConsentRecorded: on_routed,
     CourseSessionScheduled: on_session,
     EnrolmentRecorded: on_enrolment,
@@ -312,9 +340,12 @@ EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
     SupervisorCertified: on_routed,
     SupervisorCertificationExpiring: on_routed,
     SupervisorCertificationExpired: on_routed,
+    WorkplaceClosed: on_routed,
     PlacementProposed: on_placement,
     PlacementConfirmed: on_placement,
     PlacementWaitlisted: on_routed,
+    PlacementDeadlineApproaching: on_routed,
+    PlacementDeadlineExtended: on_routed,
     PlacementAccepted: on_placement_news,
     PlacementDeclined: on_placement_news,
     PlacementCancelled: on_placement_news,

@@ -1,5 +1,5 @@
 """The one place that wires registration: settings → dependencies (clock, identity
-vault, age rules), handlers, bus, intake and news subscriptions, HTTP router, intake
+vault), handlers, bus, intake and news subscriptions, HTTP router, intake
 retention job → `shared.runtime.Service`."""
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from pathlib import Path
 from services.registration.adapters.crypto import IdentityVault
 from services.registration.adapters.orm import tables
 from services.registration.dependencies import Dependencies
-from services.registration.domain.model import AgeRules
-from services.registration.entrypoints import http, intake, jobs, links
+from services.registration.entrypoints import http, intake, jobs, links, people
 from services.registration.handlers import (
     BATCH_HANDLERS,
     COMMAND_HANDLERS,
@@ -34,11 +33,6 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def dependencies(settings: RegistrationSettings, clock: Clock = utc_now) -> Dependencies:
     return Dependencies(
         vault=IdentityVault(settings.identity_encryption_key, settings.identity_hash_key),
-        rules=AgeRules(
-            bands={"prao": (settings.prao_age_min, settings.prao_age_max),
-                   "summer_job": (settings.summer_job_age_min, settings.summer_job_age_max)},
-            adult_age=settings.adult_age,
-        ),
         clock=clock,
     )
 
@@ -61,7 +55,7 @@ def build(settings: RegistrationSettings | None = None, *, clock: Clock = utc_no
                          handlers=bind_all(NEWS_HANDLERS, deps),
                          batch_handlers=bind_all(NEWS_BATCH_HANDLERS, deps) if batched else {}),
         ],
-        routers=[http.router, links.router],
+        routers=[http.router, links.router, people.router],
         jobs=[jobs.intake_retention(settings)],
         published={
             topics.REGISTRATION_EVENTS: REGISTRATION_EVENTS,

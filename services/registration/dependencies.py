@@ -1,13 +1,13 @@
-"""What registration's handlers need besides the unit of work: the clock, the age rules
-from settings, and the identity-number cipher. `bootstrap.dependencies` builds it; a
-unit test builds its own."""
+"""What registration's handlers need besides the unit of work: the clock and the
+identity-number cipher (the age rules are the domain's defaults and each municipality's
+profile: `domain.age_rules`). `bootstrap.dependencies` builds it; a unit test builds its
+own."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
-from services.registration.domain.model import AgeRules
 from shared.clock import Clock, utc_now
 
 
@@ -25,5 +25,4 @@ class IdentityCipher(Protocol):
 @dataclass(frozen=True)
 class Dependencies:
     vault: IdentityCipher
-    rules: AgeRules = field(default_factory=AgeRules)
     clock: Clock = utc_now

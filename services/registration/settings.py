@@ -30,12 +30,6 @@ class RegistrationSettings(ServiceSettings):
     identity_hash_key: str = "dev-only-identity-hash-key-change-me"
     """HMAC-SHA256 key of the identity numbers' lookup hash."""
 
-    prao_age_min: int = 13
-    prao_age_max: int = 16
-    summer_job_age_min: int = 14
-    summer_job_age_max: int = 19
-    adult_age: int = 18
-
     intake_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=60_000)
     """How long the intake topic and its DLQ keep messages (they carry identity numbers);
     applied to the topics when the service starts."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.registration.adapters.erasure_repository import ErasureRepository
 from services.registration.adapters.municipality_repository import MunicipalityRepository
 from services.registration.adapters.orm import tables
 from services.registration.adapters.participant_repository import ParticipantRepository
@@ -27,6 +28,7 @@ class RegistrationUnitOfWork(UnitOfWork):
     news: NewsRepository
     municipalities: MunicipalityRepository
     links: LinkUses
+    erasures: ErasureRepository
 
     def _open(self) -> None:
         self.participants = ParticipantRepository(self.session)
@@ -38,3 +40,4 @@ class RegistrationUnitOfWork(UnitOfWork):
         self.news = NewsRepository(self.session)
         self.municipalities = MunicipalityRepository(self.session)
         self.links = UsedLinks(self.session, tables.used_links)
+        self.erasures = ErasureRepository(self.session)

@@ -11,6 +11,7 @@ from services.training.domain.certification import Policy
 from services.training.entrypoints.http import router
 from services.training.entrypoints.jobs import daily_job
 from services.training.entrypoints.links import router as links_router
+from services.training.entrypoints.statistics import router as statistics_router
 from services.training.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from services.training.settings import TrainingSettings
 from services.training.unit_of_work import TrainingUnitOfWork
@@ -45,7 +46,7 @@ def build(settings: TrainingSettings | None = None, *, clock: Clock = utc_now) -
         tables=tables,
         unit_of_work=TrainingUnitOfWork,
         subscriptions=[subscription],
-        routers=[router, links_router],
+        routers=[router, links_router, statistics_router],
         published={topics.TRAINING_EVENTS: TRAINING_EVENTS},
         migrations=MIGRATIONS,
         description="Supervisor training: sessions, enrolment, attendance, certificates.",

@@ -4,11 +4,10 @@ used links (a link's claim commits with what it did)."""
 from __future__ import annotations
 
 from services.training.adapters.orm import tables
+from services.training.adapters.people import PeopleRepository, SqlPeople
 from services.training.adapters.repository import (
-    PeopleRepository,
     RecordRepository,
     SessionRepository,
-    SqlPeople,
     SqlRecords,
     SqlSessions,
 )

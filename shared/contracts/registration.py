@@ -181,9 +181,9 @@ ConsentRule = Literal["either", "both"]
 
 class AgeRule(BaseModel):
     """Added: who a programme (or a summer-job variant) is for in one municipality, on the
-    period's first day: an age band, a school-year band, or both. School year N is the
-    year a child born in year B is in from the autumn of B + 6 + N − 1 (year 8 for a child
-    born 2012 from August 2026 to July 2027, its summer included)."""
+    period's first day: an age band, a school-year band, or both. A child born in year B
+    is in school year N from August of B + 6 + N to July of the next year, its summer
+    included (year 8 for a child born 2012 from August 2026 to July 2027)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 

@@ -49,7 +49,7 @@ from shared.contracts.registration import (
     SupervisorRegistered,
     WorkplaceRegistered,
 )
-from shared.contracts.training import SupervisorCertified
+from shared.contracts.training import SupervisorCertified, WorkplaceOpened
 from tests.e2e.conftest import Outside, OwnDatabase, system_env
 
 pytestmark = [pytest.mark.infra, pytest.mark.chaos]
@@ -94,6 +94,8 @@ class World:
                 (topics.TRAINING_EVENTS, SupervisorCertified(
                     supervisor_id=supervisor, workplace_id=workplace, municipality_code=code,
                     certified_at=date.today(), valid_until=date.today() + timedelta(days=1000))),
+                (topics.TRAINING_EVENTS, WorkplaceOpened(  # the manager attended breakfast
+                    workplace_id=workplace, municipality_code=code)),
                 (topics.REGISTRATION_EVENTS, PlacementSlotsOffered(
                     offer_id=offer, workplace_id=workplace, supervisor_id=supervisor,
                     municipality_code=code, program="work_trial",

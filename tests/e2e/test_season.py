@@ -144,6 +144,7 @@ def _facts(season: Season) -> dict[str, dict[str, dict[str, Any]]]:
                          for d in _data(season, "ParticipantRegistered", reg)},
         "requests": {d["request_id"]: d for d in _data(season, "PlacementRequested", reg)},
         "certificates": {d["supervisor_id"]: d for d in _data(season, "SupervisorCertified")},
+        "opened": {d["workplace_id"]: d for d in _data(season, "WorkplaceOpened")},
     }
 
 
@@ -153,14 +154,16 @@ def _overlap(a: tuple[date, date], b: tuple[date, date]) -> bool:
 
 def _unfit_offer(facts: dict[str, dict[str, dict[str, Any]]], p: dict[str, Any],
                  offer: dict[str, Any]) -> list[str]:
-    """What makes a proposal differ from its offer: workplace, supervisor, programme,
-    certificate, period."""
+    """What makes a proposal differ from its offer: workplace (and whether it was ever
+    opened), supervisor, programme, certificate, period."""
     pid, problems = p["placement_id"], []
     request = facts["requests"][p["request_id"]]
     end = date.fromisoformat(p["period_end"])
     if (p["workplace_id"], p["supervisor_id"]) != (offer["workplace_id"],
                                                     offer["supervisor_id"]):
         problems.append(f"{pid}: not the offer's workplace and supervisor")
+    if p["workplace_id"] not in facts["opened"]:
+        problems.append(f"{pid}: at a workplace training never opened")
     if p["program"] != offer["program"] or p["program"] != request["program"]:
         problems.append(f"{pid}: programme differs from the offer's or the request's")
     certificate = facts["certificates"].get(p["supervisor_id"])

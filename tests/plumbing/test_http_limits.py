@@ -21,6 +21,7 @@ from services.matching.bootstrap import build as build_matching
 from services.matching.settings import MatchingSettings
 from services.notifications.bootstrap import build as build_notifications
 from services.notifications.domain.commands import SetSmsOptOut
+from services.notifications.entrypoints import http as notifications_http
 from services.notifications.settings import NotificationsSettings
 from services.registration.bootstrap import build as build_registration
 from services.registration.settings import RegistrationSettings
@@ -186,7 +187,11 @@ async def test_a_link_with_a_body_that_is_not_strict_json_changes_nothing(body: 
     assert response.status_code == 422 and not bus.commands
 
 
-async def test_a_strict_opt_out_body_is_recorded() -> None:
+async def test_a_strict_opt_out_body_is_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def known_in_1380(db: object, person_id: uuid.UUID) -> tuple[str | None]:
+        return ("1380",)  # the route reads whose contact it is (there is no database here)
+
+    monkeypatch.setattr(notifications_http.views, "contact_municipality", known_in_1380)
     async with service_app(build_notifications, NotificationsSettings) as (service, bus, client):
         person = uuid.uuid4()
         response = await client.put(f"/notifications/contacts/{person}/sms-opt-out",

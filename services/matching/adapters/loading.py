@@ -46,6 +46,7 @@ async def load_books(session: AsyncSession, ms: list[str], deadlines: dict[str, 
         "offers": {}, "workplaces": {}, "supervisors": {}, "certificates": {},
         "requests": {}, "placements": {}, "participants": {}, "consents": {},
         "consent_states": {}, "excluded": set(), "rules": None,
+        "open_workplaces": set(), "trained_for": {},
     } for m in ms}
     await _read_market(session, ms, parts, offer_rows)
     await _read_people(session, parts)
@@ -76,6 +77,11 @@ async def _read_market(session: AsyncSession, ms: list[str], parts: Parts,
     for row in await _rows(session, orm.certificates, ms):
         parts[row.municipality_code]["certificates"][row.supervisor_id] = (
             certificate_from_row(row))
+    for row in await _rows(session, orm.open_workplaces, ms):
+        parts[row.municipality_code]["open_workplaces"].add(row.workplace_id)
+    for row in await _rows(session, orm.supervisor_supports, ms):
+        parts[row.municipality_code]["trained_for"][row.supervisor_id] = frozenset(
+            row.supports)
     for row in await _rows(session, orm.requests, ms,
                            orm.requests.c.status.in_(OPEN_REQUEST)):
         parts[row.municipality_code]["requests"][row.request_id] = request_from_row(row)
@@ -118,7 +124,9 @@ async def _read_exclusions(session: AsyncSession, parts: Parts) -> None:
     for row in await session.execute(
         select(orm.placements.c.request_id, orm.placements.c.offer_id).where(
             orm.placements.c.request_id == any_(uuid_array("ids")),
-            orm.placements.c.status.in_(("declined", "cancelled"))),
+            orm.placements.c.status.in_(("declined", "cancelled")),
+            # Left for a place ranked higher: not lost, the request may come back to it.
+            orm.placements.c.end_reason.is_distinct_from("moved_to_preferred")),
             {"ids": sorted(open_requests)}):
         parts[open_requests[row.request_id]]["excluded"].add((row.request_id, row.offer_id))
 

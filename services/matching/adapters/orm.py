@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -61,6 +62,8 @@ offer_rules = Table(
     Column("programs", ARRAY(String), nullable=False, server_default="{}"),
     Column("days", Integer, nullable=False),
     Column("guardian_answers", Boolean, nullable=False),
+    Column("workplace_days", Integer, nullable=True),
+    Column("consent_days", Integer, nullable=True),
 )
 """Each municipality's rules for answers to offers (its MunicipalityProfileRecorded)."""
 
@@ -81,8 +84,27 @@ supervisors = Table(
     Column("municipality_code", String(4), nullable=False),
     Column("languages", ARRAY(String), nullable=False, server_default="{}"),
     Column("max_participants", Integer, nullable=False),
+    Column("has_left", Boolean, nullable=False, server_default=text("false")),
     Index("ix_supervisors_municipality_code", "municipality_code"),
 )
+
+open_workplaces = Table(
+    "open_workplaces", metadata,
+    Column("workplace_id", UUID(as_uuid=True), primary_key=True),
+    Column("municipality_code", String(4), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Index("ix_open_workplaces_municipality_code", "municipality_code"),
+)
+"""The workplaces training has opened (`WorkplaceOpened`) and not closed since."""
+
+supervisor_supports = Table(
+    "supervisor_supports", metadata,
+    Column("supervisor_id", UUID(as_uuid=True), primary_key=True),
+    Column("municipality_code", String(4), nullable=False),
+    Column("supports", ARRAY(String), nullable=False, server_default="{}"),
+    Index("ix_supervisor_supports_municipality_code", "municipality_code"),
+)
+"""What each supervisor's completed deep dives train them for (`SupervisorSupportsRecorded`)."""
 
 certificates = Table(
     "certificates", metadata,
@@ -109,6 +131,7 @@ offers = Table(
     Column("supports", ARRAY(String), nullable=False, server_default="{}"),
     Column("withdrawn", Boolean, nullable=False, server_default=text("false")),
     Column("held", Integer, nullable=False, server_default=text("0")),
+    Column("variant", String, nullable=True),
     CheckConstraint("held >= 0", name="held_not_negative"),
     Index("ix_offers_municipality_code", "municipality_code"),
 )
@@ -128,6 +151,9 @@ requests = Table(
     Column("status", String, nullable=False),
     Column("reasons", ARRAY(String), nullable=False, server_default="{}"),
     Column("lottery", Integer, nullable=True),
+    Column("variant", String, nullable=True),
+    Column("only_preferences", Boolean, nullable=False, server_default=text("false")),
+    Column("round_id", UUID(as_uuid=True), nullable=True),
     Index("ix_requests_municipality_status", "municipality_code", "status"),
     Index("ix_requests_participant", "participant_id"),
 )
@@ -164,6 +190,12 @@ placements = Table(
     Column("guardian_accepted_at", DateTime(timezone=True), nullable=True),
     Column("guardian_accepted_by", UUID(as_uuid=True), nullable=True),
     Column("declined_by", String, nullable=True),
+    Column("consent_by", DateTime(timezone=True), nullable=True),
+    Column("guardian_answer_by", DateTime(timezone=True), nullable=True),
+    Column("reminded", ARRAY(String), nullable=False, server_default="{}"),
+    Column("ended_on", Date, nullable=True),
+    Column("follow_up_outcome", String, nullable=True),
+    Column("followed_up_on", Date, nullable=True),
     Index("ix_placements_municipality_status", "municipality_code", "status"),
     Index("ix_placements_status_accept_by", "status", "accept_by"),
     Index("ix_placements_request", "request_id"),
@@ -174,6 +206,8 @@ placements = Table(
     Index("ix_placements_open_supervisor", "supervisor_id", postgresql_where=text(OPEN_SQL)),
     Index("ix_placements_open_answer_by", "answer_by",
           postgresql_where=text(f"answer_by IS NOT NULL AND {OPEN_SQL}")),
+    Index("ix_placements_open_consent_by", "consent_by",
+          postgresql_where=text(f"consent_by IS NOT NULL AND {OPEN_SQL}")),
 )
 
 rounds = Table(
@@ -196,3 +230,23 @@ book_versions = Table(
 )
 """A fresh random value per saved Book, written under the municipality's lock: a replica
 keeps a Book between transactions only while this still names the state it holds."""
+
+erased_facts = Table(
+    "erased_facts", metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("person_key", UUID(as_uuid=True), nullable=False),
+    Column("municipality_code", String(4), nullable=False),
+    Column("program", String, nullable=False),
+    Column("gender", String, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("request_status", String, nullable=False),
+    Column("placement_status", String, nullable=True),
+    Column("sector", String, nullable=True),
+    Column("outcome", String, nullable=True),
+    Column("follow_up", String, nullable=True),
+    Index("ix_erased_facts_municipality_period", "municipality_code", "period_start"),
+)
+"""What statistics keep of an erased participant's requests: one anonymous fact each (no
+ids, no birth date). `person_key` is drawn at random at the erasure, only so that the
+person's requests count as one applicant."""

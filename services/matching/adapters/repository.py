@@ -24,12 +24,12 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import and_, any_, func, or_, select, text, update
+from sqlalchemy import any_, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.adapters import loading, orm
+from services.matching.adapters import deadlines, loading, orm, statistics
 from services.matching.adapters.book_cache import BookCache, KeptBook
 from services.matching.adapters.rows import (
     offer_row,
@@ -77,6 +77,7 @@ class Books(Protocol):
     async def participant(self, participant_id: UUID) -> Participant | None: ...
     async def save_participant(self, p: Participant) -> None: ...
     async def erase_participant(self, participant_id: UUID) -> None: ...
+    async def keep_statistics(self, participant_id: UUID) -> None: ...
     async def save_consent(self, participant_id: UUID, guardian_id: UUID, program: str,
                            granted: bool, state: str | None = None) -> None: ...
     async def save_rules(self, rules: OfferRules) -> None: ...
@@ -92,6 +93,7 @@ class Books(Protocol):
     async def municipalities_in_play(self, participant_id: UUID) -> set[str]: ...
     async def known_requests(self, request_ids: list[UUID]) -> set[UUID]: ...
     async def overdue(self, now: datetime) -> list[str]: ...
+    async def reminders_due(self, now: datetime) -> list[str]: ...
 
 
 class BookRepository:
@@ -363,6 +365,11 @@ class BookRepository:
         """`ensure_participant` for many (book, participant) pairs in two queries."""
         await loading.add_participants(self.session, wanted)
 
+    async def keep_statistics(self, participant_id: UUID) -> None:
+        """Before an erasure changes anything: the person's requests as anonymous facts,
+        so that the statistics count them as before (`adapters/statistics.py`)."""
+        await statistics.keep_anonymous(self.session, participant_id)
+
     async def erase_participant(self, participant_id: UUID) -> None:
         s = self.session
         await s.execute(orm.participants.delete().where(
@@ -403,7 +410,7 @@ class BookRepository:
         await self._upsert(orm.supervisors, {
             "supervisor_id": sv.supervisor_id, "workplace_id": sv.workplace_id,
             "municipality_code": sv.municipality_code, "languages": sorted(sv.languages),
-            "max_participants": sv.max_participants,
+            "max_participants": sv.max_participants, "has_left": sv.left,
         }, "supervisor_id")
 
     async def save_certificate(self, c: Certificate, municipality_code: str) -> None:
@@ -468,16 +475,12 @@ class BookRepository:
             select(r.c.request_id).where(r.c.request_id.in_(request_ids))))
 
     async def overdue(self, now: datetime) -> list[str]:
-        """Municipalities with a proposal whose workplace did not accept in time, or an
-        offer whose participant (or guardian, where asked) did not."""
-        p = orm.placements
-        workplace = and_(p.c.status == "proposed", p.c.accept_by < now)
-        answer = and_(p.c.answer_by.is_not(None), p.c.status.in_(OPEN), p.c.answer_by < now,
-                      or_(p.c.participant_accepted_at.is_(None),
-                          and_(p.c.guardian_answer, p.c.guardian_accepted_at.is_(None))))
-        rows = await self.session.execute(
-            select(p.c.municipality_code).where(or_(workplace, answer)).distinct())
-        return [row[0] for row in rows]
+        """Municipalities with a placement an awaited party's deadline passed for."""
+        return await deadlines.overdue(self.session, now)
+
+    async def reminders_due(self, now: datetime) -> list[str]:
+        """Municipalities with a placement an awaited party is due a reminder for."""
+        return await deadlines.reminders_due(self.session, now)
 
 
 def _pending(book: Book) -> bool:

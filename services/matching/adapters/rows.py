@@ -39,12 +39,13 @@ def participant_row(p: Participant) -> dict[str, Any]:
 
 def rules_from_row(row: Any) -> OfferRules:
     return OfferRules(row.municipality_code, frozenset(row.programs), row.days,
-                      row.guardian_answers)
+                      row.guardian_answers, row.workplace_days, row.consent_days)
 
 
 def rules_row(r: OfferRules) -> dict[str, Any]:
     return {"municipality_code": r.municipality_code, "programs": sorted(r.programs),
-            "days": r.days, "guardian_answers": r.guardian_answers}
+            "days": r.days, "guardian_answers": r.guardian_answers,
+            "workplace_days": r.workplace_days, "consent_days": r.consent_days}
 
 
 def workplace_from_row(row: Any) -> Workplace:
@@ -54,7 +55,7 @@ def workplace_from_row(row: Any) -> Workplace:
 
 def supervisor_from_row(row: Any) -> Supervisor:
     return Supervisor(row.supervisor_id, row.workplace_id, row.municipality_code,
-                      frozenset(row.languages), row.max_participants)
+                      frozenset(row.languages), row.max_participants, row.has_left)
 
 
 def certificate_from_row(row: Any) -> Certificate:
@@ -69,6 +70,7 @@ def offer_from_row(row: Any) -> Offer:
         period_end=row.period_end, capacity=row.capacity, min_age=row.min_age,
         without_client_contact=row.without_client_contact,
         supports=frozenset(row.supports), withdrawn=row.withdrawn, held=row.held,
+        variant=row.variant,
     )
 
 
@@ -79,7 +81,7 @@ def offer_row(o: Offer) -> dict[str, Any]:
         "program": o.program, "occupation": o.occupation, "period_start": o.period_start,
         "period_end": o.period_end, "capacity": o.capacity, "min_age": o.min_age,
         "without_client_contact": o.without_client_contact, "supports": sorted(o.supports),
-        "withdrawn": o.withdrawn, "held": o.held,
+        "withdrawn": o.withdrawn, "held": o.held, "variant": o.variant,
     }
 
 
@@ -96,6 +98,8 @@ def request_from_row(row: Any) -> Request:
         preferences=preferences,
         needs=frozenset(row.needs), priority=row.priority, requested_at=row.requested_at,
         status=row.status, reasons=tuple(row.reasons), lottery=row.lottery,
+        variant=row.variant, only_preferences=row.only_preferences,
+        round_id=row.round_id,
     )
 
 
@@ -108,6 +112,8 @@ def request_row(request: Request) -> dict[str, Any]:
         "needs": sorted(request.needs), "priority": request.priority,
         "requested_at": request.requested_at, "status": request.status,
         "reasons": list(request.reasons), "lottery": request.lottery,
+        "variant": request.variant, "only_preferences": request.only_preferences,
+        "round_id": request.round_id,
     }
     if request.status == "erased":
         row["participant_id"] = None

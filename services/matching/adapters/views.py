@@ -1,20 +1,19 @@
-"""Read side for HTTP: placements, requests, their explanations and the statistics,
-straight from the tables (no lock, no unit of work, nothing published). The rules of
-an explanation live in the domain (`domain/explanation.py`)."""
+"""Read side for HTTP: placements, requests and their explanations (the statistics are in
+`statistics.py`), straight from the tables (no lock, no unit of work, nothing
+published). The rules of an explanation live in the domain (`domain/explanation.py`)."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from services.matching.adapters import loading, orm
 from services.matching.adapters.rows import placement_from_row, request_from_row
 from services.matching.domain.explanation import explain
-from services.matching.domain.placements import Placement
+from services.matching.domain.placements import OPEN, Placement
 
 
 async def placement(session: AsyncSession, placement_id: UUID) -> Any:
@@ -71,25 +70,7 @@ async def explanation(session: AsyncSession, row: Any) -> dict[str, object]:
         found = request_from_row(row)
     await loading.add_participant(session, book, found.participant_id)
     lottery = {r.request_id: r.lottery for r in book.requests.values()}
-    return explain(book, found, lottery)
-
-
-async def statistics(session: AsyncSession, scope: frozenset[str] | None, program: str | None,
-                     municipality_code: str | None) -> list[Any]:
-    """Counts of placements by programme, municipality, sector, gender, status, outcome."""
     p = orm.placements
-    conditions: list[ColumnElement[bool]] = [
-        p.c.status.in_(("proposed", "accepted", "confirmed", "completed"))]
-    if scope is not None:
-        conditions.append(p.c.municipality_code.in_(sorted(scope)))
-    if program:
-        conditions.append(p.c.program == program)
-    if municipality_code:
-        conditions.append(p.c.municipality_code == municipality_code)
-    query = (select(p.c.program, p.c.municipality_code, p.c.sector, p.c.gender,
-                    p.c.status, p.c.outcome, func.count().label("count"))
-             .where(and_(*conditions))
-             .group_by(p.c.program, p.c.municipality_code, p.c.sector, p.c.gender,
-                       p.c.status, p.c.outcome)
-             .order_by(p.c.program, p.c.municipality_code, p.c.sector, p.c.gender))
-    return list(await session.execute(query))
+    history = [placement_from_row(r) for r in await session.execute(select(p).where(
+        p.c.request_id == row.request_id, p.c.status.not_in(sorted(OPEN))))]
+    return explain(book, found, lottery, history)

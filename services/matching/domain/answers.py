@@ -39,6 +39,10 @@ class OfferRules:
     programs: frozenset[str] = frozenset()
     days: int = 3
     guardian_answers: bool = False
+    workplace_days: int | None = None
+    """Working days a workplace has to answer; None: the programme's hours (settings)."""
+    consent_days: int | None = None
+    """Working days the guardians have to consent; None: `deadlines.CONSENT_DAYS`."""
 
     def answer_by(self, program: str, proposed_at: datetime) -> datetime | None:
         """Until when the participant answers an offer; None when no answer is asked."""

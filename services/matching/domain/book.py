@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from uuid import UUID
 
+from services.matching.domain import deadlines as d
 from services.matching.domain import feasibility as f
+from services.matching.domain import outcomes as o
+from services.matching.domain import rematch
 from services.matching.domain.answers import (
     ANSWER_DEADLINE,
     NO_REASON,
@@ -24,22 +27,19 @@ from services.matching.domain.answers import (
     Party,
     waiting_for,
 )
-from services.matching.domain.errors import InvalidTransition, UnknownPlacement
-from services.matching.domain.market import Choice, ConsentState, Market
+from services.matching.domain.errors import InvalidTransition
+from services.matching.domain.ledger import Ledger
+from services.matching.domain.market import Choice, ConsentState
 from services.matching.domain.parties import Certificate
 from services.matching.domain.placements import UNPLACED, Offer, Placement, Request
 from services.matching.domain.rounds import RoundRequest, solve_round
-from shared.contracts.base import EventData
 from shared.contracts.matching import (
     MatchingRoundCompleted,
     PlacementAccepted,
-    PlacementCancelled,
-    PlacementCompleted,
     PlacementConfirmed,
     PlacementDeclined,
-    PlacementProposed,
-    PlacementWaitlisted,
 )
+from shared.contracts.types import Awaited
 
 
 @dataclass
@@ -57,19 +57,10 @@ class RoundSummary:
 
 
 @dataclass
-class Book(Market):
+class Book(Ledger):
     """One municipality's placement market, with its changes (see the module docstring)."""
 
-    events: list[EventData] = field(default_factory=list)
-    changed_requests: set[UUID] = field(default_factory=set)
-    changed_placements: set[UUID] = field(default_factory=set)
-    changed_offers: set[UUID] = field(default_factory=set)
-    ended: dict[UUID, Placement] = field(default_factory=dict)
-
     # -- changes -------------------------------------------------------------------
-
-    def _emit(self, event: EventData) -> None:
-        self.events.append(event)
 
     def add_request(self, request: Request) -> None:
         self.requests[request.request_id] = request
@@ -85,86 +76,6 @@ class Book(Market):
             return self.propose(request, choice.offer, choice.period, choice.rank, now)
         self._waitlist(request, choice)
         return None
-
-    def _waitlist(self, request: Request, reasons: tuple[str, ...],
-                  status: str = "waitlisted") -> None:
-        if request.status == status and request.reasons == reasons:
-            return  # nothing new to say
-        request.status, request.reasons = status, reasons
-        self.changed_requests.add(request.request_id)
-        self._emit(PlacementWaitlisted(
-            request_id=request.request_id, participant_id=request.participant_id,
-            municipality_code=request.municipality_code, program=request.program,
-            reasons=list(reasons),
-        ))
-
-    def propose(
-        self, request: Request, offer: Offer, period: tuple[date, date],
-        rank: int | None, now: datetime, round_id: UUID | None = None,
-    ) -> Placement:
-        participant = self.participants[request.participant_id]
-        workplace = self.workplaces[offer.workplace_id]
-        age = f.age_at(participant.birth_date, period[0])
-        consent_required = f.needs_consent(request.program, age)
-        answer_by = self.rules.answer_by(request.program, now) if self.rules else None
-        guardian_answer = bool(answer_by is not None and self.rules is not None
-                               and self.rules.guardian_answers and age < f.ADULT_AGE
-                               and participant.guardian_ids)
-        placement = Placement(
-            placement_id=uuid.uuid4(), request_id=request.request_id,
-            participant_id=request.participant_id, offer_id=offer.offer_id,
-            workplace_id=offer.workplace_id, supervisor_id=offer.supervisor_id,
-            municipality_code=self.municipality_code, program=request.program,
-            period_start=period[0], period_end=period[1], preference_rank=rank,
-            round_id=round_id, status="proposed", consent_required=consent_required,
-            proposed_at=now, accept_by=now + self.deadlines.get(request.program, timedelta(days=3)),
-            priority=request.priority, gender=participant.gender, sector=workplace.sector,
-            answer_by=answer_by, guardian_answer=guardian_answer,
-        )
-        self.placements[placement.placement_id] = placement
-        self._index(placement)
-        self.changed_placements.add(placement.placement_id)
-        offer.held += 1
-        self.changed_offers.add(offer.offer_id)
-        request.status, request.reasons = "placed", ()
-        self.changed_requests.add(request.request_id)
-        self._emit(PlacementProposed(
-            placement_id=placement.placement_id, request_id=request.request_id,
-            participant_id=request.participant_id, offer_id=offer.offer_id,
-            workplace_id=offer.workplace_id, supervisor_id=offer.supervisor_id,
-            municipality_code=self.municipality_code, program=request.program,
-            period_start=period[0], period_end=period[1], preference_rank=rank,
-            round_id=round_id,
-            consent_required=consent_required
-            and self.consent(request.participant_id, request.program) != "granted",
-            accept_by=placement.accept_by, answer_by=answer_by, guardian_answer=guardian_answer,
-        ))
-        return placement
-
-    def _end(self, placement: Placement, status: str, reason: str, now: datetime) -> None:
-        """Close an open placement and free its place."""
-        placement.status, placement.end_reason, placement.ended_at = status, reason, now
-        del self.placements[placement.placement_id]
-        self._unindex(placement)
-        self.ended[placement.placement_id] = placement
-        self.changed_placements.add(placement.placement_id)
-        offer = self.offers.get(placement.offer_id)
-        if offer is not None:
-            offer.held -= 1
-            self.changed_offers.add(offer.offer_id)
-        self.excluded.add((placement.request_id, placement.offer_id))
-
-    def _reopen(self, request_id: UUID) -> None:
-        request = self.requests.get(request_id)
-        if request is not None and request.status == "placed":
-            request.status = "reopened"
-            self.changed_requests.add(request_id)
-
-    def _open_placement(self, placement_id: UUID) -> Placement:
-        placement = self.placements.get(placement_id)
-        if placement is None:
-            raise UnknownPlacement(f"no open placement {placement_id}")
-        return placement
 
     def decline(self, placement_id: UUID, by: str, reason: str, now: datetime,
                 end_request: bool = False) -> None:
@@ -184,23 +95,6 @@ class Book(Market):
         else:
             self._reopen(placement.request_id)
         self.reexamine(now, programs={placement.program})
-
-    def cancel(self, placement: Placement, reason: str, now: datetime,
-               reopen: bool = True) -> None:
-        self._end(placement, "cancelled", reason, now)
-        self._emit(PlacementCancelled(
-            placement_id=placement.placement_id, request_id=placement.request_id,
-            reason=reason, municipality_code=self.municipality_code,
-            participant_id=placement.participant_id,
-        ))
-        if reopen:
-            self._reopen(placement.request_id)
-
-    def _close_request(self, request_id: UUID, status: str) -> None:
-        request = self.requests.get(request_id)
-        if request is not None:
-            request.status = status
-            self.changed_requests.add(request_id)
 
     def accept(self, placement_id: UUID, now: datetime,
                supervisor_id: UUID | None = None) -> Placement:
@@ -225,7 +119,8 @@ class Book(Market):
         if placement.answer_by is None or not asked:
             raise InvalidTransition(f"no answer of the {by} is asked for this offer",
                                     "not_asked")
-        if now > placement.answer_by:
+        due = d.deadline(placement, by)
+        if due is not None and now > due:
             raise InvalidTransition("the deadline to answer has passed", "deadline_passed")
         if (placement.guardian_accepted_at if by == "guardian"
                 else placement.participant_accepted_at) is not None:
@@ -240,10 +135,6 @@ class Book(Market):
         self.changed_placements.add(placement_id)
         self._accepted(placement, by, person, now)
         return placement
-
-    def _consent_missing(self, placement: Placement) -> bool:
-        return placement.consent_required and (
-            self.consent(placement.participant_id, placement.program) != "granted")
 
     def _accepted(self, placement: Placement, by: Party, person: UUID, now: datetime) -> None:
         self._emit(PlacementAccepted(
@@ -267,6 +158,8 @@ class Book(Market):
             workplace_id=placement.workplace_id, supervisor_id=placement.supervisor_id,
             municipality_code=self.municipality_code, program=placement.program,
             period_start=placement.period_start, period_end=placement.period_end,
+            variant=request.variant if (request := self.requests.get(placement.request_id))
+            else None,
         ))
 
     def record_consent(self, participant_id: UUID, guardian_id: UUID, program: str,
@@ -286,20 +179,28 @@ class Book(Market):
                 self._confirm_if_ready(placement, now)
         self.reexamine(now, programs={program}, participant_id=participant_id)
 
-    def complete(self, placement_id: UUID, outcome: str, now: datetime) -> Placement:
+    def complete(self, placement_id: UUID, outcome: str, now: datetime,
+                 ended_on: date | None = None, reason: str | None = None) -> Placement:
+        """How a confirmed placement ended: on or after its last day, or earlier with
+        the day it ended and why (outcomes.py)."""
         placement = self._open_placement(placement_id)
         if placement.status != "confirmed":
             raise InvalidTransition(f"placement is {placement.status}, not confirmed")
-        placement.status, placement.outcome, placement.ended_at = "completed", outcome, now
+        completed = o.complete(placement, outcome, now, ended_on, reason)
         del self.placements[placement_id]
         self._unindex(placement)
         self.ended[placement_id] = placement
         self.changed_placements.add(placement_id)
         self._close_request(placement.request_id, "completed")
-        self._emit(PlacementCompleted(
-            placement_id=placement_id, outcome=outcome,
-            municipality_code=self.municipality_code,
-        ))
+        self._emit(completed)
+        return placement
+
+    def follow_up(self, placement: Placement, outcome: str, now: datetime) -> Placement:
+        """The six-month follow-up of a completed placement (closed, so not among the
+        Book's open ones: the caller reads it while holding the Book)."""
+        self._emit(o.follow_up(placement, outcome, now))
+        self.ended[placement.placement_id] = placement
+        self.changed_placements.add(placement.placement_id)
         return placement
 
     def add_offer(self, offer: Offer, now: datetime) -> None:
@@ -362,33 +263,55 @@ class Book(Market):
         self.reexamine(now)
 
     def expire_deadlines(self, now: datetime) -> int:
-        """Proposals the workplace did not accept in time count as declined by it; offers
-        the participant (or the guardian asked) did not accept in time, by them."""
-        late: list[tuple[UUID, str, str]] = []
-        for p in self.placements.values():
-            if p.status == "proposed" and p.accept_by < now:
-                late.append((p.placement_id, "workplace", WORKPLACE_DEADLINE))
-            elif p.status in ("proposed", "accepted") and overdue_answer(p, now):
-                by = "participant" if p.participant_accepted_at is None else "guardian"
-                late.append((p.placement_id, by, ANSWER_DEADLINE))
-        for placement_id, by, reason in late:
-            if placement_id in self.placements:
-                self.decline(placement_id, by, reason, now)
+        """The first deadline to pass lets the place go (deadlines.py): a missed answer
+        counts as a decline by that party, missing consent cancels the placement
+        (`consent_deadline_passed`); either way the place moves on to the next in line."""
+        late = [(p, party) for p in list(self.placements.values())
+                if (party := d.lapsed(p, self._consent_missing(p), now)) is not None]
+        for placement, party in late:
+            if placement.placement_id not in self.placements:
+                continue
+            if party == "consent":
+                self.cancel(placement, d.CONSENT_DEADLINE, now)
+                self.reexamine(now, programs={placement.program})
+            else:
+                self.decline(placement.placement_id, party, WORKPLACE_DEADLINE
+                             if party == "workplace" else ANSWER_DEADLINE, now)
         return len(late)
+
+    def remind(self, now: datetime) -> int:
+        """Remind each awaited party halfway to its deadline, once (deadlines.py)."""
+        before = len(self.events)
+        for p in self.placements.values():
+            if reminders := d.remind(p, self._consent_missing(p), now):
+                self.changed_placements.add(p.placement_id)
+                self.events.extend(reminders)
+        return len(self.events) - before
+
+    def extend_deadline(self, placement_id: UUID, awaiting: Awaited, deadline: datetime,
+                        now: datetime) -> Placement:
+        """A coordinator gives `awaiting` until `deadline` (deadlines.py `extend`)."""
+        placement = self._open_placement(placement_id)
+        self._emit(d.extend(placement, awaiting, self._consent_missing(placement),
+                            deadline, now))
+        self.changed_placements.add(placement_id)
+        return placement
 
     def reexamine(self, now: datetime, programs: Iterable[str] | None = None,
                   participant_id: UUID | None = None) -> None:
         """Offer free places to waiting requests, best waiting first.
 
-        Continuous programmes: every waiting request. Round programmes: only those a
-        round has already seen (the others wait for their round).
+        Continuous programmes: every waiting request. Round programmes: the requests of
+        a round follow the round's order (rematch.py); the others wait for their round.
         """
         wanted = set(programs) if programs is not None else None
+        rematch.settle(self, now, wanted)
         waiting = [
             r for r in self.requests.values()
             if (r.status in ("waitlisted", "reopened"))
             and (wanted is None or r.program in wanted)
             and (participant_id is None or r.participant_id == participant_id)
+            and r.round_id is None
         ]
         for request in sorted(waiting, key=Request.order_key):
             if f.is_round_program(request.program) and request.lottery is None and (
@@ -429,7 +352,7 @@ class Book(Market):
         placed = 0
         for rr in round_requests:
             request = self.requests[UUID(rr.key)]
-            request.lottery = result.lottery[rr.key]
+            request.lottery, request.round_id = result.lottery[rr.key], round_id
             self.changed_requests.add(request.request_id)
             if rr.key in result.placed:
                 offer_key, rank = result.placed[rr.key]
@@ -450,10 +373,3 @@ class Book(Market):
         ))
         return summary
 
-
-def overdue_answer(placement: Placement, now: datetime) -> bool:
-    """Whether an answer asked of the participant or guardian is missing past `answer_by`."""
-    if placement.answer_by is None or placement.answer_by >= now:
-        return False
-    return placement.participant_accepted_at is None or (
-        placement.guardian_answer and placement.guardian_accepted_at is None)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
+from shared.contracts.types import Awaited
 from shared.links import Link
 
 
@@ -47,10 +48,39 @@ class DeclinePlacement:
 
 @dataclass(frozen=True)
 class CompletePlacement:
+    """A coordinator records how a confirmed placement ended (outcomes.py)."""
+
+    placement_id: UUID
+    outcome: str
+    ended_on: date | None = None
+    """The day it ended, when before its last day (then with a `reason`)."""
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpPlacement:
+    """What the participant was doing six months after the placement ended."""
+
     placement_id: UUID
     outcome: str
 
 
 @dataclass(frozen=True)
+class ExtendDeadline:
+    """A coordinator gives a party more time to answer (deadlines.py)."""
+
+    placement_id: UUID
+    awaiting: Awaited
+    deadline: datetime
+
+
+@dataclass(frozen=True)
 class ExpireDeadlines:
+    municipality_code: str
+
+
+@dataclass(frozen=True)
+class RemindOfDeadlines:
+    """The deadlines job: remind the parties halfway to their deadlines."""
+
     municipality_code: str

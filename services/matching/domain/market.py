@@ -1,9 +1,10 @@
 """A municipality's placement market and what the rules say about it (no changes here).
 
-`Market` holds what the Book knows (participants with open requests, workplaces,
-supervisors and their certificates, offers, open requests and placements, consents)
-and answers the rules' questions: may this request go to that offer, is there room,
-which offer is best. `Book` (book.py) adds the changes and the events they publish.
+`Market` holds what the Book knows (participants with open requests, workplaces and
+which of them are open, supervisors with their certificates and what they are trained
+for, offers, open requests and placements, consents) and answers the rules' questions:
+may this request go to that offer, is there room, which offer is best. `Book`
+(book.py) adds the changes and the events they publish.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class Market:
     the municipality's rule (`GuardianConsentRecorded.consent`); it overrides the count."""
     rules: OfferRules | None = None
     """The municipality's rules for answers; None: no participant answers an offer."""
+    open_workplaces: set[UUID] = field(default_factory=set)
+    """Workplaces training has opened (`WorkplaceOpened`) and not closed since."""
+    trained_for: dict[UUID, frozenset[str]] = field(default_factory=dict)
+    """Per supervisor: the needs their completed deep dives train them for."""
     excluded: set[tuple[UUID, UUID]] = field(default_factory=set)
     _by_supervisor: dict[UUID, set[UUID]] = field(default_factory=dict)
     _holding: dict[tuple[UUID, str], int] = field(default_factory=dict)
@@ -73,6 +78,30 @@ class Market:
             return "refused"
         return "granted" if given else "pending"
 
+    def supports(self, offer: Offer) -> frozenset[str]:
+        """What an offer supports: its own `supports` and what its supervisor is
+        trained for (seed 001: a participant's needs meet a supervisor trained for them)."""
+        trained = self.trained_for.get(offer.supervisor_id)
+        return offer.supports | trained if trained else offer.supports
+
+    def certified_until(self, supervisor_id: UUID) -> date | None:
+        """The last day of the supervisor's valid certificate; None when there is none."""
+        certificate = self.certificates.get(supervisor_id)
+        if supervisor_id not in self.supervisors or certificate is None or (
+                certificate.expired):
+            return None
+        return certificate.valid_until
+
+    def offer_blocked(self, offer: Offer) -> list[str]:
+        """What keeps everyone from an offer: its workplace not open, its supervisor gone."""
+        reasons: list[str] = []
+        if offer.workplace_id not in self.open_workplaces:
+            reasons.append(f.WORKPLACE_NOT_OPEN)
+        supervisor = self.supervisors.get(offer.supervisor_id)
+        if supervisor is not None and supervisor.left:
+            reasons.append(f.SUPERVISOR_LEFT)
+        return reasons
+
     def assess(self, request: Request, offer: Offer) -> tuple[list[str], tuple[date, date]]:
         """The reason codes (capacity aside) that keep request from offer, and the period."""
         reasons: list[str] = []
@@ -84,10 +113,10 @@ class Market:
             reasons.append(f.PERIOD)
             period = (request.period_start, request.period_end)
         start, end = period
-        certificate = self.certificates.get(offer.supervisor_id)
-        if (offer.supervisor_id not in self.supervisors or certificate is None
-                or not certificate.valid_through(end)):
-            reasons.append(f.NO_CERTIFIED_SUPERVISOR)
+        reasons += f.certificate_reasons(self.certified_until(offer.supervisor_id), end)
+        reasons += self.offer_blocked(offer)
+        if not f.variant_fits(offer.variant, request.variant):
+            reasons.append(f.VARIANT)
         participant = self.participants.get(request.participant_id)
         workplace = self.workplaces.get(offer.workplace_id)
         if workplace is None:
@@ -103,7 +132,7 @@ class Market:
                     and not offer.without_client_contact
                     and f.restricted_from_client_contact(request.program, age)):
                 reasons.append(f.CLIENT_CONTACT)
-            if not (request.needs | participant.needs) <= offer.supports:
+            if not (request.needs | participant.needs) <= self.supports(offer):
                 reasons.append(f.NEEDS)
             if self.consent(participant.participant_id, request.program) == "refused":
                 reasons.append(f.CONSENT)
@@ -160,6 +189,9 @@ class Market:
             if offer.program != request.program or offer.withdrawn:
                 continue
             any_offer = True
+            rank = self.preference_rank(request, offer)
+            if rank is None and request.only_preferences:
+                continue  # "only my choices": never placed outside them
             blocking, period = self.assess(request, offer)
             if blocking:
                 reasons.update(blocking)
@@ -167,11 +199,10 @@ class Market:
             if not self.has_room(offer, period):
                 reasons.add(f.NO_CAPACITY)
                 continue
-            rank = self.preference_rank(request, offer)
             supervisor = self.supervisors[offer.supervisor_id]
             key = (rank if rank is not None else 1 << 30,
                    participant.preferred_language not in supervisor.languages,
-                   len(offer.supports), period[0], str(offer.offer_id))
+                   len(self.supports(offer)), period[0], str(offer.offer_id))
             if best is None or key < best[0]:
                 best = (key, offer, period, rank)
         if best is not None:
@@ -185,6 +216,8 @@ class Market:
             reasons.add(f.PROGRAM)
             if self.consent(request.participant_id, request.program) == "refused":
                 reasons.add(f.CONSENT)
+        elif request.only_preferences:
+            reasons.add(f.PREFERENCES_UNAVAILABLE)
         return tuple(sorted(reasons))
 
     # -- rounds --------------------------------------------------------------------
@@ -202,6 +235,7 @@ class Market:
             preferences=request.preferences,
             consent_refused=self.consent(participant.participant_id, program) == "refused",
             excluded=frozenset(str(o) for (r, o) in self.excluded if r == request.request_id),
+            variant=request.variant, only_preferences=request.only_preferences,
         )
 
     def round_offers(self, program: str) -> tuple[list[RoundOffer], dict[str, int]]:
@@ -216,7 +250,6 @@ class Market:
             supervisor = self.supervisors.get(offer.supervisor_id)
             if workplace is None or supervisor is None:
                 continue
-            certificate = self.certificates.get(offer.supervisor_id)
             offers.append(RoundOffer(
                 key=str(offer.offer_id), bucket=(self.municipality_code, program),
                 occupation=offer.occupation, workplace=str(offer.workplace_id),
@@ -224,9 +257,9 @@ class Market:
                 end=offer.period_end, capacity=max(offer.capacity - offer.held, 0),
                 min_age=max(offer.min_age or 0, workplace.min_age or 0),
                 client_contact=workplace.client_contact and not offer.without_client_contact,
-                supports=offer.supports, languages=supervisor.languages,
-                certified_until=certificate.valid_until
-                if certificate is not None and not certificate.expired else None,
+                supports=self.supports(offer), languages=supervisor.languages,
+                certified_until=self.certified_until(offer.supervisor_id),
+                blocked=tuple(self.offer_blocked(offer)), variant=offer.variant,
             ))
             spans.setdefault(offer.supervisor_id, []).append(offer.period)
         room = {

@@ -1,6 +1,9 @@
 """The people and places the Book learns of from registration and training.
 
-Plain values: a participant, a workplace, a supervisor and their certificate.
+Plain values: a participant, a workplace, a supervisor and their certificate. Whether a
+workplace is open (training's `WorkplaceOpened`/`WorkplaceClosed`) and what a supervisor's
+deep dives train them for (`SupervisorSupportsRecorded`) are kept by the Market beside
+these, since training may speak of a workplace or supervisor before registration does.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class Supervisor:
     municipality_code: str
     languages: frozenset[str]
     max_participants: int
+    left: bool = False
+    """The supervisor left the workplace (`SupervisorLeft`): no new placements."""
 
 
 @dataclass(slots=True)

@@ -16,18 +16,27 @@ The life of a placement:
   participant or guardian (their answer, or `answer_by` passed), or the guardian's
   refused consent (`declined_by`, `end_reason`); `cancelled` ends it from outside (the
   request or the offer withdrawn, the participant erased, the supervisor's certificate
-  expired). Both free the place, which goes to the next in line; the request waits
-  again for another offer.
-- `completed` records the outcome of a confirmed placement.
+  expired, the consent not in by `consent_by`; or `moved_to_preferred`: a round's
+  participant moved up to a place they ranked higher). Both free the place, which goes
+  to the next in line (after a round: in the round's order, rematch.py); the request
+  waits again for another offer.
+- `completed` records the outcome of a confirmed placement, on or after its last day or
+  earlier with the day it ended and why (`ended_on`, outcomes.py); six months on, its
+  follow-up (`follow_up_outcome`).
+
+Every answer that holds a place has a deadline, the guardians' consent too
+(`consent_by`); halfway to it the party is reminded, and when it passes the place moves
+on (deadlines.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
 from services.matching.domain.rounds import Preference
+from shared.contracts.types import SummerJobVariant
 
 OPEN = frozenset({"proposed", "accepted", "confirmed"})
 """The statuses of an open placement."""
@@ -53,6 +62,8 @@ class Offer:
     withdrawn: bool = False
     held: int = 0
     """Places taken by proposed, accepted, confirmed or completed placements."""
+    variant: SummerJobVariant | None = None
+    """For `summer_job`: the one variant these places are for; None: either."""
 
     @property
     def period(self) -> tuple[date, date]:
@@ -75,6 +86,13 @@ class Request:
     reasons: tuple[str, ...] = ()
     lottery: int | None = None
     """The lottery number of the last round this request took part in."""
+    variant: SummerJobVariant | None = None
+    """For `summer_job`: feriepraktik or feriearbete."""
+    only_preferences: bool = False
+    """Placed only at one of `preferences`, else waitlisted (`preferences_unavailable`)."""
+    round_id: UUID | None = None
+    """The last round this request took part in: with `priority` and `lottery`, its
+    place in that round's order, which the places freed after it follow (rematch.py)."""
 
     def order_key(self) -> tuple[int, int, datetime, str]:
         """Waitlist order: priority (higher first), last round's lottery, arrival."""
@@ -117,6 +135,17 @@ class Placement:
     guardian_accepted_by: UUID | None = None
     declined_by: str | None = None
     """Who declined (`workplace`, `participant`, `guardian`), once declined."""
+    consent_by: datetime | None = None
+    """Until when the guardians' consent may come (when `consent_required`)."""
+    guardian_answer_by: datetime | None = None
+    """Until when a guardian answers the offer (when `guardian_answer`)."""
+    reminded: list[str] = field(default_factory=list)
+    """The parties reminded of their deadline (deadlines.py): each once."""
+    ended_on: date | None = None
+    """A completed placement's last day, or the day it ended early (outcomes.py)."""
+    follow_up_outcome: str | None = None
+    """What the participant was doing six months after `ended_on`."""
+    followed_up_on: date | None = None
 
     @property
     def period(self) -> tuple[date, date]:

@@ -74,6 +74,10 @@ class RoundOffer:
     """The supervisor's languages."""
     certified_until: date | None
     """Last day of the supervisor's valid certificate; None when not certified."""
+    blocked: tuple[str, ...] = ()
+    """What keeps everyone from the offer (`workplace_not_open`, `supervisor_left`)."""
+    variant: str | None = None
+    """The summer-job variant the offer is for; None: either."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -93,6 +97,9 @@ class RoundRequest:
     consent_refused: bool = False
     excluded: frozenset[str] = frozenset()
     """Offer keys this request already had and lost (declined, cancelled)."""
+    variant: str | None = None
+    only_preferences: bool = False
+    """Only offers its preferences name: no tail of every other feasible offer."""
 
 
 @dataclass
@@ -117,8 +124,10 @@ def _blocking_reasons(r: RoundRequest, o: RoundOffer) -> list[str]:
     reasons = []
     if not (o.start <= r.start and o.end >= r.end):
         reasons.append(f.PERIOD)
-    if o.certified_until is None or o.certified_until < r.end:
-        reasons.append(f.NO_CERTIFIED_SUPERVISOR)
+    reasons += f.certificate_reasons(o.certified_until, r.end)
+    reasons += o.blocked
+    if not f.variant_fits(o.variant, r.variant):
+        reasons.append(f.VARIANT)
     if r.age < o.min_age:
         reasons.append(f.AGE)
     if r.restricted and o.client_contact:
@@ -143,6 +152,7 @@ def feasible(r: RoundRequest, o: RoundOffer) -> bool:
         and (not r.needs or r.needs <= o.supports)
         and not r.consent_refused
         and o.key not in r.excluded
+        and not o.blocked and (o.variant is None or o.variant == r.variant)
     )
 
 
@@ -229,6 +239,7 @@ def candidates(
     lang = r.language
     seen: set[int] = set()
     end, age, restricted, needs, excluded = r.end, r.age, r.restricted, r.needs, r.excluded
+    variant = r.variant
     for rank, (kind, value) in enumerate(r.preferences, 1):
         for i in idx.ordered(offers, kind, value, lang):
             if i in seen:
@@ -244,8 +255,11 @@ def candidates(
                 and not (restricted and o.client_contact)
                 and (not needs or needs <= o.supports)
                 and (not excluded or o.key not in excluded)
+                and not o.blocked and (o.variant is None or o.variant == variant)
             ):
                 yield i, rank
+    if r.only_preferences:
+        return
     for i in idx.ordered(offers, "all", "", lang):
         if i in seen or (closed is not None and closed[i]):
             continue
@@ -257,6 +271,7 @@ def candidates(
             and not (restricted and o.client_contact)
             and (not needs or needs <= o.supports)
             and (not excluded or o.key not in excluded)
+            and not o.blocked and (o.variant is None or o.variant == variant)
         ):
             yield i, None
 
@@ -404,7 +419,7 @@ def solve_round(
             view = indexes.view(r)
             # Requests alike in every rule-relevant field share their reasons.
             alike = (id(view), r.end, r.age, r.restricted, r.needs, r.consent_refused,
-                     r.excluded)
+                     r.excluded, r.variant, r.only_preferences and r.preferences)
             reasons = explained.get(alike)
             if reasons is None:
                 reasons = explained[alike] = waitlist_reasons(r, offers, view)
@@ -429,10 +444,12 @@ def waitlist_reasons(
     """Why an unplaced request got nothing: every code that blocked one of its offers."""
     if idx is None or not idx.bucket_size:
         return (f.CONSENT, f.PROGRAM) if r.consent_refused else (f.PROGRAM,)
-    reasons: set[str] = set()
-    if len(idx.all) < idx.bucket_size:
+    reasons: set[str] = {f.PREFERENCES_UNAVAILABLE} if r.only_preferences else set()
+    if len(idx.all) < idx.bucket_size and not r.only_preferences:
         reasons.add(f.PERIOD)
-    for i in idx.all:
+    considered = {i for kind, value in r.preferences for i in idx.ordered(
+        offers, kind, value, "")} if r.only_preferences else idx.all
+    for i in considered:
         blocking = _blocking_reasons(r, offers[i])
         if blocking:
             reasons.update(blocking)

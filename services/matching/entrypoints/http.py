@@ -1,4 +1,5 @@
-"""HTTP API of the matching service: rounds, declines, explanations, statistics.
+"""HTTP API of the matching service: rounds, declines, explanations (the statistics are
+in statistics.py).
 
 Coordinators (and systems) authenticate with a bearer token and reach only their
 municipalities; the answers people give by the links in their messages are in
@@ -13,7 +14,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching.adapters import views
@@ -21,8 +22,11 @@ from services.matching.adapters.repository import MunicipalityBusy
 from services.matching.adapters.rows import placement_from_row
 from services.matching.domain import commands
 from services.matching.domain.answers import answers
+from services.matching.domain.deadlines import AWAITED, deadline
+from services.matching.domain.outcomes import follow_up_from
+from services.matching.domain.placements import Placement
 from shared.auth import CurrentPrincipal
-from shared.contracts.types import DeclinedBy, MunicipalityCode, Outcome, Program
+from shared.contracts.types import Awaited, DeclinedBy, MunicipalityCode, Outcome, Program
 from shared.errors import NotFound
 from shared.http import CONFLICT, ERRORS
 from shared.messagebus import MessageBus
@@ -59,6 +63,21 @@ class DeclineIn(BaseModel):
 
 class CompletionIn(BaseModel):
     outcome: Outcome
+    ended_on: date | None = Field(
+        default=None, description="The day it ended, when before its last day (then with "
+        "a reason); left out: it ran to its last day, which has come")
+    reason: str | None = Field(default=None, min_length=1, max_length=500,
+                               description="Why it ended before its last day")
+
+
+class FollowUpIn(BaseModel):
+    outcome: Outcome
+
+
+class DeadlineIn(BaseModel):
+    awaiting: Awaited
+    deadline: AwareDatetime = Field(description="The new deadline (RFC 3339): later than "
+                                    "the current one, and in the future")
 
 
 def _bus(request: Request) -> MessageBus:
@@ -112,13 +131,54 @@ async def decline(placement_id: UUID, body: DeclineIn, request: Request,
 @router.post("/placements/{placement_id}/completion", responses=CONFLICT)
 async def complete(placement_id: UUID, body: CompletionIn, request: Request,
                    principal: CurrentPrincipal) -> dict[str, str]:
-    """Record how a confirmed placement ended (feeds the statistics)."""
+    """Record how a confirmed placement ended (feeds the statistics): on or after its
+    last day, or before it with `ended_on` and a `reason` (it ended early)."""
     principal.require(await _placement_municipality(request, placement_id))
-    await _handle(request, commands.CompletePlacement(placement_id, body.outcome))
+    await _handle(request, commands.CompletePlacement(placement_id, body.outcome,
+                                                      body.ended_on, body.reason))
     return {"placement_id": str(placement_id), "status": "completed"}
 
 
+@router.post("/placements/{placement_id}/follow-up", responses=CONFLICT)
+async def follow_up(placement_id: UUID, body: FollowUpIn, request: Request,
+                    principal: CurrentPrincipal) -> dict[str, str]:
+    """What the participant was doing six months after the placement ended (seed 004);
+    once, from six calendar months after `ended_on`."""
+    principal.require(await _placement_municipality(request, placement_id))
+    placement = await _handle(request, commands.FollowUpPlacement(placement_id, body.outcome))
+    return {"placement_id": str(placement_id), "follow_up_outcome": body.outcome,
+            "followed_up_on": placement.followed_up_on.isoformat()}
+
+
+@router.post("/placements/{placement_id}/deadline", responses=CONFLICT)
+async def extend_deadline(placement_id: UUID, body: DeadlineIn, request: Request,
+                          principal: CurrentPrincipal) -> dict[str, Any]:
+    """Give a party the placement awaits more time: the workplace, the participant, a
+    guardian answering the offer, or the guardians' consent."""
+    principal.require(await _placement_municipality(request, placement_id))
+    placement = await _handle(request, commands.ExtendDeadline(placement_id, body.awaiting,
+                                                               body.deadline))
+    return {"placement_id": str(placement_id), "awaiting": body.awaiting,
+            "deadline": body.deadline.isoformat(), "deadlines": _deadlines(placement)}
+
+
+def _deadlines(placement: Placement) -> dict[str, str]:
+    """Each party's deadline, where the placement asks something of it."""
+    return {party: at.isoformat() for party in AWAITED
+            if (at := deadline(placement, party)) is not None}
+
+
+def _follow_up(placement: Placement) -> dict[str, Any] | None:
+    first_day = follow_up_from(placement)
+    if first_day is None:
+        return None
+    return {"outcome": placement.follow_up_outcome, "from": first_day.isoformat(),
+            "followed_up_on": (placement.followed_up_on.isoformat()
+                               if placement.followed_up_on else None)}
+
+
 def _placement_out(row: Any) -> dict[str, Any]:
+    placement = placement_from_row(row)
     return {
         "placement_id": str(row.placement_id),
         "request_id": str(row.request_id) if row.request_id else None,
@@ -133,7 +193,11 @@ def _placement_out(row: Any) -> dict[str, Any]:
         "outcome": row.outcome, "consent_required": row.consent_required,
         "answer_by": row.answer_by.isoformat() if row.answer_by else None,
         "guardian_answer": row.guardian_answer, "declined_by": row.declined_by,
-        "answers": answers(placement_from_row(row)),
+        "answers": answers(placement),
+        "deadlines": _deadlines(placement), "reminded": list(row.reminded),
+        "ended_on": row.ended_on.isoformat() if row.ended_on else None,
+        "ended_early": bool(row.ended_on and row.ended_on < row.period_end),
+        "follow_up": _follow_up(placement),
     }
 
 
@@ -176,34 +240,13 @@ async def get_request(request_id: UUID, request: Request,
 @router.get("/requests/{request_id}/explanation")
 async def explain_request(request_id: UUID, request: Request,
                           principal: CurrentPrincipal) -> dict[str, Any]:
-    """Why a request got what it got: feasible offers, full ones, who held the seats."""
+    """Why a request got what it got: the rank of what it holds (`got`), why it did not
+    get each preference ranked higher (`higher_preferences`: full, with the requests
+    ahead of it in the round's order, or blocked by a rule's code), when it moved up
+    after the round (`moved_up`), and every offer of its programme."""
     async with _db(request) as db:
         row = await views.request(db, request_id)
         if row is None:
             raise NotFound("no such request")
         principal.require(row.municipality_code)
         return await views.explanation(db, row)
-
-
-@router.get("/statistics")
-async def statistics(
-    request: Request, principal: CurrentPrincipal,
-    program: Program | None = None, municipality_code: MunicipalityCode | None = None,
-) -> dict[str, Any]:
-    """Placements and outcomes by programme, municipality, sector and gender (counts only)."""
-    if municipality_code is not None:
-        principal.require(municipality_code)
-    async with _db(request) as db:
-        rows = await views.statistics(db, principal.scope(), program, municipality_code)
-    groups: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    for row in rows:
-        key = (row.program, row.municipality_code, row.sector, row.gender)
-        group = groups.setdefault(key, {
-            "program": row.program, "municipality_code": row.municipality_code,
-            "sector": row.sector, "gender": row.gender, "placements": 0,
-            "by_status": {}, "outcomes": {}})
-        group["placements"] += row.count
-        group["by_status"][row.status] = group["by_status"].get(row.status, 0) + row.count
-        if row.outcome:
-            group["outcomes"][row.outcome] = group["outcomes"].get(row.outcome, 0) + row.count
-    return {"generated": date.today().isoformat(), "groups": list(groups.values())}

@@ -1,10 +1,15 @@
 """Matching's background work, each a `shared.jobs.periodic` job that asks the bus.
 
-- `deadlines`: proposals the workplace did not accept before their programme's
-  deadline count as declined by it (`acceptance_deadline_passed`), and offers the
-  participant (or the guardian asked) did not accept before `answer_by` as declined by
-  them (`answer_deadline_passed`); either way the place goes to the next in line
-  (`ExpireDeadlines` per municipality with one overdue).
+- `deadlines`: every answer that holds a place has a deadline (domain/deadlines.py).
+  A proposal the workplace did not accept in time counts as declined by it
+  (`acceptance_deadline_passed`), an offer the participant (or the guardian asked) did
+  not accept in time as declined by them (`answer_deadline_passed`), and a placement
+  whose consent did not come in time is cancelled (`consent_deadline_passed`); each
+  time the place goes to the next in line (`ExpireDeadlines` per municipality with one
+  overdue). Then each party halfway to its deadline is reminded once
+  (`PlacementDeadlineApproaching`, `RemindOfDeadlines` per municipality with one due):
+  the Book is locked and what was reminded saved with the events, so replicas running
+  this job never remind twice.
 - `schedule`: each scheduled round runs once its time has come, unless a round ran
   since then. The check happens inside the round's transaction, under the
   municipality's lock, so replicas running this job never run one scheduled round twice.
@@ -15,7 +20,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 
-from services.matching.domain.commands import ExpireDeadlines, RunRound
+from services.matching.domain.commands import ExpireDeadlines, RemindOfDeadlines, RunRound
 from services.matching.settings import ScheduledRound
 from services.matching.unit_of_work import MatchingUnitOfWork
 from shared.clock import Clock
@@ -33,10 +38,15 @@ def deadlines(uow: Callable[[], UnitOfWork], bus: MessageBus, clock: Clock,
         async with uow() as opened:
             assert isinstance(opened, MatchingUnitOfWork)
             overdue = await opened.books.overdue(clock())
+            due = await opened.books.reminders_due(clock())
         for municipality in overdue:
             count = await bus.handle(ExpireDeadlines(municipality))
             if count:
                 log.info("proposals lapsed", municipality=municipality, count=count)
+        for municipality in due:
+            count = await bus.handle(RemindOfDeadlines(municipality))
+            if count:
+                log.info("deadline reminders", municipality=municipality, count=count)
 
     return periodic("deadlines", interval_s, tick)
 

@@ -23,16 +23,24 @@ from services.matching.handlers.parties import (
     consent_recorded,
     participant_erased,
     participant_registered,
+    person_erased,
     profile_recorded,
     supervisor_certified,
+    supervisor_left,
     supervisor_registered,
+    supervisor_supports_recorded,
+    workplace_closed,
+    workplace_opened,
     workplace_registered,
 )
 from services.matching.handlers.placements import (
     complete_placement,
     decline_placement,
     expire_deadlines,
+    extend_deadline,
+    follow_up_placement,
     offer_answered,
+    remind_of_deadlines,
     run_round,
     workplace_answered,
 )
@@ -42,14 +50,22 @@ from shared.contracts.registration import (
     MunicipalityProfileRecorded,
     ParticipantErased,
     ParticipantRegistered,
+    PersonErased,
     PlacementRequested,
     PlacementRequestWithdrawn,
     PlacementSlotsOffered,
     PlacementSlotsWithdrawn,
+    SupervisorLeft,
     SupervisorRegistered,
     WorkplaceRegistered,
 )
-from shared.contracts.training import SupervisorCertificationExpired, SupervisorCertified
+from shared.contracts.training import (
+    SupervisorCertificationExpired,
+    SupervisorCertified,
+    SupervisorSupportsRecorded,
+    WorkplaceClosed,
+    WorkplaceOpened,
+)
 from shared.wiring import Handler
 
 BATCH_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
@@ -70,6 +86,11 @@ EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
     ParticipantErased: participant_erased,
     SupervisorCertified: supervisor_certified,
     SupervisorCertificationExpired: certification_expired,
+    WorkplaceOpened: workplace_opened,
+    WorkplaceClosed: workplace_closed,
+    SupervisorSupportsRecorded: supervisor_supports_recorded,
+    SupervisorLeft: supervisor_left,
+    PersonErased: person_erased,
 }
 
 
@@ -82,13 +103,17 @@ COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.DeclinePlacement: decline_placement,
     commands.CompletePlacement: complete_placement,
     commands.ExpireDeadlines: expire_deadlines,
+    commands.RemindOfDeadlines: remind_of_deadlines,
+    commands.ExtendDeadline: extend_deadline,
+    commands.FollowUpPlacement: follow_up_placement,
 }
 
 __all__ = [
     "certification_expired", "complete_placement", "consent_recorded", "decline_placement",
-    "expire_deadlines", "offer_answered", "participant_erased", "participant_registered",
-    "placement_requested", "placement_requested_many", "profile_recorded",
-    "request_withdrawn", "run_round", "slots_offered", "slots_withdrawn",
-    "supervisor_certified", "supervisor_registered", "workplace_answered",
-    "workplace_registered",
+    "expire_deadlines", "extend_deadline", "follow_up_placement", "offer_answered",
+    "participant_erased", "participant_registered", "person_erased", "placement_requested",
+    "placement_requested_many", "profile_recorded", "remind_of_deadlines", "request_withdrawn",
+    "run_round", "slots_offered", "slots_withdrawn", "supervisor_certified", "supervisor_left",
+    "supervisor_registered", "supervisor_supports_recorded", "workplace_answered",
+    "workplace_closed", "workplace_opened", "workplace_registered",
 ]

@@ -27,6 +27,7 @@ async def slots_offered(
         program=event.program, occupation=event.occupation, period_start=event.period_start,
         period_end=event.period_end, capacity=event.capacity, min_age=event.min_age,
         without_client_contact=event.without_client_contact, supports=frozenset(event.supports),
+        variant=event.variant,
     ), deps.clock())
     await uow.save(book)
 
@@ -43,6 +44,7 @@ def _request(event: PlacementRequested, requested_at: datetime) -> Request:
         period_start=event.period_start, period_end=event.period_end,
         preferences=preferences,
         needs=frozenset(event.needs), priority=event.priority, requested_at=requested_at,
+        variant=event.variant, only_preferences=event.only_preferences,
     )
 
 

@@ -1,5 +1,5 @@
-"""Commands on placements: rounds, the answers by link, a coordinator's decline and
-outcome, and the deadlines job."""
+"""Commands on placements: rounds, the answers by link, a coordinator's decline,
+extension, outcome and follow-up, and the deadlines job (expiries and reminders)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ async def complete_placement(
 ) -> None:
     book = await _placement_book(uow, cmd.placement_id)
     try:
-        book.complete(cmd.placement_id, cmd.outcome, deps.clock())
+        book.complete(cmd.placement_id, cmd.outcome, deps.clock(), cmd.ended_on, cmd.reason)
     except UnknownPlacement as error:
         raise Conflict("the placement is no longer open") from error
     except DomainError as error:
@@ -130,10 +130,52 @@ async def complete_placement(
     await uow.save(book)
 
 
+async def follow_up_placement(
+    cmd: commands.FollowUpPlacement, uow: MatchingUnitOfWork, deps: Dependencies
+) -> Placement:
+    """The six-month follow-up: read under the Book's lock, so it is recorded once."""
+    book = await _placement_book(uow, cmd.placement_id)
+    stored = await uow.books.stored_placement(cmd.placement_id)
+    if stored is None:
+        raise NotFound(f"no placement {cmd.placement_id}")
+    try:
+        placement = book.follow_up(stored, cmd.outcome, deps.clock())
+    except InvalidTransition as error:
+        raise Conflict(error.code) from error
+    await uow.save(book)
+    return placement
+
+
+async def extend_deadline(
+    cmd: commands.ExtendDeadline, uow: MatchingUnitOfWork, deps: Dependencies
+) -> Placement:
+    book = await _placement_book(uow, cmd.placement_id)
+    try:
+        placement = book.extend_deadline(cmd.placement_id, cmd.awaiting, cmd.deadline,
+                                         deps.clock())
+    except UnknownPlacement as error:
+        raise Conflict("placement_closed") from error
+    except InvalidTransition as error:
+        raise Conflict(error.code) from error
+    await uow.save(book)
+    return placement
+
+
 async def expire_deadlines(
     cmd: commands.ExpireDeadlines, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> int:
     book = await uow.books.book(cmd.municipality_code)
     count = book.expire_deadlines(deps.clock())
+    await uow.save(book)
+    return count
+
+
+async def remind_of_deadlines(
+    cmd: commands.RemindOfDeadlines, uow: MatchingUnitOfWork, deps: Dependencies
+) -> int:
+    """Under the Book's lock, with what was reminded saved in the same transaction as
+    the reminders' events: replicas never send one twice."""
+    book = await uow.books.book(cmd.municipality_code)
+    count = book.remind(deps.clock())
     await uow.save(book)
     return count

@@ -65,7 +65,7 @@ workplaces = Table(
     Column("name", Text, nullable=False),
     Column("address", Text),
     Column("client_contact", Boolean, nullable=False),
-    Column("manager_id", Uuid, nullable=False),
+    Column("manager_id", Uuid),
     Column("municipality_code", String(4), nullable=False),
 )
 
@@ -118,6 +118,7 @@ placements = Table(
     Column("period_end", Date),
     Column("status", String, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("variant", String),
 )
 
 notifications = Table(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    literal,
     or_,
     select,
     text,
@@ -105,7 +106,7 @@ def _contact(row: Any) -> Contact:
 def _placement(row: Any) -> PlacementFacts:
     return PlacementFacts(row.placement_id, row.status, row.participant_id, row.workplace_id,
                           row.supervisor_id, row.offer_id, row.program, row.period_start,
-                          row.period_end, row.municipality_code)
+                          row.period_end, row.municipality_code, row.variant)
 
 
 class Directory:
@@ -243,6 +244,24 @@ class Directory:
         """Erasure: the placements keep their status (the digest counts it), not whose."""
         await self.session.execute(update(placements).where(
             placements.c.participant_id == participant_id).values(participant_id=None))
+
+    async def forget_person(self, person_id: UUID, role: str) -> None:
+        """Erasure of a guardian, supervisor or manager: out of the read models (ids only
+        are kept here; the contact is dropped apart)."""
+        match role:
+            case "guardian":
+                await self.session.execute(update(participants).where(
+                    participants.c.guardian_ids.contains([str(person_id)])).values(
+                    guardian_ids=participants.c.guardian_ids.op("-")(
+                        literal(str(person_id), String))))
+            case "supervisor":
+                await self.session.execute(
+                    delete(supervisors).where(supervisors.c.supervisor_id == person_id))
+                await self.session.execute(update(placements).where(
+                    placements.c.supervisor_id == person_id).values(supervisor_id=None))
+            case "manager":
+                await self.session.execute(update(workplaces).where(
+                    workplaces.c.manager_id == person_id).values(manager_id=None))
 
     async def save_session(self, s: SessionFacts, municipality_code: str, cancelled: bool) -> None:
         await self._upsert(sessions, "session_id", {

@@ -35,6 +35,11 @@ def languages(directory: Path = TEMPLATES) -> tuple[str, ...]:
 
 LANGUAGES = languages()
 URL = re.compile(r"https?://[^\s<>\"]+")
+LATER_VARIABLES: dict[str, Any] = {
+    "variant": None, "moved_up": False, "earlier_workplace": None, "earlier_start": None,
+    "earlier_end": None, "consent_by": None}
+"""Variables added after rows were first stored (issue 18): a row recorded before them
+renders as it did."""
 
 
 def as_html(text: str, subject: str) -> Markup:
@@ -116,7 +121,7 @@ class Renderer:
         months, weekdays = words["months"], words["weekdays"]
         # The helpers come last: a variable of the letter never hides one.
         return {"sender": Sender(None).signature(), "role": "", "opt_out_url": None,
-                **context, "words": words,
+                **LATER_VARIABLES, **context, "words": words,
                 "span": lambda a, b: (dates.span(_day(a), _day(b), months, dash)
                                       if a and b else ""),
                 "day_month": lambda d: dates.day_month(_day(d), months),

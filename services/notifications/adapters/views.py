@@ -30,6 +30,14 @@ async def for_placement(db: AsyncSession, placement_id: UUID) -> list[Any]:
     return list(rows)
 
 
+async def contact_municipality(db: AsyncSession, person_id: UUID) -> tuple[str | None] | None:
+    """The municipality a person's contact details belong to (a 1-tuple: it may be
+    unknown); None when there are no details for them."""
+    row = (await db.execute(select(contacts.c.municipality_code)
+                            .where(contacts.c.person_id == person_id))).first()
+    return None if row is None else (row[0],)
+
+
 async def opted_out(db: AsyncSession, person_id: UUID, channel: str) -> bool | None:
     """Whether the person stopped `channel`; None when their details are not known."""
     column = contacts.c.sms_opt_out if channel == "sms" else contacts.c.email_opt_out

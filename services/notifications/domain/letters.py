@@ -36,7 +36,8 @@ class WorkplaceFacts:
     name: str
     address: str | None
     client_contact: bool
-    manager_id: UUID
+    manager_id: UUID | None
+    """None once the manager is erased (PersonErased)."""
     municipality_code: str
 
 
@@ -81,6 +82,8 @@ class PlacementFacts:
     period_start: date | None = None
     period_end: date | None = None
     municipality_code: str | None = None
+    variant: str | None = None
+    """A summer job's variant (feriepraktik, feriearbete): letters name it."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ class Facts:
     """ParticipantErased: the participant's open or confirmed placements."""
     checklist_sent: bool = False
     """PlacementCancelled: the day-one checklist had gone out (it is withdrawn)."""
+    replaced: PlacementFacts | None = None
+    """PlacementProposed with `replaces`: the earlier placement the participant leaves."""
+    replaced_workplace_name: str | None = None
 
     @property
     def without_client_contact(self) -> bool:
@@ -121,6 +127,7 @@ def placement(e: Any, facts: Facts) -> dict[str, Any]:
     end = getattr(e, "period_end", None) or (p.period_end if p else None)
     workplace = facts.workplace
     return {"program": getattr(e, "program", None) or (p.program if p else None) or "internship",
+            "variant": getattr(e, "variant", None) or (p.variant if p else None),
             "period_start": start.isoformat() if start else None,
             "period_end": end.isoformat() if end else None,
             "workplace_name": workplace.name if workplace else None,
@@ -133,10 +140,25 @@ def proposal(e: Any, facts: Facts, timezone: str, link: str) -> dict[str, Any]:
             "link": link}
 
 
+def moved_up(e: Any, facts: Facts) -> dict[str, Any]:
+    """A proposal that `replaces` an earlier placement: the participant moves up to a
+    place they ranked higher, and the earlier one is released (one message, not a
+    cancellation and an offer)."""
+    if getattr(e, "replaces", None) is None:
+        return {"moved_up": False, "earlier_workplace": None, "earlier_start": None,
+                "earlier_end": None}
+    earlier = facts.replaced
+    return {"moved_up": True, "earlier_workplace": facts.replaced_workplace_name,
+            "earlier_start": earlier.period_start.isoformat()
+            if earlier and earlier.period_start else None,
+            "earlier_end": earlier.period_end.isoformat()
+            if earlier and earlier.period_end else None}
+
+
 def offer(e: Any, facts: Facts, timezone: str, link: str | None) -> dict[str, Any]:
     """The participant's (or a guardian's) news of a proposal, with the answer link when
     the programme asks them to answer."""
-    return {**placement(e, facts),
+    return {**placement(e, facts), **moved_up(e, facts),
             "participant_name": facts.names.get(e.participant_id),
             "answer_by": local(e.answer_by, timezone) if e.answer_by and link else None,
             "link": link}
@@ -144,10 +166,29 @@ def offer(e: Any, facts: Facts, timezone: str, link: str | None) -> dict[str, An
 
 def consent_request(e: Any, facts: Facts, timezone: str, link: str,
                     answer_link: str | None) -> dict[str, Any]:
-    return {**placement(e, facts), "participant_name": facts.names.get(e.participant_id),
+    consent_by = getattr(e, "consent_by", None)
+    return {**placement(e, facts), **moved_up(e, facts),
+            "participant_name": facts.names.get(e.participant_id),
             "secrecy": secrecy_applies(facts), "link": link,
+            "consent_by": local(consent_by, timezone) if consent_by else None,
             "answer_by": local(e.answer_by, timezone) if e.answer_by and answer_link else None,
             "answer_link": answer_link}
+
+
+def deadline(e: Any, facts: Facts, timezone: str, link: str) -> dict[str, Any]:
+    """A reminder at half the time, or a deadline moved: what is asked of whom (`awaiting`),
+    by when, and the link to answer with."""
+    previous = getattr(e, "previous_deadline", None)
+    return {**placement(e, facts), "awaiting": e.awaiting,
+            "deadline": local(e.deadline, timezone),
+            "previous_deadline": local(previous, timezone) if previous else None,
+            "participant_name": facts.names.get(e.participant_id), "link": link}
+
+
+def workplace_closed(e: Any, facts: Facts) -> dict[str, Any]:
+    """To the manager: why the workplace takes no participants now, and what opens it."""
+    return {"workplace_name": facts.workplace.name if facts.workplace else None,
+            "reason": e.reason, "closed_on": e.closed_on.isoformat()}
 
 
 def consent_answer(e: Any, facts: Facts) -> dict[str, Any]:

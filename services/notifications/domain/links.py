@@ -1,7 +1,7 @@
 """The links in messages: `{public_base_url}/l/{token}`, the token signed with the shared
 `link_secret` (shared.links), one purpose and one recipient per link (docs/portal.md).
 
-Expiry, as docs/portal.md agrees: consent until the placement's first day,
+Expiry, as docs/portal.md agrees: consent until `consent_by` (else the placement's first day),
 workplace_answer until `accept_by`, offer_answer until `answer_by`, enrolment until the
 session starts, evaluation 30 days after the session, opt_out 365 days.
 """
@@ -47,9 +47,11 @@ class Links:
         return datetime.combine(day, time(0), tzinfo=ZoneInfo(self.timezone))
 
     def consent(self, placement_id: UUID, guardian_id: UUID, period_start: date,
-                municipality_code: str | None) -> str:
-        return self.link("consent", placement_id, guardian_id, self.first_day(period_start),
-                         municipality_code)
+                municipality_code: str | None, consent_by: datetime | None = None) -> str:
+        """Until the consent deadline when there is one (then the place moves on), else
+        until the first day."""
+        return self.link("consent", placement_id, guardian_id,
+                         consent_by or self.first_day(period_start), municipality_code)
 
     def workplace_answer(self, placement_id: UUID, supervisor_id: UUID,
                          accept_by: datetime | None, period_start: date,

@@ -54,7 +54,8 @@ def audience(route: Route, e: Any, facts: Facts, today: date) -> list[tuple[UUID
             found = _of(e, facts, "supervisor_id")
             return [(found, "supervisor")] if found else []
         case "manager":
-            return [(facts.workplace.manager_id, "manager")] if facts.workplace else []
+            manager = facts.workplace.manager_id if facts.workplace else None
+            return [(manager, "manager")] if manager else []
         case "invited":
             return [(i.person_id, i.role) for i in e.invited]
         case "person":
@@ -65,8 +66,8 @@ def audience(route: Route, e: Any, facts: Facts, today: date) -> list[tuple[UUID
     raise AssertionError(route.audience)
 
 
-def _placement_context(route: Route, e: Any, facts: Facts, c: PlanConfig,
-                       person_id: UUID) -> dict[str, Any] | None:
+def _proposal_context(route: Route, e: Any, facts: Facts, c: PlanConfig,
+                      person_id: UUID) -> dict[str, Any] | None:
     links, tz, mun = c.links, c.timezone, getattr(e, "municipality_code", None)
     match route.template:
         case "placement_proposal":
@@ -82,17 +83,44 @@ def _placement_context(route: Route, e: Any, facts: Facts, c: PlanConfig,
             answer = (links.offer_answer(e.placement_id, person_id, e.answer_by, mun)
                       if e.guardian_answer and e.answer_by else None)
             return letters.consent_request(e, facts, tz, links.consent(
-                e.placement_id, person_id, e.period_start, mun), answer)
+                e.placement_id, person_id, e.period_start, mun, e.consent_by), answer)
+    return None
+
+
+def deadline_link(e: Any, facts: Facts, links: Links, person_id: UUID) -> str:
+    """The link the awaited party answers with, valid until the (new) deadline."""
+    mun = e.municipality_code
+    match e.awaiting:
+        case "workplace":
+            start = _of(e, facts, "period_start") or e.deadline.date()
+            return links.workplace_answer(e.placement_id, person_id, e.deadline, start, mun)
+        case "consent":
+            start = _of(e, facts, "period_start") or e.deadline.date()
+            return links.consent(e.placement_id, person_id, start, mun, e.deadline)
+    return links.offer_answer(e.placement_id, person_id, e.deadline, mun)
+
+
+def _placement_context(route: Route, e: Any, facts: Facts, c: PlanConfig,
+                       person_id: UUID) -> dict[str, Any] | None:
+    found = _proposal_context(route, e, facts, c, person_id)
+    if found is not None:
+        return found
+    match route.template:
         case "consent_receipt" | "consent_outcome":
             return letters.consent_answer(e, facts)
         case "placement_accepted" | "placement_declined" | "placement_cancelled":
             return letters.placement_news(e, facts)
+        case "deadline_reminder" | "deadline_extended":
+            return letters.deadline(e, facts, c.timezone,
+                                    deadline_link(e, facts, c.links, person_id))
         case "welcome_letter":
             return letters.welcome_letter(e, facts)
         case "day_one_checklist":
             return letters.day_one_checklist(e, facts)
         case "waitlisted":
             return letters.waitlisted(e, facts)
+        case "workplace_closed":
+            return letters.workplace_closed(e, facts)
     return None
 
 

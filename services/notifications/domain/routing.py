@@ -19,6 +19,8 @@ from shared.contracts.matching import (
     PlacementAccepted,
     PlacementCancelled,
     PlacementConfirmed,
+    PlacementDeadlineApproaching,
+    PlacementDeadlineExtended,
     PlacementDeclined,
     PlacementProposed,
     PlacementWaitlisted,
@@ -31,6 +33,7 @@ from shared.contracts.training import (
     SupervisorCertificationExpired,
     SupervisorCertificationExpiring,
     SupervisorCertified,
+    WorkplaceClosed,
 )
 
 Audience = Literal[
@@ -50,6 +53,8 @@ EMAIL: tuple[Channel, ...] = ("email",)
 SMS: tuple[Channel, ...] = ("sms",)
 EMAIL_AND_SMS: tuple[Channel, ...] = ("email", "sms")
 DEADLINES = frozenset({"acceptance_deadline_passed", "answer_deadline_passed"})
+MOVED_UP = "moved_to_preferred"
+"""A cancellation because the participant moved up to a place they ranked higher."""
 
 
 def always(_: Any) -> bool:
@@ -99,6 +104,14 @@ def _not_by(party: str) -> Callable[[PlacementDeclined], bool]:
     return lambda e: e.by != party or e.reason in DEADLINES
 
 
+def _unless(*reasons: str) -> Callable[[PlacementCancelled], bool]:
+    return lambda e: e.reason not in reasons
+
+
+def _awaiting(*parties: str) -> Callable[[Any], bool]:
+    return lambda e: e.awaiting in parties
+
+
 ROUTES: dict[type[EventData], tuple[Route, ...]] = {
     CourseSessionScheduled: (
         Route("course_invitation", "invited", EMAIL, _invitation, facts=False,
@@ -132,7 +145,7 @@ ROUTES: dict[type[EventData], tuple[Route, ...]] = {
         Route("placement_proposal", "supervisor", EMAIL_AND_SMS,
               note="workplace_answer link, deadline"),
         Route("placement_offer", "participant", EMAIL,
-              note="offer_answer link when answer_by is set"),
+              note="offer_answer link when answer_by is set; with `replaces`: moved up"),
         Route("consent_request", "guardians", EMAIL, _consent_required,
               note="consent link (and offer_answer link when guardian_answer)"),
         Route("placement_offer", "guardians_of_minor", EMAIL, _no_consent_asked,
@@ -165,11 +178,28 @@ ROUTES: dict[type[EventData], tuple[Route, ...]] = {
         Route("welcome_letter", "guardians_of_minor", EMAIL),
         Route("day_one_checklist", "supervisor", EMAIL),
     ),
+    PlacementDeadlineApproaching: (
+        Route("deadline_reminder", "supervisor", EMAIL_AND_SMS, _awaiting("workplace"),
+              note="workplace_answer link"),
+        Route("deadline_reminder", "participant", EMAIL, _awaiting("participant"),
+              note="offer_answer link"),
+        Route("deadline_reminder", "guardians", EMAIL, _awaiting("guardian", "consent"),
+              note="offer_answer link (guardian), consent link (consent)"),
+    ),
+    PlacementDeadlineExtended: (
+        Route("deadline_extended", "supervisor", EMAIL, _awaiting("workplace")),
+        Route("deadline_extended", "participant", EMAIL, _awaiting("participant")),
+        Route("deadline_extended", "guardians", EMAIL, _awaiting("guardian", "consent")),
+    ),
     PlacementCancelled: (
-        Route("placement_cancelled", "participant", EMAIL),
-        Route("placement_cancelled", "guardians_of_minor", EMAIL),
-        Route("placement_cancelled", "supervisor", EMAIL,
+        Route("placement_cancelled", "participant", EMAIL, _unless(MOVED_UP),
+              note="not when they moved up: the new proposal tells them"),
+        Route("placement_cancelled", "guardians_of_minor", EMAIL, _unless(MOVED_UP)),
+        Route("placement_cancelled", "supervisor", EMAIL, _unless("supervisor_left"),
               note="the day-one checklist is withdrawn"),
+    ),
+    WorkplaceClosed: (
+        Route("workplace_closed", "manager", EMAIL, note="why, and what opens it again"),
     ),
     ParticipantErased: (
         Route("placement_ended", "open_placement_supervisors", EMAIL,

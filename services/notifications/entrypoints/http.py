@@ -115,8 +115,17 @@ class OptOutIn(BaseModel):
 @router.put("/contacts/{person_id}/sms-opt-out", status_code=status.HTTP_204_NO_CONTENT)
 async def set_opt_out(person_id: UUID, body: OptOutIn, request: Request,
                       principal: CurrentPrincipal) -> None:
-    """A coordinator or system records that a person wants (or no longer wants) no SMS."""
+    """A coordinator or system of the person's municipality records that the person wants
+    (or no longer wants) no SMS."""
     principal.require_role("coordinator", "system", "admin")
+    async with request.app.state.service.session_factory() as db:
+        found = await views.contact_municipality(db, person_id)
+    if found is None:
+        raise NotFound("no contact details for that person")
+    if found[0] is not None:
+        principal.require(found[0])
+    else:
+        principal.require_role("admin")
     await _bus(request).handle(SetSmsOptOut(person_id, body.opt_out))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.registration.adapters import orm
 from services.registration.domain.consent import DEFAULT_RULE, ConsentRule, consent_state
 from services.registration.domain.welcome import clock
+from shared.contracts.registration import AgeRule
 from shared.links import Link
 
 
@@ -34,6 +35,11 @@ class ProfileOut(ContactOut):
     offer_answer_programs: list[str]
     offer_answer_days: int
     guardian_answers_offer: bool
+    age_rules: list[AgeRule] = []
+    """The municipality's own age rules (the defaults hold for what they leave out)."""
+    only_preferences_programs: list[str] = []
+    workplace_answer_days: int = 3
+    consent_days: int = 5
     updated_at: datetime
 
 

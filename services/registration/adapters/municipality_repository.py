@@ -3,6 +3,7 @@ whole by the coordinator's edit."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy import Row, func, select
@@ -10,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration.adapters import orm
+from services.registration.domain.age_rules import AgeRule
 from services.registration.domain.consent import DEFAULT_RULE, ConsentRule
 from services.registration.domain.profile import MunicipalityProfile
 
@@ -28,6 +30,9 @@ class MunicipalityRepository:
             offer_answer_programs=tuple(row.offer_answer_programs),
             offer_answer_days=row.offer_answer_days,
             guardian_answers_offer=row.guardian_answers_offer,
+            age_rules=tuple(AgeRule(**rule) for rule in row.age_rules),
+            only_preferences_programs=tuple(row.only_preferences_programs),
+            workplace_answer_days=row.workplace_answer_days, consent_days=row.consent_days,
         )
 
     async def get(self, municipality_code: str) -> MunicipalityProfile | None:
@@ -49,6 +54,9 @@ class MunicipalityRepository:
             "offer_answer_programs": list(p.offer_answer_programs),
             "offer_answer_days": p.offer_answer_days,
             "guardian_answers_offer": p.guardian_answers_offer,
+            "age_rules": [dataclasses.asdict(rule) for rule in p.age_rules],
+            "only_preferences_programs": list(p.only_preferences_programs),
+            "workplace_answer_days": p.workplace_answer_days, "consent_days": p.consent_days,
         }
         stmt = insert(orm.municipality_profiles).values(**values)
         changes: dict[str, Any] = {k: stmt.excluded[k] for k in values

@@ -32,9 +32,9 @@ metadata: MetaData = service_metadata(SCHEMA)
 tables = Tables.for_metadata(metadata)
 
 
-def _contact_columns(prefix: str = "") -> list[Column]:
+def _contact_columns(prefix: str = "", *, optional: bool = False) -> list[Column]:
     return [
-        Column(f"{prefix}name", String, nullable=False),
+        Column(f"{prefix}name", String, nullable=optional),
         Column(f"{prefix}email", String, nullable=True),
         Column(f"{prefix}phone", String, nullable=True),
         Column(f"{prefix}language", String, nullable=False, server_default="sv"),
@@ -123,11 +123,13 @@ workplaces = Table(
     Column("opened", Boolean, nullable=False, server_default=text("false")),
     Column("min_age", Integer, nullable=True),
     Column("address", String, nullable=True),
-    Column("manager_id", UUID(as_uuid=True), nullable=False),
-    *_contact_columns("manager_"),
+    # Null: the manager was erased, and no new one is registered yet.
+    Column("manager_id", UUID(as_uuid=True), nullable=True),
+    *_contact_columns("manager_", optional=True),
     *_stamps(),
     UniqueConstraint("municipality_code", "external_ref", name="uq_workplaces_ref"),
     Index("ix_workplaces_listing", "municipality_code", "created_at"),
+    Index("ix_workplaces_manager", "manager_id"),
 )
 
 supervisors = Table(
@@ -142,6 +144,11 @@ supervisors = Table(
     Column("max_participants", Integer, nullable=False),
     # Learnt from training: the valid certificate's last day (null: none valid).
     Column("certified_until", Date, nullable=True),
+    # Left the workplace (`SupervisorLeft`); erased: the row stays for the offers naming
+    # it, without name, contact or reference.
+    Column("left_at", DateTime(timezone=True), nullable=True),
+    Column("left_reason", String, nullable=True),
+    Column("erased_at", DateTime(timezone=True), nullable=True),
     *_contact_columns(),
     *_stamps(),
     UniqueConstraint("municipality_code", "external_ref", name="uq_supervisors_ref"),
@@ -176,6 +183,7 @@ offers = Table(
     Column("bring", String, nullable=True),
     Column("contact_name", String, nullable=True),
     Column("contact_phone", String, nullable=True),
+    Column("variant", String, nullable=True),
     *_stamps(),
     UniqueConstraint("municipality_code", "external_ref", name="uq_offers_ref"),
     Index("ix_offers_listing", "municipality_code", "program", "created_at"),
@@ -197,6 +205,8 @@ requests = Table(
     Column("priority", Integer, nullable=False),
     Column("status", String, nullable=False),
     Column("withdrawn_reason", String, nullable=True),
+    Column("variant", String, nullable=True),
+    Column("only_preferences", Boolean, nullable=False, server_default=text("false")),
     # Learnt from matching: where the request stands now (null: nothing heard yet).
     Column("placement_status", String, nullable=True),
     Column("placement_id", UUID(as_uuid=True), nullable=True),
@@ -249,6 +259,11 @@ municipality_profiles = Table(
     Column("offer_answer_programs", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("offer_answer_days", Integer, nullable=False, server_default=text("3")),
     Column("guardian_answers_offer", Boolean, nullable=False, server_default=text("false")),
+    Column("age_rules", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("only_preferences_programs", JSONB, nullable=False,
+           server_default=text("'[]'::jsonb")),
+    Column("workplace_answer_days", Integer, nullable=False, server_default=text("3")),
+    Column("consent_days", Integer, nullable=False, server_default=text("5")),
     *_stamps(),
 )
 """Who a municipality's messages come from, and its rules for answers (one row each)."""
@@ -261,3 +276,16 @@ erasures = Table(
     Column("erased_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 """What remains of an erased participant: an anonymous id, the municipality, the time."""
+
+person_erasures = Table(
+    "person_erasures",
+    metadata,
+    Column("person_id", UUID(as_uuid=True), primary_key=True),
+    Column("role", String, nullable=False),
+    Column("municipality_code", String(4), nullable=False),
+    Column("workplace_id", UUID(as_uuid=True), nullable=True),
+    Column("participant_ids", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("erased_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+"""What remains of an erased supervisor, manager or guardian: an anonymous id, the role,
+the municipality, what `PersonErased` named (so a repeated erasure answers again)."""

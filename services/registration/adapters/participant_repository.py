@@ -267,3 +267,22 @@ class ParticipantRepository:
             select(orm.erasures.c.municipality_code)
             .where(orm.erasures.c.participant_id == participant_id)
         )
+
+    async def guardian(self, guardian_id: UUID) -> Guardian | None:
+        g = orm.guardians
+        row = (await self.session.execute(
+            select(g).where(g.c.id == guardian_id).with_for_update())).first()
+        return None if row is None else self._guardian(row)
+
+    async def children_of(self, guardian_id: UUID) -> list[UUID]:
+        """The participants this guardian is a guardian of."""
+        link = orm.participant_guardians
+        rows = await self.session.execute(
+            select(link.c.participant_id).where(link.c.guardian_id == guardian_id)
+            .order_by(link.c.participant_id))
+        return [row.participant_id for row in rows]
+
+    async def erase_guardian(self, guardian_id: UUID) -> None:
+        """Delete the guardian: gone from every participant's guardians, with every
+        consent they gave (the cascades)."""
+        await self.session.execute(delete(orm.guardians).where(orm.guardians.c.id == guardian_id))

@@ -20,6 +20,7 @@ from services.registration.adapters import orm
 from services.registration.adapters.rows import contact_of, contact_values, pairs_in, upsert
 from services.registration.domain.consent import KnownPlacement
 from services.registration.domain.model import (
+    OPEN,
     Contact,
     Offer,
     PlacementRequest,
@@ -47,8 +48,9 @@ class WorkplaceRepository:
         return Workplace(
             id=row.id, municipality_code=row.municipality_code, org_number=row.org_number,
             name=row.name, sector=row.sector, client_contact=row.client_contact,
-            manager_id=row.manager_id, manager=contact_of(row, "manager_"), min_age=row.min_age,
-            address=row.address, external_ref=row.external_ref,
+            manager_id=row.manager_id,
+            manager=None if row.manager_id is None else contact_of(row, "manager_"),
+            min_age=row.min_age, address=row.address, external_ref=row.external_ref,
         )
 
     async def get(self, workplace_id: UUID) -> Workplace | None:
@@ -69,8 +71,28 @@ class WorkplaceRepository:
             "id": w.id, "municipality_code": w.municipality_code, "external_ref": w.external_ref,
             "org_number": w.org_number, "name": w.name, "sector": w.sector,
             "client_contact": w.client_contact, "min_age": w.min_age, "address": w.address,
-            "manager_id": w.manager_id, **contact_values(w.manager, "manager_"),
+            "manager_id": w.manager_id, **_manager_values(w.manager),
         })
+
+    async def with_manager(self, manager_id: UUID) -> Workplace | None:
+        """The workplace this person manages."""
+        row = (await self.session.execute(
+            select(orm.workplaces).where(orm.workplaces.c.manager_id == manager_id)
+        )).first()
+        return None if row is None else self._workplace(row)
+
+    async def erase_manager(self, workplace_id: UUID) -> None:
+        """The workplace without a manager: no id, no name, no contact."""
+        t = orm.workplaces
+        await self.session.execute(update(t).where(t.c.id == workplace_id).values(
+            manager_id=None, **_manager_values(None), updated_at=func.now()))
+
+
+def _manager_values(manager: Contact | None) -> dict[str, Any]:
+    if manager is not None:
+        return contact_values(manager, "manager_")
+    return {"manager_name": None, "manager_email": None, "manager_phone": None,
+            "manager_sms_allowed": False}
 
 
 class SupervisorRepository:
@@ -83,20 +105,37 @@ class SupervisorRepository:
             id=row.id, workplace_id=row.workplace_id, municipality_code=row.municipality_code,
             contact=contact_of(row), languages=tuple(row.languages),
             max_participants=row.max_participants, external_ref=row.external_ref,
+            left=row.left_at is not None,
         )
 
     async def get(self, supervisor_id: UUID) -> Supervisor | None:
+        """A supervisor not erased (one who left is found, marked)."""
+        t = orm.supervisors
         row = (await self.session.execute(
-            select(orm.supervisors).where(orm.supervisors.c.id == supervisor_id)
+            select(t).where(t.c.id == supervisor_id, t.c.erased_at.is_(None)).with_for_update()
         )).first()
         return None if row is None else self._supervisor(row)
 
     async def get_by_ref(self, municipality_code: str, ref: str) -> Supervisor | None:
         t = orm.supervisors
         row = (await self.session.execute(
-            select(t).where(t.c.municipality_code == municipality_code, t.c.external_ref == ref)
+            select(t).where(t.c.municipality_code == municipality_code, t.c.external_ref == ref,
+                            t.c.erased_at.is_(None))
         )).first()
         return None if row is None else self._supervisor(row)
+
+    async def mark_left(self, supervisor_id: UUID, reason: str) -> None:
+        t = orm.supervisors
+        await self.session.execute(update(t).where(t.c.id == supervisor_id).values(
+            left_at=func.now(), left_reason=reason, updated_at=func.now()))
+
+    async def erase(self, supervisor_id: UUID) -> None:
+        """Keep the row for the offers that name it, without name, contact or reference."""
+        t = orm.supervisors
+        await self.session.execute(update(t).where(t.c.id == supervisor_id).values(
+            name="", email=None, phone=None, sms_allowed=False, external_ref=None,
+            erased_at=func.now(), left_at=func.coalesce(t.c.left_at, func.now()),
+            updated_at=func.now()))
 
     async def save(self, s: Supervisor) -> None:
         await upsert(self.session, orm.supervisors, {
@@ -121,6 +160,7 @@ class OfferRepository:
             external_ref=row.external_ref, status=row.status,
             withdrawn_reason=row.withdrawn_reason,
             welcome=WelcomeFacts(**{name: row._mapping[name] for name in _WELCOME}),
+            variant=row.variant,
         )
 
     async def get(self, offer_id: UUID) -> Offer | None:
@@ -144,9 +184,17 @@ class OfferRepository:
             "program": o.program, "occupation": o.occupation, "period_start": o.period_start,
             "period_end": o.period_end, "capacity": o.capacity, "min_age": o.min_age,
             "without_client_contact": o.without_client_contact, "supports": list(o.supports),
-            "status": o.status, "withdrawn_reason": o.withdrawn_reason,
+            "status": o.status, "withdrawn_reason": o.withdrawn_reason, "variant": o.variant,
             **dataclasses.asdict(o.welcome),
         })
+
+    async def open_of(self, supervisor_id: UUID) -> list[Offer]:
+        """The supervisor's offers still open, oldest first (locked)."""
+        t = orm.offers
+        rows = await self.session.execute(
+            select(t).where(t.c.supervisor_id == supervisor_id, t.c.status == OPEN)
+            .order_by(t.c.created_at, t.c.id).with_for_update())
+        return [self._offer(row) for row in rows]
 
 
 class RequestRepository:
@@ -165,7 +213,8 @@ class RequestRepository:
                 for p in row.preferences
             ),
             needs=tuple(row.needs), priority=row.priority, external_ref=row.external_ref,
-            status=row.status, withdrawn_reason=row.withdrawn_reason,
+            status=row.status, withdrawn_reason=row.withdrawn_reason, variant=row.variant,
+            only_preferences=row.only_preferences,
         )
 
     async def get(self, request_id: UUID) -> PlacementRequest | None:
@@ -193,7 +242,8 @@ class RequestRepository:
                 else {"workplace_id": str(p.workplace_id)} for p in r.preferences
             ],
             "needs": list(r.needs), "priority": r.priority, "status": r.status,
-            "withdrawn_reason": r.withdrawn_reason,
+            "withdrawn_reason": r.withdrawn_reason, "variant": r.variant,
+            "only_preferences": r.only_preferences,
         }
 
     async def save(self, r: PlacementRequest) -> None:

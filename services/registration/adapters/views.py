@@ -85,7 +85,8 @@ class WorkplaceOut(BaseModel):
     client_contact: bool
     min_age: int | None = None
     address: str | None = None
-    manager: ManagerOut
+    manager: ManagerOut | None
+    """None: the manager was erased and no new one is registered yet."""
     opened: bool = False
     """Open for placements (learnt from training: the manager attended the breakfast
     meeting)."""
@@ -102,6 +103,9 @@ class SupervisorOut(ContactOut):
     max_participants: int
     certified_until: date | None = None
     """The valid certificate's last day, learnt from training (null: none)."""
+    left_at: datetime | None = None
+    """When the supervisor left the workplace (null: still there)."""
+    left_reason: str | None = None
 
 
 class OfferOut(BaseModel):
@@ -128,6 +132,8 @@ class OfferOut(BaseModel):
     bring: str | None = None
     contact_name: str | None = None
     contact_phone: str | None = None
+    variant: str | None = None
+    """For summer_job: feriepraktik or feriearbete (null: either)."""
 
 
 class PreferenceOut(BaseModel):
@@ -158,6 +164,10 @@ class RequestOut(BaseModel):
     priority: int
     status: str
     withdrawn_reason: str | None = None
+    variant: str | None = None
+    """For summer_job: feriepraktik or feriearbete (given, or picked by age)."""
+    only_preferences: bool = False
+    """Placed only at one of the preferences, else waitlisted."""
     placement: PlacementStatusOut | None = None
     """Where matching has got with the request (null: nothing heard yet)."""
 
@@ -189,8 +199,8 @@ def _scoped(stmt: Select[Any], table: Table, municipalities: Collection[str] | N
 
 async def _page(session: AsyncSession, table: Table, municipalities: Collection[str] | None,
                 program: str | None, limit: int, offset: int,
-                program_of: Any = None) -> tuple[list[Any], int]:
-    base = _scoped(select(table), table, municipalities, program, program_of)
+                program_of: Any = None, *where: Any) -> tuple[list[Any], int]:
+    base = _scoped(select(table).where(*where), table, municipalities, program, program_of)
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
     rows = (await session.execute(
         base.order_by(table.c.created_at, table.c.id).limit(limit).offset(offset)
@@ -260,7 +270,8 @@ def _workplace_out(row: Any) -> WorkplaceOut:
         external_ref=row.external_ref, org_number=row.org_number, name=row.name,
         sector=row.sector, client_contact=row.client_contact, min_age=row.min_age,
         address=row.address, opened=row.opened,
-        manager=ManagerOut(manager_id=row.manager_id, **_contact(row._mapping, "manager_")),
+        manager=None if row.manager_id is None else ManagerOut(
+            manager_id=row.manager_id, **_contact(row._mapping, "manager_")),
         created_at=row.created_at, updated_at=row.updated_at,
     )
 
@@ -286,15 +297,16 @@ def _supervisor_out(row: Any) -> SupervisorOut:
         supervisor_id=row.id, workplace_id=row.workplace_id,
         municipality_code=row.municipality_code, external_ref=row.external_ref,
         languages=list(row.languages), max_participants=row.max_participants,
-        certified_until=row.certified_until,
-        **_contact(row._mapping),
+        certified_until=row.certified_until, left_at=row.left_at,
+        left_reason=row.left_reason, **_contact(row._mapping),
     )
 
 
 async def supervisor(session: AsyncSession, ident: UUID) -> SupervisorOut | None:
+    """A supervisor not erased (one who left is shown, with `left_at`)."""
+    s = orm.supervisors
     row = (await session.execute(
-        select(orm.supervisors).where(orm.supervisors.c.id == ident)
-    )).first()
+        select(s).where(s.c.id == ident, s.c.erased_at.is_(None)))).first()
     return None if row is None else _supervisor_out(row)
 
 
@@ -302,7 +314,8 @@ async def supervisors(session: AsyncSession, municipalities: Collection[str] | N
                       program: str | None, limit: int, offset: int) -> Page[SupervisorOut]:
     s, o = orm.supervisors, orm.offers
     has_program = exists().where(o.c.supervisor_id == s.c.id, o.c.program == program)
-    rows, total = await _page(session, s, municipalities, program, limit, offset, has_program)
+    rows, total = await _page(session, s, municipalities, program, limit, offset, has_program,
+                              s.c.erased_at.is_(None))
     return Page[SupervisorOut](items=[_supervisor_out(row) for row in rows], total=total,
                                limit=limit, offset=offset)
 
@@ -320,7 +333,7 @@ def _offer_out(row: Any) -> OfferOut:
         status=row.status, withdrawn_reason=row.withdrawn_reason,
         arrival_time=clock(row.arrival_time), arrival_place=row.arrival_place,
         work_starts=clock(row.work_starts), work_ends=clock(row.work_ends), bring=row.bring,
-        contact_name=row.contact_name, contact_phone=row.contact_phone,
+        contact_name=row.contact_name, contact_phone=row.contact_phone, variant=row.variant,
     )
 
 
@@ -343,6 +356,7 @@ def _request_out(row: Any) -> RequestOut:
         program=row.program, period_start=row.period_start, period_end=row.period_end,
         preferences=[PreferenceOut(**p) for p in row.preferences], needs=list(row.needs),
         priority=row.priority, status=row.status, withdrawn_reason=row.withdrawn_reason,
+        variant=row.variant, only_preferences=row.only_preferences,
         placement=None if row.placement_status is None else PlacementStatusOut(
             status=row.placement_status, placement_id=row.placement_id,
             offer_id=row.placement_offer_id, reasons=list(row.placement_reasons or []),
@@ -370,3 +384,18 @@ async def coordinator(session: AsyncSession, ident: UUID) -> CoordinatorOut | No
         return None
     return CoordinatorOut(coordinator_id=row.id, municipality_code=row.municipality_code,
                           **_contact(row._mapping))
+
+
+async def person_municipality(session: AsyncSession, role: str, ident: UUID) -> str | None:
+    """The municipality of a supervisor, a manager or a guardian (also one erased: an
+    erasure answers again), for authorisation; None when unknown."""
+    tables = {"supervisor": (orm.supervisors, orm.supervisors.c.id),
+              "manager": (orm.workplaces, orm.workplaces.c.manager_id),
+              "guardian": (orm.guardians, orm.guardians.c.id)}
+    table, key = tables[role]
+    code = await session.scalar(select(table.c.municipality_code).where(key == ident).limit(1))
+    if code is not None:
+        return str(code)
+    e = orm.person_erasures
+    return await session.scalar(select(e.c.municipality_code).where(
+        e.c.person_id == ident, e.c.role == role))

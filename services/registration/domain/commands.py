@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from uuid import UUID
 
-from shared.contracts.types import Gender, Program, Sector
+from services.registration.domain.age_rules import AgeRule
+from shared.contracts.types import Gender, Program, Sector, SummerJobVariant
 from shared.links import Link
 
 
@@ -98,6 +99,8 @@ class OfferPlacementSlots:
     bring: str | None = None
     contact_name: str | None = None
     contact_phone: str | None = None
+    variant: SummerJobVariant | None = None
+    """For `summer_job`, the one variant the places are for; None: either."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,9 @@ class RequestPlacement:
     priority: int = 0
     external_ref: str | None = None
     request_id: UUID | None = None
+    variant: SummerJobVariant | None = None
+    """For `summer_job`; None: registration picks it from the participant's age."""
+    only_preferences: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,10 @@ class RecordMunicipalityProfile:
     offer_answer_programs: tuple[str, ...] = ()
     offer_answer_days: int = 3
     guardian_answers_offer: bool = False
+    age_rules: tuple[AgeRule, ...] = ()
+    only_preferences_programs: tuple[str, ...] = ()
+    workplace_answer_days: int = 3
+    consent_days: int = 5
 
 
 @dataclass(frozen=True)
@@ -185,6 +195,33 @@ class EraseParticipant:
 
 
 @dataclass(frozen=True)
+class SupervisorLeaves:
+    """A supervisor no longer supervises at the workplace: their open offers close."""
+
+    municipality_code: str
+    supervisor_id: UUID
+    reason: str = "left"
+
+
+@dataclass(frozen=True)
+class EraseSupervisor:
+    municipality_code: str
+    supervisor_id: UUID
+
+
+@dataclass(frozen=True)
+class EraseManager:
+    municipality_code: str
+    manager_id: UUID
+
+
+@dataclass(frozen=True)
+class EraseGuardian:
+    municipality_code: str
+    guardian_id: UUID
+
+
+@dataclass(frozen=True)
 class RegisterCoordinator:
     """A municipality's placement coordinator (praktiksamordnare), for notifications."""
 
@@ -197,5 +234,6 @@ Command = (
     RegisterParticipant | RegisterWorkplace | RegisterSupervisor | OfferPlacementSlots
     | RequestPlacement | RecordGuardianConsent | WithdrawPlacementRequest
     | WithdrawPlacementSlots | EraseParticipant | RegisterCoordinator | AnswerConsentLink
-    | RecordMunicipalityProfile
+    | RecordMunicipalityProfile | SupervisorLeaves | EraseSupervisor | EraseManager
+    | EraseGuardian
 )

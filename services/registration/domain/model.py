@@ -8,46 +8,24 @@ command and refuse it naming each failing field (nothing is stored before they p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from uuid import UUID, uuid4
 
 from services.registration.domain import commands
 from services.registration.domain import validation as v
+from services.registration.domain.age_rules import AgeRule, check_age, is_minor
 from services.registration.domain.identity import (
     IdentityNumber,
     InvalidIdentityNumber,
     parse_identity_number,
 )
 from services.registration.domain.welcome import WelcomeFacts, check_welcome
-from shared.contracts.types import Gender, Program, Sector
+from shared.contracts.types import Gender, Program, Sector, SummerJobVariant
 
 OPEN = "open"
 WITHDRAWN = "withdrawn"
-
-
-@dataclass(frozen=True)
-class AgeRules:
-    """Age bands by programme (DOMAIN.md: prao 13–16, summer jobs 14–19), on period start."""
-
-    bands: dict[str, tuple[int, int]] = field(
-        default_factory=lambda: {"prao": (13, 16), "summer_job": (14, 19)}
-    )
-    adult_age: int = 18
-
-    def is_minor(self, birth: date, today: date) -> bool:
-        return v.age_on(birth, today) < self.adult_age
-
-    def refusal(self, program: str, birth: date, start: date) -> str | None:
-        band = self.bands.get(program)
-        if band is None:
-            return None
-        age = v.age_on(birth, start)
-        low, high = band
-        if not low <= age <= high:
-            return (f"a {program} participant is {low}-{high} years old at the start; "
-                    f"this participant is {age}")
-        return None
 
 
 @dataclass(frozen=True)
@@ -110,8 +88,7 @@ class ParticipantDetails:
     external_ref: str | None
 
 
-def check_participant(cmd: commands.RegisterParticipant, today: date,
-                      rules: AgeRules) -> ParticipantDetails:
+def check_participant(cmd: commands.RegisterParticipant, today: date) -> ParticipantDetails:
     problems = v.Problems()
     problems.check("municipality_code", v.municipality_code, cmd.municipality_code)
     identity = check_identity(problems, "personal_identity_number",
@@ -135,7 +112,7 @@ def check_participant(cmd: commands.RegisterParticipant, today: date,
                              "is the participant's or another guardian's number")
             seen.add(guardian_identity.canonical)
         guardians.append(GuardianDetails(guardian_contact, guardian_identity))
-    if identity is not None and rules.is_minor(identity.birth_date, today):
+    if identity is not None and is_minor(identity.birth_date, today):
         if not any(g.contact.reachable for g in guardians):
             problems.add("guardians", "a minor needs at least one guardian with an e-mail "
                                       "address or a phone number")
@@ -211,8 +188,9 @@ class Workplace:
     name: str
     sector: Sector
     client_contact: bool
-    manager_id: UUID
-    manager: Contact
+    manager_id: UUID | None
+    """None: the manager was erased, and no new one is registered yet."""
+    manager: Contact | None
     min_age: int | None = None
     address: str | None = None
     external_ref: str | None = None
@@ -246,6 +224,9 @@ class Supervisor:
     languages: tuple[str, ...]
     max_participants: int
     external_ref: str | None = None
+    left: bool = False
+    """No longer supervises at the workplace (`SupervisorLeft`): offers naming them are
+    refused."""
 
 
 def check_supervisor(cmd: commands.RegisterSupervisor) -> tuple[Contact, tuple[str, ...]]:
@@ -286,6 +267,7 @@ class Offer:
     status: str = OPEN
     withdrawn_reason: str | None = None
     welcome: WelcomeFacts = field(default_factory=WelcomeFacts)
+    variant: SummerJobVariant | None = None
 
     def withdraw(self, reason: str) -> None:
         self.status, self.withdrawn_reason = WITHDRAWN, reason
@@ -296,6 +278,8 @@ def check_offer(cmd: commands.OfferPlacementSlots, today: date, *, new: bool) ->
     problems = v.Problems()
     problems.check("municipality_code", v.municipality_code, cmd.municipality_code)
     problems.check("program", v.program, cmd.program)
+    if cmd.variant is not None and cmd.program != "summer_job":
+        problems.add("variant", f"only a summer_job has a variant; {cmd.program} has none")
     problems.check("occupation", v.occupation, cmd.occupation)
     try:
         v.period(cmd.period_start, cmd.period_end, today, new=new)
@@ -322,6 +306,8 @@ def check_offer_fits(cmd: commands.OfferPlacementSlots, workplace: Workplace,
                      supervisor: Supervisor) -> None:
     """An offer's rules against the workplace and supervisor it names."""
     problems = v.Problems()
+    if supervisor.left:
+        problems.add("supervisor_id", "the supervisor has left the workplace")
     if supervisor.workplace_id != workplace.id:
         problems.add("supervisor_id", "the supervisor does not work at this workplace")
     if cmd.capacity > supervisor.max_participants:
@@ -356,6 +342,9 @@ class PlacementRequest:
     external_ref: str | None = None
     status: str = OPEN
     withdrawn_reason: str | None = None
+    variant: SummerJobVariant | None = None
+    only_preferences: bool = False
+    """Placed only at one of `preferences`, else waitlisted."""
 
     def withdraw(self, reason: str) -> None:
         self.status, self.withdrawn_reason = WITHDRAWN, reason
@@ -383,15 +372,18 @@ def check_request(cmd: commands.RequestPlacement, today: date, *, new: bool) -> 
             problems.add(f"preferences.{index}", "names either an occupation or a workplace_id")
         elif pref.occupation is not None:
             problems.check(f"preferences.{index}.occupation", v.occupation, pref.occupation)
+    if cmd.only_preferences and not cmd.preferences:
+        problems.add("preferences", "only_preferences needs at least one preference")
     problems.raise_if_any()
 
 
 def check_request_fits(cmd: commands.RequestPlacement, birth_date: date,
-                       rules: AgeRules) -> None:
-    """The participant (born on `birth_date`) is of an age the programme takes."""
-    refusal = rules.refusal(cmd.program, birth_date, cmd.period_start)
-    if refusal is not None:
-        v.Problems([v.FieldProblem("program", refusal)]).raise_if_any()
+                       rules: Sequence[AgeRule]) -> SummerJobVariant | None:
+    """The participant (born on `birth_date`) fits the programme's age rule (the
+    municipality's `rules`, else the default) on the period's first day; returns the
+    summer-job variant the request is for."""
+    return check_age(cmd.program, cmd.variant, birth_date, cmd.period_start, rules,
+                     cmd.municipality_code)
 
 
 def check_reason(reason: str) -> str:

@@ -2,7 +2,9 @@
 coordinator's name, e-mail and phone, which anyone may read: a public office), and its
 rules for answers (consent by either or both guardians, which programmes ask the
 participant to answer an offer, in how many working days, and whether a guardian of a
-minor answers too)."""
+minor answers too; how many working days a workplace has to answer and a guardian to
+consent), its own age rules (`domain.age_rules`), and the programmes placed only at one
+of a request's preferences."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from dataclasses import dataclass
 
 from services.registration.domain import commands
 from services.registration.domain import validation as v
+from services.registration.domain.age_rules import AgeRule, rule_problems
 from services.registration.domain.consent import DEFAULT_RULE, ConsentRule
 
 RULES: tuple[str, ...] = ("either", "both")
 MAX_ANSWER_DAYS = 30
+MAX_AGE_RULES = 20
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,10 @@ class MunicipalityProfile:
     offer_answer_programs: tuple[str, ...] = ()
     offer_answer_days: int = 3
     guardian_answers_offer: bool = False
+    age_rules: tuple[AgeRule, ...] = ()
+    only_preferences_programs: tuple[str, ...] = ()
+    workplace_answer_days: int = 3
+    consent_days: int = 5
 
 
 def _required(rule: Callable[[str | None], str | None]) -> Callable[[str | None], str]:
@@ -58,11 +66,21 @@ def check_profile(cmd: commands.RecordMunicipalityProfile) -> MunicipalityProfil
     rule = problems.check("consent_rule", v.one_of(RULES), cmd.consent_rule)
     programs = problems.check("offer_answer_programs", _programs, cmd.offer_answer_programs)
     problems.check("offer_answer_days", v.bounded(1, MAX_ANSWER_DAYS), cmd.offer_answer_days)
+    only = problems.check("only_preferences_programs", _programs,
+                          cmd.only_preferences_programs)
+    for days in ("workplace_answer_days", "consent_days"):
+        problems.check(days, v.bounded(1, MAX_ANSWER_DAYS), getattr(cmd, days))
+    if len(cmd.age_rules) > MAX_AGE_RULES:
+        problems.add("age_rules", f"at most {MAX_AGE_RULES} rules")
+    for at, message in rule_problems(cmd.age_rules):
+        problems.add(at, message)
     problems.raise_if_any()
     return MunicipalityProfile(
         municipality_code=cmd.municipality_code, name=name or "",
         coordinator_name=coordinator or "", coordinator_email=email or "",
         coordinator_phone=phone or "", consent_rule="both" if rule == "both" else "either",
         offer_answer_programs=programs or (), offer_answer_days=cmd.offer_answer_days,
-        guardian_answers_offer=cmd.guardian_answers_offer,
+        guardian_answers_offer=cmd.guardian_answers_offer, age_rules=tuple(cmd.age_rules),
+        only_preferences_programs=only or (), workplace_answer_days=cmd.workplace_answer_days,
+        consent_days=cmd.consent_days,
     )

@@ -21,9 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration.adapters import link_views
-from services.registration.domain import commands
+from services.registration.domain import age_rules, commands
 from services.registration.domain.consent import MAX_MESSAGE
 from shared.auth import CurrentPrincipal
+from shared.contracts.registration import AgeRule
 from shared.errors import NotFound
 from shared.http import ERRORS, ErrorOut
 from shared.links import HEADER, BadLink, Link, LinkSigner, Purpose
@@ -85,6 +86,24 @@ class ProfileIn(BaseModel):
     offer_answer_programs: list[str] = Field(default_factory=list, max_length=10)
     offer_answer_days: int = 3
     guardian_answers_offer: bool = False
+    age_rules: list[AgeRule] = Field(default_factory=list, max_length=20)
+    """The municipality's own age rules (a programme or variant not named keeps the
+    default: prao school years 8–9, feriepraktik year 8, feriearbete 16–19, work trial,
+    internship and job track 18+)."""
+    only_preferences_programs: list[str] = Field(default_factory=list, max_length=10)
+    workplace_answer_days: int = 3
+    consent_days: int = 5
+
+    def command(self, code: str) -> commands.RecordMunicipalityProfile:
+        return commands.RecordMunicipalityProfile(
+            code, self.name, self.coordinator_name, self.coordinator_email,
+            self.coordinator_phone, self.consent_rule, tuple(self.offer_answer_programs),
+            self.offer_answer_days, self.guardian_answers_offer,
+            age_rules=tuple(age_rules.AgeRule(
+                r.program, r.variant, r.min_age, r.max_age, r.min_school_year,
+                r.max_school_year) for r in self.age_rules),
+            only_preferences_programs=tuple(self.only_preferences_programs),
+            workplace_answer_days=self.workplace_answer_days, consent_days=self.consent_days)
 
 
 async def _db(request: Request) -> AsyncIterator[AsyncSession]:
@@ -188,10 +207,7 @@ async def record_profile(code: Code, body: ProfileIn, principal: CurrentPrincipa
     """A coordinator (or an admin) of the municipality records its profile, whole."""
     principal.require_role("coordinator", "admin")
     principal.require(code)
-    await _bus(request).handle(commands.RecordMunicipalityProfile(
-        code, body.name, body.coordinator_name, body.coordinator_email,
-        body.coordinator_phone, body.consent_rule, tuple(body.offer_answer_programs),
-        body.offer_answer_days, body.guardian_answers_offer))
+    await _bus(request).handle(body.command(code))
     found = await link_views.profile(db, code)
     assert found is not None
     return found

@@ -62,6 +62,7 @@ def offer_placement_slots(m: intake.OfferPlacementSlots) -> commands.OfferPlacem
         external_ref=m.external_ref, offer_id=m.offer_id, arrival_time=m.arrival_time,
         arrival_place=m.arrival_place, work_starts=m.work_starts, work_ends=m.work_ends,
         bring=m.bring, contact_name=m.contact_name, contact_phone=m.contact_phone,
+        variant=m.variant,
     )
 
 
@@ -73,7 +74,7 @@ def request_placement(m: intake.RequestPlacement) -> commands.RequestPlacement:
         preferences=tuple(commands.PreferenceInput(p.occupation, p.workplace_id)
                           for p in m.preferences),
         needs=tuple(m.needs), priority=m.priority, external_ref=m.external_ref,
-        request_id=m.request_id,
+        request_id=m.request_id, variant=m.variant, only_preferences=m.only_preferences,
     )
 
 

@@ -1,6 +1,6 @@
 """Registration's behaviour on one page: the handler tables. Every handler is
 `handler(message, uow, deps)` (`shared.wiring`): the command or event, the unit of work,
-and the service's `Dependencies` (clock, identity vault, age rules).
+and the service's `Dependencies` (clock, identity vault).
 
 Both doors reach the command handlers: the HTTP API through `MessageBus.handle`, the
 Kafka intake through the consumer (the consumer's unit of work has `cause` set, so each
@@ -21,6 +21,12 @@ from services.registration.handlers.participants import (
     erase_participant,
     register_participant,
     register_participants,
+)
+from services.registration.handlers.people import (
+    erase_guardian,
+    erase_manager,
+    erase_supervisor,
+    supervisor_leaves,
 )
 from services.registration.handlers.placements import (
     offer_placement_slots,
@@ -59,6 +65,10 @@ COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.RequestPlacement: request_placement,
     commands.WithdrawPlacementRequest: withdraw_placement_request,
     commands.WithdrawPlacementSlots: withdraw_placement_slots,
+    commands.SupervisorLeaves: supervisor_leaves,
+    commands.EraseSupervisor: erase_supervisor,
+    commands.EraseManager: erase_manager,
+    commands.EraseGuardian: erase_guardian,
 }
 """Every intent registration acts on, from either door."""
 

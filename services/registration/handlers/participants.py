@@ -52,7 +52,7 @@ def _publish_participant(uow: RegistrationUnitOfWork, participant: model.Partici
 async def register_participant(cmd: commands.RegisterParticipant, uow: RegistrationUnitOfWork,
                                deps: Dependencies) -> UUID:
     today = deps.clock().date()
-    details = model.check_participant(cmd, today, deps.rules)
+    details = model.check_participant(cmd, today)
     m = details.municipality_code
     participant = _new_participant(details, deps)
     digest = participant.identity_hash
@@ -101,7 +101,7 @@ async def register_participants(
     in its place in the order, after the bulk rows before it are written.
     """
     checked = {id(cmd): _new_participant(
-        model.check_participant(cmd, deps.clock().date(), deps.rules), deps) for _, cmd in items}
+        model.check_participant(cmd, deps.clock().date()), deps) for _, cmd in items}
     known_refs, known_hashes = await uow.participants.known_keys(
         ((p.municipality_code, p.external_ref) for p in checked.values()
          if p.external_ref is not None),

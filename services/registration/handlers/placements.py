@@ -11,6 +11,8 @@ from uuid import UUID
 from services.registration.dependencies import Dependencies
 from services.registration.domain import commands, model
 from services.registration.domain import validation as v
+from services.registration.domain.age_rules import AgeRule
+from services.registration.domain.profile import MunicipalityProfile
 from services.registration.handlers.common import BatchFallback, in_order, locate
 from services.registration.handlers.participants import locate_participant
 from services.registration.handlers.workplaces import locate_workplace
@@ -23,6 +25,7 @@ from shared.contracts.registration import (
     PlacementSlotsWithdrawn,
 )
 from shared.contracts.registration import Preference as PreferenceData
+from shared.contracts.types import SummerJobVariant
 from shared.errors import Rejected
 
 
@@ -51,7 +54,7 @@ async def offer_placement_slots(cmd: commands.OfferPlacementSlots,
         min_age=cmd.min_age if cmd.min_age is not None else workplace.min_age,
         without_client_contact=cmd.without_client_contact, supports=tuple(cmd.supports),
         external_ref=cmd.external_ref or (existing.external_ref if existing else None),
-        welcome=welcome,
+        welcome=welcome, variant=cmd.variant,
     )
     await uow.offers.save(offer)
     uow.publish(PlacementSlotsOffered(
@@ -60,7 +63,8 @@ async def offer_placement_slots(cmd: commands.OfferPlacementSlots,
         period_start=offer.period_start, period_end=offer.period_end,
         capacity=offer.capacity, min_age=offer.min_age,
         without_client_contact=offer.without_client_contact, supports=list(offer.supports),
-        external_ref=offer.external_ref, **dataclasses.asdict(offer.welcome),
+        external_ref=offer.external_ref, variant=offer.variant,
+        **dataclasses.asdict(offer.welcome),
     ))
     return offer.id
 
@@ -80,10 +84,11 @@ async def request_placement(cmd: commands.RequestPlacement, uow: RegistrationUni
     participant = await locate_participant(uow, m, cmd.participant_id, cmd.participant_ref)
     if existing is not None and existing.participant_id != participant.id:
         raise Rejected.field("participant_id", "the request belongs to another participant")
-    model.check_request_fits(cmd, participant.birth_date, deps.rules)
+    profile = await uow.municipalities.get(m)
+    variant = model.check_request_fits(cmd, participant.birth_date, _age_rules(profile))
     named = {p.workplace_id for p in cmd.preferences if p.workplace_id is not None}
     _check_workplaces_named(cmd, await uow.requests.workplaces_exist(m, named))
-    request = _placement_request(cmd, participant.id, existing)
+    request = _placement_request(cmd, participant.id, existing, variant, profile)
     await uow.requests.save(request)
     _publish_request(uow, request)
     return request.id
@@ -99,8 +104,23 @@ def _check_workplaces_named(cmd: commands.RequestPlacement, known: Collection[UU
     problems.raise_if_any()
 
 
+def _age_rules(profile: MunicipalityProfile | None) -> tuple[AgeRule, ...]:
+    return () if profile is None else profile.age_rules
+
+
 def _placement_request(cmd: commands.RequestPlacement, participant_id: UUID,
-                       existing: model.PlacementRequest | None) -> model.PlacementRequest:
+                       existing: model.PlacementRequest | None,
+                       variant: SummerJobVariant | None,
+                       profile: MunicipalityProfile | None) -> model.PlacementRequest:
+    """The request as stored and published: its variant (given, or picked by age), and
+    `only_preferences` when the participant asks for it or the municipality's rule for
+    the programme says so."""
+    only = cmd.only_preferences or (
+        profile is not None and cmd.program in profile.only_preferences_programs)
+    if only and not cmd.preferences:
+        raise Rejected.field("preferences", (
+            f"municipality {cmd.municipality_code} places {cmd.program} requests only at one "
+            "of their preferences: name at least one"))
     return model.PlacementRequest(
         id=existing.id if existing else uuid.uuid4(), participant_id=participant_id,
         municipality_code=cmd.municipality_code, program=cmd.program,
@@ -109,6 +129,7 @@ def _placement_request(cmd: commands.RequestPlacement, participant_id: UUID,
                           for p in cmd.preferences),
         needs=tuple(dict.fromkeys(cmd.needs)), priority=cmd.priority,
         external_ref=cmd.external_ref or (existing.external_ref if existing else None),
+        variant=variant, only_preferences=only,
     )
 
 
@@ -120,7 +141,8 @@ def _publish_request(uow: RegistrationUnitOfWork, request: model.PlacementReques
         preferences=[PreferenceData(occupation=p.occupation, workplace_id=p.workplace_id)
                      for p in request.preferences],
         needs=list(request.needs), priority=request.priority,
-        external_ref=request.external_ref,
+        external_ref=request.external_ref, variant=request.variant,
+        only_preferences=request.only_preferences,
     ))
 
 
@@ -146,6 +168,8 @@ async def request_placements(
     workplaces = await uow.requests.workplaces_in(
         p.workplace_id for _, cmd in items for p in cmd.preferences
         if p.workplace_id is not None)
+    profiles = {m: await uow.municipalities.get(m)
+                for m in dict.fromkeys(cmd.municipality_code for _, cmd in items)}
 
     def new_and_simple(cmd: commands.RequestPlacement) -> model.PlacementRequest | None:
         m = cmd.municipality_code
@@ -157,9 +181,9 @@ async def request_placements(
             known_refs.add(ref)  # a later message naming it again changes this one
         if not simple or person is None:
             return None
-        model.check_request_fits(cmd, person[2], deps.rules)
+        variant = model.check_request_fits(cmd, person[2], _age_rules(profiles[m]))
         _check_workplaces_named(cmd, {w for w, code in workplaces.items() if code == m})
-        return _placement_request(cmd, person[0], None)
+        return _placement_request(cmd, person[0], None, variant, profiles[m])
 
     await in_order(uow, items, new_and_simple, _add_new_requests,
                    lambda cmd: request_placement(cmd, uow, deps))

@@ -23,13 +23,15 @@ async def register_workplace(cmd: commands.RegisterWorkplace, uow: RegistrationU
                                 "workplace")
     elif cmd.external_ref is not None:
         existing = await uow.workplaces.get_by_ref(m, cmd.external_ref)
+    # A workplace whose manager was erased gets a new manager (a new id) here.
+    manager_id = existing.manager_id if existing and existing.manager_id else uuid.uuid4()
     manager = model.Contact(cmd.manager.name, cmd.manager.email, cmd.manager.phone,
                             cmd.manager.language, cmd.manager.sms_allowed)
     workplace = model.Workplace(
         id=existing.id if existing else uuid.uuid4(), municipality_code=m,
         org_number=cmd.org_number, name=cmd.name, sector=cmd.sector,
         client_contact=cmd.client_contact,
-        manager_id=existing.manager_id if existing else uuid.uuid4(), manager=manager,
+        manager_id=manager_id, manager=manager,
         min_age=cmd.min_age, address=cmd.address,
         external_ref=cmd.external_ref or (existing.external_ref if existing else None),
     )
@@ -37,11 +39,11 @@ async def register_workplace(cmd: commands.RegisterWorkplace, uow: RegistrationU
     uow.publish(WorkplaceRegistered(
         workplace_id=workplace.id, external_ref=workplace.external_ref,
         org_number=workplace.org_number, name=workplace.name, sector=workplace.sector,
-        municipality_code=m, manager_id=workplace.manager_id,
+        municipality_code=m, manager_id=manager_id,
         client_contact=workplace.client_contact, min_age=workplace.min_age,
         address=workplace.address,
     ))
-    uow.publish(contact_event(workplace.manager_id, "manager", manager, m))
+    uow.publish(contact_event(manager_id, "manager", manager, m))
     return workplace.id
 
 

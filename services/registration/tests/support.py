@@ -11,7 +11,7 @@ from typing import Any
 from devkit.infra import Infra
 from devkit.services import service_settings
 from services.registration.settings import RegistrationSettings
-from services.registration.tests.pins import adult_pin, minor_pin
+from services.registration.tests.pins import adult_pin, minor_pin, pin
 from shared.auth import Role, issue_token
 
 SECRET = "registration-tests-secret-0123456789abcdef"
@@ -57,6 +57,17 @@ def adult(index: int | None = None) -> str:
 def minor(age: int = 14) -> str:
     """A minor `age` years old today; all of one age share a birth date (`minor_pin`)."""
     return _fresh(lambda serial: minor_pin(date.today(), age, serial), 1000)
+
+
+def pupil(school_year: int = 8, start: date | None = None, month: int = 1) -> str:
+    """A child in `school_year` on `start` (by default the first day of `period()`), so
+    that the school-year rules hold whatever day the tests run; born on the 30th of
+    `month` (no other helper draws that day for a child; a later month makes the child
+    younger in the same school year)."""
+    start = start or date.fromisoformat(period()[0])
+    started = start.year if start.month >= 8 else start.year - 1
+    born = date(started - 6 - school_year, month, 28 if month == 2 else 30)
+    return _fresh(lambda serial: pin(born, serial), 1000)
 
 
 
@@ -156,8 +167,8 @@ def request_body(municipality: str = HALMSTAD, **extra: Any) -> dict[str, Any]:
 
 async def registered_set(client: Any, municipality: str = HALMSTAD,
                          headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """Over HTTP: a workplace with a supervisor, a prao offer, a minor with guardians and
-    a request."""
+    """Over HTTP: a workplace with a supervisor, a prao offer, a pupil of school year 8
+    with guardians and a prao request."""
     headers = headers or token(municipality)
     wp = await client.post("/workplaces", json=workplace_body(municipality),
                            headers=headers)
@@ -170,7 +181,7 @@ async def registered_set(client: Any, municipality: str = HALMSTAD,
         supervisor_id=sup.json()["supervisor_id"]), headers=headers)
     assert offer.status_code == 201, offer.text
     person = await client.post("/participants", json=participant_body(
-        municipality, minor_age=14), headers=headers)
+        municipality, pin=pupil(8), minor_age=14), headers=headers)
     assert person.status_code == 201, person.text
     req = await client.post("/requests", json=request_body(
         municipality, participant_id=person.json()["participant_id"],

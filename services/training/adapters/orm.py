@@ -51,6 +51,8 @@ sessions = Table(
     Column("venue_cost", MONEY, nullable=False, server_default=text("0")),
     Column("food_cost", MONEY, nullable=False, server_default=text("0")),
     Column("material_cost", MONEY, nullable=False, server_default=text("0")),
+    Column("supports", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    # supports: a deep dive's need tags (what a supervisor who completes it is trained for).
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("capacity >= 1", name="capacity"),
@@ -84,9 +86,15 @@ workplaces = Table(
     metadata,
     Column("workplace_id", Uuid, primary_key=True),
     Column("municipality_code", String(4), nullable=False),
-    Column("manager_id", Uuid, nullable=False),
+    Column("manager_id", Uuid, nullable=True),
+    # manager_id: None once the manager was erased (the workplace then is not open).
     Column("name", Text, nullable=False),
     Column("opened_at", DateTime(timezone=True), nullable=True),
+    # opened_at: set while the workplace is open; cleared when it closes (closed_at, reason).
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("closed_reason", String, nullable=True),
+    Column("sector", String, nullable=True),
+    # sector: WorkplaceRegistered's (for the statistics); None where registered before.
     Index("ix_workplaces_manager_id", "manager_id"),
 )
 
@@ -96,6 +104,9 @@ supervisors = Table(
     Column("supervisor_id", Uuid, primary_key=True),
     Column("workplace_id", Uuid, nullable=False),
     Column("municipality_code", String(4), nullable=False),
+    Column("left_at", DateTime(timezone=True), nullable=True),
+    # left_at: no longer supervises there (SupervisorLeft, or erased); cleared when
+    # registered again.
     Index("ix_supervisors_workplace_id", "workplace_id"),
     Index("ix_supervisors_municipality_code", "municipality_code"),
 )

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,8 +30,21 @@ from services.training.adapters.orm import (
 )
 from services.training.domain.certification import Certificate
 from services.training.domain.evaluation import EvaluationAnswer
-from services.training.domain.model import BASE_COURSE, Costs, Enrolment, Roster, Session
-from services.training.domain.people import Person, Workplace
+from services.training.domain.invitations import (
+    CERTIFICATION_EXPIRED,
+    CERTIFICATION_EXPIRING,
+    UNCERTIFIED,
+)
+from services.training.domain.model import (
+    BASE_COURSE,
+    DEEP_DIVE,
+    MANAGER_BREAKFAST,
+    Costs,
+    Enrolment,
+    Roster,
+    Session,
+)
+from services.training.domain.people import Person
 from shared.contracts.types import Course, TrainingRole
 
 
@@ -42,19 +55,9 @@ class SessionRepository(Protocol):
     async def save(self, roster: Roster) -> None: ...
     async def save_session(self, session: Session) -> None: ...
     async def upcoming_base_courses(self, now: datetime) -> list[Session]: ...
+    async def upcoming_sessions(self, course: Course, now: datetime) -> list[Session]: ...
     async def rosters_of(self, person_id: UUID) -> list[Roster]: ...
     async def purge_dietary_needs(self, ended_before: datetime) -> int: ...
-
-
-class PeopleRepository(Protocol):
-    async def add_workplace(self, workplace_id: UUID, municipality_code: str,
-                            manager_id: UUID, name: str) -> None: ...
-    async def add_supervisor(self, supervisor_id: UUID, workplace_id: UUID,
-                             municipality_code: str) -> None: ...
-    async def person(self, person_id: UUID) -> Person | None: ...
-    async def workplace(self, workplace_id: UUID) -> Workplace | None: ...
-    async def workplaces_of_manager(self, manager_id: UUID) -> list[Workplace]: ...
-    async def mark_opened(self, workplace_id: UUID, at: datetime) -> bool: ...
 
 
 class RecordRepository(Protocol):
@@ -68,7 +71,13 @@ class RecordRepository(Protocol):
     async def warn_due(self, on: date, through: date) -> list[Certificate]: ...
     async def add_invitation(self, person_id: UUID, session_id: UUID, reason: str) -> bool: ...
     async def awaiting_base_course(self, person_id: UUID, now: datetime) -> bool: ...
+    async def awaiting_session(self, person_id: UUID, course: Course,
+                               now: datetime) -> bool: ...
     async def to_invite(self, county: str, now: datetime) -> list[tuple[Person, str]]: ...
+    async def managers_to_invite(self, county: str, now: datetime) -> list[Person]: ...
+    async def forget_invitations(self, person_id: UUID) -> None: ...
+    async def deep_dive_supports(self, person_id: UUID) -> list[str]: ...
+    async def completers(self, session_id: UUID, role: TrainingRole) -> list[UUID]: ...
     async def completed_session(self, session_id: UUID, person_id: UUID) -> bool: ...
     async def add_evaluation_answer(self, answer: EvaluationAnswer,
                                     person_id: UUID) -> bool: ...
@@ -84,6 +93,7 @@ def session_from_row(row: Any) -> Session:
         venue=row.venue, digital=row.digital, capacity=row.capacity,
         trainers=list(row.trainers or []), lunch=row.lunch, cancelled=row.cancelled,
         costs=Costs(Decimal(row.venue_cost), Decimal(row.food_cost), Decimal(row.material_cost)),
+        supports=tuple(row.supports or ()),
     )
 
 
@@ -96,6 +106,7 @@ def session_values(session: Session) -> dict[str, Any]:
         "trainers": list(session.trainers), "lunch": session.lunch,
         "cancelled": session.cancelled, "venue_cost": session.costs.venue,
         "food_cost": session.costs.food, "material_cost": session.costs.material,
+        "supports": list(session.supports),
     }
 
 
@@ -107,6 +118,19 @@ def certificate_from_row(row: Any) -> Certificate:
 def _enrolment(row: Any) -> Enrolment:
     return Enrolment(row.person_id, row.role, row.status, row.queue, row.name,
                      tuple(row.dietary_needs or ()), row.attended, row.confirmed_at)
+
+
+def _awaiting(person: Any, course: Course, now: datetime) -> Any:
+    """The person (an id or a column) is invited to, or enrolled in, an upcoming session of
+    the course that still takes place."""
+    upcoming = and_(sessions.c.course == course, sessions.c.starts_at > now,
+                    sessions.c.cancelled.is_(False))
+    invited = exists().where(invitations.c.person_id == person,
+                             invitations.c.session_id == sessions.c.session_id, upcoming)
+    enrolled = exists().where(enrolments.c.person_id == person,
+                              enrolments.c.session_id == sessions.c.session_id,
+                              enrolments.c.status != "cancelled", upcoming)
+    return or_(invited, enrolled)
 
 
 # -- SQL implementations -----------------------------------------------------------------
@@ -170,9 +194,12 @@ class SqlSessions:
         )
 
     async def upcoming_base_courses(self, now: datetime) -> list[Session]:
+        return await self.upcoming_sessions(BASE_COURSE, now)
+
+    async def upcoming_sessions(self, course: Course, now: datetime) -> list[Session]:
         rows = (await self.db.execute(
             select(sessions).where(
-                sessions.c.course == BASE_COURSE, sessions.c.starts_at > now,
+                sessions.c.course == course, sessions.c.starts_at > now,
                 sessions.c.cancelled.is_(False),
             ).order_by(sessions.c.starts_at)
         )).all()
@@ -195,72 +222,6 @@ class SqlSessions:
             .values(dietary_needs=[])
         )
         return int(getattr(result, "rowcount", 0) or 0)
-
-
-class SqlPeople:
-    def __init__(self, db: AsyncSession) -> None:
-        self.db = db
-
-    async def add_workplace(self, workplace_id: UUID, municipality_code: str,
-                            manager_id: UUID, name: str) -> None:
-        statement = insert(workplaces).values(
-            workplace_id=workplace_id, municipality_code=municipality_code,
-            manager_id=manager_id, name=name,
-        )
-        await self.db.execute(statement.on_conflict_do_update(
-            index_elements=["workplace_id"],
-            set_={"municipality_code": municipality_code, "manager_id": manager_id,
-                  "name": name},
-        ))
-
-    async def add_supervisor(self, supervisor_id: UUID, workplace_id: UUID,
-                             municipality_code: str) -> None:
-        statement = insert(supervisors).values(
-            supervisor_id=supervisor_id, workplace_id=workplace_id,
-            municipality_code=municipality_code,
-        )
-        await self.db.execute(statement.on_conflict_do_update(
-            index_elements=["supervisor_id"],
-            set_={"workplace_id": workplace_id, "municipality_code": municipality_code},
-        ))
-
-    async def person(self, person_id: UUID) -> Person | None:
-        row = (await self.db.execute(
-            select(supervisors).where(supervisors.c.supervisor_id == person_id)
-        )).first()
-        if row is not None:
-            return Person(person_id, "supervisor", row.municipality_code, row.workplace_id)
-        row = (await self.db.execute(
-            select(workplaces).where(workplaces.c.manager_id == person_id)
-            .order_by(workplaces.c.workplace_id).limit(1)
-        )).first()
-        if row is not None:
-            return Person(person_id, "manager", row.municipality_code, row.workplace_id)
-        return None
-
-    async def workplace(self, workplace_id: UUID) -> Workplace | None:
-        row = (await self.db.execute(
-            select(workplaces).where(workplaces.c.workplace_id == workplace_id)
-        )).first()
-        return Workplace(row.workplace_id, row.municipality_code, row.manager_id,
-                         row.opened_at is not None) if row else None
-
-    async def workplaces_of_manager(self, manager_id: UUID) -> list[Workplace]:
-        rows = (await self.db.execute(
-            select(workplaces).where(workplaces.c.manager_id == manager_id)
-            .order_by(workplaces.c.workplace_id)
-        )).all()
-        return [Workplace(r.workplace_id, r.municipality_code, r.manager_id,
-                          r.opened_at is not None) for r in rows]
-
-    async def mark_opened(self, workplace_id: UUID, at: datetime) -> bool:
-        """Conditional update: of two transactions racing, exactly one opens the workplace."""
-        result = await self.db.execute(
-            update(workplaces)
-            .where(workplaces.c.workplace_id == workplace_id, workplaces.c.opened_at.is_(None))
-            .values(opened_at=at).returning(workplaces.c.workplace_id)
-        )
-        return result.first() is not None
 
 
 class SqlRecords:
@@ -316,6 +277,7 @@ class SqlRecords:
             .select_from(certifications.join(
                 supervisors, supervisors.c.supervisor_id == certifications.c.supervisor_id))
             .where(supervisors.c.workplace_id == workplace_id,
+                   supervisors.c.left_at.is_(None),
                    certifications.c.expired_at.is_(None),
                    certifications.c.superseded.is_(False))
         ) or 0)
@@ -341,42 +303,77 @@ class SqlRecords:
         return result.first() is not None
 
     async def awaiting_base_course(self, person_id: UUID, now: datetime) -> bool:
-        """Invited to, or enrolled in, an upcoming base course that still takes place."""
-        upcoming = and_(sessions.c.course == BASE_COURSE, sessions.c.starts_at > now,
-                        sessions.c.cancelled.is_(False))
-        invited = exists().where(invitations.c.person_id == person_id,
-                                 invitations.c.session_id == sessions.c.session_id, upcoming)
-        enrolled = exists().where(enrolments.c.person_id == person_id,
-                                  enrolments.c.session_id == sessions.c.session_id,
-                                  enrolments.c.status != "cancelled", upcoming)
-        return bool(await self.db.scalar(select(or_(invited, enrolled))))
+        return await self.awaiting_session(person_id, BASE_COURSE, now)
+
+    async def awaiting_session(self, person_id: UUID, course: Course, now: datetime) -> bool:
+        """Invited to, or enrolled in, an upcoming session of the course that still takes
+        place."""
+        return bool(await self.db.scalar(select(_awaiting(person_id, course, now))))
 
     async def to_invite(self, county: str, now: datetime) -> list[tuple[Person, str]]:
-        """Supervisors of the county without a valid certificate who are neither invited to
-        nor enrolled in an upcoming base course, with the reason (one query)."""
-        upcoming = and_(sessions.c.course == BASE_COURSE, sessions.c.starts_at > now,
-                        sessions.c.cancelled.is_(False))
+        """Supervisors of the county (who have not left) without a valid certificate, or
+        whose certificate runs out soon (warned of), who are neither invited to nor
+        enrolled in an upcoming base course, with the reason (one query)."""
         person = supervisors.c.supervisor_id
-        valid = exists().where(certifications.c.supervisor_id == person,
-                               certifications.c.expired_at.is_(None),
-                               certifications.c.superseded.is_(False))
+        valid = and_(certifications.c.supervisor_id == person,
+                     certifications.c.expired_at.is_(None),
+                     certifications.c.superseded.is_(False))
+        lasting = exists().where(valid, certifications.c.warned_at.is_(None))
+        expiring = exists().where(valid, certifications.c.warned_at.is_not(None))
         ever = exists().where(certifications.c.supervisor_id == person)
-        invited = exists().where(invitations.c.person_id == person,
-                                 invitations.c.session_id == sessions.c.session_id, upcoming)
-        enrolled = exists().where(enrolments.c.person_id == person,
-                                  enrolments.c.session_id == sessions.c.session_id,
-                                  enrolments.c.status != "cancelled", upcoming)
         rows = (await self.db.execute(
-            select(supervisors, ever.label("ever_certified"))
-            .where(supervisors.c.municipality_code.startswith(county), ~valid, ~invited,
-                   ~enrolled)
+            select(supervisors, ever.label("ever_certified"), expiring.label("expiring"))
+            .where(supervisors.c.municipality_code.startswith(county),
+                   supervisors.c.left_at.is_(None), ~lasting,
+                   ~_awaiting(person, BASE_COURSE, now))
             .order_by(person)
         )).all()
         return [
             (Person(r.supervisor_id, "supervisor", r.municipality_code, r.workplace_id),
-             "certification_expired" if r.ever_certified else "uncertified")
+             CERTIFICATION_EXPIRING if r.expiring
+             else CERTIFICATION_EXPIRED if r.ever_certified else UNCERTIFIED)
             for r in rows
         ]
+
+    async def managers_to_invite(self, county: str, now: datetime) -> list[Person]:
+        """Managers of the county's workplaces that are not open because the manager has
+        not attended a breakfast meeting, who are neither invited to nor enrolled in an
+        upcoming one (each manager once)."""
+        manager = workplaces.c.manager_id
+        attended = exists().where(completions.c.person_id == manager,
+                                  completions.c.course == MANAGER_BREAKFAST)
+        rows = (await self.db.execute(
+            select(workplaces)
+            .where(workplaces.c.municipality_code.startswith(county), manager.is_not(None),
+                   workplaces.c.opened_at.is_(None), ~attended,
+                   ~_awaiting(manager, MANAGER_BREAKFAST, now))
+            .order_by(manager, workplaces.c.workplace_id)
+        )).all()
+        found: dict[UUID, Person] = {}
+        for r in rows:
+            found.setdefault(r.manager_id, Person(r.manager_id, "manager", r.municipality_code,
+                                                  r.workplace_id))
+        return list(found.values())
+
+    async def forget_invitations(self, person_id: UUID) -> None:
+        await self.db.execute(delete(invitations).where(invitations.c.person_id == person_id))
+
+    async def deep_dive_supports(self, person_id: UUID) -> list[str]:
+        """The union of the needs of every deep dive the person completed, sorted."""
+        rows = (await self.db.execute(
+            select(sessions.c.supports).select_from(completions.join(
+                sessions, sessions.c.session_id == completions.c.session_id))
+            .where(completions.c.person_id == person_id, completions.c.course == DEEP_DIVE)
+        )).scalars().all()
+        return sorted({tag for tags in rows for tag in tags or ()})
+
+    async def completers(self, session_id: UUID, role: TrainingRole) -> list[UUID]:
+        rows = (await self.db.execute(
+            select(completions.c.person_id).where(completions.c.session_id == session_id,
+                                                  completions.c.role == role)
+            .order_by(completions.c.person_id)
+        )).scalars().all()
+        return list(rows)
 
     async def warn_due(self, on: date, through: date) -> list[Certificate]:
         """Conditional update: each certificate still valid on `on` and valid until
@@ -385,7 +382,9 @@ class SqlRecords:
         result = await self.db.execute(
             update(certifications)
             .where(c.expired_at.is_(None), c.superseded.is_(False), c.warned_at.is_(None),
-                   c.valid_until >= on, c.valid_until <= through)
+                   c.valid_until >= on, c.valid_until <= through,
+                   exists().where(supervisors.c.supervisor_id == c.supervisor_id,
+                                  supervisors.c.left_at.is_(None)))
             .values(warned_at=on).returning(*certifications.c)
         )
         return sorted((certificate_from_row(r) for r in result.all()),

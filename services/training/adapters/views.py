@@ -227,6 +227,11 @@ async def supervisor_status(db: AsyncSession, supervisor_id: UUID) -> dict[str, 
         .order_by(certifications.c.valid_until.desc()).limit(1)
     )).first()
     certificate = certificate_from_row(cert_row) if cert_row else None
+    deep_dives = (await db.execute(
+        select(sessions.c.supports).select_from(completions.join(
+            sessions, sessions.c.session_id == completions.c.session_id))
+        .where(completions.c.person_id == supervisor_id, completions.c.course == "deep_dive")
+    )).scalars().all()
     return {
         "supervisor_id": str(supervisor_id),
         "workplace_id": str(row.workplace_id),
@@ -237,4 +242,6 @@ async def supervisor_status(db: AsyncSession, supervisor_id: UUID) -> dict[str, 
         "valid_until": certificate.valid_until.isoformat() if certificate else None,
         "expired_at": (certificate.expired_at.isoformat()
                        if certificate and certificate.expired_at else None),
+        "left": row.left_at is not None,
+        "supports": sorted({tag for tags in deep_dives for tag in tags or ()}),
     }

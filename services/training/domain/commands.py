@@ -33,6 +33,8 @@ class ScheduleSession:
     trainers: tuple[str, ...] = ()
     lunch: bool | None = None
     scope: Scope = None
+    supports: tuple[str, ...] = ()
+    """A deep dive's need tags (what a supervisor who completes it is trained for)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class ChangeSession:
     trainers: tuple[str, ...] | None = None
     lunch: bool | None = None
     scope: Scope = None
+    supports: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,22 @@
-"""Invitations: which upcoming base course a supervisor without a valid certificate is
-invited to (the earliest in or near their municipality)."""
+"""Invitations: which upcoming session a person is invited to (the earliest of the course
+in or near their municipality). Supervisors without a valid certificate, or whose
+certificate runs out soon, go to a base course; managers of workplaces that are not open
+because they have not attended one go to a breakfast meeting."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Final
 
 from services.training.domain.model import BASE_COURSE, Session
+from shared.contracts.types import Course
+
+UNCERTIFIED: Final = "uncertified"
+CERTIFICATION_EXPIRED: Final = "certification_expired"
+CERTIFICATION_EXPIRING: Final = "certification_expiring"
+WORKPLACE_NOT_OPEN: Final = "workplace_not_open"
+"""`Invitee.reason`: why a person is invited (shared/contracts/training.py)."""
 
 
 def county_of(municipality_code: str) -> str:
@@ -23,17 +33,23 @@ def nearness(session_municipality: str, person_municipality: str) -> int | None:
     return None
 
 
-def next_base_course(
-    sessions: Iterable[Session], municipality_code: str, now: datetime
-) -> Session | None:
-    """The next base course in or near the municipality: the earliest upcoming one in the
-    county, the person's own municipality first on the same day."""
+def next_session(sessions: Iterable[Session], course: Course, municipality_code: str,
+                 now: datetime) -> Session | None:
+    """The next session of the course in or near the municipality: the earliest upcoming
+    one in the county, the person's own municipality first on the same day."""
     candidates = [
         (s.starts_at.date(), near, s.starts_at, s)
         for s in sessions
-        if s.course == BASE_COURSE and not s.cancelled and s.starts_at > now
+        if s.course == course and not s.cancelled and s.starts_at > now
         and (near := nearness(s.municipality_code, municipality_code)) is not None
     ]
     if not candidates:
         return None
     return min(candidates, key=lambda c: (c[0], c[1], c[2], str(c[3].session_id)))[3]
+
+
+def next_base_course(
+    sessions: Iterable[Session], municipality_code: str, now: datetime
+) -> Session | None:
+    """The refresher or first base course for a supervisor of the municipality."""
+    return next_session(sessions, BASE_COURSE, municipality_code, now)

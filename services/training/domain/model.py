@@ -28,6 +28,7 @@ from shared.errors import Conflict, NotFound, Rejected
 COURSES: tuple[str, ...] = ("manager_breakfast", "base_course", "deep_dive", "supervisor_network")
 BASE_COURSE: Final = "base_course"
 MANAGER_BREAKFAST: Final = "manager_breakfast"
+DEEP_DIVE: Final = "deep_dive"
 
 ROLES_FOR_COURSE: dict[str, frozenset[str]] = {
     "manager_breakfast": frozenset({"manager"}),
@@ -75,6 +76,9 @@ class Session:
     lunch: bool = False
     cancelled: bool = False
     costs: Costs = field(default_factory=Costs)
+    supports: tuple[str, ...] = ()
+    """For a deep dive, the needs a supervisor who completes it is trained for
+    (`npf_support` for one on neuropsychiatric disabilities)."""
 
     @classmethod
     def schedule(
@@ -90,12 +94,14 @@ class Session:
         capacity: int,
         trainers: Sequence[str] = (),
         lunch: bool | None = None,
+        supports: Sequence[str] = (),
     ) -> Session:
         session = cls(
             session_id=session_id, course=course, topic=topic, starts_at=starts_at,
             ends_at=ends_at, municipality_code=municipality_code, venue=venue, digital=digital,
             capacity=capacity, trainers=list(trainers),
             lunch=(course == BASE_COURSE and not digital) if lunch is None else lunch,
+            supports=normalise_tags(supports),
         )
         session.check()
         return session
@@ -116,6 +122,8 @@ class Session:
             problems.append(("venue", "name the venue (or the meeting link for a digital one)"))
         if self.digital and self.lunch:
             problems.append(("lunch", "a digital session serves no lunch"))
+        if self.supports and self.course != DEEP_DIVE:
+            problems.append(("supports", "only a deep-dive half day trains for needs"))
         if problems:
             raise Rejected([FieldProblem(f, m) for f, m in problems])
 
@@ -268,6 +276,7 @@ class Roster:
         topic: str | None = None,
         trainers: Sequence[str] | None = None,
         lunch: bool | None = None,
+        supports: Sequence[str] | None = None,
     ) -> list[EnrolmentChange]:
         """Change a session's details; more seats move the waitlist up."""
         session = self.session
@@ -290,6 +299,8 @@ class Roster:
             session.lunch = False
         if trainers is not None:
             session.trainers = list(trainers)
+        if supports is not None:
+            session.supports = normalise_tags(supports)
         session.check()
         self.session_changed = True
         return self.promote()
@@ -357,3 +368,8 @@ class Roster:
 def normalise_dietary_needs(needs: Iterable[str]) -> tuple[str, ...]:
     """Short tags, lower case, each once: `Vegetarian ` and `vegetarian` count as one."""
     return tuple(dict.fromkeys(n.strip().lower() for n in needs if n.strip()))
+
+
+def normalise_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Need tags as the other services spell them (no case change), each once, sorted."""
+    return tuple(sorted({t.strip() for t in tags if t.strip()}))

@@ -1,5 +1,4 @@
-"""The people and workplaces training knows from registration's events, and when a
-workplace opens (öppen arbetsplats)."""
+"""The people and workplaces training knows from registration's events."""
 
 from __future__ import annotations
 
@@ -23,12 +22,6 @@ class Person:
 class Workplace:
     workplace_id: UUID
     municipality_code: str
-    manager_id: UUID
+    manager_id: UUID | None
+    """None once the manager left (erased) and no new one is registered."""
     opened: bool
-
-
-def workplace_opens(already_open: bool, manager_attended_breakfast: bool,
-                    certified_supervisors: int) -> bool:
-    """Öppen arbetsplats: the manager attended the breakfast meeting and a supervisor is
-    certified. Opening is announced once."""
-    return not already_open and manager_attended_breakfast and certified_supervisors > 0

@@ -27,7 +27,7 @@ from services.training.domain import commands
 from services.training.domain.evaluation import QUESTIONS, Figures
 from services.training.domain.model import EnrolmentChange, Session
 from shared.auth import CurrentPrincipal
-from shared.contracts.types import Course, MunicipalityCode
+from shared.contracts.types import MAX_TAGS, Course, MunicipalityCode, NeedTag
 from shared.errors import NotFound
 from shared.http import CONFLICT, ERRORS
 from shared.messagebus import MessageBus
@@ -56,6 +56,8 @@ class SessionIn(_In):
     capacity: int = Field(ge=1, le=2000)
     trainers: list[Name] = Field(default_factory=list, max_length=20)
     lunch: bool | None = None
+    supports: list[NeedTag] = Field(default_factory=list, max_length=MAX_TAGS)
+    """A deep dive only: the needs a supervisor who completes it is trained for."""
 
 
 class SessionChange(_In):
@@ -67,6 +69,7 @@ class SessionChange(_In):
     topic: str | None = Field(default=None, max_length=200)
     trainers: list[Name] | None = Field(default=None, max_length=20)
     lunch: bool | None = None
+    supports: list[NeedTag] | None = Field(default=None, max_length=MAX_TAGS)
 
 
 class EnrolmentIn(_In):
@@ -113,6 +116,7 @@ def session_json(session: Session, enrolled: int | None = None,
         "ends_at": session.ends_at.isoformat(), "municipality_code": session.municipality_code,
         "venue": session.venue, "digital": session.digital, "capacity": session.capacity,
         "trainers": session.trainers, "lunch": session.lunch, "cancelled": session.cancelled,
+        "supports": list(session.supports),
         "costs": {"venue": str(session.costs.venue), "food": str(session.costs.food),
                   "material": str(session.costs.material), "total": str(session.costs.total)},
     }
@@ -148,7 +152,7 @@ async def schedule(body: SessionIn, principal: CurrentPrincipal, bus: Bus) -> di
         starts_at=body.starts_at, ends_at=body.ends_at,
         municipality_code=body.municipality_code, venue=body.venue, digital=body.digital,
         capacity=body.capacity, trainers=tuple(body.trainers), lunch=body.lunch,
-        scope=principal.scope(),
+        scope=principal.scope(), supports=tuple(body.supports),
     ))
     return session_json(session, 0, 0)
 
@@ -174,6 +178,7 @@ async def change(session_id: UUID, body: SessionChange, principal: CurrentPrinci
         venue=body.venue, digital=body.digital, capacity=body.capacity, topic=body.topic,
         trainers=tuple(body.trainers) if body.trainers is not None else None,
         lunch=body.lunch, scope=principal.scope(),
+        supports=tuple(body.supports) if body.supports is not None else None,
     ))
     return session_json(session)
 

@@ -3,8 +3,10 @@
 Every handler runs inside one unit of work (one transaction): what it changes and what it
 publishes (through the outbox) commit together. Each is `handler(message, uow, deps)`
 (`shared.wiring`); `bootstrap.py` binds the `Dependencies` (clock, policy). By concept:
-`sessions` (sessions, enrolment, attendance, people), `certification` (the daily
-warnings and expiries), `links` (answers by the links in messages), `publishing`.
+`sessions` (sessions, enrolment, attendance), `people` (registration's events: people
+registered, left, erased), `openness` (a workplace opens and closes), `invitations`,
+`certification` (the daily warnings and expiries), `links` (answers by the links in
+messages), `publishing`.
 """
 
 from __future__ import annotations
@@ -16,15 +18,19 @@ from services.training.handlers.certification import (
     warn_expiring_certifications,
 )
 from services.training.handlers.links import answer_enrolment, answer_evaluation
+from services.training.handlers.people import (
+    on_participant_erased,
+    on_person_erased,
+    on_supervisor_left,
+    on_supervisor_registered,
+    on_workplace_registered,
+)
 from services.training.handlers.sessions import (
     cancel_enrolment,
     cancel_session,
     change_session,
     enrol,
     erase_personal_data,
-    on_participant_erased,
-    on_supervisor_registered,
-    on_workplace_registered,
     purge_dietary_needs,
     record_attendance,
     record_costs,
@@ -33,6 +39,8 @@ from services.training.handlers.sessions import (
 from shared.contracts.base import EventData
 from shared.contracts.registration import (
     ParticipantErased,
+    PersonErased,
+    SupervisorLeft,
     SupervisorRegistered,
     WorkplaceRegistered,
 )
@@ -41,8 +49,9 @@ from shared.wiring import Handler
 __all__ = [
     "COMMAND_HANDLERS", "EVENT_HANDLERS", "answer_enrolment", "answer_evaluation",
     "cancel_enrolment", "cancel_session", "change_session", "enrol", "erase_personal_data",
-    "expire_certifications", "on_participant_erased", "on_supervisor_registered",
-    "on_workplace_registered", "purge_dietary_needs", "record_attendance", "record_costs",
+    "expire_certifications", "on_participant_erased", "on_person_erased",
+    "on_supervisor_left", "on_supervisor_registered", "on_workplace_registered",
+    "purge_dietary_needs", "record_attendance", "record_costs",
     "schedule_session", "warn_expiring_certifications",
 ]
 
@@ -66,4 +75,6 @@ EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
     WorkplaceRegistered: on_workplace_registered,
     SupervisorRegistered: on_supervisor_registered,
     ParticipantErased: on_participant_erased,
+    SupervisorLeft: on_supervisor_left,
+    PersonErased: on_person_erased,
 }

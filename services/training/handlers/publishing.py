@@ -16,7 +16,7 @@ def announce(uow: TrainingUnitOfWork, session: Session, announcement: str,
         topic=session.topic, starts_at=session.starts_at, ends_at=session.ends_at,
         municipality_code=session.municipality_code, venue=session.venue,
         digital=session.digital, capacity=session.capacity, cancelled=session.cancelled,
-        announcement=announcement, invited=list(invited),
+        announcement=announcement, supports=list(session.supports), invited=list(invited),
     ), subject=str(session.session_id))
 
 

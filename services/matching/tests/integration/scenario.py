@@ -21,7 +21,8 @@ from shared.contracts.registration import (
     WorkplaceRegistered,
 )
 from shared.contracts.registry import topic_of
-from shared.contracts.training import SupervisorCertified
+from shared.contracts.training import SupervisorCertified, WorkplaceClosed, WorkplaceOpened
+from shared.contracts.types import ClosedReason
 from shared.links import HEADER, LinkSigner, Purpose
 from shared.runtime import Service
 
@@ -40,13 +41,26 @@ class Scenario:
     async def send(self, data: EventData) -> None:
         await self.pub.send_data(topic_of(data), data)
 
-    async def workplace(self, client_contact: bool = False, sector: str = "municipal") -> UUID:
+    async def workplace(self, client_contact: bool = False, sector: str = "municipal",
+                        opened: bool = True) -> UUID:
+        """A registered workplace; `opened`: its manager has attended the breakfast
+        meeting, and training has opened it (matching places only at open workplaces)."""
         wid = uuid.uuid4()
         await self.send(WorkplaceRegistered(
             workplace_id=wid, org_number="212000-1355", name="Arbetsplats",
             sector=sector, municipality_code=self.m, manager_id=uuid.uuid4(),
             client_contact=client_contact))
+        if opened:
+            await self.open(wid)
         return wid
+
+    async def open(self, wid: UUID) -> None:
+        await self.send(WorkplaceOpened(workplace_id=wid, municipality_code=self.m))
+
+    async def close(self, wid: UUID, closed_on: date,
+                    reason: ClosedReason = "certification_expired") -> None:
+        await self.send(WorkplaceClosed(workplace_id=wid, municipality_code=self.m,
+                                        reason=reason, closed_on=closed_on))
 
     async def supervisor(self, wid: UUID, max_participants: int = 2,
                          certified: bool = True) -> UUID:
@@ -58,10 +72,10 @@ class Scenario:
             await self.certify(sid, wid)
         return sid
 
-    async def certify(self, sid: UUID, wid: UUID) -> None:
+    async def certify(self, sid: UUID, wid: UUID, valid_until: date = date(2029, 1, 1)) -> None:
         await self.send(SupervisorCertified(
             supervisor_id=sid, workplace_id=wid, municipality_code=self.m,
-            certified_at=date(2026, 1, 1), valid_until=date(2029, 1, 1)))
+            certified_at=date(2026, 1, 1), valid_until=valid_until))
 
     async def offer(self, wid: UUID, sid: UUID, program: str = "internship",
                     occupation: str = "5120", capacity: int = 1,

@@ -38,7 +38,7 @@ from shared.contracts.registration import (
     WorkplaceRegistered,
 )
 from shared.contracts.registry import encode, topic_of
-from shared.contracts.training import SupervisorCertified
+from shared.contracts.training import SupervisorCertified, WorkplaceOpened
 from shared.kafka.consumer import BatchProcessor, Subscription
 from shared.wiring import bind_all
 
@@ -64,6 +64,7 @@ def _facts() -> tuple[list[EventData], list[PlacementRequested]]:
                                      languages=["sv"], max_participants=2),
                 SupervisorCertified(supervisor_id=sid, workplace_id=wid, municipality_code=code,
                                     certified_at=date(2026, 1, 1), valid_until=date(2029, 1, 1)),
+                WorkplaceOpened(workplace_id=wid, municipality_code=code),
                 PlacementSlotsOffered(offer_id=uuid.uuid4(), workplace_id=wid, supervisor_id=sid,
                                       municipality_code=code, program="internship",
                                       occupation=occupation, period_start=START,

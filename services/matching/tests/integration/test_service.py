@@ -180,10 +180,10 @@ async def test_round_over_http_explained_and_counted(service: Service,
         assert entry["full"] and len(entry["held_by"]) == 2
         assert "participant_id" not in str(entry["held_by"])
         stats = await client.get("/matching/statistics", headers=headers,
-                                 params={"municipality_code": s.m})
+                                 params={"municipality_code": s.m, "by": "program,gender"})
         [group] = stats.json()["groups"]
-        assert group["placements"] == 2 and group["gender"] == "female"
-        assert group["by_status"] == {"proposed": 2}
+        assert group["program"] == "prao" and group["gender"] == "female"
+        assert (group["applicants"], group["offered"], group["waitlisted"]) == (4, 2, 2)
 
 
 async def test_missed_deadline_counts_as_declined(infra: Infra) -> None:

@@ -10,6 +10,7 @@ placements) are written at once.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
@@ -17,8 +18,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.matching.adapters.orm import tables
+from services.matching.domain import deadlines
 from services.matching.domain.answers import OfferRules
-from services.matching.domain.book import Book, RoundSummary, overdue_answer
+from services.matching.domain.book import Book, RoundSummary
 from services.matching.domain.market import ConsentState
 from services.matching.domain.parties import Certificate, Participant, Supervisor, Workplace
 from services.matching.domain.placements import OPEN_REQUEST, Placement, Request
@@ -64,6 +66,8 @@ class FakeBooks:
         """Every request saved, open or not (the `requests` table)."""
         self.placements: dict[UUID, Placement] = {}
         """Every placement saved, open or not (the `placements` table)."""
+        self.kept_statistics: list[UUID] = []
+        """Participants whose requests were kept as anonymous facts before erasure."""
         self._open: dict[str, Book] = {}
         self._saved: set[str] = set()
 
@@ -134,6 +138,9 @@ class FakeBooks:
     async def save_participant(self, p: Participant) -> None:
         self.participants[p.participant_id] = p
 
+    async def keep_statistics(self, participant_id: UUID) -> None:
+        self.kept_statistics.append(participant_id)
+
     async def erase_participant(self, participant_id: UUID) -> None:
         self.participants.pop(participant_id, None)
         self.consents = {k: v for k, v in self.consents.items() if k[0] != participant_id}
@@ -187,9 +194,52 @@ class FakeBooks:
         return {r for r in request_ids if r in self.requests}
 
     async def overdue(self, now: datetime) -> list[str]:
+        """Like the query: the consent counted as missing (the Book counts it)."""
         return sorted({p.municipality_code for p in self.placements.values()
-                       if (p.status == "proposed" and p.accept_by < now) or (
-                           p.status in ("proposed", "accepted") and overdue_answer(p, now))})
+                       if p.status in ("proposed", "accepted")
+                       and deadlines.lapsed(p, p.consent_required, now) is not None})
+
+    async def reminders_due(self, now: datetime) -> list[str]:
+        return sorted({p.municipality_code for p in self.placements.values()
+                       if p.status in ("proposed", "accepted")
+                       and deadlines.reminders_due(p, p.consent_required, now)})
+
+
+class FakeParties:
+    """The facts beside the Books (`adapters/parties`): open workplaces, who left, what
+    supervisors are trained for; erasure updates the kept people."""
+
+    def __init__(self, store: FakeBooks) -> None:
+        self.store = store
+        self.open: dict[UUID, str] = {}
+        self.left: set[UUID] = set()
+        self.supports: dict[UUID, frozenset[str]] = {}
+
+    async def open_workplace(self, workplace_id: UUID, municipality_code: str,
+                             opened_at: datetime) -> None:
+        self.open[workplace_id] = municipality_code
+
+    async def close_workplace(self, workplace_id: UUID) -> None:
+        self.open.pop(workplace_id, None)
+
+    async def supervisor_left(self, supervisor_id: UUID) -> None:
+        self.left.add(supervisor_id)
+
+    async def save_supervisor_supports(self, supervisor_id: UUID, municipality_code: str,
+                                       supports: Iterable[str]) -> None:
+        self.supports[supervisor_id] = frozenset(supports)
+
+    async def erase_supervisor(self, supervisor_id: UUID) -> None:
+        self.store.supervisors.pop(supervisor_id, None)
+        self.store.certificates.pop(supervisor_id, None)
+        self.supports.pop(supervisor_id, None)
+
+    async def erase_guardian(self, guardian_id: UUID) -> None:
+        for participant in self.store.participants.values():
+            participant.guardian_ids = tuple(
+                g for g in participant.guardian_ids if g != guardian_id)
+        self.store.consents = {k: v for k, v in self.store.consents.items()
+                               if k[1] != guardian_id}
 
 
 class FakeUnitOfWork(MatchingUnitOfWork):
@@ -200,6 +250,8 @@ class FakeUnitOfWork(MatchingUnitOfWork):
                          deadlines=DEADLINES, lock_wait_s=0.0, book_cache=None)
         self.store = FakeBooks(DEADLINES)
         self.books = self.store
+        self.facts = FakeParties(self.store)
+        self.parties = self.facts
         self.links = FakeUsedLinks()
         self.used_links = self.links
         self.events: list[EventData] = []

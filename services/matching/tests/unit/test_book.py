@@ -29,9 +29,13 @@ def book() -> Book:
                     ("prao", "summer_job", "work_trial", "internship", "job_track")})
 
 
-def workplace(b: Book, client_contact: bool = False, sector: str = "municipal") -> UUID:
+def workplace(b: Book, client_contact: bool = False, sector: str = "municipal",
+              opened: bool = True) -> UUID:
+    """A workplace; open (training's `WorkplaceOpened`) unless `opened` is False."""
     wid = uuid.uuid4()
     b.workplaces[wid] = Workplace(wid, M, sector, client_contact)
+    if opened:
+        b.open_workplaces.add(wid)
     return wid
 
 

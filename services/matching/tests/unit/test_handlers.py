@@ -37,7 +37,11 @@ from shared.contracts.registration import (
     SupervisorRegistered,
     WorkplaceRegistered,
 )
-from shared.contracts.training import SupervisorCertificationExpired, SupervisorCertified
+from shared.contracts.training import (
+    SupervisorCertificationExpired,
+    SupervisorCertified,
+    WorkplaceOpened,
+)
 from shared.errors import Conflict, Rejected
 from shared.links import BadLink, Link, Purpose
 
@@ -55,12 +59,15 @@ async def run(uow: FakeUnitOfWork, handler: Any, message: Any,
     return result
 
 
-async def workplace(uow: FakeUnitOfWork, m: str = M) -> UUID:
+async def workplace(uow: FakeUnitOfWork, m: str = M, opened: bool = True) -> UUID:
     wid = uuid.uuid4()
     await run(uow, handlers.workplace_registered, WorkplaceRegistered(
         workplace_id=wid, org_number="212000-1355", name="Stadsbiblioteket",
         sector="municipal", municipality_code=m, manager_id=uuid.uuid4(),
         client_contact=False))
+    if opened:  # its manager attended the breakfast meeting (training opens it)
+        await run(uow, handlers.workplace_opened, WorkplaceOpened(
+            workplace_id=wid, municipality_code=m))
     return wid
 
 
@@ -325,7 +332,8 @@ async def test_completing_needs_a_confirmed_placement() -> None:
     with pytest.raises(Conflict):
         await run(uow, handlers.complete_placement, complete)
     await workplace_answers(uow, proposal)
-    await run(uow, handlers.complete_placement, complete)
+    after_it = Dependencies(clock=lambda: datetime(2027, 5, 3, 9, 0, tzinfo=UTC))  # past END
+    await run(uow, handlers.complete_placement, complete, after_it)
     [completed] = uow.of_type(PlacementCompleted)
     assert (completed.placement_id, completed.outcome) == (proposal.placement_id, "employed")
     assert uow.store.placements[proposal.placement_id].status == "completed"

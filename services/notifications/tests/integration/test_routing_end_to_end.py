@@ -131,7 +131,7 @@ def _check_contents(catcher: SmtpCatcher, elks: ElksFake, world: World,
     assert subjects["participant"] == sorted([
         "Välkomstbrev: prao på Ekonomiskt bistånd",
         "Förslag på plats: prao",
-        "Du väntar på en plats: feriepraktik"])
+        "Du väntar på en plats: feriejobb"])
     assert len(subjects["guardian"]) == 3
     assert "Consent needed: work experience (prao) for Elsa Ek" in subjects["guardian"]
     assert ("Welcome letter: work experience (prao) at Ekonomiskt bistånd"

@@ -116,7 +116,8 @@ class FakeDirectory(Directory):
         p = self.placement_of[placement_id]
         return PlacementFacts(placement_id, p["status"], p["participant_id"], p["workplace_id"],
                               p["supervisor_id"], p["offer_id"], p["program"],
-                              p["period_start"], p["period_end"], p["municipality_code"])
+                              p["period_start"], p["period_end"], p["municipality_code"],
+                              p.get("variant"))
 
     async def placements(self, ids: Iterable[UUID]) -> dict[UUID, PlacementFacts]:
         return {i: self._placement(i) for i in ids if i in self.placement_of}
@@ -130,6 +131,21 @@ class FakeDirectory(Directory):
         for p in self.placement_of.values():
             if p["participant_id"] == participant_id:
                 p["participant_id"] = None
+
+    async def forget_person(self, person_id: UUID, role: str) -> None:
+        if role == "guardian":
+            for i, f in list(self.participant_of.items()):
+                self.participant_of[i] = replace(f, guardian_ids=tuple(
+                    g for g in f.guardian_ids if g != person_id))
+        if role == "supervisor":
+            self.supervisor_of.pop(person_id, None)
+            for p in self.placement_of.values():
+                if p["supervisor_id"] == person_id:
+                    p["supervisor_id"] = None
+        if role == "manager":
+            for i, w in list(self.workplace_of.items()):
+                if w.manager_id == person_id:
+                    self.workplace_of[i] = replace(w, manager_id=None)
 
     async def save_session(self, s: SessionFacts, municipality_code: str, cancelled: bool) -> None:
         self.session_of[s.session_id] = (s, municipality_code, cancelled)

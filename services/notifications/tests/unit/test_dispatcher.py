@@ -41,7 +41,7 @@ async def test_a_letter_is_sent_recorded_and_its_delivery_published() -> None:
 
     [message] = [m for m in email.sent if m.to == world.email("participant")]
     parsed = email_parser.message_from_bytes(message.data, policy=email_policy.default)
-    assert parsed["subject"] == "Du väntar på en plats: feriepraktik"  # in Swedish
+    assert parsed["subject"] == "Du väntar på en plats: feriejobb"  # in Swedish
     [row] = uow.fake_outbound.to(world.participant)
     assert message.message_id == f"<{row.planned.notification_id}@praktik.example>"
     assert (row.status, row.attempts, row.sent_at, row.tries) == (

@@ -24,6 +24,8 @@ from shared.contracts.matching import (
     PlacementAccepted,
     PlacementCancelled,
     PlacementConfirmed,
+    PlacementDeadlineApproaching,
+    PlacementDeadlineExtended,
     PlacementDeclined,
     PlacementProposed,
     PlacementWaitlisted,
@@ -36,6 +38,7 @@ from shared.contracts.training import (
     SupervisorCertificationExpired,
     SupervisorCertificationExpiring,
     SupervisorCertified,
+    WorkplaceClosed,
 )
 
 NOW = datetime(2027, 2, 23, 9, 0, tzinfo=UTC)  # the placement: Monday 15 to Friday 19 March
@@ -78,6 +81,8 @@ ROLE = {"participant": "participant", "guardians": "guardian", "guardians_of_min
 CANCELLED_SESSION: Callable[[Facts], Facts] = lambda f: replace(  # noqa: E731
     f, session=replace(f.session, cancelled=True) if f.session else None)
 PERIOD = "15–19 mars"
+DEADLINE = "25 februari kl. 10:00"
+"""`World.routed()`'s reminder: two days after NOW, in Swedish local time."""
 
 ROWS: tuple[Row, ...] = (
     Row(CourseSessionScheduled, "course_invitation", "invited",
@@ -103,7 +108,8 @@ ROWS: tuple[Row, ...] = (
         _event(SupervisorCertificationExpiring),
         ("går ut", "repetitionskursen", "grundutbildning för handledare")),
     Row(SupervisorCertificationExpired, "certification_expired", "supervisor",
-        _event(SupervisorCertificationExpired), ("Ditt handledarintyg", "gick ut")),
+        _event(SupervisorCertificationExpired),
+        ("Ditt handledarintyg", "gick ut", "Nästa kurs: grundutbildning för handledare")),
     Row(SupervisorCertificationExpired, "certification_expired", "manager",
         _event(SupervisorCertificationExpired), ("Handledarintyget för Kim Berg", "gick ut")),
     Row(PlacementProposed, "placement_proposal", "supervisor", _event(PlacementProposed),
@@ -150,6 +156,36 @@ ROWS: tuple[Row, ...] = (
         ("Elsa Ek är välkommen", "Stortorget 1, Hässleholm")),
     Row(PlacementConfirmed, "day_one_checklist", "supervisor", _event(PlacementConfirmed),
         ("Checklista för första dagen", "muntlig information om sekretess")),
+    Row(PlacementDeadlineApproaching, "deadline_reminder", "supervisor",
+        _event(PlacementDeadlineApproaching),
+        ("Påminnelse", "Vi väntar fortfarande på ditt svar", "Tacka ja eller nej",
+         f"senast {DEADLINE}", "räknas det som ett nej", "http://portal.test/l/", PERIOD),
+        ("Elsa",)),
+    Row(PlacementDeadlineApproaching, "deadline_reminder", "participant",
+        _event(PlacementDeadlineApproaching, awaiting="participant"),
+        ("Påminnelse", "Du har fått ett erbjudande", f"senast {DEADLINE}",
+         "går platsen till nästa på tur", "http://portal.test/l/", "Ekonomiskt bistånd")),
+    Row(PlacementDeadlineApproaching, "deadline_reminder", "guardians",
+        _event(PlacementDeadlineApproaching, awaiting="consent"),
+        ("samtycke behövs", "Elsa Ek", f"senast {DEADLINE}", "under 18 år",
+         "Kommer inget samtycke in i tid går platsen till nästa på tur",
+         "http://portal.test/l/")),
+    Row(PlacementDeadlineExtended, "deadline_extended", "supervisor",
+        _event(PlacementDeadlineExtended, awaiting="workplace"),
+        ("längre tid att svara om praktikanten", "senast 1 mars kl. 10:00",
+         f"i stället för {DEADLINE}", "http://portal.test/l/")),
+    Row(PlacementDeadlineExtended, "deadline_extended", "participant",
+        _event(PlacementDeadlineExtended, awaiting="participant"),
+        ("längre tid att svara på erbjudandet", "senast 1 mars kl. 10:00",
+         "går platsen till nästa på tur", "http://portal.test/l/")),
+    Row(PlacementDeadlineExtended, "deadline_extended", "guardians",
+        _event(PlacementDeadlineExtended),
+        ("Längre tid för samtycke", "för Elsa Ek", "senast 1 mars kl. 10:00",
+         "http://portal.test/l/")),
+    Row(WorkplaceClosed, "workplace_closed", "manager", _event(WorkplaceClosed),
+        ("Ekonomiskt bistånd kan inte ta emot praktikanter just nu", "23 februari",
+         "Det sista giltiga handledarintyget på arbetsplatsen har gått ut",
+         "grundutbildningen för handledare")),
     Row(PlacementCancelled, "placement_cancelled", "participant", _event(PlacementCancelled),
         ("är inställd", PERIOD), ("Checklistan",)),
     Row(PlacementCancelled, "placement_cancelled", "guardians_of_minor",

@@ -68,7 +68,7 @@ def _intake_messages(bodies: dict[str, dict[str, Any]], refs: dict[str, str]) ->
     """The same input for the intake (new references, other synthetic numbers of the same
     birth dates), things named by reference."""
     participant = dict(bodies["participant"], external_ref=refs["participant"])
-    participant["personal_identity_number"] = support.minor(14)  # same birth date, unused
+    participant["personal_identity_number"] = support.pupil(8)  # same birth date, unused
     participant["guardians"] = [dict(participant["guardians"][0],
                                      personal_identity_number=support.adult()),
                                 participant["guardians"][1]]
@@ -96,7 +96,7 @@ async def test_http_and_intake_produce_identical_events(infra: Infra, service: S
     bodies = {
         "workplace": support.workplace_body(),
         "supervisor": support.supervisor_body(),
-        "participant": support.participant_body(minor_age=14),
+        "participant": support.participant_body(pin=support.pupil(8), minor_age=14),
         "offer": support.offer_body(),
         "request": support.request_body(),
     }

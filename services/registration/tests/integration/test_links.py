@@ -63,7 +63,7 @@ async def _placed(client: httpx.AsyncClient, publisher: Publisher,
         supervisor_id=sup.json()["supervisor_id"], **offer), headers=headers)
     assert made.status_code == 201, made.text
     person = await client.post("/participants", json=support.participant_body(
-        municipality, minor_age=14), headers=headers)
+        municipality, pin=support.pupil(8), minor_age=14), headers=headers)
     assert person.status_code == 201, person.text
     req = await client.post("/requests", json=support.request_body(
         municipality, participant_id=person.json()["participant_id"]), headers=headers)

@@ -16,6 +16,7 @@ from services.registration.domain.consent import (
     ConsentRule,
     KnownPlacement,
 )
+from services.registration.domain.erasure import ErasedPerson
 from services.registration.domain.model import (
     Contact,
     Guardian,
@@ -124,6 +125,67 @@ class FakeParticipants(_ByRef):
     async def erased(self, participant_id: UUID) -> str | None:
         return self.erasures.get(participant_id)
 
+    async def guardian(self, guardian_id: UUID) -> Guardian | None:
+        found = self.guardians.get(guardian_id)
+        return None if found is None else replace(found)
+
+    async def children_of(self, guardian_id: UUID) -> list[UUID]:
+        return sorted(p for p, ids in self.links.items() if guardian_id in ids)
+
+    async def erase_guardian(self, guardian_id: UUID) -> None:
+        del self.guardians[guardian_id]
+        for ids in self.links.values():
+            if guardian_id in ids:
+                ids.remove(guardian_id)
+        for key in [k for k in self.consents if k[1] == guardian_id]:
+            del self.consents[key], self.answers[key]
+
+
+class FakeWorkplaces(_ByRef):
+    async def with_manager(self, manager_id: UUID) -> Workplace | None:
+        return next((replace(w) for w in self.items.values() if w.manager_id == manager_id),
+                    None)
+
+    async def erase_manager(self, workplace_id: UUID) -> None:
+        self.items[workplace_id] = replace(self.items[workplace_id], manager_id=None,
+                                           manager=None)
+
+
+class FakeSupervisors(_ByRef):
+    def __init__(self) -> None:
+        super().__init__()
+        self.erased: set[UUID] = set()
+        self.reasons: dict[UUID, str] = {}
+
+    async def get(self, ident: UUID, lock: bool = False) -> Any:
+        return None if ident in self.erased else await super().get(ident)
+
+    async def mark_left(self, supervisor_id: UUID, reason: str) -> None:
+        self.items[supervisor_id] = replace(self.items[supervisor_id], left=True)
+        self.reasons[supervisor_id] = reason
+
+    async def erase(self, supervisor_id: UUID) -> None:
+        self.items[supervisor_id] = replace(
+            self.items[supervisor_id], contact=Contact(""), external_ref=None, left=True)
+        self.erased.add(supervisor_id)
+
+
+class FakeOffers(_ByRef):
+    async def open_of(self, supervisor_id: UUID) -> list[Offer]:
+        return [replace(o) for o in self.items.values()
+                if o.supervisor_id == supervisor_id and o.status == "open"]
+
+
+class FakeErasures:
+    def __init__(self) -> None:
+        self.items: dict[UUID, ErasedPerson] = {}
+
+    async def record(self, erased: ErasedPerson) -> None:
+        self.items.setdefault(erased.person_id, erased)
+
+    async def get(self, person_id: UUID) -> ErasedPerson | None:
+        return self.items.get(person_id)
+
 
 class FakeRequests(_ByRef):
     def __init__(self, workplaces: _ByRef) -> None:
@@ -217,14 +279,15 @@ class FakeUnitOfWork(UnitOfWork):
         super().__init__(session_factory=async_sessionmaker(), outbox=Table("outbox", MetaData()),
                          source="urn:praktik:registration")
         self.participants = FakeParticipants()
-        self.workplaces: _ByRef = _ByRef()
-        self.supervisors: _ByRef = _ByRef()
-        self.offers: _ByRef = _ByRef()
+        self.workplaces = FakeWorkplaces()
+        self.supervisors = FakeSupervisors()
+        self.offers = FakeOffers()
         self.requests = FakeRequests(self.workplaces)
         self.news = FakeNews(self.requests)
         self.coordinators = FakeCoordinators()
         self.municipalities = FakeMunicipalities()
         self.links = FakeLinks()
+        self.erasures = FakeErasures()
         self.committed: list[OutboxMessage] = []
 
     async def __aenter__(self) -> FakeUnitOfWork:

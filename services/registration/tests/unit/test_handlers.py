@@ -131,7 +131,7 @@ async def test_offers_follow_workplace_and_supervisor_rules() -> None:
     assert sup
 
 
-async def test_prao_needs_the_prao_age_band() -> None:
+async def test_prao_needs_the_prao_school_years() -> None:
     uow = FakeUnitOfWork()
     start = TODAY + timedelta(days=30)
     young = await handle(uow, kid(minor_pin(TODAY, 14, 981)))
@@ -144,7 +144,7 @@ async def test_prao_needs_the_prao_age_band() -> None:
     with pytest.raises(Rejected) as info:
         await handle(uow, dataclasses.replace(request, participant_id=old))
     assert info.value.problems[0].field == "program"
-    assert "13-16" in info.value.problems[0].message
+    assert info.value.problems[0].message.startswith("prao is for school years 8–9")
 
 
 async def test_consent_by_guardian_position_or_id() -> None:

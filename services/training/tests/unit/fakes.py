@@ -17,7 +17,7 @@ from services.training.domain.model import BASE_COURSE, Roster, Session
 from services.training.domain.people import Person, Workplace
 from services.training.unit_of_work import TrainingUnitOfWork
 from shared.contracts.base import EventData
-from shared.contracts.types import Course, TrainingRole
+from shared.contracts.types import ClosedReason, Course, TrainingRole
 from shared.links import BadLink, Link
 
 
@@ -44,9 +44,12 @@ class FakeSessions:
         self.rosters[session.session_id].session = copy.deepcopy(session)
 
     async def upcoming_base_courses(self, now: datetime) -> list[Session]:
+        return await self.upcoming_sessions(BASE_COURSE, now)
+
+    async def upcoming_sessions(self, course: Course, now: datetime) -> list[Session]:
         return sorted(
             (copy.deepcopy(r.session) for r in self.rosters.values()
-             if r.session.course == BASE_COURSE and r.session.starts_at > now
+             if r.session.course == course and r.session.starts_at > now
              and not r.session.cancelled),
             key=lambda s: s.starts_at,
         )
@@ -69,9 +72,11 @@ class FakePeople:
     def __init__(self) -> None:
         self.workplaces: dict[UUID, Workplace] = {}
         self.supervisors: dict[UUID, Person] = {}
+        self.left: set[UUID] = set()
+        self.closed: dict[UUID, str] = {}
 
     async def add_workplace(self, workplace_id: UUID, municipality_code: str,
-                            manager_id: UUID, name: str) -> None:
+                            manager_id: UUID, name: str, sector: str | None = None) -> None:
         opened = workplace_id in self.workplaces and self.workplaces[workplace_id].opened
         self.workplaces[workplace_id] = Workplace(workplace_id, municipality_code, manager_id,
                                                   opened)
@@ -80,9 +85,13 @@ class FakePeople:
                              municipality_code: str) -> None:
         self.supervisors[supervisor_id] = Person(supervisor_id, "supervisor", municipality_code,
                                                  workplace_id)
+        self.left.discard(supervisor_id)
+
+    def active(self, supervisor_id: UUID) -> bool:
+        return supervisor_id in self.supervisors and supervisor_id not in self.left
 
     async def person(self, person_id: UUID) -> Person | None:
-        if person_id in self.supervisors:
+        if self.active(person_id):
             return self.supervisors[person_id]
         for workplace in sorted(self.workplaces.values(), key=lambda w: str(w.workplace_id)):
             if workplace.manager_id == person_id:
@@ -90,7 +99,7 @@ class FakePeople:
                               workplace.workplace_id)
         return None
 
-    async def workplace(self, workplace_id: UUID) -> Workplace | None:
+    async def workplace(self, workplace_id: UUID, lock: bool = False) -> Workplace | None:
         return self.workplaces.get(workplace_id)
 
     async def workplaces_of_manager(self, manager_id: UUID) -> list[Workplace]:
@@ -101,11 +110,37 @@ class FakePeople:
         if workplace.opened:
             return False
         self.workplaces[workplace_id] = replace(workplace, opened=True)
+        self.closed.pop(workplace_id, None)
         return True
+
+    async def mark_closed(self, workplace_id: UUID, at: datetime, reason: ClosedReason) -> bool:
+        workplace = self.workplaces[workplace_id]
+        if not workplace.opened:
+            return False
+        self.workplaces[workplace_id] = replace(workplace, opened=False)
+        self.closed[workplace_id] = reason
+        return True
+
+    async def supervisor_left(self, supervisor_id: UUID, workplace_id: UUID,
+                              at: datetime) -> bool:
+        person = self.supervisors.get(supervisor_id)
+        if person is None or person.workplace_id != workplace_id or supervisor_id in self.left:
+            return False
+        self.left.add(supervisor_id)
+        return True
+
+    async def remove_manager(self, manager_id: UUID) -> list[UUID]:
+        found = sorted((w.workplace_id for w in self.workplaces.values()
+                        if w.manager_id == manager_id), key=str)
+        for workplace_id in found:
+            self.workplaces[workplace_id] = replace(self.workplaces[workplace_id],
+                                                    manager_id=None)
+        return found
 
     async def supervisors_in_county(self, county: str) -> list[Person]:
         return sorted((p for p in self.supervisors.values()
-                       if p.municipality_code.startswith(county)), key=lambda p: str(p.person_id))
+                       if p.municipality_code.startswith(county) and self.active(p.person_id)),
+                      key=lambda p: str(p.person_id))
 
 
 class FakeRecords:
@@ -113,6 +148,7 @@ class FakeRecords:
         self.sessions = sessions
         self.people = people
         self.completions: dict[tuple[UUID, UUID], str] = {}
+        self.roles: dict[tuple[UUID, UUID], TrainingRole] = {}
         self.certificates: dict[tuple[UUID, UUID], Certificate] = {}
         self.superseded: set[tuple[UUID, UUID]] = set()
         self.invitations: dict[tuple[UUID, UUID], str] = {}
@@ -125,6 +161,7 @@ class FakeRecords:
         if (session_id, person_id) in self.completions:
             return False
         self.completions[(session_id, person_id)] = course
+        self.roles[(session_id, person_id)] = role
         return True
 
     async def has_completed(self, person_id: UUID, course: Course) -> bool:
@@ -149,7 +186,7 @@ class FakeRecords:
         return len({
             s for (s, session), c in self.certificates.items()
             if c.expired_at is None and (s, session) not in self.superseded
-            and s in self.people.supervisors
+            and self.people.active(s)
             and self.people.supervisors[s].workplace_id == workplace_id
         })
 
@@ -170,7 +207,10 @@ class FakeRecords:
         return True
 
     async def awaiting_base_course(self, person_id: UUID, now: datetime) -> bool:
-        upcoming = {s.session_id for s in await self.sessions.upcoming_base_courses(now)}
+        return await self.awaiting_session(person_id, BASE_COURSE, now)
+
+    async def awaiting_session(self, person_id: UUID, course: Course, now: datetime) -> bool:
+        upcoming = {s.session_id for s in await self.sessions.upcoming_sessions(course, now)}
         invited = any(p == person_id and s in upcoming for (p, s) in self.invitations)
         enrolled = any(
             roster.enrolments[person_id].active
@@ -183,18 +223,48 @@ class FakeRecords:
         found = []
         for person in await self.people.supervisors_in_county(county):
             current = await self.current_certificate(person.person_id)
-            if current is not None and current.expired_at is None:
+            expiring = (current is not None and current.expired_at is None
+                        and (person.person_id, current.session_id) in self.warned)
+            if current is not None and current.expired_at is None and not expiring:
                 continue
             if await self.awaiting_base_course(person.person_id, now):
                 continue
-            found.append((person, "uncertified" if current is None else "certification_expired"))
+            found.append((person, "certification_expiring" if expiring
+                          else "uncertified" if current is None else "certification_expired"))
         return found
+
+    async def managers_to_invite(self, county: str, now: datetime) -> list[Person]:
+        found: dict[UUID, Person] = {}
+        for w in sorted(self.people.workplaces.values(),
+                        key=lambda w: (str(w.manager_id), str(w.workplace_id))):
+            if (w.manager_id is None or w.opened or not w.municipality_code.startswith(county)
+                    or await self.has_completed(w.manager_id, "manager_breakfast")
+                    or await self.awaiting_session(w.manager_id, "manager_breakfast", now)):
+                continue
+            found.setdefault(w.manager_id, Person(w.manager_id, "manager", w.municipality_code,
+                                                  w.workplace_id))
+        return list(found.values())
+
+    async def forget_invitations(self, person_id: UUID) -> None:
+        for key in [k for k in self.invitations if k[0] == person_id]:
+            del self.invitations[key]
+
+    async def deep_dive_supports(self, person_id: UUID) -> list[str]:
+        tags = {tag for (session_id, p), course in self.completions.items()
+                if p == person_id and course == "deep_dive"
+                for tag in self.sessions.rosters[session_id].session.supports}
+        return sorted(tags)
+
+    async def completers(self, session_id: UUID, role: TrainingRole) -> list[UUID]:
+        return sorted((p for (s, p), r in self.roles.items() if s == session_id and r == role),
+                      key=str)
 
     async def warn_due(self, on: date, through: date) -> list[Certificate]:
         due = []
         for key, certificate in self.certificates.items():
             if (certificate.expired_at is None and key not in self.superseded
-                    and key not in self.warned and on <= certificate.valid_until <= through):
+                    and key not in self.warned and on <= certificate.valid_until <= through
+                    and self.people.active(certificate.supervisor_id)):
                 self.warned[key] = on
                 due.append(certificate)
         return due

@@ -12,9 +12,9 @@ import pytest
 from services.training.domain.administration import BudgetLine, budget_report, catering
 from services.training.domain.certification import Policy, certify
 from services.training.domain.evaluation import EvaluationAnswer, by_course, by_session
-from services.training.domain.invitations import next_base_course
+from services.training.domain.invitations import next_base_course, next_session
 from services.training.domain.model import Costs, Roster, Session
-from services.training.domain.people import workplace_opens
+from services.training.domain.openness import Openness, openness_change
 from shared.contracts.types import Course
 from shared.errors import Conflict, NotFound, Rejected
 
@@ -154,10 +154,43 @@ def test_certificate_valid_for_the_configured_years_expires_the_day_after() -> N
 
 
 def test_workplace_opens_once_with_breakfast_and_a_certified_supervisor() -> None:
-    assert workplace_opens(False, True, 1)
-    assert not workplace_opens(True, True, 1)
-    assert not workplace_opens(False, False, 1)
-    assert not workplace_opens(False, True, 0)
+    assert Openness(manager_attended_breakfast=True, certified_supervisors=1).open
+    assert not Openness(manager_attended_breakfast=False, certified_supervisors=3).open
+    assert not Openness(manager_attended_breakfast=True, certified_supervisors=0).open
+    assert openness_change(False, Openness(True, 1)) == "opened"
+    assert openness_change(True, Openness(True, 2)) is None  # already open: said once
+
+
+def test_an_open_workplace_closes_when_either_condition_goes_and_opens_again() -> None:
+    assert openness_change(True, Openness(True, 0)) == "closed"  # last certificate gone
+    assert openness_change(True, Openness(False, 1)) == "closed"  # manager gone
+    assert openness_change(False, Openness(False, 0)) is None  # closed stays closed
+    assert openness_change(False, Openness(True, 1)) == "opened"  # both hold once more
+
+
+def test_next_breakfast_meeting_for_a_manager_ignores_other_courses() -> None:
+    now = START - timedelta(days=30)
+    base = session(municipality_code="1380")
+    breakfast = session("manager_breakfast", municipality_code="1384",
+                        starts_at=START + timedelta(days=3),
+                        ends_at=START + timedelta(days=3, hours=2))
+    far = session("manager_breakfast", municipality_code="0583")
+    assert next_session([base, breakfast, far], "manager_breakfast", "1380", now) is breakfast
+    assert next_session([base, far], "manager_breakfast", "1380", now) is None
+
+
+def test_only_a_deep_dive_names_the_needs_it_trains_for() -> None:
+    dive = session("deep_dive", topic="NPF", supports=(" npf_support", "npf_support",
+                                                       "language_support"))
+    assert dive.supports == ("language_support", "npf_support")
+    with pytest.raises(Rejected) as refused:
+        session("base_course", supports=("npf_support",))
+    assert fields(refused) == {"supports"}
+    roster = Roster(session("deep_dive", topic="NPF"))
+    roster.change(supports=["npf_support"])
+    assert roster.session.supports == ("npf_support",)
+    with pytest.raises(Rejected):
+        Roster(session("manager_breakfast")).change(supports=["npf_support"])
 
 
 def test_next_base_course_in_or_near_the_municipality() -> None:

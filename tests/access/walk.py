@@ -1,0 +1,220 @@
+"""The routes of every service, read from their OpenAPI documents, and how each is called
+as a caller of some municipality: path parameters from the map of seeded ids, bodies and
+other parameters generated from the route's own schema (schemathesis, positive mode, the
+smallest case), fields the map knows set to the seeded values.
+
+A path parameter the map does not know stops the walk with a message naming the route:
+a new route cannot slip past unwalked. Routes public by design are listed with why.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import httpx
+import schemathesis
+from hypothesis import HealthCheck, find, settings
+from schemathesis.generation import GenerationMode
+
+PUBLIC: dict[tuple[str, str], str] = {
+    ("*", "/health/*"): "plumbing: liveness, readiness, consumers and outbox; no one's data",
+    ("GET", "/asyncapi.json"): "the service's event document",
+    ("*", "/registration/links/*"): "a person's answer by a signed link token (the link is "
+                                    "the key, checked by shared.links), no bearer token",
+    ("*", "/matching/links/*"): "a person's answer by a signed link token, no bearer token",
+    ("*", "/training/links/*"): "a person's answer by a signed link token, no bearer token",
+    ("*", "/notifications/links/*"): "opt-out by a signed link token, no bearer token",
+    ("GET", "/registration/municipalities/{code}/contact"):
+        "whom to contact in a municipality: a coordinator is a public office",
+    ("POST", "/notifications/sms/receipts"):
+        "the SMS provider's delivery receipts, authenticated by the provider's secret",
+}
+"""(method or `*`, path or glob) → why the route takes no municipality's token."""
+
+ADMIN_ONLY: dict[tuple[str, str], str] = {
+    ("POST", "/coordinators"):
+        "registers a municipality's coordinator: an admin's task, no coordinator's",
+    ("POST", "/certifications/expire"):
+        "runs the county-wide expiry job for a date: operators (admin) only",
+}
+"""Routes no coordinator may call, of any municipality (403 to both walks)."""
+
+RESOURCE_FREE = frozenset({"year"})
+"""Path parameters that name no one's data (a listing's period)."""
+
+
+class Unmapped(AssertionError):
+    """A route has a path parameter the walk cannot fill."""
+
+
+@dataclass(frozen=True)
+class Route:
+    service: str
+    base_url: str
+    operation: Any
+    """schemathesis' APIOperation."""
+
+    @property
+    def method(self) -> str:
+        return str(self.operation.method).upper()
+
+    @property
+    def path(self) -> str:
+        return str(self.operation.path)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path} ({self.service})"
+
+    @property
+    def path_names(self) -> list[str]:
+        return [str(p.name) for p in self.operation.path_parameters]
+
+    @property
+    def query_names(self) -> list[str]:
+        return [str(p.name) for p in self.operation.query]
+
+    def query_required(self, name: str) -> bool:
+        return any(str(p.name) == name and p.is_required for p in self.operation.query)
+
+    def public_reason(self) -> str | None:
+        return _listed(PUBLIC, self.method, self.path)
+
+    def admin_reason(self) -> str | None:
+        return _listed(ADMIN_ONLY, self.method, self.path)
+
+    @property
+    def is_listing(self) -> bool:
+        """A GET naming no one's data by path: it must filter by the caller's scope."""
+        return self.method == "GET" and set(self.path_names) <= RESOURCE_FREE
+
+    @cached_property
+    def smallest(self) -> Any:
+        """The smallest valid case the route's schema allows (deterministic)."""
+        strategy = self.operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+        return find(strategy, lambda _: True, settings=settings(
+            database=None, derandomize=True, max_examples=50,
+            suppress_health_check=list(HealthCheck)))
+
+    def names_municipality(self) -> bool:
+        body = self.smallest.body
+        return "municipality_code" in self.query_names or (
+            isinstance(body, dict) and "municipality_code" in body)
+
+    @property
+    def is_addressed(self) -> bool:
+        """It names whose data it touches: by id in the path, or by municipality."""
+        return bool(set(self.path_names) - RESOURCE_FREE) or self.names_municipality()
+
+
+def matches(entry: tuple[str, str], method: str, path: str) -> bool:
+    verb, pattern = entry
+    return verb in ("*", method) and (path == pattern or fnmatch.fnmatchcase(path, pattern))
+
+
+def _listed(table: Mapping[tuple[str, str], str], method: str, path: str) -> str | None:
+    return next((reason for entry, reason in table.items() if matches(entry, method, path)),
+                None)
+
+
+async def routes_of(services: Mapping[str, str]) -> list[Route]:
+    """Every operation of every service's served OpenAPI document (`app.openapi()`)."""
+    found: list[Route] = []
+    async with httpx.AsyncClient(timeout=10) as client:
+        for service, base in services.items():
+            document = (await client.get(f"{base}/openapi.json")).raise_for_status().json()
+            schema: Any = schemathesis.openapi.from_dict(document)
+            found += [Route(service, base, result.ok())
+                      for result in schema.get_all_operations()]
+    return found
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    url: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    json_body: Any = None
+    content: bytes | None = None
+
+    async def send(self, client: httpx.AsyncClient, token: str) -> httpx.Response:
+        headers = self.headers | {"Authorization": f"Bearer {token}"}
+        if self.json_body is not None:
+            return await client.request(self.method, self.url, params=self.params,
+                                        json=self.json_body, headers=headers)
+        return await client.request(self.method, self.url, params=self.params,
+                                    content=self.content, headers=headers)
+
+
+def prepare(route: Route, values: Mapping[str, str],
+            query_values: Mapping[str, str | None] | None = None) -> Call:
+    """The call of `route` on the seeded data: path parameters from `values` (or
+    `Unmapped`), query parameters and body fields `values` knows set to them (those in
+    `query_values` to theirs; None leaves one out), the rest the smallest valid case."""
+    unknown = [name for name in route.path_names if name not in values]
+    if unknown:
+        raise Unmapped(
+            f"{route.label}: path parameter(s) {unknown} are not in the walk's map of seeded "
+            "ids: add each to `values` in tests/access/conftest.py (`Seeded.values`), "
+            "pointing at something of municipality 1380 the route reads or changes")
+    case = route.smallest
+    path = route.path
+    for name in route.path_names:
+        path = path.replace("{" + name + "}", str(values[name]))
+    params = {k: v for k, v in dict(case.query or {}).items() if v is not None}
+    params |= {name: values[name] for name in route.query_names if name in values}
+    for name, value in (query_values or {}).items():
+        if name in route.query_names:
+            params.pop(name, None)
+            if value is not None:
+                params[name] = value
+    headers = {k: str(v) for k, v in dict(case.headers or {}).items()
+               if k.lower() != "authorization"}
+    url = f"{route.base_url}{path}"
+    if case.body is None or not route.operation.body:
+        return Call(route.method, url, params, headers)
+    media = str(case.media_type or "application/json")
+    if "json" in media:
+        return Call(route.method, url, params, headers, json_body=overlay(case.body, values))
+    headers["Content-Type"] = media
+    body = case.body if isinstance(case.body, bytes) else str(case.body).encode()
+    return Call(route.method, url, params, headers, content=body)
+
+
+def overlay(body: Any, values: Mapping[str, str]) -> Any:
+    """`body` with every field the map knows (at any depth) set to the seeded value."""
+    if isinstance(body, dict):
+        return {k: values[k] if k in values and not isinstance(v, dict | list)
+                else overlay(v, values) for k, v in body.items()}
+    if isinstance(body, list):
+        return [overlay(item, values) for item in body]
+    return body
+
+
+def leaves(response: httpx.Response) -> Iterator[str]:
+    """Every string and number in a JSON answer; the words of any other."""
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        yield from re.findall(r"[0-9a-fA-F-]{4,36}", response.text)
+        return
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += list(item.values())
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, str | int) and not isinstance(item, bool):
+            yield str(item)
+
+
+def describe(response: httpx.Response) -> str:
+    return f"{response.status_code} {response.text[:200]!r}"
