@@ -114,7 +114,7 @@ def _of(season: Season, type_: str, request_id: str) -> list[dict[str, Any]]:
 async def _waitlisted_for(season: Season, request_id: str, reasons: list[str]) -> None:
     await eventually(lambda: any(d["reasons"] == reasons
                                  for d in _of(season, "PlacementWaitlisted", request_id)),
-                     60, f"the request waitlisted for {reasons}", interval_s=0.3)
+                     240, f"the request waitlisted for {reasons}", interval_s=0.3)
 
 
 async def test_placed_only_once_the_manager_has_attended_the_breakfast_meeting(
@@ -123,7 +123,7 @@ async def test_placed_only_once_the_manager_has_attended_the_breakfast_meeting(
     ids = await _register(season)
     rid = ids["request"]
     await eventually(lambda: any("workplace_not_open" in d["reasons"] for d in _of(
-        season, "PlacementWaitlisted", rid)), 60, "the request waitlisted", interval_s=0.3)
+        season, "PlacementWaitlisted", rid)), 240, "the request waitlisted", interval_s=0.3)
 
     await _attend(season, "base_course", ids["supervisor"], days_ago=9)
     await eventually(lambda: any(

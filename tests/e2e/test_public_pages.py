@@ -45,12 +45,13 @@ from tests.e2e.portal import portal_process, remote_ports
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(600)]
 
 CODE = "1381"
-TOWN = Plan(workplaces={CODE: 2}, summer_requests=16, prao_requests=0, work_trials=0,
+TOWN = Plan(workplaces={CODE: 3}, summer_requests=20, prao_requests=0, work_trials=0,
             workplace_declines=0, participant_declines=0, seed=17,
             consent_weights=(0, 50, 50, 0), phone_share=0.8, people_answer=False)
-"""Laholm alone (no other test's municipality): two workplaces, more summer-job
-applicants than places (a waitlist, so a freed place goes to the next in line), every
-minor's guardians answering after the proposal (or refusing)."""
+"""Laholm alone (no other test's municipality): three workplaces (a manager may never
+attend a breakfast meeting, so one may stay closed), more summer-job applicants than
+places (a waitlist, so a freed place goes to the next in line), every minor's guardians
+answering after the proposal (or refusing)."""
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 

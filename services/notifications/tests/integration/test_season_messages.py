@@ -114,12 +114,12 @@ async def test_a_participant_who_moves_up_is_told_once_and_the_earlier_place_is_
         await eventually(told, timeout_s=60, what="the move up, told")
         await _settled(service, moved.placement_id)
         news = _texts(catcher, world.email("participant"))[seen["participant"]:]
-        assert [s for s, _ in news] == ["Du har fått en plats som du önskade mer"], news
+        assert [s for s, _ in news] == ["En plats som du önskade mer har blivit ledig"], news
         [(_, letter)] = news
         assert "Din tidigare plats på Ekonomiskt bistånd" in letter and "släpps" in letter
         assert "inställd" not in letter
         guardian = _texts(catcher, world.email("guardian"))[seen["guardian"]:]
-        assert [s for s, _ in guardian] == ["You have a place you ranked higher"], guardian
+        assert [s for s, _ in guardian] == ["A place you ranked higher has come free"], guardian
         [(_, freed)] = [t for t in _texts(catcher, world.email("supervisor"))
                         if "er plats är ledig" in t[0]]
         assert "Platsen hos er är ledig igen" in freed

@@ -203,7 +203,7 @@ def test_a_participant_who_moves_up_reads_one_truthful_message() -> None:
     row = Row(PlacementProposed, "placement_offer", "participant",
               _event(PlacementProposed, **MOVED_UP), (), (), _moved_up_facts)
     [mail] = rendered(row)
-    assert "Du har fått en plats som du önskade mer" in mail
+    assert "En plats som du önskade mer har blivit ledig" in mail
     assert f"prao på Ekonomiskt bistånd, {PERIOD}" in mail
     assert "Din tidigare plats på Stadsbiblioteket, 22–26 mars, släpps" in mail
     assert "inställd" not in mail and "Du har fått ett förslag" not in mail
