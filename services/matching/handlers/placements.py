@@ -3,6 +3,8 @@ extension, outcome and follow-up, and the deadlines job (expiries and reminders)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from uuid import UUID
 
 from services.matching.dependencies import Dependencies
@@ -15,6 +17,28 @@ from services.matching.domain.placements import Placement
 from services.matching.unit_of_work import MatchingUnitOfWork
 from shared.errors import Conflict, NotFound, Rejected
 from shared.links import BadLink, Link
+
+
+@contextmanager
+def _answer_conflicts() -> Iterator[None]:
+    """An answer to a placement that has closed, or is not awaited: 409 with the code."""
+    try:
+        yield
+    except UnknownPlacement as error:
+        raise Conflict("placement_closed") from error
+    except InvalidTransition as error:
+        raise Conflict(error.code) from error
+
+
+@contextmanager
+def _coordinator_conflicts() -> Iterator[None]:
+    """A coordinator's change to a placement that the rules refuse: 409 saying why."""
+    try:
+        yield
+    except UnknownPlacement as error:
+        raise Conflict("the placement is no longer open") from error
+    except DomainError as error:
+        raise Conflict(str(error)) from error
 
 
 async def run_round(
@@ -58,17 +82,13 @@ async def workplace_answered(
         raise BadLink("link_invalid", cmd.link.municipality_code)
     await uow.used_links.claim(cmd.link)
     book = await uow.books.book(stored.municipality_code)
-    try:
+    with _answer_conflicts():
         if cmd.accept:
             placement = book.accept(stored.placement_id, deps.clock(), cmd.link.recipient)
         else:
             placement = book.placements.get(stored.placement_id, stored)
             book.decline(stored.placement_id, "workplace", cmd.reason or "other",
                          deps.clock())
-    except UnknownPlacement as error:
-        raise Conflict("placement_closed") from error
-    except InvalidTransition as error:
-        raise Conflict(error.code) from error
     await uow.save(book)
     return placement
 
@@ -81,13 +101,9 @@ async def offer_answered(
     by = await _offer_party(uow, stored, cmd.link)
     await uow.used_links.claim(cmd.link)
     book = await uow.books.book(stored.municipality_code)
-    try:
+    with _answer_conflicts():
         placement = book.answer_offer(stored.placement_id, by, cmd.link.recipient,
                                       cmd.accept, cmd.reason, deps.clock())
-    except UnknownPlacement as error:
-        raise Conflict("placement_closed") from error
-    except InvalidTransition as error:
-        raise Conflict(error.code) from error
     await uow.save(book)
     return placement
 
@@ -108,12 +124,8 @@ async def decline_placement(
     cmd: commands.DeclinePlacement, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     book = await _placement_book(uow, cmd.placement_id)
-    try:
+    with _coordinator_conflicts():
         book.decline(cmd.placement_id, cmd.by, cmd.reason, deps.clock(), cmd.end_request)
-    except UnknownPlacement as error:
-        raise Conflict("the placement is no longer open") from error
-    except DomainError as error:
-        raise Conflict(str(error)) from error
     await uow.save(book)
 
 
@@ -121,12 +133,8 @@ async def complete_placement(
     cmd: commands.CompletePlacement, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:
     book = await _placement_book(uow, cmd.placement_id)
-    try:
+    with _coordinator_conflicts():
         book.complete(cmd.placement_id, cmd.outcome, deps.clock(), cmd.ended_on, cmd.reason)
-    except UnknownPlacement as error:
-        raise Conflict("the placement is no longer open") from error
-    except DomainError as error:
-        raise Conflict(str(error)) from error
     await uow.save(book)
 
 
@@ -150,13 +158,9 @@ async def extend_deadline(
     cmd: commands.ExtendDeadline, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> Placement:
     book = await _placement_book(uow, cmd.placement_id)
-    try:
+    with _answer_conflicts():
         placement = book.extend_deadline(cmd.placement_id, cmd.awaiting, cmd.deadline,
                                          deps.clock())
-    except UnknownPlacement as error:
-        raise Conflict("placement_closed") from error
-    except InvalidTransition as error:
-        raise Conflict(error.code) from error
     await uow.save(book)
     return placement
 
