@@ -1,18 +1,13 @@
 """Statistics for funders, the read side: one `Fact` per placement request, from the
-live tables and from the anonymous facts erasures left (`orm.erased_facts`), and the
-downloads (CSV with the standard library, XLSX with openpyxl). The grouping is the
-domain's (`domain/statistics.py`)."""
+live tables and from the anonymous facts erasures left (`orm.erased_facts`). The
+grouping is the domain's (`domain/statistics.py`), the files `shared/downloads.py`."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from openpyxl import Workbook
 from sqlalchemy import Select, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -100,26 +95,3 @@ async def keep_anonymous(session: AsyncSession, participant_id: UUID) -> int:
         "outcome": row.outcome, "follow_up": row.follow_up,
     } for row in rows])
     return len(rows)
-
-
-Cell = str | int | float | None
-
-
-def as_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    """UTF-8 with a byte-order mark, so that a spreadsheet opens å, ä, ö right."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([["" if cell is None else cell for cell in row] for row in rows])
-    return out.getvalue().encode("utf-8-sig")
-
-
-def as_xlsx(sheet: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet)
-    worksheet.append(list(header))
-    for row in rows:
-        worksheet.append(list(row))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

@@ -20,17 +20,12 @@ from services.matching.domain import statistics as stats
 from shared.auth import CurrentPrincipal
 from shared.clock import utc_now
 from shared.contracts.types import MunicipalityCode, Program
+from shared.downloads import CSV, DOWNLOADS, XLSX, as_csv, as_xlsx, download
 from shared.http import ERRORS
 
 router = APIRouter(prefix="/matching", tags=["statistics"], responses=ERRORS)
 
 Format = Literal["json", "csv", "xlsx"]
-CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOWNLOADS: dict[int | str, dict[str, Any]] = {200: {"content": {
-    "application/json": {"schema": {"type": "object"}},
-    "text/csv": {"schema": {"type": "string"}},
-    XLSX: {"schema": {"type": "string", "format": "binary"}}}}}
 BY = ("Dimensions to group by, comma-separated, of "
       f"{', '.join(stats.DIMENSIONS)}; all when absent, none when empty")
 
@@ -67,13 +62,8 @@ async def statistics(
         return JSONResponse(_json(facts, groups, dimensions, period, within))
     header, rows = stats.columns(dimensions), stats.table(groups)
     if format_ == "csv":
-        return _download(read.as_csv(header, rows), CSV, f"{name}.csv")
-    return _download(read.as_xlsx("statistics", header, rows), XLSX, f"{name}.xlsx")
-
-
-def _download(body: bytes, media_type: str, filename: str) -> Response:
-    return Response(body, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return download(as_csv(header, rows), CSV, f"{name}.csv")
+    return download(as_xlsx([("statistics", header, rows)]), XLSX, f"{name}.xlsx")
 
 
 def _json(facts: list[stats.Fact], groups: dict[stats.GroupKey, stats.Figures],

@@ -1,16 +1,11 @@
 """Training statistics, the read side: certifications with their workplace's sector,
 seats with their session, the sessions' costs (the arithmetic is the domain's,
-`domain/statistics.py`), and the downloads (CSV with the standard library, XLSX with
-openpyxl)."""
+`domain/statistics.py`, the files `shared/downloads.py`)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,29 +55,3 @@ async def cost_lines(db: AsyncSession, scope: Scope,
         lines.append(BudgetLine(session.session_id, session.course, session.starts_at,
                                 session.municipality_code, session.cancelled, session.costs))
     return lines
-
-
-Cell = str | int | float | bool | None
-Sheet = tuple[str, Sequence[str], Sequence[Sequence[Cell]]]
-
-
-def as_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    """UTF-8 with a byte-order mark, so that a spreadsheet opens å, ä, ö right."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([["" if cell is None else cell for cell in row] for row in rows])
-    return out.getvalue().encode("utf-8-sig")
-
-
-def as_xlsx(sheets: Sequence[Sheet]) -> bytes:
-    """One worksheet per table, each with its header on the first row."""
-    workbook = Workbook(write_only=True)
-    for title, header, rows in sheets:
-        worksheet = workbook.create_sheet(title)
-        worksheet.append(list(header))
-        for row in rows:
-            worksheet.append(list(row))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

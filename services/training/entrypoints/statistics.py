@@ -21,18 +21,13 @@ from services.training.domain import statistics as stats
 from shared.auth import CurrentPrincipal
 from shared.clock import utc_now
 from shared.contracts.types import MunicipalityCode
+from shared.downloads import CSV, DOWNLOADS, XLSX, as_csv, as_xlsx, download
 from shared.http import ERRORS
 
 router = APIRouter(prefix="/training", tags=["statistics"], responses=ERRORS)
 
 Format = Literal["json", "csv", "xlsx"]
 Table = Literal["certified", "attendance", "costs"]
-CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOWNLOADS: dict[int | str, dict[str, Any]] = {200: {"content": {
-    "application/json": {"schema": {"type": "object"}},
-    "text/csv": {"schema": {"type": "string"}},
-    XLSX: {"schema": {"type": "string", "format": "binary"}}}}}
 COLUMNS: dict[str, tuple[str, ...]] = {"certified": stats.CERTIFIED_COLUMNS,
                                        "attendance": stats.ATTENDANCE_COLUMNS,
                                        "costs": stats.COST_COLUMNS}
@@ -77,19 +72,14 @@ async def statistics(
     if format_ == "json":
         return JSONResponse(_json(within, everyone.as_dict(), tables))
     if format_ == "csv":
-        return _download(read.as_csv(COLUMNS[table], _rows(table, tables[table])), CSV,
+        return download(as_csv(COLUMNS[table], _rows(table, tables[table])), CSV,
                          f"{name}-{table}.csv")
     sheets = [(t, COLUMNS[t], _rows(t, rows)) for t, rows in tables.items()]
-    return _download(read.as_xlsx(sheets), XLSX, f"{name}.xlsx")
+    return download(as_xlsx(sheets), XLSX, f"{name}.xlsx")
 
 
 def _rows(table: str, rows: list[dict[str, Any]]) -> list[list[Any]]:
     return [[row[column] for column in COLUMNS[table]] for row in rows]
-
-
-def _download(body: bytes, media_type: str, filename: str) -> Response:
-    return Response(body, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def _json(within: stats.Window, total: dict[str, int],
