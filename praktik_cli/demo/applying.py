@@ -79,14 +79,16 @@ async def _apply_one(season: Season, program: str, code: str, n: int,
     person.language = language  # as registration holds it, and notifications writes in it
     participant = await _register(season, program, code, n, person, band, start, gender,
                                   needs, language)
+    wishes = 1 if season.plan.one_wish else rng.choice((1, 2, 3))
     preferences = [{"occupation": o} for o in rng.sample(
-        occupations, min(len(occupations), rng.choice((1, 2, 3))))]
+        occupations, min(len(occupations), wishes))]
     out = await season.call("POST", f"{season.endpoints.registration}/requests", {
         "external_ref": f"demo-{season.plan.tag}-r-{program}-{code}-{n}",
         "participant_id": str(participant.id), "municipality_code": code,
         "program": program, "period_start": start.isoformat(),
         "period_end": end.isoformat(), "preferences": preferences, "needs": needs,
         "priority": 1 if rng.random() < 0.08 else 0,
+        "only_preferences": season.plan.one_wish,
     })
     request = Request(uuid.UUID(out["request_id"]), participant.id, code, program, start,
                       end)

@@ -55,6 +55,11 @@ class Plan:
     """The people follow the links in their messages themselves (the demo); False leaves
     the links for a test that follows them in a browser (tests/e2e/test_public_pages.py).
     """
+    one_wish: bool = False
+    """Each applicant ranks one occupation and takes only a place of it (the request's
+    `only_preferences`): nobody holds a place they rank below another, so nobody moves up
+    when a place comes free (services/matching/domain/rematch.py); for a test that
+    follows the same placements from answer to answer."""
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     """Makes this run's external refs and e-mail addresses unique."""
 

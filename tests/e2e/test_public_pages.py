@@ -47,11 +47,15 @@ pytestmark = [pytest.mark.infra, pytest.mark.timeout(600)]
 CODE = "1381"
 TOWN = Plan(workplaces={CODE: 3}, summer_requests=20, prao_requests=0, work_trials=0,
             workplace_declines=0, participant_declines=0, seed=17,
-            consent_weights=(0, 50, 50, 0), phone_share=0.8, people_answer=False)
+            consent_weights=(0, 50, 50, 0), phone_share=0.8, people_answer=False,
+            one_wish=True)
 """Laholm alone (no other test's municipality): three workplaces (a manager may never
 attend a breakfast meeting, so one may stay closed), more summer-job applicants than
 places (a waitlist, so a freed place goes to the next in line), every minor's guardians
-answering after the proposal (or refusing)."""
+answering after the proposal (or refusing). Each applicant wishes for one occupation
+only, so a place that comes free goes to the next in line and nobody moves up: the
+journey answers the same placements throughout (test_stable_rematching.py follows
+a move)."""
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
@@ -201,41 +205,43 @@ async def test_workplaces_accept_and_one_declines(town: Town, browser: Browser) 
     assert len(fresh) >= 4, f"too few proposals to play with: {len(fresh)}"
     declined = _to_decline(season, fresh)
     accepted = [p for p in fresh if p is not declined]
-    by_sms = 0
+    sms = next((p for p in accepted if supervisor_of(season, p).person.sms_allowed), None)
+    assert sms is not None, "no supervisor with SMS: the SMS link would not be followed"
     async with phone(browser) as page:
-        for n, proposal in enumerate(fresh):
-            supervisor = supervisor_of(season, proposal)
-            channel = "email"
-            if supervisor.person.sms_allowed and by_sms == 0 and proposal is not declined:
-                channel, by_sms = "sms", 1  # this one opens the link in the SMS
-            link = await link_for(season, "workplace_answer", proposal["placement_id"],
-                                  supervisor.id, supervisor.person.email if channel ==
-                                  "email" else supervisor.person.phone, channel)
-            assert town.url(link) in link.text, "the message's link is not the portal's"
-            await town.visits.open(page, town.url(link), f"workplace_answer-{n}")
-            await placement_facts_shown(page, season, proposal, supervisor_first_name=True)
-            assert proposal["accept_by"], "a proposal without a deadline"
-            await expect(page.locator(".deadline")).to_contain_text(
-                deadline_day(proposal["accept_by"]))
-            await contact_shown(page, season)
-            if proposal is declined:
-                outcome = await answer(page, town.visits, f"workplace_answer-{n}",
-                                       ["answer-decline", "reason-no_capacity"])
-                assert outcome == "workplace_declined"
-            else:
-                outcome = await answer(page, town.visits, f"workplace_answer-{n}",
-                                       ["answer-accept"])
-                assert outcome == "workplace_accepted"
-            town.done.setdefault("workplace_links", {})[proposal["placement_id"]] = link
-    assert by_sms == 1, "no supervisor with SMS: the SMS link was not followed"
-    assert await status_becomes(season, declined["placement_id"], "declined") == "declined"
-    said = events_about(season, "PlacementDeclined", declined["placement_id"])
-    assert [(d["by"], d["reason"]) for d in said] == [("workplace", "no_capacity")]
+        for n, proposal in enumerate(accepted):  # the decline last: it frees a place
+            await _workplace_answers(town, page, proposal, f"workplace_answer-{n}",
+                                     "sms" if proposal is sms else "email")
+        await _workplace_answers(town, page, declined, "workplace_answer-declined",
+                                 "email", decline=True)
+        assert await status_becomes(season, declined["placement_id"], "declined")
+        said = events_about(season, "PlacementDeclined", declined["placement_id"])
+        assert [(d["by"], d["reason"]) for d in said] == [("workplace", "no_capacity")]
     for proposal in accepted:
         await eventually(_accepted_by_workplace(season, proposal["placement_id"]),
                          60, "PlacementAccepted by the workplace", interval_s=0.3)
     town.done["accepted"] = accepted
     town.done["declined"] = declined
+
+
+async def _workplace_answers(town: Town, page: Page, proposal: dict[str, Any], name: str,
+                             channel: str, decline: bool = False) -> None:
+    """The supervisor opens the link in their message, reads the placement and answers."""
+    season = town.season
+    supervisor = supervisor_of(season, proposal)
+    link = await link_for(season, "workplace_answer", proposal["placement_id"],
+                          supervisor.id, supervisor.person.email if channel == "email"
+                          else supervisor.person.phone, channel)
+    assert town.url(link) in link.text, "the message's link is not the portal's"
+    await town.visits.open(page, town.url(link), name)
+    await placement_facts_shown(page, season, proposal, supervisor_first_name=True)
+    assert proposal["accept_by"], "a proposal without a deadline"
+    await expect(page.locator(".deadline")).to_contain_text(
+        deadline_day(proposal["accept_by"]))
+    await contact_shown(page, season)
+    choices = ["answer-decline", "reason-no_capacity"] if decline else ["answer-accept"]
+    outcome = await answer(page, town.visits, name, choices)
+    assert outcome == ("workplace_declined" if decline else "workplace_accepted")
+    town.done.setdefault("workplace_links", {})[proposal["placement_id"]] = link
 
 
 def _accepted_by_workplace(season: Season, placement_id: str) -> Any:
@@ -305,12 +311,18 @@ async def _child_told_guardian_said_no(town: Town, refused: dict[str, Any]) -> N
     child = participant_of(season, refused)
     email = str(child.person.email).lower()
 
+    # In the child's language (English for those who read it, else Swedish).
+    said_no = ("Your guardian has said no" if child.person.language == "en"
+               else "Din vårdnadshavare har sagt nej")
+
     def told() -> list[str]:
         return [text for subject, text in outside_mail(email, town.done["refused_at"])
-                if "har sagt nej" in subject]
+                if said_no in subject]
 
-    said = await eventually(told, 60, "the child told that the guardian said no")
-    assert "vårdnadshavare har sagt nej" in said[0]
+    said = await eventually(told, 60, lambda: (
+        f"the child ({child.person.language}) told that the guardian said no; mail since: "
+        + str([subject for subject, _ in outside_mail(email, town.done["refused_at"])])))
+    assert said_no in said[0]
     for _, text in outside_mail(email, town.done["refused_at"]):
         assert "Vi väntar på samtycke" not in text
         assert "Arbetsplatsen tackade nej" not in text
@@ -339,28 +351,20 @@ async def test_a_participant_declines_and_the_next_in_line_is_told(
     refused = town.done["refused"]
     answering_ = [p for p in town.done["accepted"] if p is not refused]
     assert len(answering_) >= 2
-    declining = answering_[0]
-    fresh_before = proposals(season)
+    declining, accepting = answering_[0], answering_[1:]
     async with phone(browser) as page:
-        for n, proposal in enumerate(answering_):
-            child = participant_of(season, proposal)
-            assert proposal["answer_by"], "summer jobs in Laholm ask the participant"
-            link = await link_for(season, "offer_answer", proposal["placement_id"], child.id,
-                                  child.person.email)
-            await town.visits.open(page, town.url(link), f"offer_answer-{n}")
-            await expect(page.locator("p.lead")).to_contain_text(child.person.name.split()[0])
-            await expect(page.locator(".deadline")).to_contain_text(
-                deadline_day(proposal["answer_by"]))
-            await placement_facts_shown(page, season, proposal)
-            if proposal is declining:
-                outcome = await answer(page, town.visits, f"offer_answer-{n}",
-                                       ["answer-decline"],
-                                       {"reason": "Jag har fått ett annat jobb."})
-                assert outcome == "offer_declined"
-            else:
-                outcome = await answer(page, town.visits, f"offer_answer-{n}",
-                                       ["answer-accept"])
-                assert outcome == "offer_accepted"
+        for n, proposal in enumerate(accepting):  # the decline last: it frees a place
+            assert await _participant_answers(town, page, proposal, f"offer_answer-{n}",
+                                              decline=False) == "offer_accepted"
+        # Those whose every party said yes (and whose consent is in) are confirmed.
+        ready = [p for p in accepting
+                 if participant_of(season, p).consent in ("none", "given")]
+        assert ready, "nobody to confirm"
+        for proposal in ready:
+            assert await status_becomes(season, proposal["placement_id"], "confirmed")
+        fresh_before = proposals(season)
+        assert await _participant_answers(town, page, declining, "offer_answer-declined",
+                                          decline=True) == "offer_declined"
     assert await status_becomes(season, declining["placement_id"], "declined")
     assert [d["by"] for d in events_about(season, "PlacementDeclined",
                                           declining["placement_id"])] == ["participant"]
@@ -376,16 +380,30 @@ async def test_a_participant_declines_and_the_next_in_line_is_told(
     told = await link_for(season, "offer_answer", nxt["placement_id"], child.id,
                           child.person.email)
     # In the child's language: English for those who read it, else Swedish (first).
+    assert nxt["replaces"] is None, "a one-wish town: nobody moves up (TOWN)"
     offer = "You have an offer" if child.person.language == "en" else "Du har fått ett erbjudande"
     assert told.subject_line.startswith(offer), (child.person.language, told.subject_line)
     town.done["next"] = nxt
-    # Those whose every party said yes (and whose consent is in) are confirmed.
-    ready = [p for p in answering_[1:]
-             if participant_of(season, p).consent in ("none", "given")]
-    assert ready, "nobody to confirm"
-    for proposal in ready:
-        assert await status_becomes(season, proposal["placement_id"], "confirmed")
     town.done["confirmed"] = ready
+
+
+async def _participant_answers(town: Town, page: Page, proposal: dict[str, Any], name: str,
+                               decline: bool) -> str:
+    """The participant opens the offer's link, reads it and answers: the outcome."""
+    season = town.season
+    child = participant_of(season, proposal)
+    assert proposal["answer_by"], "summer jobs in Laholm ask the participant"
+    link = await link_for(season, "offer_answer", proposal["placement_id"], child.id,
+                          child.person.email)
+    await town.visits.open(page, town.url(link), name)
+    await expect(page.locator("p.lead")).to_contain_text(child.person.name.split()[0])
+    await expect(page.locator(".deadline")).to_contain_text(
+        deadline_day(proposal["answer_by"]))
+    await placement_facts_shown(page, season, proposal)
+    if decline:
+        return await answer(page, town.visits, name, ["answer-decline"],
+                            {"reason": "Jag har fått ett annat jobb."})
+    return await answer(page, town.visits, name, ["answer-accept"])
 
 
 async def _snapshot(town: Town) -> dict[str, Any]:
