@@ -34,11 +34,19 @@ from devkit.wait import eventually
 from praktik_cli.demo import answering, applying, registering, training
 from praktik_cli.demo.inbox import CaughtLink
 from praktik_cli.demo.plan import Plan
-from praktik_cli.demo.records import Participant
 from praktik_cli.demo.season import Season
 from shared.contracts import topics
 from shared.links import LinkSigner
 from tests.e2e.conftest import LINK_SECRET, Outside, OwnDatabase, endpoints
+from tests.e2e.journey import (
+    events_about,
+    link_for,
+    participant_of,
+    proposals,
+    season_mail,
+    status_becomes,
+    supervisor_of,
+)
 from tests.e2e.pages import Visits, answer, fact, swedish_day
 from tests.e2e.portal import portal_process, remote_ports
 
@@ -103,59 +111,6 @@ async def _play_unanswered(season: Season) -> None:
 
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def proposals(season: Season) -> list[dict[str, Any]]:
-    return [e["data"] for e in season.log.of("PlacementProposed")
-            if uuid.UUID(e["data"]["request_id"]) in season.requests]
-
-
-def events_about(season: Season, type_: str, placement_id: str) -> list[dict[str, Any]]:
-    return [e["data"] for e in season.log.of(type_)
-            if e["data"].get("placement_id") == placement_id]
-
-
-async def link_for(season: Season, purpose: str, subject: str, person: uuid.UUID,
-                   address: str | None, channel: str = "email") -> CaughtLink:
-    """The link in the person's own message (to their address, on that channel)."""
-    found = await eventually(
-        lambda: _refreshed(season, purpose, subject, person, address, channel), 90,
-        f"a {purpose} link to {address} on {channel}", interval_s=0.5)
-    assert isinstance(found, CaughtLink)
-    return found
-
-
-async def _refreshed(season: Season, purpose: str, subject: str, person: uuid.UUID,
-                     address: str | None, channel: str) -> CaughtLink | None:
-    await season.inbox.refresh(season.client)
-    return next((link for link in reversed(season.inbox.links)
-                 if (link.purpose, str(link.subject), link.recipient, link.channel) ==
-                 (purpose, subject, person, channel)
-                 and (address is None or link.address == address.lower())), None)
-
-
-async def placement(season: Season, placement_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = await season.call(
-        "GET", f"{season.endpoints.matching}/matching/placements/{placement_id}")
-    return found
-
-
-async def status_becomes(season: Season, placement_id: str, *statuses: str) -> str:
-    async def now() -> str | None:
-        found = str((await placement(season, placement_id))["status"])
-        return found if found in statuses else None
-
-    result = await eventually(now, 60, f"placement {placement_id} to be {statuses}",
-                              interval_s=0.5)
-    return str(result)
-
-
-def supervisor_of(season: Season, proposal: dict[str, Any]) -> Any:
-    return next(s for s in season.supervisors if str(s.id) == proposal["supervisor_id"])
-
-
-def participant_of(season: Season, proposal: dict[str, Any]) -> Participant:
-    return season.participants[uuid.UUID(proposal["participant_id"])]
 
 
 async def placement_facts_shown(page: Page, season: Season, proposal: dict[str, Any],
@@ -307,7 +262,8 @@ async def _consent_recorded(season: Season, proposal: dict[str, Any], granted: b
 async def _child_told_guardian_said_no(town: Town, refused: dict[str, Any]) -> None:
     """After the refusal the child hears that the guardian said no, and not that we are
     waiting for consent, nor that the workplace declined."""
-    season, outside_mail = town.season, season_mail(town)
+    season = town.season
+    outside_mail = season_mail(season)
     child = participant_of(season, refused)
     email = str(child.person.email).lower()
 
@@ -326,23 +282,6 @@ async def _child_told_guardian_said_no(town: Town, refused: dict[str, Any]) -> N
     for _, text in outside_mail(email, town.done["refused_at"]):
         assert "Vi väntar på samtycke" not in text
         assert "Arbetsplatsen tackade nej" not in text
-
-
-def season_mail(town: Town) -> Any:
-    """(subject, text) of the caught e-mails to an address since a moment."""
-    from devkit.mail import SmtpCatcher, message_text
-
-    catcher = SmtpCatcher(town.season.endpoints.mail_dir)
-
-    def mail(address: str, since: datetime) -> list[tuple[str, str]]:
-        found = []
-        for entry in catcher.messages():
-            received = datetime.fromisoformat(entry["received_at"])
-            if address in [a.lower() for a in entry["rcpt_tos"]] and received >= since:
-                found.append((entry["subject"], message_text(catcher.read(entry))))
-        return found
-
-    return mail
 
 
 async def test_a_participant_declines_and_the_next_in_line_is_told(
