@@ -208,12 +208,13 @@ async def continuous(infra: Infra) -> dict[str, Any]:
     settings = MatchingSettings(**service_settings(
         infra, "matching", log_level="WARNING", consumer_batch_size=500))
     async with running(infra, lambda: build(settings)), \
-            Publisher(infra.kafka_bootstrap) as publisher:
+            Publisher(infra.kafka_bootstrap, infra.kafka_security) as publisher:
         await _send_all(publisher, setup)
         await _wait_for_participants(infra, len(participants), sum(
             isinstance(e, WorkplaceOpened) for e in setup))
         wanted = {str(r.request_id) for r in requests}
-        async with TopicReader(infra.kafka_bootstrap, [topics.MATCHING_EVENTS]) as reader:
+        async with TopicReader(infra.kafka_bootstrap, [topics.MATCHING_EVENTS],
+                               security=infra.kafka_security) as reader:
             started = time.perf_counter()
             await _send_all(publisher, list(requests))
             await reader.wait_for(lambda _: _answered(reader, wanted), timeout_s=120)

@@ -106,9 +106,10 @@ async def _count(service: Any, sql: str) -> int:
         return int((await conn.execute(text(sql))).scalar_one())
 
 
-async def _produce(bootstrap: str, topic: str, events: list[EventData]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                                linger_ms=5, max_batch_size=256 * 1024)
+async def _produce(infra: Infra, topic: str, events: list[EventData]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap, enable_idempotence=True,
+                                linger_ms=5, max_batch_size=256 * 1024,
+                                **infra.kafka_security.aiokafka_kwargs())
     await producer.start()
     topic = physical(topic)
     try:
@@ -209,11 +210,11 @@ async def _email_rate(infra: Infra, service: Service, people: list[uuid.UUID],
     """Letters per second, Kafka to SMTP: `PlacementWaitlisted` → one letter each."""
     # Untimed: one letter end to end, so the worker process has started, imported
     # and connected before the clock runs (its start-up is not the service's rate).
-    await _produce(infra.kafka_bootstrap, topics.MATCHING_EVENTS, _waitlisted(people[:1]))
+    await _produce(infra, topics.MATCHING_EVENTS, _waitlisted(people[:1]))
     await _until(service, "select count(*) from notifications.notifications "
                           "where status = 'sent'", 1, 120)
     started = time.perf_counter()
-    await _produce(infra.kafka_bootstrap, topics.MATCHING_EVENTS, _waitlisted(people[1:]))
+    await _produce(infra, topics.MATCHING_EVENTS, _waitlisted(people[1:]))
     done = await _until(service, "select count(*) from notifications.notifications "
                                  "where status = 'sent' and channel = 'email'",
                         EMAILS + 1, 120, "select count(*) "
@@ -234,7 +235,7 @@ async def _sms_rate(infra: Infra, service: Service, supervisors: list[uuid.UUID]
         course="base_course", starts_at=starts, municipality_code="1380")
         for s in supervisors]
     started = time.perf_counter()
-    await _produce(infra.kafka_bootstrap, topics.TRAINING_EVENTS, enrolments)
+    await _produce(infra, topics.TRAINING_EVENTS, enrolments)
     done = await _until(service, "select count(*) from notifications.notifications "
                                  "where status = 'sent' and channel = 'sms'", SMSES, 120)
     smses = SMSES / (done - started)

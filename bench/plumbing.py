@@ -40,7 +40,8 @@ async def _stage(url: str, topic: str, count: int) -> None:
 
 async def _relay_rate(infra: Infra, topic: str, count: int) -> float:
     engine = make_engine(infra.admin_database_url)
-    producer = make_producer(infra.kafka_bootstrap, "bench-relay")
+    producer = make_producer(infra.kafka_bootstrap, "bench-relay",
+                             security=infra.kafka_security)
     await producer.start()
     relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=1000,
                         topic_prefix=topic_prefix())
@@ -57,6 +58,7 @@ async def _relay_rate(infra: Infra, topic: str, count: int) -> float:
 async def _inbox_consumer_rate(infra: Infra, topic: str, count: int) -> float:
     settings = ServiceSettings(
         database_url=infra.admin_database_url, kafka_bootstrap_servers=infra.kafka_bootstrap,
+        **infra.service_security_settings("plumbing"),
         consumer_group=f"bench-{topic}", consumer_auto_offset_reset="earliest",
         consumer_batch_size=1000, log_json=False, log_level="WARNING",
     )
@@ -83,17 +85,19 @@ async def _inbox_consumer_rate(infra: Infra, topic: str, count: int) -> float:
 
 async def run(infra: Infra) -> dict[str, Any]:
     await probe.reset(infra.admin_database_url)
-    topic = await fresh_topic(infra.kafka_bootstrap, "plumbing")
+    topic = await fresh_topic(infra.kafka_bootstrap, "plumbing", security=infra.kafka_security)
     EVENTS_BY_TOPIC[topic] = EVENTS_BY_TOPIC[topics.REGISTRATION_EVENTS]
 
-    raw_produce = await raw_produce_rate(infra.kafka_bootstrap, EVENTS)
+    raw_produce = await raw_produce_rate(infra.kafka_bootstrap, EVENTS,
+                                         security=infra.kafka_security)
     print(f"raw aiokafka produce (idempotent, pipelined): {raw_produce:,.0f} msg/s")
 
     await _stage(infra.admin_database_url, topic, EVENTS)
     relay = await _relay_rate(infra, topic, EVENTS)
     print(f"outbox relay: {relay:,.0f} events/s  ratio to raw produce {relay / raw_produce:.2f}")
 
-    raw_consume = await raw_consume_rate(infra.kafka_bootstrap, topic, EVENTS)
+    raw_consume = await raw_consume_rate(infra.kafka_bootstrap, topic, EVENTS,
+                                         infra.kafka_security)
     print(f"raw aiokafka consume (getmany 1000): {raw_consume:,.0f} msg/s")
     consumer = await _inbox_consumer_rate(infra, topic, EVENTS)
     print(f"consumer with inbox + effect in Postgres: {consumer:,.0f} events/s  "

@@ -28,6 +28,7 @@ from services.registration.bootstrap import build
 from services.registration.domain.identity import luhn_digit
 from services.registration.settings import RegistrationSettings
 from shared.contracts import topics
+from shared.kafka.security import KafkaSecurity
 from shared.logging import configure_logging
 
 REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", "20000"))
@@ -66,9 +67,10 @@ def _messages(run: str, count: int) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def _producer(bootstrap: str) -> AIOKafkaProducer:
+def _producer(bootstrap: str, security: KafkaSecurity) -> AIOKafkaProducer:
     return AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                            linger_ms=5, max_batch_size=256 * 1024)
+                            linger_ms=5, max_batch_size=256 * 1024,
+                            **security.aiokafka_kwargs())
 
 
 async def _send_all(producer: AIOKafkaProducer, topic: str,
@@ -78,8 +80,9 @@ async def _send_all(producer: AIOKafkaProducer, topic: str,
     await asyncio.gather(*futures)
 
 
-async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
-    producer = _producer(bootstrap)
+async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]],
+                   security: KafkaSecurity) -> None:
+    producer = _producer(bootstrap, security)
     await producer.start()
     try:
         await _send_all(producer, topic, messages)
@@ -88,7 +91,7 @@ async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes
 
 
 async def _count_registered(bootstrap: str, marker: bytes, count: int,
-                            ready: asyncio.Event) -> float:
+                            ready: asyncio.Event, security: KafkaSecurity) -> float:
     """Read `registration.events.v1` from its current end until `count` registrations of
     this run are there; returns the time the last one was read."""
     seen = 0
@@ -99,7 +102,7 @@ async def _count_registered(bootstrap: str, marker: bytes, count: int,
                     and dict(r.headers).get("ce_type") == b"ParticipantRegistered")
 
     async with TopicReader(bootstrap, [topics.REGISTRATION_EVENTS], on_batch=take, keep=False,
-                           max_records=10_000,
+                           max_records=10_000, security=security,
                            max_partition_fetch_bytes=4 * 1024 * 1024) as reader:
         ready.set()
         while seen < count:
@@ -113,6 +116,7 @@ async def _service_rate(infra: Infra, count: int) -> float:
     settings = RegistrationSettings(
         database_url=infra.database_url("registration"),
         kafka_bootstrap_servers=infra.kafka_bootstrap,
+        **infra.service_security_settings("registration"),
         consumer_group=f"registration-bench-{uuid.uuid4().hex[:8]}",
         consumer_auto_offset_reset="latest",
         intake_sources=f"{SOURCE}=*",
@@ -128,14 +132,15 @@ async def _service_rate(infra: Infra, count: int) -> float:
         print("  service consuming (fresh group)", flush=True)
         ready = asyncio.Event()
         counter = asyncio.create_task(
-            _count_registered(infra.kafka_bootstrap, run.encode(), count, ready))
+            _count_registered(infra.kafka_bootstrap, run.encode(), count, ready,
+                              infra.kafka_security))
         await asyncio.wait([counter, asyncio.create_task(ready.wait())],
                            return_when=asyncio.FIRST_COMPLETED)
         if counter.done():
             counter.result()  # raises what went wrong
         # The clock starts at the first message sent (the producer's start-up is not
         # the service's time).
-        producer = _producer(infra.kafka_bootstrap)
+        producer = _producer(infra.kafka_bootstrap, infra.kafka_security)
         await producer.start()
         try:
             started = time.perf_counter()
@@ -151,17 +156,19 @@ async def _service_rate(infra: Infra, count: int) -> float:
     return count / (finished - started)
 
 
-async def _passthrough_rate(bootstrap: str, count: int) -> float:
+async def _passthrough_rate(bootstrap: str, count: int,
+                            security: KafkaSecurity = KafkaSecurity()) -> float:
     """Raw aiokafka: consume `count` intake-sized messages and produce each to another
     topic (idempotent producer, pipelined per poll), committing offsets after each poll."""
-    source = await fresh_topic(bootstrap, "passthrough-in")
-    sink = await fresh_topic(bootstrap, "passthrough-out")
-    await _produce(bootstrap, source, _messages("raw", count))
+    source = await fresh_topic(bootstrap, "passthrough-in", security=security)
+    sink = await fresh_topic(bootstrap, "passthrough-out", security=security)
+    await _produce(bootstrap, source, _messages("raw", count), security)
     consumer = AIOKafkaConsumer(physical(source), bootstrap_servers=bootstrap,
                                 enable_auto_commit=False, auto_offset_reset="earliest",
-                                group_id=physical(f"bench-passthrough-{uuid.uuid4().hex[:6]}"))
+                                group_id=physical(f"bench-passthrough-{uuid.uuid4().hex[:6]}"),
+                                **security.aiokafka_kwargs())
     sink = physical(sink)
-    producer = _producer(bootstrap)
+    producer = _producer(bootstrap, security)
     await consumer.start()
     await producer.start()
     try:
@@ -187,7 +194,7 @@ async def _passthrough_rate(bootstrap: str, count: int) -> float:
 
 
 async def run(infra: Infra) -> dict[str, Any]:
-    raw = await _passthrough_rate(infra.kafka_bootstrap, REGISTRATIONS)
+    raw = await _passthrough_rate(infra.kafka_bootstrap, REGISTRATIONS, infra.kafka_security)
     print(f"raw aiokafka consume-and-produce passthrough: {raw:,.0f} msg/s")
     rate = await _service_rate(infra, REGISTRATIONS)
     print(f"registration intake → registration.events.v1: {rate:,.0f} registrations/s "

@@ -14,22 +14,25 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from devkit.bus import physical, topic_prefix
 from shared.contracts.topics import TopicSpec
 from shared.kafka.admin import ensure_topics
+from shared.kafka.security import KafkaSecurity
 
 
-async def fresh_topic(bootstrap: str, prefix: str, partitions: int = 6) -> str:
+async def fresh_topic(bootstrap: str, prefix: str, partitions: int = 6,
+                      security: KafkaSecurity = KafkaSecurity()) -> str:
     """A topic of this benchmark's own (and its `.dlq`), under the run's prefix; returns
     its name without the prefix."""
     name = f"bench.{prefix}.{uuid.uuid4().hex[:8]}"
     await ensure_topics(bootstrap, partitions, [TopicSpec(name), TopicSpec(f"{name}.dlq")],
-                        prefix=topic_prefix())
+                        prefix=topic_prefix(), security=security)
     return name
 
 
-async def raw_produce_rate(bootstrap: str, count: int = 30000, size: int = 300) -> float:
+async def raw_produce_rate(bootstrap: str, count: int = 30000, size: int = 300,
+                           security: KafkaSecurity = KafkaSecurity()) -> float:
     """Idempotent producer, linger 5 ms, pipelined: messages per second."""
-    topic = physical(await fresh_topic(bootstrap, "raw"))
+    topic = physical(await fresh_topic(bootstrap, "raw", security=security))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5,
-                                max_batch_size=256 * 1024)
+                                max_batch_size=256 * 1024, **security.aiokafka_kwargs())
     await producer.start()
     value = b"x" * size
     try:
@@ -43,11 +46,13 @@ async def raw_produce_rate(bootstrap: str, count: int = 30000, size: int = 300) 
         await producer.stop()
 
 
-async def raw_consume_rate(bootstrap: str, topic: str, count: int) -> float:
+async def raw_consume_rate(bootstrap: str, topic: str, count: int,
+                           security: KafkaSecurity = KafkaSecurity()) -> float:
     """getmany with 1,000 records a poll, from the beginning: messages per second."""
     consumer = AIOKafkaConsumer(physical(topic), bootstrap_servers=bootstrap,
                                 enable_auto_commit=False, auto_offset_reset="earliest",
-                                group_id=f"{topic_prefix()}bench-raw-{uuid.uuid4().hex[:6]}")
+                                group_id=f"{topic_prefix()}bench-raw-{uuid.uuid4().hex[:6]}",
+                                **security.aiokafka_kwargs())
     await consumer.start()
     try:
         seen = 0
@@ -63,9 +68,10 @@ async def raw_consume_rate(bootstrap: str, topic: str, count: int) -> float:
         await consumer.stop()
 
 
-async def topic_size(bootstrap: str, topic: str) -> int:
+async def topic_size(bootstrap: str, topic: str,
+                     security: KafkaSecurity = KafkaSecurity()) -> int:
     topic = physical(topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, **security.aiokafka_kwargs())
     await consumer.start()
     try:
         parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]

@@ -4,7 +4,9 @@ the benchmarks and the demo share.
 Topics are named by the contract (or by a test); on the broker each carries the run's
 topic prefix (`PRAKTIK_TOPIC_PREFIX`, set by the `infra` fixture and the benchmarks:
 shared.kafka.naming), so a run never reads the topics of a running system or of another
-run. The demo reads the prefix of the system it plays against instead.
+run. The demo reads the prefix of the system it plays against instead. The run's clients
+connect as the run (`PRAKTIK_KAFKA_SECURITY_PROTOCOL`, ...: `run_security`) unless given
+another `KafkaSecurity`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from aiokafka.errors import KafkaError
 from devkit.wait import eventually
 from shared.contracts.topics import DLQ_SUFFIX
 from shared.kafka import naming
+from shared.kafka.security import KafkaSecurity
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Decoder: TypeAlias = Callable[[str, bytes], Any]
@@ -33,6 +36,12 @@ BatchHook: TypeAlias = Callable[[list[Record], float], None]
 def topic_prefix() -> str:
     """This run's topic prefix (the services it starts get the same)."""
     return naming.env_prefix()
+
+
+def run_security() -> KafkaSecurity:
+    """How this run's own clients connect (`PRAKTIK_KAFKA_*`, which `scripts/test` reads from
+    .stack/env; none: PLAINTEXT), as `topic_prefix` is where they read and write."""
+    return KafkaSecurity.from_env()
 
 
 def physical(topic: str) -> str:
@@ -91,8 +100,10 @@ class TopicReader:
 
     def __init__(self, bootstrap: str, topics: Iterable[str], *, prefix: str | None = None,
                  decode: Decoder = json_value, on_batch: BatchHook | None = None,
-                 keep: bool = True, max_records: int = 5000, **consumer_config: Any) -> None:
+                 keep: bool = True, max_records: int = 5000,
+                 security: KafkaSecurity | None = None, **consumer_config: Any) -> None:
         self.bootstrap = bootstrap
+        self.security = run_security() if security is None else security
         self.topics = list(topics)
         self.prefix = topic_prefix() if prefix is None else prefix
         self.records: list[Record] = []
@@ -110,7 +121,7 @@ class TopicReader:
 
     async def start(self) -> TopicReader:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                    **self._config)
+                                    **self.security.aiokafka_kwargs(), **self._config)
         try:
             await consumer.start()
         except KafkaError:

@@ -2,7 +2,9 @@
 
 1. Settings: `PRAKTIK_KAFKA_BOOTSTRAP_SERVERS` and `PRAKTIK_DATABASE_URL` (the
    superuser URL; service roles are `<name>:<name>` on the same server unless
-   `<NAME>_DATABASE_URL` says otherwise). `scripts/test` sets them.
+   `<NAME>_DATABASE_URL` says otherwise). `scripts/test` sets them. On a broker with
+   authentication the run connects as `PRAKTIK_KAFKA_SASL_USERNAME` etc. say, and each
+   service as its own principal, `<NAME>_KAFKA_SASL_USERNAME` (shared.kafka.security).
 2. Otherwise, with a Docker engine, testcontainers starts Kafka and Postgres.
 3. Otherwise the tests fail and say which command to run.
 
@@ -27,6 +29,13 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
 
+from shared.kafka.security import (
+    PASSWORD_ENV,
+    USERNAME_ENV,
+    KafkaSecurity,
+    check_credentials,
+)
+
 REPO = Path(__file__).resolve().parents[1]
 PROVISION_SQL = REPO / "infra" / "postgres" / "provision.sql"
 SERVICES = ("registration", "matching", "training", "notifications")
@@ -47,6 +56,36 @@ class Infra:
     server_database_url: str = ""
     """The superuser URL the run was given (its database made and dropped from there)."""
     saved_env: dict[str, str | None] = field(default_factory=dict, compare=False)
+    kafka_security: KafkaSecurity = field(default_factory=KafkaSecurity)
+    """How the run's own clients connect to the broker (`PRAKTIK_KAFKA_*`)."""
+
+    def kafka_client(self) -> dict[str, Any]:
+        """An aiokafka client's `bootstrap_servers` and security, as the run connects."""
+        return {"bootstrap_servers": self.kafka_bootstrap,
+                **self.kafka_security.aiokafka_kwargs()}
+
+    def service_security(self, service: str) -> KafkaSecurity:
+        """One of `SERVICES` as its own principal on this broker (`<NAME>_KAFKA_SASL_USERNAME`
+        and `_PASSWORD`, from .stack/env), with the run's protocol, CA file and mechanism;
+        a service of the tests' own (the plumbing probe) as the run."""
+        run = self.kafka_security
+        if not run.secured or service not in SERVICES:
+            return run
+        prefix = f"{service.upper()}_"
+        username = os.environ.get(prefix + USERNAME_ENV) or None
+        password = os.environ.get(prefix + PASSWORD_ENV) or None
+        check_credentials(run.protocol, username, password, prefix)
+        return replace(run, username=username, password=password)
+
+    def service_security_settings(self, service: str) -> dict[str, Any]:
+        """`service_security` as the service's settings, by field name (`kafka_sasl_username`)."""
+        security = self.service_security(service)
+        values = {"kafka_security_protocol": security.protocol,
+                  "kafka_sasl_mechanism": security.mechanism,
+                  "kafka_sasl_username": security.username,
+                  "kafka_sasl_password": security.password,
+                  "kafka_ssl_cafile": security.cafile}
+        return {name: value for name, value in values.items() if value is not None}
 
     @property
     def database(self) -> str:
@@ -94,7 +133,8 @@ def _from_testcontainers() -> Infra:
     asyncio.run(provision(infra))
     from shared.kafka.admin import prepare
 
-    asyncio.run(prepare(infra.kafka_bootstrap, int(os.environ.get("PRAKTIK_PARTITIONS", "6"))))
+    asyncio.run(prepare(infra.kafka_bootstrap, int(os.environ.get("PRAKTIK_PARTITIONS", "6")),
+                        security=infra.kafka_security))
     return infra
 
 
@@ -134,7 +174,7 @@ def _server() -> Infra | None:
     kafka = os.environ.get("PRAKTIK_KAFKA_BOOTSTRAP_SERVERS")
     database = os.environ.get("PRAKTIK_DATABASE_URL")
     if kafka and database:
-        return Infra(kafka, database)
+        return Infra(kafka, database, kafka_security=KafkaSecurity.from_env())
     if _docker_available():
         return _from_testcontainers()
     return None
@@ -164,11 +204,11 @@ async def claim(server: Infra, kind: str = "test") -> Infra:
         await admin.close()
     infra = Infra(server.kafka_bootstrap, make_url(server.admin_database_url).set(
         database=name).render_as_string(hide_password=False), prefix,
-        server.admin_database_url)
+        server.admin_database_url, kafka_security=server.kafka_security)
     try:
         await provision(infra)
         await prepare(infra.kafka_bootstrap, int(os.environ.get("PRAKTIK_PARTITIONS", "6")),
-                      prefix=prefix)
+                      prefix=prefix, security=infra.kafka_security)
     except BaseException:
         await release_async(infra)
         raise
@@ -202,16 +242,17 @@ async def release_async(infra: Infra) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{infra.database}" WITH (FORCE)')
     finally:
         await admin.close()
-    await delete_topics(infra.kafka_bootstrap, infra.topic_prefix)
+    await delete_topics(infra.kafka_bootstrap, infra.topic_prefix, infra.kafka_security)
 
 
-async def delete_topics(bootstrap: str, prefix: str) -> None:
+async def delete_topics(bootstrap: str, prefix: str,
+                        security: KafkaSecurity = KafkaSecurity()) -> None:
     """Delete every topic whose name starts with `prefix` (never with an empty one)."""
     from aiokafka.admin import AIOKafkaAdminClient
 
     if not prefix:
         raise ValueError("refusing to delete topics without a prefix")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **security.aiokafka_kwargs())
     try:
         await admin.start()
         names = [t for t in await admin.list_topics() if t.startswith(prefix)]

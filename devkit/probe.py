@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from devkit.bus import physical, topic_prefix
+from devkit.bus import physical, run_security, topic_prefix
 from shared.contracts import topics
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent
@@ -29,6 +29,7 @@ from shared.db import service_metadata
 from shared.errors import Rejected
 from shared.kafka.admin import ensure_topics
 from shared.kafka.consumer import BatchHandler, Subscription
+from shared.kafka.security import KafkaSecurity
 from shared.runtime import Service
 from shared.settings import ServiceSettings
 from shared.tables import Tables
@@ -79,21 +80,26 @@ def new_topic() -> str:
     return name
 
 
-async def create_topic(bootstrap: str, name: str, partitions: int = 3) -> None:
-    """The topic and its `.dlq` twin, under the run's topic prefix."""
+async def create_topic(bootstrap: str, name: str, partitions: int = 3,
+                       security: KafkaSecurity | None = None) -> None:
+    """The topic and its `.dlq` twin, under the run's topic prefix (as the run unless
+    given another `security`)."""
     await ensure_topics(bootstrap, partitions,
                         [TopicSpec(name), TopicSpec(dead_letter_topic(name))],
-                        prefix=topic_prefix())
+                        prefix=topic_prefix(),
+                        security=run_security() if security is None else security)
 
 
 @asynccontextmanager
-async def reading_records(bootstrap: str, count: int, partitions: int
+async def reading_records(bootstrap: str, count: int, partitions: int,
+                          security: KafkaSecurity | None = None
                           ) -> AsyncIterator[AIOKafkaConsumer]:
     """A started consumer, in a group of its own, of a fresh topic holding `count` raw
     records spread round-robin over `partitions` (`record 0`, `record 1`, ...)."""
     topic = new_topic()
-    await create_topic(bootstrap, topic, partitions=partitions)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    security = run_security() if security is None else security
+    await create_topic(bootstrap, topic, partitions=partitions, security=security)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **security.aiokafka_kwargs())
     await producer.start()
     try:
         for n in range(count):
@@ -103,7 +109,8 @@ async def reading_records(bootstrap: str, count: int, partitions: int
         await producer.stop()
     consumer = AIOKafkaConsumer(physical(topic), bootstrap_servers=bootstrap,
                                 group_id=f"probe-{uuid.uuid4().hex[:8]}",
-                                enable_auto_commit=False, auto_offset_reset="earliest")
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                **security.aiokafka_kwargs())
     await consumer.start()
     try:
         yield consumer

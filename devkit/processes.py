@@ -94,6 +94,8 @@ class System:
         env.update({
             f"{prefix}DATABASE_URL": self.infra.database_url(name),
             f"{prefix}KAFKA_BOOTSTRAP_SERVERS": self.infra.kafka_bootstrap,
+            **{prefix + setting.upper(): value
+               for setting, value in self.infra.service_security_settings(name).items()},
             f"{prefix}CONSUMER_GROUP": f"{name}-e2e-{self.run_id}",
             f"{prefix}CONSUMER_AUTO_OFFSET_RESET": "latest",
             f"{prefix}RELAY_IDLE_INTERVAL_S": "0.02",

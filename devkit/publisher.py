@@ -3,16 +3,28 @@ goes to the run's topic of that name (devkit.bus: the prefix put before it)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from devkit.bus import topic_prefix
+from devkit.bus import run_security, topic_prefix
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.contracts.registry import encode
 from shared.kafka import naming
+from shared.kafka.security import KafkaSecurity
+
+
+def binary_mode(event: CloudEvent) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """`event` as a CloudEvents SDK sends it in binary content mode: `data` as the value,
+    each attribute in a `ce_<name>` header and `content-type: application/json`."""
+    envelope = json.loads(encode(event))
+    value = json.dumps(envelope.pop("data")).encode()
+    headers = [("content-type", envelope.pop("datacontenttype").encode())]
+    headers += [(f"ce_{name}", str(attribute).encode()) for name, attribute in envelope.items()]
+    return value, headers
 
 
 class RunProducer(AIOKafkaProducer):
@@ -29,11 +41,13 @@ class RunProducer(AIOKafkaProducer):
 
 class Publisher:
     """Publishes to the run's topics: `topic` is the contract's name, sent to the prefixed
-    one (also through `publisher.producer` directly)."""
+    one (also through `publisher.producer` directly), as the run (`run_security`) unless
+    given another `security`."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, security: KafkaSecurity | None = None) -> None:
+        security = run_security() if security is None else security
         self.producer = RunProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                                    linger_ms=2)
+                                    linger_ms=2, **security.aiokafka_kwargs())
 
     async def __aenter__(self) -> Publisher:
         await self.producer.start()
@@ -50,6 +64,11 @@ class Publisher:
 
     async def send(self, topic: str, event: CloudEvent, key: str | None) -> None:
         await self.send_raw(topic, encode(event), key)
+
+    async def send_binary(self, topic: str, event: CloudEvent, key: str | None) -> None:
+        """`event` in binary content mode (`binary_mode`), as other senders may."""
+        value, headers = binary_mode(event)
+        await self.send_raw(topic, value, key, headers)
 
     async def send_data(self, topic: str, data: EventData, source: str = "urn:test",
                         subject: str | None = None) -> CloudEvent:

@@ -21,10 +21,12 @@ from shared.runtime import Service
 
 
 def service_settings(infra: Infra, service: str, **overrides: Any) -> dict[str, Any]:
-    """Settings for an in-process service: its role, a fresh consumer group, JSON off."""
+    """Settings for an in-process service: its role and principal, a fresh consumer group,
+    JSON off."""
     return {
         "database_url": infra.database_url(service),
         "kafka_bootstrap_servers": infra.kafka_bootstrap,
+        **infra.service_security_settings(service),
         "consumer_group": f"{service}-test-{uuid.uuid4().hex[:8]}",
         "consumer_auto_offset_reset": "latest",
         "log_json": False,
@@ -40,10 +42,16 @@ def _consumers(service: Service) -> list[Any]:
     return [getattr(subscriber, "consumer", None) for subscriber in service.broker.subscribers]
 
 
+def _nothing_matched(consumer: Any) -> bool:
+    """A pattern subscription that matches no topic yet (registration's senders, before
+    the first is added) gets no partitions: nothing to wait for."""
+    return bool(consumer._subscription.subscribed_pattern) and not consumer.subscription()
+
+
 async def wait_until_assigned(service: Service, timeout_s: float = 30.0) -> None:
     """Block until every subscriber of the service owns its partitions."""
     await eventually(
-        lambda: all(consumer is not None and consumer.assignment()
+        lambda: all(consumer is not None and (consumer.assignment() or _nothing_matched(consumer))
                     for consumer in _consumers(service)),
         timeout_s, f"{service.name}: every consumer to get partitions")
     # Positions for `latest` are fetched lazily: make sure they are resolved.

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 import typer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from praktik_cli.kafka import cli_security
 from shared.contracts.topics import dead_letter_topic
 from shared.kafka.dead_letter import HEADER_FIELD, HEADER_KIND, HEADER_REASON, HEADER_TOPIC
 from shared.kafka.naming import PREFIX_ENV, physical
+from shared.kafka.security import KafkaSecurity
 
 app = typer.Typer(help=__doc__, no_args_is_help=True)
 REPLAY_GROUP = "praktik-dlq-replay"
@@ -46,11 +48,12 @@ class DeadLetter:
 
 
 async def _read(bootstrap: str, topic: str, group: str | None, limit: int,
-                prefix: str = "") -> tuple[AIOKafkaConsumer, list[DeadLetter]]:
+                prefix: str = "", security: KafkaSecurity = KafkaSecurity()
+                ) -> tuple[AIOKafkaConsumer, list[DeadLetter]]:
     consumer = AIOKafkaConsumer(
         physical(prefix, dead_letter_topic(topic)), bootstrap_servers=bootstrap,
         group_id=None if group is None else physical(prefix, group),
-        enable_auto_commit=False, auto_offset_reset="earliest",
+        enable_auto_commit=False, auto_offset_reset="earliest", **security.aiokafka_kwargs(),
     )
     await consumer.start()
     letters: list[DeadLetter] = []
@@ -72,9 +75,10 @@ def list_(
     prefix: str = PREFIX_OPTION,
 ) -> None:
     """List dead letters of TOPIC: position, kind, failing field, reason."""
+    security = cli_security()
 
     async def main() -> None:
-        consumer, letters = await _read(bootstrap, topic, None, limit, prefix)
+        consumer, letters = await _read(bootstrap, topic, None, limit, prefix, security)
         await consumer.stop()
         for letter in letters:
             field = letter.headers.get(HEADER_FIELD, b"").decode()
@@ -96,9 +100,11 @@ def replay(
     prefix: str = PREFIX_OPTION,
 ) -> None:
     """Re-publish TOPIC's dead letters to TOPIC (after the cause was fixed)."""
+    security = cli_security()
 
     async def main() -> int:
-        consumer, letters = await _read(bootstrap, topic, REPLAY_GROUP, limit, prefix)
+        consumer, letters = await _read(bootstrap, topic, REPLAY_GROUP, limit, prefix,
+                                        security)
         chosen = [
             letter for letter in letters
             if (kind is None or letter.kind == kind)
@@ -108,7 +114,8 @@ def replay(
             await consumer.stop()
             typer.echo(f"would replay {len(chosen)} of {len(letters)} dead letter(s)")
             return len(chosen)
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
+                                    **security.aiokafka_kwargs())
         await producer.start()
         try:
             for letter in chosen:

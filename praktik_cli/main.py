@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from praktik_cli import dlq, outbox, tokens
+from praktik_cli import dlq, outbox, senders, tokens
 
 app = typer.Typer(no_args_is_help=True, help="Praktik: placements and supervisor training.")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(outbox.app, name="outbox")
+app.add_typer(senders.app, name="senders")
 app.command("token")(tokens.token)
 
 try:  # The demo plays a season with the development kit, which a wheel does not ship.

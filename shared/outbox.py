@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from shared.contracts.binding import CONTENT_TYPE, STRUCTURED_CONTENT_TYPE
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.registry import encode
 from shared.logging import get_logger
@@ -59,12 +60,14 @@ class OutboxMessage:
 
 
 def message_for(event: CloudEvent, topic: str, key: str | None) -> OutboxMessage:
+    """An event in structured mode (CloudEvents Kafka binding): the envelope is the value."""
     return OutboxMessage(
         topic=topic,
         key=key,
         value=encode(event),
         event_id=event.id,
-        headers={"ce_type": event.type, "ce_id": event.id},
+        headers={CONTENT_TYPE: STRUCTURED_CONTENT_TYPE, "ce_type": event.type,
+                 "ce_id": event.id},
     )
 
 

@@ -87,7 +87,8 @@ class Service:
         self.engine = make_engine(self.settings.database_url, self.settings.db_pool_size)
         self.session_factory = make_session_factory(self.engine)
         self.producer = make_producer(self.settings.kafka_bootstrap_servers, self.name,
-                                      self.settings.kafka_max_message_bytes)
+                                      self.settings.kafka_max_message_bytes,
+                                      self.settings.kafka_security)
         self.relay = OutboxRelay(
             self.engine,
             self.tables.outbox,
@@ -136,8 +137,10 @@ class Service:
         await asyncio.wait_for(self.producer.client.fetch_all_metadata(), timeout=3)
 
     async def consumer_reports(self) -> dict[str, list[PartitionReport]]:
-        """Each consumer group's owned partitions: position, end, lag, time without moving."""
-        return {c.group: await c.report(self.settings.consumer_stall_s) for c in self.consumers}
+        """Each consumer group's owned partitions: position, end, lag, time without moving
+        (a pattern subscription that matches no topic yet is left out)."""
+        return {c.group: await c.report(self.settings.consumer_stall_s)
+                for c in self.consumers if not c.matches_nothing()}
 
     async def check_consumers(self) -> None:
         stalled = [f"{group} {r.topic}:{r.partition}"

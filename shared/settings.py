@@ -2,25 +2,74 @@
 
 A service subclasses `ServiceSettings` and sets `env_prefix` (e.g. `REGISTRATION_`),
 so `REGISTRATION_DATABASE_URL` and `REGISTRATION_KAFKA_BOOTSTRAP_SERVERS` configure it.
+The cluster's settings (`EVERY_SERVICE`: the Kafka security protocol, CA file and SASL
+mechanism) fall back to one `PRAKTIK_` name for every service; its credentials never do.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+import os
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
+from shared.kafka.security import (
+    CAFILE_ENV,
+    ENV_PREFIX,
+    MECHANISM_ENV,
+    PROTOCOL_ENV,
+    KafkaSecurity,
+    SaslMechanism,
+    SecurityProtocol,
+    check_credentials,
+)
 from shared.links import DEVELOPMENT_SECRET
+
+EVERY_SERVICE = {
+    "kafka_security_protocol": ENV_PREFIX + PROTOCOL_ENV,
+    "kafka_ssl_cafile": ENV_PREFIX + CAFILE_ENV,
+    "kafka_sasl_mechanism": ENV_PREFIX + MECHANISM_ENV,
+}
+"""Settings a service reads under its own prefix, else under these names (the cluster's,
+the same for every service)."""
+
+
+class EveryServiceSettings(PydanticBaseSettingsSource):
+    """The `EVERY_SERVICE` names, below the service's own (`MATCHING_KAFKA_SSL_CAFILE`
+    before `PRAKTIK_KAFKA_SSL_CAFILE`)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        variable = EVERY_SERVICE.get(field_name, "")
+        return os.environ.get(variable) or None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {name: os.environ[variable] for name, variable in EVERY_SERVICE.items()
+                if os.environ.get(variable)}
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
+    """Errors name the setting, never show its value (passwords, URLs with passwords)."""
 
     database_url: str = Field(
         description="SQLAlchemy async URL of the service's own role, e.g. postgresql+asyncpg://..."
     )
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
+    kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
+    """`SASL_SSL`: SASL/SCRAM over TLS with `kafka_sasl_username`/`_password` (the service's
+    own principal). Falls back to `PRAKTIK_KAFKA_SECURITY_PROTOCOL`, as do `kafka_ssl_cafile`
+    and `kafka_sasl_mechanism` (shared.kafka.security)."""
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
+    """PEM CA bundle the broker's certificate is checked against (none: the system's)."""
+    kafka_sasl_mechanism: SaslMechanism = "SCRAM-SHA-512"
     topic_prefix: str = Field("", validation_alias="PRAKTIK_TOPIC_PREFIX")
     """Put before every topic name and consumer group on the broker (`PRAKTIK_TOPIC_PREFIX`,
     the same for every service, whatever its own prefix): two environments, or a test run
@@ -58,6 +107,9 @@ class ServiceSettings(BaseSettings):
     """The largest record this service publishes (the broker's `message.max.bytes` is
     1,048,588 by default): a dead letter above it carries a truncated value, an outbox
     row above it is set aside (`outbox_dead`)."""
+    kafka_metadata_max_age_ms: int = 300_000
+    """How often the Kafka clients refresh topic metadata: a pattern subscription
+    (registration's senders' intake topics) finds a new topic within this."""
     http_max_body_bytes: int = 1_000_000
     """A request body over this answers 413 before it is read in full."""
     batch_handlers: bool = True
@@ -84,3 +136,35 @@ class ServiceSettings(BaseSettings):
     """Settings whose committed default is a development key (subclasses add theirs)."""
     auth_api_keys: str = ""
     """Systems' API keys: `key=role:municipality|municipality,...;key2=...` (see shared.auth)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, dotenv_settings,
+                EveryServiceSettings(settings_cls), file_secret_settings)
+
+    @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("kafka_sasl_username", "kafka_sasl_password", "kafka_ssl_cafile",
+                     mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @property
+    def kafka_security(self) -> KafkaSecurity:
+        """How this service's Kafka clients authenticate (shared.kafka.security). SASL_SSL
+        without credentials raises `KafkaSecurityError` naming the settings: when a client
+        is made (the portal has none, and so needs none)."""
+        password = self.kafka_sasl_password
+        secret = password.get_secret_value() if password else None
+        check_credentials(self.kafka_security_protocol, self.kafka_sasl_username, secret,
+                          str(self.model_config.get("env_prefix", "")))
+        return KafkaSecurity(self.kafka_security_protocol, self.kafka_sasl_username, secret,
+                             self.kafka_ssl_cafile, self.kafka_sasl_mechanism)

@@ -50,6 +50,9 @@ class UnitOfWork:
         self.published: list[CloudEvent] = []
         self.cause: CloudEvent | None = None
         """The event being handled, if any: new events join its flow."""
+        self.cause_topic: str | None = None
+        """The contract topic `cause` was read from (a sender's intake topic names the
+        sender: `shared.contracts.topics.sender_of`)."""
         self.session: AsyncSession
 
     async def __aenter__(self) -> Self:

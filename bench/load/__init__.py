@@ -84,7 +84,7 @@ async def configuration(infra: Infra, replicas: int, raw: float) -> dict[str, An
 
 
 async def run(infra: Infra) -> dict[str, Any]:
-    raw = await _passthrough_rate(infra.kafka_bootstrap, PASSTHROUGH)
+    raw = await _passthrough_rate(infra.kafka_bootstrap, PASSTHROUGH, infra.kafka_security)
     print(f"raw aiokafka consume-and-produce passthrough: {raw:,.0f} msg/s", flush=True)
     results: dict[str, dict[str, Any]] = {}
     for replicas in REPLICAS:

@@ -18,6 +18,7 @@ from devkit.infra import Infra
 from devkit.processes import System
 from devkit.wait import eventually
 from shared.contracts import topics
+from shared.kafka.security import KafkaSecurity
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -27,8 +28,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def _latency(bootstrap: str, watcher: Watcher, requests: list[tuple[str, bytes, bytes]],
-                   rate: float) -> dict[str, Any]:
-    producer = world.producer(bootstrap, linger_ms=0)
+                   rate: float, security: KafkaSecurity) -> dict[str, Any]:
+    producer = world.producer(bootstrap, linger_ms=0, security=security)
     await producer.start()
     sent: dict[str, float] = {}
     futures = []
@@ -109,8 +110,9 @@ def _cpu_by_service(system: System) -> dict[str, float]:
 
 
 async def _throughput(bootstrap: str, watcher: Watcher, lags: LagSampler, system: System,
-                      requests: list[tuple[str, bytes, bytes]]) -> dict[str, Any]:
-    producer = world.producer(bootstrap, linger_ms=5)
+                      requests: list[tuple[str, bytes, bytes]],
+                      security: KafkaSecurity) -> dict[str, Any]:
+    producer = world.producer(bootstrap, linger_ms=5, security=security)
     await producer.start()
     wanted = {rid for rid, _, _ in requests}
     await lags.start()
@@ -158,7 +160,7 @@ async def _set_up(infra: Infra, plan: Plan, watcher: Watcher) -> None:
     """The setup through registration's intake, the supervisors' certificates once
     registration has registered them, until matching holds it all."""
     started = time.perf_counter()
-    producer = world.producer(infra.kafka_bootstrap, linger_ms=5)
+    producer = world.producer(infra.kafka_bootstrap, linger_ms=5, security=infra.kafka_security)
     await producer.start()
     try:
         await world.send_all(producer, topics.REGISTRATION_INTAKE, plan.setup)
@@ -212,21 +214,22 @@ def _waitlist_reasons(watcher: Watcher) -> dict[str, int]:
 
 async def measure(infra: Infra, system: System, plan: Plan, latency_count: int,
                   raw: float) -> dict[str, Any]:
-    bootstrap = infra.kafka_bootstrap
-    watcher = Watcher(bootstrap, plan.run)
+    bootstrap, security = infra.kafka_bootstrap, infra.kafka_security
+    watcher = Watcher(bootstrap, plan.run, security)
     await watcher.start()
     lags: LagSampler | None = None
     try:
         await _set_up(infra, plan, watcher)
         groups = {name: physical(f"{name}-e2e-{system.run_id}")
                   for name in ("registration", "matching", "training", "notifications")}
-        lags = await LagSampler(bootstrap, groups).open()
+        lags = await LagSampler(bootstrap, groups, security).open()
         await _settle(lags, "the latency run")
         requests = plan.requests(plan.participants)
-        latency = await _latency(bootstrap, watcher, requests[:latency_count], RATE)
+        latency = await _latency(bootstrap, watcher, requests[:latency_count], RATE, security)
         _print_latency(latency, latency_count)
         await _settle(lags, "the burst")
-        burst = await _throughput(bootstrap, watcher, lags, system, requests[latency_count:])
+        burst = await _throughput(bootstrap, watcher, lags, system, requests[latency_count:],
+                                  security)
         _print_burst(burst)
         reasons = _waitlist_reasons(watcher)
     finally:

@@ -14,6 +14,7 @@ from bench.load.config import OUTCOMES
 from devkit.bus import Record, TopicReader
 from devkit.wait import eventually
 from shared.contracts import topics
+from shared.kafka.security import KafkaSecurity
 
 
 class Watcher:
@@ -21,7 +22,8 @@ class Watcher:
     run's supervisors, when each request (by its external_ref) became `PlacementRequested`
     and when its outcome was first read (the time its poll returned)."""
 
-    def __init__(self, bootstrap: str, run: str) -> None:
+    def __init__(self, bootstrap: str, run: str,
+                 security: KafkaSecurity = KafkaSecurity()) -> None:
         self.marker = run.encode()
         self.supervisors: list[dict[str, Any]] = []
         self.request_of: dict[str, str] = {}  # external_ref → request_id
@@ -33,7 +35,7 @@ class Watcher:
         self.reader = TopicReader(bootstrap, [topics.MATCHING_EVENTS, topics.REGISTRATION_EVENTS],
                                   on_batch=self._take, keep=False,
                                   max_partition_fetch_bytes=4 * 1024 * 1024,
-                                  fetch_max_wait_ms=20)
+                                  fetch_max_wait_ms=20, security=security)
 
     async def start(self) -> None:
         await self.reader.start()
@@ -94,13 +96,16 @@ class LagSampler:
     (`<group>.<subscription>`) and their partitions, DLQs left out. `start` samples every
     half second and keeps the largest seen, per service and per group."""
 
-    def __init__(self, bootstrap: str, prefixes: dict[str, str]) -> None:
+    def __init__(self, bootstrap: str, prefixes: dict[str, str],
+                 security: KafkaSecurity = KafkaSecurity()) -> None:
         self.bootstrap = bootstrap
         self.prefixes = prefixes  # service → its consumer group (the subscriptions' prefix)
         self.peak: dict[str, int] = dict.fromkeys(prefixes, 0)
         self.peak_group: dict[str, int] = {}
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap,
+                                          **security.aiokafka_kwargs())
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                          **security.aiokafka_kwargs())
         self._task: asyncio.Task[None] | None = None
 
     async def open(self) -> LagSampler:

@@ -22,6 +22,7 @@ from devkit.infra import REPO, Infra
 from devkit.ports import free_port
 from devkit.wait import eventually
 from services.matching.adapters import orm as matching_orm
+from shared.kafka.security import KafkaSecurity
 
 
 def _devservers(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
@@ -70,9 +71,11 @@ async def outside_world(workdir: Path) -> AsyncIterator[dict[str, str]]:
             process.kill()
 
 
-def producer(bootstrap: str, linger_ms: int) -> AIOKafkaProducer:
+def producer(bootstrap: str, linger_ms: int,
+             security: KafkaSecurity = KafkaSecurity()) -> AIOKafkaProducer:
     return AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                            linger_ms=linger_ms, max_batch_size=256 * 1024)
+                            linger_ms=linger_ms, max_batch_size=256 * 1024,
+                            **security.aiokafka_kwargs())
 
 
 async def send_all(producer: AIOKafkaProducer, topic: str,

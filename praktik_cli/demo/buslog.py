@@ -16,6 +16,7 @@ from praktik_cli.demo.plan import Endpoints
 from shared.contracts import topics
 from shared.contracts.errors import MessageRejected
 from shared.contracts.registry import decode, parse_data
+from shared.kafka.security import KafkaSecurity
 
 READ_TOPICS = (topics.REGISTRATION_EVENTS, topics.TRAINING_EVENTS, topics.MATCHING_EVENTS,
                topics.NOTIFICATIONS_EVENTS,
@@ -46,18 +47,21 @@ def event_log(endpoints: Endpoints) -> TopicReader:
     """The season's log: `READ_TOPICS` from where they stand when it starts (no consumer
     group), under the environment's topic prefix, events by the contract's names."""
     return TopicReader(endpoints.kafka, READ_TOPICS, prefix=endpoints.topic_prefix,
-                       decode=contract_event)
+                       decode=contract_event, security=endpoints.kafka_security)
 
 
 class GroupProgress:
     """How far the services' consumer groups have got on the topics they read."""
 
-    def __init__(self, bootstrap: str, baseline: dict[TopicPartition, int]) -> None:
+    def __init__(self, bootstrap: str, baseline: dict[TopicPartition, int],
+                 security: KafkaSecurity = KafkaSecurity()) -> None:
         self.bootstrap = bootstrap
         self.baseline = baseline
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap,
+                                          **security.aiokafka_kwargs())
         self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap,
-                                          enable_auto_commit=False)
+                                          enable_auto_commit=False,
+                                          **security.aiokafka_kwargs())
 
     async def start(self) -> GroupProgress:
         await self._admin.start()

@@ -13,6 +13,7 @@ from devkit.infra import REPO
 from praktik_cli.demo.plan import DEFAULT_SECRET, DemoError, Endpoints, Plan
 from praktik_cli.demo.report import report
 from praktik_cli.demo.season import Season
+from praktik_cli.kafka import cli_security
 from shared.kafka.naming import PREFIX_ENV
 
 
@@ -82,7 +83,8 @@ def demo(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     endpoints = Endpoints(registration, matching, training, notifications, kafka, secret,
-                          sms_fake=sms_fake, topic_prefix=topic_prefix, mail_dir=mail_dir)
+                          sms_fake=sms_fake, topic_prefix=topic_prefix, mail_dir=mail_dir,
+                          kafka_security=cli_security())
     if again and seed == 2027:
         seed = random.randrange(1 << 30)  # other people than the first season's
     plan = Plan(summer_requests=summer, prao_requests=prao, work_trials=work_trials,

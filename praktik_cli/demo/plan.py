@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from devkit.infra import REPO
+from shared.kafka.security import KafkaSecurity
 
 COUNTY: dict[str, str] = {
     "1380": "Halmstad", "1383": "Varberg", "1384": "Kungsbacka", "1381": "Laholm",
@@ -80,6 +81,8 @@ class Endpoints:
     sms_fake: str = "http://127.0.0.1:8025"
     topic_prefix: str = ""
     """The environment's topic prefix (`PRAKTIK_TOPIC_PREFIX`): the broker's topic names."""
+    kafka_security: KafkaSecurity = field(default_factory=KafkaSecurity)
+    """How the demo connects to the broker (`PRAKTIK_KAFKA_SECURITY_PROTOCOL`, ...)."""
     mail_dir: Path = field(default_factory=lambda: REPO / ".cache" / "mail")
     """Where the SMTP catcher keeps the caught e-mails (its `DEV_MAIL_DIR`)."""
     sms_auth: tuple[str, str] = ("elks-user", "elks-password")

@@ -176,8 +176,8 @@ class Season:
                 self.groups.update({g: name for g in owned})
         groups = [g for g, name in self.groups.items() if not services or name in services]
         if self._progress is None:
-            self._progress = await GroupProgress(self.endpoints.kafka,
-                                            self.log.start_offsets).start()
+            self._progress = await GroupProgress(self.endpoints.kafka, self.log.start_offsets,
+                                                 self.endpoints.kafka_security).start()
         deadline = time.monotonic() + (timeout_s or self.patience_s)
         for _ in range(3):
             await asyncio.sleep(0.2)  # outbox relays

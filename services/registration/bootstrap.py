@@ -9,13 +9,22 @@ from pathlib import Path
 from services.registration.adapters.crypto import IdentityVault
 from services.registration.adapters.orm import tables
 from services.registration.dependencies import Dependencies
-from services.registration.entrypoints import http, intake, jobs, links, people
+from services.registration.entrypoints import (
+    http,
+    intake,
+    jobs,
+    links,
+    people,
+    sender_intake,
+    senders,
+)
 from services.registration.handlers import (
     BATCH_HANDLERS,
     COMMAND_HANDLERS,
     NEWS_BATCH_HANDLERS,
     NEWS_HANDLERS,
 )
+from services.registration.handlers.senders import OUTCOMES
 from services.registration.settings import RegistrationSettings
 from services.registration.unit_of_work import RegistrationUnitOfWork
 from shared.clock import Clock, utc_now
@@ -54,12 +63,14 @@ def build(settings: RegistrationSettings | None = None, *, clock: Clock = utc_no
             Subscription(name="news", topics=[topics.TRAINING_EVENTS, topics.MATCHING_EVENTS],
                          handlers=bind_all(NEWS_HANDLERS, deps),
                          batch_handlers=bind_all(NEWS_BATCH_HANDLERS, deps) if batched else {}),
+            sender_intake.subscription(handlers),
         ],
-        routers=[http.router, links.router, people.router],
+        routers=[http.router, links.router, people.router, senders.router],
         jobs=[jobs.intake_retention(settings)],
         published={
             topics.REGISTRATION_EVENTS: REGISTRATION_EVENTS,
             topics.REGISTRATION_CONTACTS: CONTACT_EVENTS,
+            topics.sender_answers("{sender}"): (*REGISTRATION_EVENTS, *OUTCOMES),
         },
         migrations=MIGRATIONS,
         description="Who is who: participants, guardians, workplaces, supervisors, offers, "

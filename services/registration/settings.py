@@ -25,6 +25,10 @@ class RegistrationSettings(ServiceSettings):
     `urn:school:halmstad=1380|1381;urn:hr:kungsbacka=1384`; `*` for any source or any
     municipality (`urn:test=*`, `*=*`). Empty: the intake refuses every message."""
 
+    kafka_metadata_max_age_ms: int = 10_000
+    """How often registration looks for new senders' intake topics (the pattern
+    subscription matches the broker's topics at each metadata refresh)."""
+
     identity_encryption_key: str = DEV_ENCRYPTION_KEY
     """Fernet key (url-safe base64 of 32 bytes) sealing identity numbers at rest."""
     identity_hash_key: str = "dev-only-identity-hash-key-change-me"

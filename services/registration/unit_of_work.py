@@ -14,6 +14,7 @@ from services.registration.adapters.repository import (
     SupervisorRepository,
     WorkplaceRepository,
 )
+from services.registration.adapters.sender_repository import SenderRepository
 from shared.unit_of_work import UnitOfWork
 from shared.used_links import LinkUses, UsedLinks
 
@@ -29,6 +30,7 @@ class RegistrationUnitOfWork(UnitOfWork):
     municipalities: MunicipalityRepository
     links: LinkUses
     erasures: ErasureRepository
+    senders: SenderRepository
 
     def _open(self) -> None:
         self.participants = ParticipantRepository(self.session)
@@ -41,3 +43,4 @@ class RegistrationUnitOfWork(UnitOfWork):
         self.municipalities = MunicipalityRepository(self.session)
         self.links = UsedLinks(self.session, tables.used_links)
         self.erasures = ErasureRepository(self.session)
+        self.senders = SenderRepository(self.session)

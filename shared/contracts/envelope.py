@@ -21,7 +21,11 @@ EnvelopeText = Annotated[str, StringConstraints(max_length=1024, pattern=_PRINTA
 
 
 class CloudEvent(BaseModel):
-    """One message on the bus. Unknown attributes (CloudEvents extensions) are kept."""
+    """One message on the bus. Unknown attributes (CloudEvents extensions) are kept.
+
+    Published in structured mode (this object is the record's value, `content-type:
+    application/cloudevents+json`). Added: consumers also read binary mode, the
+    attributes in `ce_<name>` headers and `data` as the value (`shared.contracts.binding`)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 

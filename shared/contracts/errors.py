@@ -9,8 +9,11 @@ from pydantic import ValidationError
 
 RejectionKind = Literal[
     "malformed_json", "not_cloudevent", "unknown_type", "schema_violation", "rejected",
-    "conflict",
+    "conflict", "source_mismatch", "municipality_not_registered", "sender_not_registered",
 ]
+"""The last three refuse a sender's message on its own intake topic (CONTRACT.md,
+Senders): another `source` than the sender's, a municipality not registered to it, a
+topic of no registered sender."""
 
 MAX_PROBLEMS = 20
 """A refusal names at most this many fields and counts the rest (`omitted`): an answer

@@ -296,6 +296,10 @@ class IntakeRejected(EventData):
     """At most `shared.contracts.errors.MAX_PROBLEMS` of them; `more_errors` counts the rest."""
     more_errors: int = 0
     municipality_code: MunicipalityCode | None = None
+    reason: str | None = None
+    """Which check refused the request, as the dead letter's `dlq.error.kind`
+    (`schema_violation`, `rejected`, `conflict`; on a sender's own intake topic also
+    `source_mismatch`, `municipality_not_registered`, `sender_not_registered`)."""
 
 
 REGISTRATION_EVENTS: tuple[type[EventData], ...] = (

@@ -51,8 +51,9 @@ def topic_of(data: EventData) -> str:
 
 
 def model_for(topic: str, event_type: str) -> type[EventData]:
+    """The model of `event_type` on `topic` (a sender's intake topic has the intake's)."""
     try:
-        return EVENTS_BY_TOPIC[topic][event_type]
+        return EVENTS_BY_TOPIC[topics.intake_family(topic)][event_type]
     except KeyError:
         raise MessageRejected(
             "unknown_type", f"unknown event type {event_type!r} on {topic}"

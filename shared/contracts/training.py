@@ -12,6 +12,8 @@ from shared.contracts.types import (
     MAX_TAGS,
     ClosedReason,
     Course,
+    DateOrTimestamp,
+    DateTimestamp,
     EnrolmentStatus,
     MunicipalityCode,
     NeedTag,
@@ -101,8 +103,12 @@ class SupervisorCertified(_TrainingEvent):
     supervisor_id: UUID
     workplace_id: UUID
     municipality_code: MunicipalityCode
-    certified_at: date
-    valid_until: date
+    certified_at: DateTimestamp
+    """The day of the certification, published as the RFC 3339 timestamp at which it
+    begins in Europe/Stockholm (`shared.contracts.types.DateTimestamp`)."""
+    valid_until: DateOrTimestamp
+    """The last day the certificate is valid: a date (not an `*_at` field, so published
+    as an ISO date, like `period_end`); a timestamp is accepted and counts as its date."""
 
 
 class SupervisorCertificationExpired(_TrainingEvent):
@@ -111,7 +117,9 @@ class SupervisorCertificationExpired(_TrainingEvent):
     supervisor_id: UUID
     workplace_id: UUID
     municipality_code: MunicipalityCode
-    expired_at: date
+    expired_at: DateTimestamp
+    """The day the certificate expired (the day after `valid_until`), published as the
+    instant it began in Europe/Stockholm: when the certificate ran out."""
     refresher_session_id: UUID | None = None
     """Added: the base course the supervisor is invited to as a refresher, if one is
     scheduled (the invitation itself is a `CourseSessionScheduled` with `invited`)."""
@@ -126,7 +134,7 @@ class SupervisorCertificationExpiring(_TrainingEvent):
     supervisor_id: UUID
     workplace_id: UUID
     municipality_code: MunicipalityCode
-    valid_until: date
+    valid_until: DateOrTimestamp
     refresher_session_id: UUID | None = None
 
 

@@ -3,7 +3,8 @@
 `python -m shared.kafka.admin --bootstrap 127.0.0.1:19092 --partitions 6` is what
 the stack scripts and the test fixtures run; it is idempotent. With `--prefix` (default
 `PRAKTIK_TOPIC_PREFIX`) it creates the contract topics under that prefix
-(shared.kafka.naming).
+(shared.kafka.naming); it connects as `PRAKTIK_KAFKA_SECURITY_PROTOCOL` etc. say
+(shared.kafka.security).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 from shared.contracts.topics import TopicSpec, contract_topics
 from shared.kafka.naming import PREFIX_ENV, env_prefix, physical
+from shared.kafka.security import KafkaSecurity, KafkaSecurityError
 
 _TOPIC_ALREADY_EXISTS = TopicAlreadyExistsError.errno
 
@@ -60,6 +62,7 @@ async def ensure_topics(
     specs: list[TopicSpec] | None = None,
     timeout_s: float = 60.0,
     prefix: str = "",
+    security: KafkaSecurity = KafkaSecurity(),
 ) -> None:
     """Create missing topics and return once every one of them has a leader.
 
@@ -73,7 +76,8 @@ async def ensure_topics(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers,
+                                    **security.aiokafka_kwargs())
         try:
             await admin.start()
             existing = set(await admin.list_topics())
@@ -119,7 +123,8 @@ async def ensure_topics(
 
 
 async def wait_for_group_coordinator(bootstrap_servers: str, timeout_s: float = 60.0,
-                                     prefix: str = "") -> None:
+                                     prefix: str = "",
+                                     security: KafkaSecurity = KafkaSecurity()) -> None:
     """Join a throwaway consumer group and commit: readiness is more than an open port."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
@@ -130,6 +135,7 @@ async def wait_for_group_coordinator(bootstrap_servers: str, timeout_s: float = 
             bootstrap_servers=bootstrap_servers,
             group_id=f"{prefix}readiness-probe-{uuid.uuid4()}",
             enable_auto_commit=False,
+            **security.aiokafka_kwargs(),
         )
         try:
             await consumer.start()
@@ -149,10 +155,12 @@ async def wait_for_group_coordinator(bootstrap_servers: str, timeout_s: float = 
 
 
 async def prepare(bootstrap_servers: str, partitions: int, timeout_s: float = 90.0,
-                  prefix: str = "") -> None:
+                  prefix: str = "", security: KafkaSecurity = KafkaSecurity()) -> None:
     """The contract topics (under `prefix`) served, and the group coordinator answering."""
-    await ensure_topics(bootstrap_servers, partitions, timeout_s=timeout_s, prefix=prefix)
-    await wait_for_group_coordinator(bootstrap_servers, timeout_s=timeout_s, prefix=prefix)
+    await ensure_topics(bootstrap_servers, partitions, timeout_s=timeout_s, prefix=prefix,
+                        security=security)
+    await wait_for_group_coordinator(bootstrap_servers, timeout_s=timeout_s, prefix=prefix,
+                                     security=security)
 
 
 def main() -> None:
@@ -164,7 +172,12 @@ def main() -> None:
                         help=f"topic prefix (default ${PREFIX_ENV}, else none)")
     args = parser.parse_args()
     try:
-        asyncio.run(prepare(args.bootstrap, args.partitions, args.timeout, args.prefix))
+        security = KafkaSecurity.from_env()
+    except KafkaSecurityError as error:
+        sys.exit(f"shared.kafka.admin: {error}")
+    try:
+        asyncio.run(prepare(args.bootstrap, args.partitions, args.timeout, args.prefix,
+                            security))
     except KafkaError as error:
         sys.exit(f"shared.kafka.admin: Kafka at {args.bootstrap} not ready: {error!r}")
     where = f" under the prefix {args.prefix!r}" if args.prefix else ""

@@ -10,6 +10,7 @@ transaction per batch are `shared.kafka.consumer`'s; what happens to a delivered
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -66,9 +67,18 @@ class Consumer:
         consumer = self.consumer()
         return [] if consumer is None else await self.progress.report(consumer, stall_s)
 
+    def matches_nothing(self) -> bool:
+        """A pattern subscription (registration's senders) that no topic matches yet: it
+        owns no partitions, and is not a consumer that is behind or unassigned."""
+        consumer = self.consumer()
+        return (consumer is not None and bool(consumer._subscription.subscribed_pattern)
+                and not consumer.subscription())
+
 
 def make_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
-    return KafkaBroker(settings.kafka_bootstrap_servers, client_id=client_id, logger=None)
+    return KafkaBroker(settings.kafka_bootstrap_servers, client_id=client_id, logger=None,
+                       metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
+                       security=settings.kafka_security.faststream_security())
 
 
 def subscribe(broker: KafkaBroker, service: str, subscription: Subscription,
@@ -93,7 +103,8 @@ def subscribe(broker: KafkaBroker, service: str, subscription: Subscription,
 
     consume.__name__ = f"consume_{subscription.name}"
     consume.__doc__ = (
-        f"{service} reads CloudEvents from {', '.join(subscription.topics)}: "
+        f"{service} reads CloudEvents (structured or binary content mode) from "
+        f"{', '.join(subscription.topics) or f'topics matching {subscription.pattern}'}: "
         f"{', '.join(sorted(m.TYPE for m in subscription.handlers))}"
     )
     # A partition's reset position is committed on its first assignment, so a
@@ -102,10 +113,11 @@ def subscribe(broker: KafkaBroker, service: str, subscription: Subscription,
     listener = PinStartingOffsets(group, consumer, before_revoke=offsets.before_revoke)
     subscriber = broker.subscriber(
         *(physical(prefix, topic) for topic in subscription.topics),
+        pattern=broker_pattern(prefix, subscription.pattern) if subscription.pattern else None,
         batch=True,
         group_id=group,
         ack_policy=AckPolicy.MANUAL,
-        auto_offset_reset=settings.consumer_auto_offset_reset,
+        auto_offset_reset=subscription.auto_offset_reset or settings.consumer_auto_offset_reset,
         listener=listener,
         max_records=settings.consumer_batch_size,
         batch_timeout_ms=settings.consumer_batch_timeout_ms,
@@ -117,6 +129,12 @@ def subscribe(broker: KafkaBroker, service: str, subscription: Subscription,
     )
     subscriber(consume)
     return Consumer(group, consumer, processor.progress, offsets)
+
+
+def broker_pattern(prefix: str, pattern: str) -> str:
+    """A subscription's pattern over contract names as the broker's topics match it: the
+    whole name, behind the environment's prefix (the client matches topics with `re`)."""
+    return f"^{re.escape(prefix)}(?:{pattern})$"
 
 
 def document_publisher(broker: KafkaBroker, service: str, topic: str,

@@ -7,17 +7,20 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from shared.kafka.security import KafkaSecurity
 from shared.outbox import DEFAULT_MAX_MESSAGE_BYTES
 from shared.retry import retrying
 from shared.transient import is_transient
 
 
 def make_producer(bootstrap_servers: str, client_id: str,
-                  max_request_size: int = DEFAULT_MAX_MESSAGE_BYTES) -> AIOKafkaProducer:
+                  max_request_size: int = DEFAULT_MAX_MESSAGE_BYTES,
+                  security: KafkaSecurity = KafkaSecurity()) -> AIOKafkaProducer:
     """Idempotent (acks=all, no duplicates from retries), batching a few ms; refuses a
     record over `max_request_size` itself (`kafka_max_message_bytes`), before the broker."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
+        **security.aiokafka_kwargs(),
         client_id=client_id,
         enable_idempotence=True,
         linger_ms=5,

@@ -2,7 +2,8 @@
 
 For each batch from Kafka:
 
-1. every record is decoded and validated against the contract; one that fails is
+1. every record is decoded (a CloudEvent in structured or binary mode,
+   `shared.contracts.binding`) and validated against the contract; one that fails is
    dead-lettered (through the outbox) with the reason;
 2. its id is claimed in the inbox with a digest of its content; a redelivered id
    is skipped, a reused id with another payload is dead-lettered as a conflict;
@@ -25,19 +26,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 
 from shared.contracts.base import EventData
+from shared.contracts.binding import decode_message
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.errors import MessageRejected
-from shared.contracts.registry import decode, parse_data
+from shared.contracts.registry import parse_data
 from shared.inbox import Claim, Claims, Inbox, InboxTable, digest
 from shared.kafka.dead_letter import DEFAULT_MAX_MESSAGE_BYTES, dead_letter, record_id
-from shared.kafka.naming import physical
+from shared.kafka.naming import logical, physical
 from shared.kafka.progress import Progress
 from shared.logging import get_logger
 from shared.transient import RACE_ATTEMPTS, is_transient, is_write_race
@@ -72,6 +74,11 @@ class Subscription:
     new events of one type. They must have the same effects as the per-message handler
     applied in order (publishing with `uow.caused_by(event)`); when one raises, the batch
     is rolled back and replayed message by message, so a bad message is isolated."""
+    pattern: str | None = None
+    """Instead of `topics`: a regular expression over contract topic names (the broker's
+    carry the prefix), for topics that come and go (registration's senders' intake)."""
+    auto_offset_reset: Literal["earliest", "latest"] | None = None
+    """Where this group starts on a partition it has no offset for (default: settings')."""
 
 
 @dataclass
@@ -123,6 +130,7 @@ class BatchProcessor:
         self.subscription = subscription
         self._contract_topics = {physical(topic_prefix, t): t for t in subscription.topics}
         """Broker topic → contract topic (they differ with a topic prefix)."""
+        self._prefix = topic_prefix
         self.uow_factory = uow_factory
         self.inbox: Inbox = InboxTable(inbox) if isinstance(inbox, Table) else inbox
         """The service's inbox table, or what a unit test has instead (`shared.inbox.Inbox`)."""
@@ -238,7 +246,8 @@ class BatchProcessor:
 
     def contract_topic(self, record: Any) -> str:
         """The contract's name of the record's topic (the broker's may carry a prefix)."""
-        return self._contract_topics.get(record.topic, record.topic)
+        return (self._contract_topics.get(record.topic)
+                or logical(self._prefix, record.topic))
 
     def _prepare(self, record: Any) -> _Prepared:
         """Decode and validate (no I/O): what to do with the record. Never raises."""
@@ -257,8 +266,9 @@ class BatchProcessor:
                 return _Prepared(record, error=MessageRejected(
                     "malformed_json", "a tombstone's key is not printable UTF-8 text"))
             return _Prepared(record, tombstone=key)
-        try:
-            event = decode(record.value)
+        try:  # structured or binary mode; a test's stand-in record may have neither
+            event = decode_message(record.value, getattr(record, "headers", None),
+                                   getattr(record, "timestamp", None))
         except MessageRejected as error:
             return _Prepared(record, error=error)
         content = digest(event)
@@ -309,7 +319,7 @@ class BatchProcessor:
         savepoint of its own when there are none); the verdict of its claim. A failure in
         a batch fails the batch (`_HandlerFailed`); alone, the event is dead-lettered."""
         assert item.handler is not None
-        uow.cause = event
+        uow.cause, uow.cause_topic = event, self.contract_topic(item.record)
         try:
             if claims is None:
                 return await self._isolated(uow, event, item, outcome)
@@ -333,7 +343,7 @@ class BatchProcessor:
                                     claim_id=event.id, exception_type=type(error).__name__)
             return None
         finally:
-            uow.cause = None
+            uow.cause = uow.cause_topic = None
 
     async def _isolated(
         self, uow: UnitOfWork, event: CloudEvent, item: _Prepared, outcome: BatchOutcome,
@@ -390,7 +400,7 @@ class BatchProcessor:
                                                 max_bytes=self.max_message_bytes,
                                                 topic=self.contract_topic(record)))
                 if answer and self.subscription.on_rejected is not None:
-                    uow.cause = event
+                    uow.cause, uow.cause_topic = event, self.contract_topic(record)
                     await self.subscription.on_rejected(event, record, error, uow)
         if verdict is Claim.CONFLICT:  # refused before, under the same id, as another message
             assert event is not None

@@ -152,7 +152,8 @@ async def seeded(season: Season) -> Seeded:
     }
     ids = _all_ids(season) | {r["placement_id"] for r in rows} | {OWN}
     return Seeded(season, values, frozenset(ids),
-                  {"matching": {"year": str(SUMMER_REQUESTS[0][0].year)}})
+                  {"matching": {"year": str(SUMMER_REQUESTS[0][0].year)},
+                   "registration": {"name": "access-walk"}})
 
 
 def _all_ids(season: Season) -> set[str]:

@@ -42,6 +42,8 @@ ADMIN_ONLY: dict[tuple[str, str], str] = {
         "registers a municipality's coordinator: an admin's task, no coordinator's",
     ("POST", "/certifications/expire"):
         "runs the county-wide expiry job for a date: operators (admin) only",
+    ("*", "/registration/senders*"):
+        "registers, lists and removes the municipal systems that send intake: operators only",
 }
 """Routes no coordinator may call, of any municipality (403 to both walks)."""
 

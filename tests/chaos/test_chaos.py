@@ -168,7 +168,8 @@ async def _chaos(system: System, window_s: float, rng: random.Random,
 async def _own_database(infra: Infra, database: str) -> OwnDatabase:
     await create_database(infra, database)
     own = OwnDatabase(infra.kafka_bootstrap, make_url(infra.admin_database_url).set(
-        database=database).render_as_string(hide_password=False))
+        database=database).render_as_string(hide_password=False),
+        kafka_security=infra.kafka_security)
     await provision(own)
     return own
 

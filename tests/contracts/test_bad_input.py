@@ -168,8 +168,9 @@ class _Answers:
 
 
 class _Record:
-    def __init__(self, value: bytes) -> None:
+    def __init__(self, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
         self.value = value
+        self.headers = headers or []
 
 
 async def test_an_intake_refusal_is_answered_briefly() -> None:
@@ -190,3 +191,19 @@ async def test_an_id_that_cannot_name_an_answer_gets_none(raw_id: Any) -> None:
     value = json.dumps({"id": raw_id, "source": "urn:test"}).encode()
     await answer_rejection(None, _Record(value), MessageRejected("not_cloudevent", "no"), uow)  # type: ignore[arg-type]
     assert uow.published == []
+
+
+async def test_a_refused_binary_mode_request_is_answered_to_its_ce_id() -> None:
+    """A binary-mode intake request (`ce_*` headers) that is no CloudEvent: the answer
+    goes to the id and source in its headers."""
+    uow = _Answers()
+    headers = [("ce_specversion", b"1.0"), ("ce_id", b"request-7"),
+               ("ce_source", b"urn:kommun:provsystem"), ("content-type", b"application/json")]
+    record = _Record(json.dumps({"municipality_code": "1380"}).encode(), headers)
+    error = MessageRejected("not_cloudevent", "binary mode: type: Field required")
+    await answer_rejection(None, record, error, uow)  # type: ignore[arg-type]
+    ((answer, subject, cause),) = uow.published
+    assert isinstance(answer, IntakeRejected)
+    assert (answer.source_event_id, answer.source, answer.municipality_code, subject) == (
+        "request-7", "urn:kommun:provsystem", "1380", "request-7")
+    assert cause is not None and cause.id == "request-7"

@@ -95,7 +95,8 @@ async def e2e_infra(infra: Infra) -> AsyncIterator[OwnDatabase]:
     name = f"praktik_e2e_{uuid.uuid4().hex[:8]}"
     await create_database(infra, name)
     own = OwnDatabase(infra.kafka_bootstrap, make_url(infra.admin_database_url).set(
-        database=name).render_as_string(hide_password=False))
+        database=name).render_as_string(hide_password=False),
+        kafka_security=infra.kafka_security)
     await provision(own)
     try:
         yield own
@@ -117,6 +118,7 @@ def endpoints(infra: Infra, system: System, outside: Outside) -> Endpoints:
     return Endpoints(registration=urls["registration"], matching=urls["matching"],
                      training=urls["training"], notifications=urls["notifications"],
                      kafka=infra.kafka_bootstrap, topic_prefix=topic_prefix(),
+                     kafka_security=infra.kafka_security,
                      mail_dir=outside.mail.directory, sms_fake=outside.sms.base_url,
                      sms_auth=(outside.sms.username, outside.sms.password))
 

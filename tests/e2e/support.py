@@ -10,8 +10,9 @@ import httpx
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from devkit.bus import logical, physical
+from devkit.bus import logical, physical, run_security
 from devkit.processes import System
+from shared.kafka.security import KafkaSecurity
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,14 @@ async def committed(bootstrap: str, group: str, tp: TopicPartition) -> int:
     return (await committed_all(bootstrap, [group], [tp]))[group].get(tp, -1)
 
 
-async def committed_all(bootstrap: str, groups: list[str], tps: list[TopicPartition]
+async def committed_all(bootstrap: str, groups: list[str], tps: list[TopicPartition],
+                        security: KafkaSecurity | None = None
                         ) -> dict[str, dict[TopicPartition, int]]:
     """Committed offsets of several groups over one admin connection (absent: none); the
-    partitions' topics by the contract's names (asked of the run's prefixed topics)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    partitions' topics by the contract's names (asked of the run's prefixed topics), as
+    the run connects unless given another `security`."""
+    security = run_security() if security is None else security
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **security.aiokafka_kwargs())
     await admin.start()
     try:
         found: dict[str, dict[TopicPartition, int]] = {}

@@ -71,6 +71,8 @@ def _stack_env(infra: Infra, live: Live) -> dict[str, str]:
     for service in SERVICES:
         env[f"{service.upper()}_DATABASE_URL"] = live.role_url(service)
         env[f"{service.upper()}_KAFKA_BOOTSTRAP_SERVERS"] = infra.kafka_bootstrap
+        env.update({f"{service.upper()}_{setting.upper()}": value
+                    for setting, value in infra.service_security_settings(service).items()})
     return env
 
 
@@ -86,7 +88,7 @@ async def live(infra: Infra, tmp_path: Path) -> AsyncIterator[Live]:
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     process: ServiceProcess | None = None
     try:
-        await provision(Infra(infra.kafka_bootstrap, url))
+        await provision(Infra(infra.kafka_bootstrap, url, kafka_security=infra.kafka_security))
         port = free_port()
         placeholder = ServiceProcess("registration", {}, tmp_path / "live-registration.log", port)
         live = Live(name, url, placeholder)
@@ -113,8 +115,8 @@ async def live(infra: Infra, tmp_path: Path) -> AsyncIterator[Live]:
             await admin.close()
 
 
-async def _end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _end_offsets(infra: Infra) -> dict[TopicPartition, int]:
+    admin = AIOKafkaAdminClient(**infra.kafka_client())
     await admin.start()
     try:
         described = await admin.describe_topics(LIVE_TOPICS)
@@ -123,7 +125,7 @@ async def _end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
     parts = [TopicPartition(t["topic"], p["partition"]) for t in described
              if t["error_code"] == 0 for p in t["partitions"]]
     assert {tp.topic for tp in parts} == set(LIVE_TOPICS), "the live topics exist"
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(**infra.kafka_client())
     await consumer.start()
     try:
         return dict(await consumer.end_offsets(parts))
@@ -131,8 +133,8 @@ async def _end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
         await consumer.stop()
 
 
-async def _committed(bootstrap: str, groups: list[str]) -> dict[str, dict[TopicPartition, int]]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _committed(infra: Infra, groups: list[str]) -> dict[str, dict[TopicPartition, int]]:
+    admin = AIOKafkaAdminClient(**infra.kafka_client())
     await admin.start()
     try:
         found = {}
@@ -144,8 +146,8 @@ async def _committed(bootstrap: str, groups: list[str]) -> dict[str, dict[TopicP
         await admin.close()
 
 
-async def _record_at(bootstrap: str, tp: TopicPartition, offset: int) -> bytes | None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+async def _record_at(infra: Infra, tp: TopicPartition, offset: int) -> bytes | None:
+    consumer = AIOKafkaConsumer(**infra.kafka_client(), enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign([tp])
@@ -199,7 +201,6 @@ async def _live_groups(live: Live) -> list[str]:
 async def _mark(infra: Infra, live: Live) -> Before:
     """A marker row in the live schema and a marker event on a live topic; the counts,
     end offsets and committed offsets as they are then."""
-    bootstrap = infra.kafka_bootstrap
     groups = await _live_groups(live)
     marker_ref = f"live-marker-{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(libpq_url(live.role_url("registration")))
@@ -210,7 +211,7 @@ async def _mark(infra: Infra, live: Live) -> Before:
         participants_before = await conn.fetchval("SELECT count(*) FROM participants")
     finally:
         await conn.close()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(**infra.kafka_client())
     await producer.start()
     try:
         sent = await producer.send_and_wait(topics.NOTIFICATIONS_EVENTS, marker_ref.encode(),
@@ -218,13 +219,12 @@ async def _mark(infra: Infra, live: Live) -> Before:
     finally:
         await producer.stop()
     return Before(groups, marker_ref, TopicPartition(sent.topic, sent.partition), sent.offset,
-                  inbox_before, participants_before, await _end_offsets(bootstrap),
-                  await _committed(bootstrap, groups))
+                  inbox_before, participants_before, await _end_offsets(infra),
+                  await _committed(infra, groups))
 
 
 async def _assert_untouched(infra: Infra, live: Live, before: Before) -> None:
     """The marker row and event are there; nothing was handled, written or committed."""
-    bootstrap = infra.kafka_bootstrap
     conn = await asyncpg.connect(libpq_url(live.role_url("registration")))
     try:
         assert await conn.fetchval(
@@ -235,10 +235,10 @@ async def _assert_untouched(infra: Infra, live: Live, before: Before) -> None:
         assert await conn.fetchval("SELECT count(*) FROM participants") == before.participants
     finally:
         await conn.close()
-    assert await _record_at(bootstrap, before.marker_at, before.marker_offset) == (
+    assert await _record_at(infra, before.marker_at, before.marker_offset) == (
         before.marker_ref.encode())
-    assert await _end_offsets(bootstrap) == before.ends, "a live topic was written to"
-    assert await _committed(bootstrap, before.groups) == before.committed, "a live group moved"
+    assert await _end_offsets(infra) == before.ends, "a live topic was written to"
+    assert await _committed(infra, before.groups) == before.committed, "a live group moved"
     async with httpx.AsyncClient(timeout=5) as client:
         assert (await client.get(f"{live.process.url}/health/ready")).status_code == 200
 
@@ -255,7 +255,7 @@ async def _assert_benchmark_cleaned_up(infra: Infra, live: Live, bench: str) -> 
             "SELECT count(*) FROM pg_database WHERE datname = $1", database)
     finally:
         await admin.close()
-    client_admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    client_admin = AIOKafkaAdminClient(**infra.kafka_client())
     await client_admin.start()
     try:
         assert not [t for t in await client_admin.list_topics() if t.startswith(prefix)]

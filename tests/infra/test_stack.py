@@ -113,7 +113,7 @@ async def test_contract_topics_and_their_dead_letter_twins_exist(infra: Infra) -
     expected = set(primaries) | {topics.dead_letter_topic(name) for name in primaries}
     assert set(names) == expected, "every contract topic has its .dlq twin"
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**infra.kafka_client())
     await admin.start()
     try:
         described = await admin.describe_topics(sorted(physical(n) for n in expected))
@@ -126,8 +126,8 @@ async def test_contract_topics_and_their_dead_letter_twins_exist(infra: Infra) -
         await admin.close()
 
 
-async def _topic_configs(bootstrap: str, names: list[str]) -> dict[str, dict[str, str]]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _topic_configs(infra: Infra, names: list[str]) -> dict[str, dict[str, str]]:
+    admin = AIOKafkaAdminClient(**infra.kafka_client())
     await admin.start()
     try:
         responses = await admin.describe_configs(
@@ -150,8 +150,7 @@ async def test_topic_configs_compacted_contacts_and_short_lived_intake(infra: In
         topics.REGISTRATION_INTAKE
     )
     configs = await _topic_configs(
-        infra.kafka_bootstrap, [topics.REGISTRATION_CONTACTS, intake, intake_dlq,
-                                topics.REGISTRATION_EVENTS]
+        infra, [topics.REGISTRATION_CONTACTS, intake, intake_dlq, topics.REGISTRATION_EVENTS]
     )
     assert configs[topics.REGISTRATION_CONTACTS]["cleanup.policy"] == "compact"
     assert configs[topics.REGISTRATION_EVENTS]["cleanup.policy"] == "delete"

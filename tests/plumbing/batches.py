@@ -172,11 +172,15 @@ class Log:
         self.positions = dict.fromkeys(range(partitions), 0)
 
     def append(self, value: bytes | CloudEvent, partition: int = 0,
-               key: bytes = b"1380") -> ConsumerRecord[bytes, bytes]:
+               key: bytes = b"1380", headers: list[tuple[str, bytes]] | None = None,
+               ) -> ConsumerRecord[bytes, bytes]:
+        """Add a record (`headers`: the sender's, default a structured event's)."""
         raw = encode(value) if isinstance(value, CloudEvent) else value
         log = self.records[partition]
         record = ConsumerRecord(self.topic, partition, len(log), 0, 0, key, raw, None,
-                                len(key), len(raw), [("ce_type", b"PlacementRequested")])
+                                len(key), len(raw),
+                                [("ce_type", b"PlacementRequested")] if headers is None
+                                else headers)
         log.append(record)
         return record
 

@@ -86,7 +86,8 @@ async def outbox(infra: Infra) -> AsyncIterator[Outbox]:
     async with engine.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         await conn.run_sync(tables.metadata.create_all)
-    producer = make_producer(infra.kafka_bootstrap, "test-unsendable")
+    producer = make_producer(infra.kafka_bootstrap, "test-unsendable",
+                             security=infra.kafka_security)
     await producer.start()
     relay = OutboxRelay(engine, tables.outbox, producer, dead_table=tables.outbox_dead,
                         topic_prefix=topic_prefix())
@@ -104,7 +105,7 @@ async def _topic(infra: Infra, config: dict[str, str] | None = None) -> str:
     name = f"plumbing.unsendable.{uuid.uuid4().hex[:10]}.v1"
     await ensure_topics(infra.kafka_bootstrap, 1, [TopicSpec(name, config or {}),
                                                    TopicSpec(dead_letter_topic(name))],
-                        prefix=topic_prefix())
+                        prefix=topic_prefix(), security=infra.kafka_security)
     return name
 
 

@@ -16,6 +16,7 @@ from devkit import probe
 from shared.db import make_engine, make_session_factory
 from shared.kafka.clients import make_producer, start_with_retry
 from shared.kafka.naming import env_prefix
+from shared.kafka.security import KafkaSecurity
 from shared.outbox import OutboxRelay
 from shared.unit_of_work import UnitOfWork
 
@@ -35,7 +36,7 @@ async def stage(url: str, topic: str, count: int) -> None:
 
 async def relay(url: str, bootstrap: str) -> None:
     engine = make_engine(url)
-    producer = make_producer(bootstrap, "writer-relay")
+    producer = make_producer(bootstrap, "writer-relay", security=KafkaSecurity.from_env())
     await start_with_retry(producer.start, "writer relay")
     relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=200,
                         topic_prefix=env_prefix())
@@ -47,7 +48,7 @@ async def trickle(url: str, bootstrap: str, topic: str, count: int) -> None:
     """Commit `count` events, 25 per transaction every 50 ms, while the relay runs."""
     engine = make_engine(url)
     factory = make_session_factory(engine)
-    producer = make_producer(bootstrap, "writer-trickle")
+    producer = make_producer(bootstrap, "writer-trickle", security=KafkaSecurity.from_env())
     await start_with_retry(producer.start, "writer trickle")
     relay = OutboxRelay(engine, probe.tables.outbox, producer, batch_size=200,
                         topic_prefix=env_prefix())

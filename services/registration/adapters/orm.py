@@ -289,3 +289,23 @@ person_erasures = Table(
 )
 """What remains of an erased supervisor, manager or guardian: an anonymous id, the role,
 the municipality, what `PersonErased` named (so a repeated erasure answers again)."""
+
+senders = Table(
+    "senders",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("source", String, nullable=False, unique=True),
+    Column("municipalities", JSONB, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+)
+"""The municipal systems that write intake on topics of their own (`domain.senders`)."""
+
+sender_subjects = Table(
+    "sender_subjects",
+    metadata,
+    Column("subject_id", UUID(as_uuid=True), primary_key=True),
+    Column("sender", String, ForeignKey(f"{SCHEMA}.senders.name", ondelete="CASCADE"),
+           nullable=False),
+    Column("municipality_code", String(4), nullable=False),
+)
+"""Whose answers topic hears of a request (its id) and of the placements it led to."""

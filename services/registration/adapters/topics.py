@@ -6,17 +6,20 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from shared.contracts import topics
+from shared.kafka.security import KafkaSecurity
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 
 
 async def apply_intake_retention(bootstrap_servers: str, retention_ms: int,
-                                 prefix: str = "") -> None:
+                                 prefix: str = "",
+                                 security: KafkaSecurity = KafkaSecurity()) -> None:
     """Set `retention.ms` on `registration.intake.v1` and its `.dlq` (under the topic
     prefix; best effort; these topics have no other config, and AlterConfigs replaces
     the whole set)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers,
+                                **security.aiokafka_kwargs())
     try:
         await admin.start()
         await admin.alter_configs([

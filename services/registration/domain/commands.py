@@ -230,10 +230,30 @@ class RegisterCoordinator:
     coordinator_id: UUID | None = None
 
 
+@dataclass(frozen=True)
+class RegisterSender:
+    """An operator registers a municipal system as a sender, or changes one: its CloudEvent
+    `source` (None: `urn:praktik:sender:<name>`) and the municipalities it speaks for."""
+
+    name: str
+    municipalities: tuple[str, ...]
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoveSender:
+    name: str
+
+
+@dataclass(frozen=True)
+class ListSenders:
+    """Every registered sender, by name."""
+
+
 Command = (
     RegisterParticipant | RegisterWorkplace | RegisterSupervisor | OfferPlacementSlots
     | RequestPlacement | RecordGuardianConsent | WithdrawPlacementRequest
     | WithdrawPlacementSlots | EraseParticipant | RegisterCoordinator | AnswerConsentLink
     | RecordMunicipalityProfile | SupervisorLeaves | EraseSupervisor | EraseManager
-    | EraseGuardian
+    | EraseGuardian | RegisterSender | RemoveSender | ListSenders
 )

@@ -22,6 +22,7 @@ from services.registration.entrypoints.translate import COMMAND_TYPES, TRANSLATI
 from shared.clock import utc_now
 from shared.contracts import topics
 from shared.contracts.base import EventData
+from shared.contracts.binding import binary_attributes, is_binary
 from shared.contracts.envelope import CloudEvent, EnvelopeId, EnvelopeText
 from shared.contracts.errors import FieldProblem, MessageRejected
 from shared.contracts.registration import FieldError, IntakeRejected
@@ -111,10 +112,18 @@ def intake_batch_handler(
 
 
 def _raw_envelope(record: Any) -> dict[str, Any] | None:
+    """What a refused record says of itself: its envelope, or in binary mode its `ce_`
+    headers with the value as `data` (None when there is nothing to read)."""
     try:
         value = json.loads(record.value) if record.value is not None else None
-    except Exception:  # not JSON, or nested past the parser's depth: nothing to answer
-        return None
+    except Exception:  # not JSON, or nested past the parser's depth
+        value = None
+    headers = getattr(record, "headers", None) or ()
+    if is_binary(headers):
+        try:
+            return {**binary_attributes(headers), "data": value}
+        except MessageRejected:  # a header that is not text: nothing to answer
+            return None
     return value if isinstance(value, dict) else None
 
 
@@ -146,6 +155,7 @@ async def answer_rejection(event: CloudEvent | None, record: Any, error: Message
         errors=[FieldError(field=p.field, message=p.message) for p in problems],
         more_errors=error.omitted,
         municipality_code=code if isinstance(code, str) and _CODE.match(code) else None,
+        reason=error.kind,
     )
     if event is not None:
         uow.publish(answer, subject=event_id)

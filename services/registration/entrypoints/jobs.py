@@ -15,6 +15,7 @@ def intake_retention(settings: RegistrationSettings) -> Job:
 
     async def intake_retention(stop: asyncio.Event) -> None:
         await apply_intake_retention(settings.kafka_bootstrap_servers,
-                                     settings.intake_retention_ms, settings.topic_prefix)
+                                     settings.intake_retention_ms, settings.topic_prefix,
+                                     settings.kafka_security)
 
     return intake_retention

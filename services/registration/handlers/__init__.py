@@ -11,9 +11,11 @@ and stores nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.registration.dependencies import Dependencies
 from services.registration.domain import commands
-from services.registration.handlers import news
+from services.registration.handlers import news, senders
 from services.registration.handlers.consents import answer_consent_link, record_guardian_consent
 from services.registration.handlers.coordinators import register_coordinator
 from services.registration.handlers.municipalities import record_municipality_profile
@@ -52,6 +54,19 @@ from shared.contracts.training import (
 )
 from shared.wiring import Handler
 
+
+def _and_tell_senders(handler: Handler[Dependencies], tell: Handler[Dependencies],
+                      ) -> Handler[Dependencies]:
+    """`handler`, then `tell`: what registration keeps of an outcome, then the copy for
+    the sender whose request it answers (`handlers.senders`)."""
+    async def both(message: Any, uow: Any, deps: Dependencies) -> Any:
+        await handler(message, uow, deps)
+        await tell(message, uow, deps)
+
+    both.__name__ = getattr(handler, "__name__", "handler")
+    return both
+
+
 COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.RegisterParticipant: register_participant,
     commands.RecordGuardianConsent: record_guardian_consent,
@@ -69,6 +84,9 @@ COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.EraseSupervisor: erase_supervisor,
     commands.EraseManager: erase_manager,
     commands.EraseGuardian: erase_guardian,
+    commands.RegisterSender: senders.register_sender,
+    commands.RemoveSender: senders.remove_sender,
+    commands.ListSenders: senders.list_senders,
 }
 """Every intent registration acts on, from either door."""
 
@@ -80,21 +98,25 @@ BATCH_HANDLERS: dict[type, Handler[Dependencies]] = {
 as the handler above applied to each in order (the consumer falls back to that when one
 raises)."""
 
+_placement_news = _and_tell_senders(news.placement_news, senders.tell_sender)
+_placement_news_many = _and_tell_senders(news.placement_news_many, senders.tell_senders)
+
 NEWS_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
-    PlacementProposed: news.placement_news,
-    PlacementConfirmed: news.placement_news,
-    PlacementDeclined: news.placement_news,
-    PlacementCancelled: news.placement_news,
-    PlacementWaitlisted: news.placement_news,
-    PlacementCompleted: news.placement_completed,
+    PlacementProposed: _placement_news,
+    PlacementConfirmed: _placement_news,
+    PlacementDeclined: _placement_news,
+    PlacementCancelled: _placement_news,
+    PlacementWaitlisted: _placement_news,
+    PlacementCompleted: _and_tell_senders(news.placement_completed, senders.tell_sender),
     SupervisorCertified: news.supervisor_certified,
     SupervisorCertificationExpired: news.certification_expired,
     WorkplaceOpened: news.workplace_opened,
 }
-"""Events of `training.events.v1` and `matching.events.v1` registration keeps track of."""
+"""Events of `training.events.v1` and `matching.events.v1` registration keeps track of;
+each outcome of a sender's request also goes to that sender's answers topic."""
 
 NEWS_BATCH_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
-    kind: news.placement_news_many for kind, handler in NEWS_HANDLERS.items()
-    if handler is news.placement_news
+    kind: _placement_news_many for kind, handler in NEWS_HANDLERS.items()
+    if handler is _placement_news
 }
 """Set-based twins of the placement news handlers (see shared.kafka.consumer.Subscription)."""

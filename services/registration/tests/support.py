@@ -22,7 +22,8 @@ INTAKE_SOURCES = f"{SCHOOL}={HALMSTAD}|{LAHOLM};{HR}={KUNGSBACKA}"
 
 def settings(infra: Infra, **overrides: Any) -> RegistrationSettings:
     values = service_settings(infra, "registration", auth_jwt_secret=SECRET,
-                              intake_sources=INTAKE_SOURCES, **overrides)
+                              intake_sources=INTAKE_SOURCES,
+                              **{"kafka_metadata_max_age_ms": 500, **overrides})
     return RegistrationSettings(**values)
 
 

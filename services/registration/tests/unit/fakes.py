@@ -27,6 +27,7 @@ from services.registration.domain.model import (
     Workplace,
 )
 from services.registration.domain.profile import MunicipalityProfile
+from services.registration.domain.senders import Sender
 from shared.links import BadLink, Link
 from shared.outbox import OutboxMessage
 from shared.unit_of_work import UnitOfWork
@@ -271,6 +272,35 @@ class FakeLinks:
         return link.token_id in self.tokens
 
 
+class FakeSenders:
+    def __init__(self) -> None:
+        self.items: dict[str, Sender] = {}
+        self.subjects: dict[UUID, tuple[str, str]] = {}
+
+    async def get(self, name: str) -> Sender | None:
+        return self.items.get(name)
+
+    async def by_source(self, source: str) -> Sender | None:
+        return next((s for s in self.items.values() if s.source == source), None)
+
+    async def all(self) -> list[Sender]:
+        return [self.items[name] for name in sorted(self.items)]
+
+    async def save(self, sender: Sender) -> None:
+        self.items[sender.name] = sender
+
+    async def remove(self, name: str) -> bool:
+        self.subjects = {k: v for k, v in self.subjects.items() if v[0] != name}
+        return self.items.pop(name, None) is not None
+
+    async def remember(self, subjects: Iterable[tuple[UUID, str, str]]) -> None:
+        for ident, sender, code in subjects:
+            self.subjects.setdefault(ident, (sender, code))
+
+    async def whose(self, subject_ids: Iterable[UUID]) -> dict[UUID, tuple[str, str]]:
+        return {i: self.subjects[i] for i in subject_ids if i in self.subjects}
+
+
 class FakeUnitOfWork(UnitOfWork):
     """The shared unit of work's publishing, with dictionaries for tables."""
 
@@ -288,6 +318,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.municipalities = FakeMunicipalities()
         self.links = FakeLinks()
         self.erasures = FakeErasures()
+        self.senders = FakeSenders()
         self.committed: list[OutboxMessage] = []
 
     async def __aenter__(self) -> FakeUnitOfWork:
