@@ -25,7 +25,7 @@ from shared.unit_of_work import UnitOfWork
 EVENTS = 40000
 
 
-async def _stage(url: str, topic: str, count: int) -> None:
+async def stage(url: str, topic: str, count: int) -> None:
     engine = make_engine(url)
     factory = make_session_factory(engine)
     chunk = 5000
@@ -38,7 +38,7 @@ async def _stage(url: str, topic: str, count: int) -> None:
     await engine.dispose()
 
 
-async def _relay_rate(infra: Infra, topic: str, count: int) -> float:
+async def relay_rate(infra: Infra, topic: str, count: int) -> float:
     engine = make_engine(infra.admin_database_url)
     producer = make_producer(infra.kafka_bootstrap, "bench-relay",
                              security=infra.kafka_security)
@@ -55,7 +55,7 @@ async def _relay_rate(infra: Infra, topic: str, count: int) -> float:
     return count / elapsed
 
 
-async def _inbox_consumer_rate(infra: Infra, topic: str, count: int) -> float:
+async def inbox_consumer_rate(infra: Infra, topic: str, count: int) -> float:
     settings = ServiceSettings(
         database_url=infra.admin_database_url, kafka_bootstrap_servers=infra.kafka_bootstrap,
         **infra.service_security_settings("plumbing"),
@@ -92,14 +92,14 @@ async def run(infra: Infra) -> dict[str, Any]:
                                          security=infra.kafka_security)
     print(f"raw aiokafka produce (idempotent, pipelined): {raw_produce:,.0f} msg/s")
 
-    await _stage(infra.admin_database_url, topic, EVENTS)
-    relay = await _relay_rate(infra, topic, EVENTS)
+    await stage(infra.admin_database_url, topic, EVENTS)
+    relay = await relay_rate(infra, topic, EVENTS)
     print(f"outbox relay: {relay:,.0f} events/s  ratio to raw produce {relay / raw_produce:.2f}")
 
     raw_consume = await raw_consume_rate(infra.kafka_bootstrap, topic, EVENTS,
                                          infra.kafka_security)
     print(f"raw aiokafka consume (getmany 1000): {raw_consume:,.0f} msg/s")
-    consumer = await _inbox_consumer_rate(infra, topic, EVENTS)
+    consumer = await inbox_consumer_rate(infra, topic, EVENTS)
     print(f"consumer with inbox + effect in Postgres: {consumer:,.0f} events/s  "
           f"ratio to raw consume {consumer / raw_consume:.3f}")
     return {

@@ -209,6 +209,7 @@ async def claim(server: Infra, kind: str = "test") -> Infra:
         await provision(infra)
         await prepare(infra.kafka_bootstrap, int(os.environ.get("PRAKTIK_PARTITIONS", "6")),
                       prefix=prefix, security=infra.kafka_security)
+        await _service_acls(infra, grant=True)
     except BaseException:
         await release_async(infra)
         raise
@@ -243,6 +244,28 @@ async def release_async(infra: Infra) -> None:
     finally:
         await admin.close()
     await delete_topics(infra.kafka_bootstrap, infra.topic_prefix, infra.kafka_security)
+    await _service_acls(infra, grant=False)
+
+
+async def _service_acls(infra: Infra, grant: bool) -> None:
+    """On a secured broker, grant (or take back) each service's ACLs under the run's topic
+    prefix (shared.kafka.acls): its principal, from the stack, may then do there what it
+    may do on the running system's topics, and nothing more."""
+    if not infra.kafka_security.secured or not infra.topic_prefix:
+        return
+    from shared.kafka.acls import SERVICES as PLANNED
+    from shared.kafka.acls import service_acls
+    from shared.kafka.security_admin import ConfluentSecurityAdmin
+
+    admin = ConfluentSecurityAdmin.connect(infra.kafka_bootstrap, infra.kafka_security)
+    acls = [acl for service in PLANNED for acl in service_acls(service, infra.topic_prefix)]
+    if grant:
+        await admin.create_acls(acls)
+        return
+    try:
+        await admin.delete_acls(acls)
+    except Exception as error:  # best effort, as the topics
+        print(f"devkit.infra: could not delete the ACLs under {infra.topic_prefix}: {error!r}")
 
 
 async def delete_topics(bootstrap: str, prefix: str,

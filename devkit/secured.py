@@ -79,10 +79,19 @@ def _read_env(path: Path) -> dict[str, str]:
 @contextmanager
 def secured_broker(directory: Path, partitions: int = 1) -> Iterator[SecuredBroker]:
     """A SASL_SSL broker with the ACL plan, state in `directory`; stopped at the end."""
+    with own_broker(directory, "sasl_ssl", partitions) as broker:
+        yield broker
+
+
+@contextmanager
+def own_broker(directory: Path, security: str,
+               partitions: int = 1) -> Iterator[SecuredBroker]:
+    """A broker as `scripts/stack` runs it with `PRAKTIK_KAFKA_SECURITY=security`
+    (plaintext or sasl_ssl), state in `directory`; stopped at the end."""
     port = _two_free_ports()
     env = {name: value for name, value in os.environ.items() if name not in _CLEARED}
     env |= {"PRAKTIK_STACK_DIR": str(directory), "PRAKTIK_KAFKA_PORT": str(port),
-            "PRAKTIK_KAFKA_SECURITY": "sasl_ssl", "PRAKTIK_TOPIC_PREFIX": "",
+            "PRAKTIK_KAFKA_SECURITY": security, "PRAKTIK_TOPIC_PREFIX": "",
             "PRAKTIK_PARTITIONS": str(partitions)}
     try:
         _stack("kafka-up", env)

@@ -17,6 +17,7 @@ from devkit.infra import Infra
 from devkit.ports import free_port
 from devkit.wait import eventually
 from shared.app import http_server
+from shared.kafka.broker import pattern_matches_nothing
 from shared.runtime import Service
 
 
@@ -42,16 +43,11 @@ def _consumers(service: Service) -> list[Any]:
     return [getattr(subscriber, "consumer", None) for subscriber in service.broker.subscribers]
 
 
-def _nothing_matched(consumer: Any) -> bool:
-    """A pattern subscription that matches no topic yet (registration's senders, before
-    the first is added) gets no partitions: nothing to wait for."""
-    return bool(consumer._subscription.subscribed_pattern) and not consumer.subscription()
-
-
 async def wait_until_assigned(service: Service, timeout_s: float = 30.0) -> None:
     """Block until every subscriber of the service owns its partitions."""
     await eventually(
-        lambda: all(consumer is not None and (consumer.assignment() or _nothing_matched(consumer))
+        lambda: all(consumer is not None and (consumer.assignment()
+                                                 or pattern_matches_nothing(consumer))
                     for consumer in _consumers(service)),
         timeout_s, f"{service.name}: every consumer to get partitions")
     # Positions for `latest` are fetched lazily: make sure they are resolved.

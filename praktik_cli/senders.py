@@ -103,7 +103,9 @@ def _print_password(user: str, password: str) -> None:
 
 
 async def add_sender(p: SenderPorts, name: str, municipalities: list[str],
-                     source: str | None) -> None:
+                     source: str | None) -> str | None:
+    """Register, create and allow the sender; its new password (printed), None when it
+    keeps its old one or the broker has no authentication."""
     existing = await p.registration.get(name)
     entry = await p.registration.register(name, municipalities, source)
     await p.topics.create(topics.sender_topics(name))
@@ -116,15 +118,16 @@ async def add_sender(p: SenderPorts, name: str, municipalities: list[str],
     if p.security is None:
         console.print("[yellow]The broker runs without authentication (PLAINTEXT): no "
                       "principal and no ACLs were made.[/yellow]")
-        return
+        return None
     await p.security.create_acls(sender_acls(name, p.prefix))
     if existing:
         console.print(f"{principal(sender_user(name))} keeps its password "
                       f"(`praktik senders rotate-password {name}` for a new one)")
-        return
+        return None
     password = new_password()
     await p.security.upsert_scram_user(sender_user(name), password)
     _print_password(sender_user(name), password)
+    return password
 
 
 @app.command()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from shared.contracts.base import EventData
 from shared.contracts.types import (
@@ -37,16 +37,16 @@ class PlacementProposed(EventData):
     round_id: UUID | None = None
     consent_required: bool = False
     """Added: the participant is a minor (or prao) and no guardian consent is in yet."""
-    accept_by: datetime | None = None
+    accept_by: AwareDatetime | None = None
     """Added: the workplace must accept before this instant, or the proposal lapses."""
     acceptance_url: str | None = None
     """Added, no longer set: the links are notifications' (shared.links, to the portal)."""
-    answer_by: datetime | None = None
+    answer_by: AwareDatetime | None = None
     """Added: the participant (and, where asked, a guardian) accepts or declines the offer
     before this instant; None when the programme asks no answer of the participant."""
     guardian_answer: bool = False
     """Added: a guardian of the minor answers the offer too (the municipality's rule)."""
-    consent_by: datetime | None = None
+    consent_by: AwareDatetime | None = None
     """Added: when `consent_required`, a guardian consents before this instant, or the
     placement is cancelled (`consent_deadline_passed`) and the place moves on."""
     variant: SummerJobVariant | None = None
@@ -84,7 +84,7 @@ class PlacementDeadlineApproaching(EventData):
     participant_id: UUID
     municipality_code: MunicipalityCode
     awaiting: Awaited
-    deadline: datetime
+    deadline: AwareDatetime
 
 
 class PlacementDeadlineExtended(EventData):
@@ -97,8 +97,8 @@ class PlacementDeadlineExtended(EventData):
     participant_id: UUID
     municipality_code: MunicipalityCode
     awaiting: Awaited
-    deadline: datetime
-    previous_deadline: datetime
+    deadline: AwareDatetime
+    previous_deadline: AwareDatetime
 
 
 class PlacementConfirmed(EventData):

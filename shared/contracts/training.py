@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -92,7 +92,7 @@ class CourseCompleted(_TrainingEvent):
     person_id: UUID
     role: TrainingRole
     course: Course
-    completed_at: datetime
+    completed_at: AwareDatetime
     municipality_code: MunicipalityCode | None = None
     """Added: the session's municipality (whom the evaluation link names)."""
 

@@ -71,14 +71,21 @@ class Consumer:
         """A pattern subscription (registration's senders) that no topic matches yet: it
         owns no partitions, and is not a consumer that is behind or unassigned."""
         consumer = self.consumer()
-        return (consumer is not None and bool(consumer._subscription.subscribed_pattern)
-                and not consumer.subscription())
+        return consumer is not None and pattern_matches_nothing(consumer)
+
+
+def pattern_matches_nothing(consumer: Any) -> bool:
+    """True for an aiokafka consumer subscribed by a pattern that no topic matches yet."""
+    return bool(consumer._subscription.subscribed_pattern) and not consumer.subscription()
 
 
 def make_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
+    """A service's broker. It never creates topics: they are provisioned (shared.kafka.admin,
+    `praktik senders add`), and on a secured bus a service may not create any."""
     return KafkaBroker(settings.kafka_bootstrap_servers, client_id=client_id, logger=None,
                        metadata_max_age_ms=settings.kafka_metadata_max_age_ms,
-                       security=settings.kafka_security.faststream_security())
+                       security=settings.kafka_security.faststream_security(),
+                       allow_auto_create_topics=False)
 
 
 def subscribe(broker: KafkaBroker, service: str, subscription: Subscription,

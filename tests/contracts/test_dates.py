@@ -10,13 +10,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shared.contracts import topics
 from shared.contracts.envelope import new_event
 from shared.contracts.errors import MessageRejected
+from shared.contracts.matching import PlacementProposed
 from shared.contracts.registry import decode, encode, parse_data
 from shared.contracts.training import (
+    CourseCompleted,
     SupervisorCertificationExpired,
     SupervisorCertificationExpiring,
     SupervisorCertified,
@@ -137,3 +139,20 @@ def test_a_timestamp_without_an_offset_is_refused_with_the_field_named() -> None
         parse_data(topics.TRAINING_EVENTS, decode(_certified(certified_at="2026-05-04T09:30")))
     assert refused.value.kind == "schema_violation"
     assert refused.value.first_field == "data.certified_at"
+
+
+@pytest.mark.parametrize(("model", "field"), [
+    (CourseCompleted, "completed_at"), (PlacementProposed, "accept_by"),
+    (PlacementProposed, "answer_by"), (PlacementProposed, "consent_by"),
+])
+def test_every_published_instant_needs_its_offset(model: type[BaseModel], field: str) -> None:
+    """An instant without an offset means a different moment to each reader: refused,
+    where the contract's `*_at` and deadlines are RFC 3339 timestamps."""
+    field_info = model.model_fields[field]
+    schema = model.model_json_schema()["properties"][field]
+    assert "date-time" in json.dumps(schema), schema
+    assert field_info.annotation is not None
+    adapter: TypeAdapter[Any] = TypeAdapter(field_info.annotation)
+    assert adapter.validate_python("2026-05-04T09:30:00+02:00") is not None
+    with pytest.raises(ValidationError, match="timezone"):
+        adapter.validate_python("2026-05-04T09:30:00")

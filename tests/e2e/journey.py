@@ -80,3 +80,19 @@ def season_mail(season: Season) -> Any:
         return found
 
     return mail
+
+
+async def wished_by_the_waiting(season: Season) -> set[str]:
+    """The offers that a waitlisted request of the season wishes for and could take but
+    for their being full (from matching's explanation): where a freed place goes on."""
+    wished: set[str] = set()
+    matching = season.endpoints.matching
+    for request_id in season.requests:
+        request = await season.call("GET", f"{matching}/matching/requests/{request_id}")
+        if request["status"] != "waitlisted":
+            continue
+        why = await season.call(
+            "GET", f"{matching}/matching/requests/{request_id}/explanation")
+        wished |= {o["offer_id"] for o in why["offers"]
+                   if o["feasible"] and o["preference_rank"] is not None}
+    return wished

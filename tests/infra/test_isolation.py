@@ -95,8 +95,9 @@ async def live(infra: Infra, tmp_path: Path) -> AsyncIterator[Live]:
         env = _stack_env(infra, live)
         env.update({
             "REGISTRATION_HTTP_PORT": str(port),
-            # A group of its own: never the group of a stack running on this machine.
-            "REGISTRATION_CONSUMER_GROUP": f"live-{uuid.uuid4().hex[:8]}",
+            # A group of its own: never the group of a stack running on this machine
+            # (named for registration: on a secured broker its ACLs allow only those).
+            "REGISTRATION_CONSUMER_GROUP": f"registration-live-{uuid.uuid4().hex[:8]}",
             "REGISTRATION_CONSUMER_AUTO_OFFSET_RESET": "latest",
             "REGISTRATION_INTAKE_SOURCES": "urn:test=*,urn:bench:registration=*",
         })

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registration.adapters import orm
 from services.registration.domain.senders import Sender
+from shared.contracts import topics
 
 
 def _sender(row: Row[Any]) -> Sender:
@@ -47,7 +48,13 @@ class SenderRepository:
             set_={"source": stmt.excluded.source, "municipalities": stmt.excluded.municipalities}))
 
     async def remove(self, name: str) -> bool:
-        t = orm.senders
+        """Forget the sender, and withdraw its answers not yet sent: its topics go next
+        (`praktik senders remove`), and a row for a topic that is gone would hold up the
+        outbox for ever. The relay locks the rows it is sending, so a batch in flight
+        is sent before this deletes what remains."""
+        t, outbox = orm.senders, orm.tables.outbox
+        await self.session.execute(delete(outbox).where(
+            outbox.c.topic == topics.sender_answers(name)))
         result = await self.session.execute(delete(t).where(t.c.name == name))
         return bool(getattr(result, "rowcount", 0))
 

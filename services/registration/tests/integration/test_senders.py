@@ -8,22 +8,30 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from devkit.bus import TopicReader
 from devkit.infra import Infra
 from devkit.publisher import Publisher
-from devkit.services import http_client
+from devkit.services import http_client, serving
+from praktik_cli.sender_adapters import real_ports
+from praktik_cli.senders import add_sender
+from services.registration.adapters.sender_repository import SenderRepository
+from services.registration.domain.senders import Sender as DomainSender
 from services.registration.tests import support
 from services.registration.tests.support import HALMSTAD, KUNGSBACKA, LAHOLM
 from shared.contracts import intake, topics
 from shared.contracts.base import EventData
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.matching import PlacementProposed
-from shared.kafka.acls import sender_acls
-from shared.kafka.admin import ensure_topics
+from shared.kafka.acls import sender_user
+from shared.kafka.security import KafkaSecurity
+from shared.outbox import stage, tombstone
 from shared.runtime import Service
 
 pytestmark = pytest.mark.infra
@@ -38,6 +46,8 @@ class Sender:
         self.name = f"skola-{uuid.uuid4().hex[:8]}"
         self.source = f"urn:test:{self.name}"
         self.municipalities = municipalities
+        self.security: KafkaSecurity | None = None
+        """As the sender connects (its own principal on a secured broker)."""
 
     @property
     def answers(self) -> str:
@@ -45,36 +55,33 @@ class Sender:
 
 
 async def _open(infra: Infra, service: Service, *senders: Sender) -> None:
-    """What `praktik senders add` does: the entry, the topics (and the ACLs, secured)."""
-    async with http_client(service) as client:
+    """`praktik senders add` for each sender, as an operator runs it (the CLI's own code,
+    on registration's HTTP API and this broker): its entry, its topics, and on a secured
+    broker its ACLs and principal, whose printed password the sender then connects with."""
+    async with serving(service.http_app()) as url:
+        ports = real_ports(infra.kafka_bootstrap, infra.topic_prefix, 2, url,
+                           ADMIN["Authorization"].removeprefix("Bearer "), infra.kafka_security)
         for sender in senders:
-            response = await client.put(f"/registration/senders/{sender.name}", json={
-                "municipalities": sender.municipalities, "source": sender.source},
-                headers=ADMIN)
-            assert response.status_code == 200, response.text
-            assert response.json()["intake_topic"] == topics.sender_intake(sender.name)
-    specs = [spec for sender in senders for spec in topics.sender_topics(sender.name)]
-    await ensure_topics(infra.kafka_bootstrap, 2, specs, prefix=infra.topic_prefix,
-                        security=infra.kafka_security)
-    if infra.kafka_security.secured:
-        from shared.kafka.security_admin import ConfluentSecurityAdmin, client_config
-
-        admin = ConfluentSecurityAdmin(client_config(infra.kafka_bootstrap,
-                                                     infra.kafka_security))
-        await admin.create_acls([acl for sender in senders
-                                 for acl in sender_acls(sender.name, infra.topic_prefix)])
+            password = await add_sender(ports, sender.name, sender.municipalities,
+                                        sender.source)
+            assert (password is None) == (not infra.kafka_security.secured)
+            if password is not None:
+                sender.security = replace(infra.kafka_security,
+                                          username=sender_user(sender.name), password=password)
 
 
 def _caused_by(reader: TopicReader, topic: str, event: CloudEvent) -> list[dict[str, Any]]:
     return [e for e in reader.events(topic) if e.get("causationid") == event.id]
 
 
-async def _send(publisher: Publisher, reader: TopicReader, sender: Sender, data: EventData,
+async def _send(bootstrap: str, reader: TopicReader, sender: Sender, data: EventData,
                 source: str | None = None,
                 until: Callable[[list[dict[str, Any]]], bool] = bool) -> dict[str, Any]:
-    """`data` on the sender's intake topic; its first answer on the sender's topic."""
-    event = await publisher.send_data(topics.sender_intake(sender.name), data,
-                                      source=source or sender.source)
+    """`data` on the sender's intake topic, sent as the sender; its first answer on the
+    sender's topic."""
+    async with Publisher(bootstrap, sender.security) as own:
+        event = await own.send_data(topics.sender_intake(sender.name), data,
+                                    source=source or sender.source)
     await reader.wait_for(lambda _: until(_caused_by(reader, sender.answers, event)),
                           timeout_s=60)
     return _caused_by(reader, sender.answers, event)[0]
@@ -85,11 +92,10 @@ async def test_a_senders_message_is_registered_and_answered_on_its_own_topic(
     school, other = Sender([HALMSTAD, LAHOLM]), Sender([KUNGSBACKA])
     await _open(infra, service, school, other)
     async with TopicReader(infra.kafka_bootstrap, [school.answers, other.answers,
-                                                   topics.REGISTRATION_EVENTS]) as reader, \
-            Publisher(infra.kafka_bootstrap) as publisher:
-        answer = await _send(publisher, reader, school,
+                                                   topics.REGISTRATION_EVENTS]) as reader:
+        answer = await _send(infra.kafka_bootstrap, reader, school,
                              intake.RegisterWorkplace(**support.workplace_body(LAHOLM)))
-        theirs = await _send(publisher, reader, other,
+        theirs = await _send(infra.kafka_bootstrap, reader, other,
                              intake.RegisterWorkplace(**support.workplace_body(KUNGSBACKA)))
         await reader.wait_for(lambda _: {answer["id"], theirs["id"]} <= {
             e["id"] for e in reader.events(topics.REGISTRATION_EVENTS)})
@@ -114,9 +120,9 @@ async def test_a_message_the_sender_may_not_send_is_refused_on_its_answers_topic
     await _open(infra, service, school, other)
     dead = topics.dead_letter_topic(topics.sender_intake(school.name))
     async with TopicReader(infra.kafka_bootstrap, [school.answers, other.answers, dead]
-                           ) as reader, Publisher(infra.kafka_bootstrap) as publisher:
+                           ) as reader:
         answer = await _send(
-            publisher, reader, school,
+            infra.kafka_bootstrap, reader, school,
             intake.RegisterWorkplace(**support.workplace_body(municipality)),
             source=other.source if wrong_source else None)
         await reader.wait_for(lambda records: any(r.topic == dead for r in records))
@@ -134,11 +140,12 @@ async def test_the_outcome_of_a_senders_request_reaches_its_answers_topic_alone(
     person = support.participant_body(HALMSTAD)
     async with TopicReader(infra.kafka_bootstrap, [school.answers, other.answers]) as reader, \
             Publisher(infra.kafka_bootstrap) as publisher:
-        registered = await _send(publisher, reader, school, intake.RegisterParticipant(
+        bootstrap = infra.kafka_bootstrap
+        registered = await _send(bootstrap, reader, school, intake.RegisterParticipant(
             **person), until=lambda answers: any(
                 a["type"] == "ParticipantRegistered" for a in answers))
         assert registered["type"] == "ParticipantRegistered"
-        asked = await _send(publisher, reader, school, intake.RequestPlacement(
+        asked = await _send(bootstrap, reader, school, intake.RequestPlacement(
             **support.request_body(HALMSTAD, participant_ref=person["external_ref"],
                                    program="work_trial")))
         assert asked["type"] == "PlacementRequested", asked
@@ -180,3 +187,23 @@ async def test_only_an_admin_registers_lists_and_removes_senders(service: Servic
         assert (await client.delete(path, headers=ADMIN)).status_code == 204
         assert (await client.delete(path, headers=ADMIN)).status_code == 404
         assert (await client.get(path, headers=ADMIN)).status_code == 404
+
+
+async def test_removing_a_sender_withdraws_its_unsent_answers_and_nothing_else(
+        service: Service) -> None:
+    """Its topics are deleted next: an answer left in the outbox could never be sent."""
+    gone, staying = Sender([HALMSTAD]), Sender([HALMSTAD])
+    outbox = service.tables.outbox
+    async with service.session_factory() as session:  # rolled back: nothing stays
+        senders = SenderRepository(session)
+        for sender in (gone, staying):
+            await senders.save(DomainSender(sender.name, sender.source,
+                                            frozenset(sender.municipalities), datetime.now(UTC)))
+        await stage(session, outbox, [
+            tombstone(topic, "k", str(uuid.uuid4()))
+            for topic in (gone.answers, staying.answers, topics.REGISTRATION_EVENTS)])
+        assert await senders.remove(gone.name)
+        left = set(await session.scalars(select(outbox.c.topic).where(outbox.c.topic.in_(
+            [gone.answers, staying.answers, topics.REGISTRATION_EVENTS]))))
+        await session.rollback()
+    assert left == {staying.answers, topics.REGISTRATION_EVENTS}
