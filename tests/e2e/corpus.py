@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, Literal, get_args, get_origin
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from praktik_cli.demo.people import org_number
 from services.matching.handlers import EVENT_HANDLERS as MATCHING_HANDLERS
@@ -131,7 +131,8 @@ def _value(annotation: Any, rng: Rng) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return example(annotation, rng)
     simple: dict[Any, Any] = {UUID: _uuid(rng), bool: False, int: 1, float: 1.0, str: "Fuzz",
-                              date: "2027-06-14", datetime: "2027-03-01T08:00:00Z"}
+                              date: "2027-06-14", datetime: "2027-03-01T08:00:00Z",
+                              AwareDatetime: "2027-03-01T08:00:00Z"}
     return simple[annotation]
 
 

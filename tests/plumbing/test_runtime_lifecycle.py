@@ -60,7 +60,9 @@ async def recorded(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[list[str]]:
 
 
 def _service(steps: list[str], monkeypatch: pytest.MonkeyPatch, **fields: Any) -> Service:
-    settings = ServiceSettings(database_url=URL, development=True, http_port=0)
+    # It never reaches a broker: PLAINTEXT whatever the run's bus (no credentials needed).
+    settings = ServiceSettings(database_url=URL, development=True, http_port=0,
+                               kafka_security_protocol="PLAINTEXT")
     service = Service("probe", settings, Tables.for_metadata(MetaData(schema="probe")),
                       **fields)
 
