@@ -253,17 +253,15 @@ async def _service_acls(infra: Infra, grant: bool) -> None:
     may do on the running system's topics, and nothing more."""
     if not infra.kafka_security.secured or not infra.topic_prefix:
         return
-    from shared.kafka.acls import SERVICES as PLANNED
-    from shared.kafka.acls import service_acls
-    from shared.kafka.security_admin import ConfluentSecurityAdmin
+    from shared.kafka.acls import every_service_acl
+    from shared.kafka.security_admin import ConfluentSecurityAdmin, apply_service_plan
 
     admin = ConfluentSecurityAdmin.connect(infra.kafka_bootstrap, infra.kafka_security)
-    acls = [acl for service in PLANNED for acl in service_acls(service, infra.topic_prefix)]
-    if grant:
-        await admin.create_acls(acls)
+    if grant:  # the users and their passwords are the stack's: only the ACLs are the run's
+        await apply_service_plan(admin, infra.topic_prefix, {})
         return
     try:
-        await admin.delete_acls(acls)
+        await admin.delete_acls(every_service_acl(infra.topic_prefix))
     except Exception as error:  # best effort, as the topics
         print(f"devkit.infra: could not delete the ACLs under {infra.topic_prefix}: {error!r}")
 

@@ -128,6 +128,11 @@ def service_acls(service: str, prefix: str = "") -> list[Acl]:
     })
 
 
+def every_service_acl(prefix: str = "") -> list[Acl]:
+    """`service_acls` of every service in the plan, under the topic `prefix`."""
+    return [acl for service in SERVICES for acl in service_acls(service, prefix)]
+
+
 def sender_acls(sender: str, prefix: str = "") -> list[Acl]:
     """Everything the broker allows for one sender's topics (under the topic `prefix`).
 

@@ -31,7 +31,7 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
-from shared.kafka.acls import SERVICES, Acl, Operation, Pattern, Resource, service_acls
+from shared.kafka.acls import SERVICES, Acl, Operation, Pattern, Resource, every_service_acl
 from shared.kafka.naming import PREFIX_ENV, env_prefix
 from shared.kafka.security import KafkaSecurity, KafkaSecurityError
 
@@ -185,7 +185,7 @@ async def apply_service_plan(admin: Any, prefix: str,
     under `prefix`; the number of ACLs."""
     for user, password in credentials.values():
         await admin.upsert_scram_user(user, password)
-    acls = [acl for service in SERVICES for acl in service_acls(service, prefix)]
+    acls = every_service_acl(prefix)
     await admin.create_acls(acls)
     return len(acls)
 
