@@ -66,3 +66,31 @@ def test_dockerfile_copies_what_the_services_import() -> None:
     for folder in ("shared", "services", "praktik_cli", "infra"):
         assert f"COPY {folder} " in dockerfile
     assert Path(REPO / "uv.lock").exists()
+
+
+def test_the_bus_in_compose_is_secured_and_each_service_is_its_own_principal() -> None:
+    compose = yaml.safe_load(COMPOSE.read_text())["services"]
+    secrets = compose["kafka-secrets"]
+    assert secrets["command"][:4] == ["python", "-m", "devkit.compose_secrets", "/secrets"]
+    kafka = compose["kafka"]
+    assert kafka["entrypoint"] == ["/praktik/infra/compose/kafka-start"]
+    assert "./infra:/praktik/infra:ro" in kafka["volumes"]
+    assert "secrets:/secrets:ro" in kafka["volumes"]
+    assert "environment" not in kafka, "the broker is configured by infra/, not KAFKA_*"
+    assert kafka["depends_on"]["kafka-secrets"] == {
+        "condition": "service_completed_successfully"}
+    init = compose["kafka-init"]
+    assert init["entrypoint"] == ["/app/infra/compose/with-env", "/secrets/kafka-init.env"]
+    assert "shared.kafka.admin" in init["command"][-1]
+    assert "shared.kafka.security_admin" in init["command"][-1]
+    for service in _services_in_repo():
+        if service == "portal":
+            assert "entrypoint" not in compose[service]  # no broker, no credentials
+            continue
+        spec = compose[service]
+        assert spec["entrypoint"] == ["/app/infra/compose/with-env", f"/secrets/{service}.env"]
+        assert "secrets:/secrets:ro" in spec["volumes"]
+        assert not any("KAFKA_SASL" in variable for variable in spec["environment"]), (
+            f"{service}: its credentials come from its env file, not compose")
+    for script in ("with-env", "kafka-start"):
+        assert (REPO / "infra" / "compose" / script).stat().st_mode & 0o111
