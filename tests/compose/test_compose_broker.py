@@ -21,6 +21,7 @@ from devkit.infra import REPO
 from devkit.ports import free_port
 from devkit.secured import SecuredBroker
 from shared.kafka.acls import SERVICE_PLAN, SERVICES
+from shared.kafka.naming import PREFIX_ENV
 from shared.kafka.security import KafkaSecurity
 from tests.infra.test_bus_security import refused, send
 
@@ -58,8 +59,11 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> No
 
 
 def _clean_env() -> dict[str, str]:
-    """This process's environment without the test run's Kafka settings."""
-    return {name: value for name, value in os.environ.items() if "KAFKA" not in name}
+    """This process's environment without the test run's own settings: its Kafka, its
+    databases and its topic prefix (set by the session's `infra`), which compose has not."""
+    return {name: value for name, value in os.environ.items()
+            if "KAFKA" not in name and not name.endswith("_DATABASE_URL")
+            and name != PREFIX_ENV}
 
 
 @pytest.fixture(scope="module")
