@@ -31,6 +31,8 @@ ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run")
 PHONE: ViewportSize = {"width": 390, "height": 844}
 """A phone's viewport (guardians open links on phones)."""
+NARROW: ViewportSize = {"width": 360, "height": 740}
+"""The narrowest phone a page must work on without sideways scrolling."""
 SCREENSHOTS = Path(os.environ.get("PRAKTIK_SCREENSHOTS", REPO / ".artifacts" / "screenshots"))
 BLOCKING = ("serious", "critical")
 AXE_OPTIONS: dict[str, Any] = {
@@ -54,10 +56,10 @@ async def chromium(**launch: Any) -> AsyncIterator[Browser]:
 
 
 @asynccontextmanager
-async def phone(browser: Browser, *, locale: str = "sv-SE",
+async def phone(browser: Browser, *, locale: str = "sv-SE", viewport: ViewportSize = PHONE,
                 **context: Any) -> AsyncIterator[Page]:
     """A fresh page (its own cookies) at a phone's size, touch on."""
-    session = await browser.new_context(viewport=PHONE, device_scale_factor=2,
+    session = await browser.new_context(viewport=viewport, device_scale_factor=2,
                                         is_mobile=True, has_touch=True, locale=locale,
                                         **context)
     try:
@@ -96,3 +98,10 @@ async def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+async def fits_width(page: Page) -> None:
+    """Fail (AssertionError) when the page scrolls sideways at its viewport's width."""
+    scroll, width = await page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll <= width, f"{page.url.split('?')[0]} is {scroll} px wide at {width} px"

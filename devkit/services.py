@@ -88,10 +88,11 @@ async def http_client(service: Service) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @asynccontextmanager
-async def serving(app: FastAPI, host: str = "127.0.0.1") -> AsyncIterator[str]:
-    """An ASGI app served by uvicorn in this process on a free port (the service's own
-    `HttpServer`: no access log); yields its base URL, stops it after."""
-    port = free_port(host)
+async def serving(app: FastAPI, host: str = "127.0.0.1",
+                  port: int | None = None) -> AsyncIterator[str]:
+    """An ASGI app served by uvicorn in this process on `port`, else a free one (the
+    service's own `HttpServer`: no access log); yields its base URL, stops it after."""
+    port = port or free_port(host)
     server = http_server(app, host, port)
     task = asyncio.create_task(server.serve(), name=f"serving-{port}")
     try:

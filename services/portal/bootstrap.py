@@ -10,6 +10,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -17,8 +18,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.portal.adapters.identity import OidcProvider
 from services.portal.adapters.links import (
     MatchingClient,
     NotificationsClient,
@@ -27,7 +30,9 @@ from services.portal.adapters.links import (
 )
 from services.portal.adapters.texts import Texts
 from services.portal.dependencies import Dependencies, ServiceApis
+from services.portal.domain.staff import ClaimNames
 from services.portal.domain.views import BadLinkPage, Contact
+from services.portal.entrypoints import staff
 from services.portal.entrypoints.pages import Pages, language_of, render_view, router
 from services.portal.entrypoints.render import Renderer
 from services.portal.handlers import COMMAND_HANDLERS
@@ -79,16 +84,40 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app = FastAPI(title="praktik portal", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     deps = dependencies(settings, clock)
+    renderer = Renderer(Texts(), settings.timezone)
     app.state.support = deps.support
     app.state.pages = Pages(bind_all(COMMAND_HANDLERS, deps),
-                            apis or service_apis(settings, client),
-                            Renderer(Texts(), settings.timezone))
+                            apis or service_apis(settings, client), renderer)
+    app.state.staff = staff_door(settings, renderer, clock)
     install_body_guard(app, settings.http_max_body_bytes)
     install_health(app, {})
     install_error_pages(app)
+    install_sessions(app, settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
+    app.include_router(staff.router)
     return Portal(settings, app)
+
+
+def staff_door(settings: PortalSettings, renderer: Renderer, clock: Clock) -> staff.StaffDoor:
+    provider = (OidcProvider(settings.oidc_issuer, settings.oidc_client_id,
+                             settings.oidc_client_secret, settings.oidc_scope)
+                if settings.oidc_issuer else None)
+    claims = ClaimNames(role=settings.oidc_role_claim,
+                        municipalities=settings.oidc_municipalities_claim,
+                        name=settings.oidc_name_claim)
+    return staff.StaffDoor(provider, claims, timedelta(seconds=settings.session_lifetime_s),
+                           timedelta(seconds=settings.session_idle_s),
+                           settings.public_url.rstrip("/"), renderer, clock)
+
+
+def install_sessions(app: FastAPI, settings: PortalSettings) -> None:
+    """The staff session: a signed cookie, unreadable to scripts, sent on our own site's
+    requests and top-level navigations only (SameSite=Lax: the provider's redirect back
+    carries it, another site's POST does not), gone when unused for the idle time."""
+    app.add_middleware(SessionMiddleware, secret_key=settings.session_secret,
+                       session_cookie="praktik_session", max_age=settings.session_idle_s,
+                       same_site="lax", https_only=settings.public_url.startswith("https:"))
 
 
 def install_error_pages(app: FastAPI) -> None:

@@ -17,6 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from starlette.requests import Request
+from starlette.responses import Response
+
 from services.portal.domain.views import Contact
 from shared.clock import Clock, utc_now
 from shared.links import Link, Purpose
@@ -47,6 +50,21 @@ class TrainingApi(LinkApi, Protocol): ...
 
 
 class NotificationsApi(LinkApi, Protocol): ...
+
+
+class IdentityProvider(Protocol):
+    """The municipality's OpenID Connect provider (`adapters.identity.OidcProvider`)."""
+
+    async def sign_in(self, request: Request, redirect_uri: str) -> Response:
+        """The redirect to the provider's sign-in."""
+        ...
+
+    async def signed_in(self, request: Request) -> tuple[Mapping[str, Any], str]:
+        """The ID token's claims and the token, from the provider's redirect back;
+        `SignInFailed` when it signed no one in."""
+        ...
+
+    async def sign_out_url(self, id_token: str | None, then: str) -> str | None: ...
 
 
 class LinkReader(Protocol):

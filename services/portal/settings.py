@@ -33,5 +33,26 @@ class PortalSettings(ServiceSettings):
     support_email: str = "support@praktik.example"
     support_phone: str = ""
     """Whom a bad link names when its token names no municipality."""
-    development_keys: ClassVar[tuple[str, ...]] = ("link_secret",)
-    """The portal signs nothing and checks no bearer token: only the link secret."""
+    public_url: str = "http://127.0.0.1:8000"
+    """Where people reach the portal: the provider sends them back to its /personal pages."""
+    oidc_issuer: str = ""
+    """The municipality's OpenID Connect provider (its discovery document is under it);
+    empty: no one signs in, and /personal says so. `scripts/stack up` runs a local one."""
+    oidc_client_id: str = "praktik-portal"
+    oidc_client_secret: str = "praktik-portal-secret"
+    oidc_scope: str = "openid profile email"
+    oidc_role_claim: str = "praktik_role"
+    """The ID token claim with the person's role: coordinator, training_admin or auditor."""
+    oidc_municipalities_claim: str = "praktik_municipalities"
+    """The claim with the SCB codes the person works for (a list, or one string)."""
+    oidc_name_claim: str = "name"
+    session_secret: str = "development-session-secret-not-for-production"
+    """Signs the staff session cookie (itsdangerous, through Starlette's sessions)."""
+    session_idle_s: int = Field(default=30 * 60, gt=0)
+    """A session unused this long is gone: the cookie's lifetime, renewed by every page."""
+    session_lifetime_s: int = Field(default=10 * 3600, gt=0)
+    """However busy, a signed-in person signs in again after this long (a working day)."""
+    development_keys: ClassVar[tuple[str, ...]] = ("link_secret", "session_secret",
+                                                   "oidc_client_secret")
+    """The portal signs nothing and checks no bearer token: the link secret, and the
+    session's and the OIDC client's secrets."""

@@ -101,8 +101,10 @@ async def test_a_place_is_confirmed_then_cancelled_and_the_waitlist_moves_up(
             service, "enrolment", session_id, holder))
         assert cancelled.json()["status"] == "cancelled"
         assert await statuses(client, service, session_id) == {str(waiting): "enrolled"}
-        await reader.wait_for(lambda _: bool(of(reader, "EnrolmentRecorded",
-                                                person_id=str(waiting), status="enrolled")))
+        # Each person's events are on their own partition: wait for both people's.
+        await reader.wait_for(lambda _: bool(
+            of(reader, "EnrolmentRecorded", person_id=str(waiting), status="enrolled")
+            and of(reader, "EnrolmentRecorded", person_id=str(holder), status="cancelled")))
         [promoted] = of(reader, "EnrolmentRecorded", person_id=str(waiting), status="enrolled")
         assert promoted["previous_status"] == "waitlisted"
         holder_events = of(reader, "EnrolmentRecorded", person_id=str(holder))

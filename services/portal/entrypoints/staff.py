@@ -1,0 +1,149 @@
+"""The pages of staff who sign in (/personal): sign-in through the municipality's OpenID
+Connect provider, the signed-in start page, sign-out.
+
+The session (a signed cookie, `SessionMiddleware`) keeps who is signed in, the CSRF token
+of their forms and the ID token (for the provider's sign-out). It ends when unused for
+`session_idle_s`, and after `session_lifetime_s` however busy. Every POST here carries
+the CSRF token (`domain.csrf`); without it nothing happens and the page says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.portal.dependencies import IdentityProvider
+from services.portal.domain import csrf
+from services.portal.domain.staff import (
+    ClaimNames,
+    SignInFailed,
+    SignInRefused,
+    StaffMember,
+    staff_from_claims,
+    staff_from_session,
+)
+from services.portal.entrypoints.pages import language_of
+from services.portal.entrypoints.render import Renderer
+from shared.clock import Clock
+
+router = APIRouter(prefix="/personal")
+STAFF, CSRF, ID_TOKEN = "staff", "csrf", "id_token"
+"""The session's keys (authlib keeps its state and nonce beside them, until the callback)."""
+
+
+@dataclass(frozen=True)
+class StaffDoor:
+    """What the staff pages need (`app.state.staff`): the provider (None: sign-in is not
+    set up here), the claim names, the session's limits, where the portal is reached."""
+
+    provider: IdentityProvider | None
+    claims: ClaimNames
+    lifetime: timedelta
+    idle: timedelta
+    public_url: str
+    renderer: Renderer
+    clock: Clock
+
+
+def _door(request: Request) -> StaffDoor:
+    door: StaffDoor = request.app.state.staff
+    return door
+
+
+def _page(request: Request, template: str, status: int = 200, **context: object) -> HTMLResponse:
+    return _door(request).renderer.page(request, template, language_of(request), status,
+                                        **context)
+
+
+def signed_in(request: Request) -> StaffMember | None:
+    """Who this session is, still signed in; the session's `seen_at` moves on."""
+    door, now = _door(request), _door(request).clock()
+    member = staff_from_session(request.session.get(STAFF) or {}, now, door.idle)
+    if member is None:
+        request.session.pop(STAFF, None)
+        return None
+    request.session[STAFF] = member.to_session(now)
+    return member
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get(CSRF)
+    if not isinstance(token, str):
+        token = request.session[CSRF] = csrf.new_token()
+    return token
+
+
+async def has_valid_csrf(request: Request) -> bool:
+    """The POSTed form carries the session's token."""
+    submitted = (await request.form()).get(csrf.FIELD)
+    return csrf.is_valid(request.session.get(CSRF),
+                         submitted if isinstance(submitted, str) else None)
+
+
+@router.get("", response_class=HTMLResponse)
+async def start(request: Request) -> Response:
+    had_session = STAFF in request.session
+    member = signed_in(request)
+    if member is None:  # `slut`: the page says the session ended, not just "sign in"
+        return RedirectResponse("/personal/logga-in" + ("?slut=1" if had_session else ""),
+                                status_code=303)
+    return _page(request, "staff_start.html", member=member, csrf_token=csrf_token(request))
+
+
+@router.get("/logga-in", response_class=HTMLResponse)
+async def sign_in_page(request: Request) -> Response:
+    """The way in; says so when a session has just ended, or sign-in is not set up."""
+    if signed_in(request) is not None:
+        return RedirectResponse("/personal", status_code=303)
+    ended = request.query_params.get("slut") == "1"
+    configured = _door(request).provider is not None
+    return _page(request, "staff_sign_in.html", 200 if configured else 503,
+                 configured=configured, ended=ended)
+
+
+@router.get("/logga-in/start")
+async def sign_in(request: Request) -> Response:
+    door = _door(request)
+    if door.provider is None:
+        return RedirectResponse("/personal/logga-in", status_code=303)
+    return await door.provider.sign_in(request, f"{door.public_url}/personal/inloggad")
+
+
+@router.get("/inloggad", response_class=HTMLResponse)
+async def signed_in_callback(request: Request) -> Response:
+    """The provider's redirect back: the ID token checked, then the claims read."""
+    door = _door(request)
+    if door.provider is None:
+        return RedirectResponse("/personal/logga-in", status_code=303)
+    try:
+        claims, id_token = await door.provider.signed_in(request)
+        now = door.clock()
+        member = staff_from_claims(claims, door.claims, now, door.lifetime)
+    except SignInFailed:
+        return _page(request, "staff_refused.html", 400, reason="failed")
+    except SignInRefused as refused:
+        return _page(request, "staff_refused.html", 403, reason=refused.reason)
+    request.session.clear()  # nothing of an earlier person, nor authlib's state, stays
+    request.session.update({STAFF: member.to_session(now), CSRF: csrf.new_token(),
+                            ID_TOKEN: id_token})
+    return RedirectResponse("/personal", status_code=303)
+
+
+@router.post("/logga-ut", response_class=HTMLResponse)
+async def sign_out(request: Request) -> Response:
+    if not await has_valid_csrf(request):
+        return _page(request, "staff_refused.html", 403, reason="csrf")
+    door, id_token = _door(request), request.session.get(ID_TOKEN)
+    request.session.clear()
+    then = f"{door.public_url}/personal/utloggad"
+    provider_url = (await door.provider.sign_out_url(id_token, then)
+                    if door.provider is not None else None)
+    return RedirectResponse(provider_url or "/personal/utloggad", status_code=303)
+
+
+@router.get("/utloggad", response_class=HTMLResponse)
+async def signed_out(request: Request) -> HTMLResponse:
+    return _page(request, "staff_signed_out.html")
