@@ -1,12 +1,16 @@
 """Databases for tests and benchmarks: a service's clean schema (drop its tables, migrate
-to head), or a whole database of their own on the same server."""
+to head), or a whole database of their own on the same server; and what a service's
+migrations built that its metadata does not describe (`migration_drift`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-from sqlalchemy import text
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from devkit.infra import Infra, libpq_url
@@ -46,3 +50,24 @@ async def drop_database(infra: Infra, name: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def migration_drift(infra: Infra, service: str, metadata: MetaData) -> list[Any]:
+    """Alembic's differences between the service's schema as migrated and `metadata`
+    (empty: the hand-written migrations build exactly the tables the code describes).
+    Compared as the superuser, for whom the service's schema is not the default one, so
+    that reflection names the schema as the metadata does."""
+    admin = create_async_engine(infra.admin_database_url)
+    try:
+        async with admin.connect() as conn:
+            def diff(sync_conn: Any) -> list[Any]:
+                context = MigrationContext.configure(sync_conn, opts={
+                    "include_schemas": True, "compare_type": True,
+                    "include_name": lambda name, type_, _: (
+                        name == service if type_ == "schema" else name != "alembic_version"),
+                })
+                return list(compare_metadata(context, metadata))
+
+            return await conn.run_sync(diff)
+    finally:
+        await admin.dispose()

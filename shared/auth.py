@@ -2,12 +2,13 @@
 
 Two kinds of bearer token:
 - a signed JWT (HS256, the service's `auth_jwt_secret`) with claims `sub`, `role`
-  (`coordinator`, `system`, `admin`) and `municipalities` (list of SCB codes), for
-  coordinators' tools;
+  (`coordinator`, `auditor`, `system`, `admin`) and `municipalities` (list of SCB codes),
+  for coordinators' tools;
 - an API key for systems, configured as `key=role:1380|1384;key2=admin:*`.
 
 `admin` and the wildcard `*` reach every municipality. A caller asking about a
-municipality outside their scope gets 403 with no detail.
+municipality outside their scope gets 403 with no detail. An `auditor` only reads: any
+other method is refused (403) before a route runs; the access log is theirs to read.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-Role = Literal["coordinator", "system", "admin"]
-ROLES: frozenset[str] = frozenset({"coordinator", "system", "admin"})
+Role = Literal["coordinator", "auditor", "system", "admin"]
+ROLES: frozenset[str] = frozenset({"coordinator", "auditor", "system", "admin"})
+READ_ONLY: frozenset[str] = frozenset({"auditor"})
+READS: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS"})
 ALL = "*"
 
 
@@ -124,7 +127,10 @@ async def current_principal(
             headers={"WWW-Authenticate": "Bearer"},
         )
     authenticator: Authenticator = request.app.state.authenticator
-    return authenticator.authenticate(credentials.credentials)
+    principal = authenticator.authenticate(credentials.credentials)
+    if principal.role in READ_ONLY and request.method not in READS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "forbidden")
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -10,6 +10,7 @@ from services.registration.adapters.crypto import IdentityVault
 from services.registration.adapters.orm import tables
 from services.registration.dependencies import Dependencies
 from services.registration.entrypoints import (
+    access,
     http,
     intake,
     jobs,
@@ -65,7 +66,7 @@ def build(settings: RegistrationSettings | None = None, *, clock: Clock = utc_no
                          batch_handlers=bind_all(NEWS_BATCH_HANDLERS, deps) if batched else {}),
             sender_intake.subscription(handlers),
         ],
-        routers=[http.router, links.router, people.router, senders.router],
+        routers=[http.router, links.router, people.router, senders.router, access.router],
         jobs=[jobs.intake_retention(settings)],
         published={
             topics.REGISTRATION_EVENTS: REGISTRATION_EVENTS,
@@ -76,5 +77,6 @@ def build(settings: RegistrationSettings | None = None, *, clock: Clock = utc_no
         description="Who is who: participants, guardians, workplaces, supervisors, offers, "
                     "requests and consent. The only service that sees identity numbers.",
     )
-    service.state["bus"] = MessageBus(service.uow, handlers)
+    service.state["bus"] = bus = MessageBus(service.uow, handlers)
+    service.jobs = [*service.jobs, jobs.access_log_retention(settings, bus)]
     return service

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.registration.adapters.access_log_repository import AccessLogRepository
 from services.registration.adapters.erasure_repository import ErasureRepository
 from services.registration.adapters.municipality_repository import MunicipalityRepository
 from services.registration.adapters.orm import tables
@@ -31,6 +32,7 @@ class RegistrationUnitOfWork(UnitOfWork):
     links: LinkUses
     erasures: ErasureRepository
     senders: SenderRepository
+    access_log: AccessLogRepository
 
     def _open(self) -> None:
         self.participants = ParticipantRepository(self.session)
@@ -44,3 +46,4 @@ class RegistrationUnitOfWork(UnitOfWork):
         self.links = UsedLinks(self.session, tables.used_links)
         self.erasures = ErasureRepository(self.session)
         self.senders = SenderRepository(self.session)
+        self.access_log = AccessLogRepository(self.session)

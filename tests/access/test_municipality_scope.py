@@ -87,15 +87,18 @@ def _seen(response: httpx.Response, ids: frozenset[str]) -> set[str]:
 async def _listing(client: httpx.AsyncClient, seeded: Seeded, route: Route, code: str,
                    ) -> list[tuple[str, httpx.Response]]:
     """The listing as `code`'s coordinator sees it: without a municipality filter where
-    it is optional, and filtered to `code`."""
+    it is optional, and filtered to `code`; its other optional filters (a search by name,
+    say) left out, so that it lists all it may."""
     token = seeded.token(code)
+    unfiltered = {name: None for name in route.query_names if not route.query_required(name)}
     found = []
     for filtered in (None, code):
         if filtered is None and route.query_required("municipality_code"):
             continue
         if filtered is not None and "municipality_code" not in route.query_names:
             continue
-        call = prepare(route, seeded.values_for(route.service), {"municipality_code": filtered})
+        call = prepare(route, seeded.values_for(route.service),
+                       unfiltered | {"municipality_code": filtered})
         response = await call.send(client, token)
         found.append((f"{route.label} municipality_code={filtered}", response))
     return found

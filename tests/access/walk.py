@@ -44,6 +44,9 @@ ADMIN_ONLY: dict[tuple[str, str], str] = {
         "runs the county-wide expiry job for a date: operators (admin) only",
     ("*", "/registration/senders*"):
         "registers, lists and removes the municipal systems that send intake: operators only",
+    ("GET", "/access-log"):
+        "who read whose record: auditors' (and admins'), never a coordinator's "
+        "(services/registration/tests/integration/test_access_log.py)",
 }
 """Routes no coordinator may call, of any municipality (403 to both walks)."""
 

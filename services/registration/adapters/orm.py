@@ -4,11 +4,13 @@ hash and a Fernet token; everything else a coordinator may read back."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -309,3 +311,20 @@ sender_subjects = Table(
     Column("municipality_code", String(4), nullable=False),
 )
 """Whose answers topic hears of a request (its id) and of the placements it led to."""
+
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Column("reader", String, nullable=False),
+    Column("reader_role", String, nullable=False),
+    Column("participant_id", UUID(as_uuid=True), nullable=False),
+    Column("municipality_code", String(4), nullable=False),
+    Column("record", String, nullable=False),
+    Column("purpose", String, nullable=False),
+    Index("ix_access_log_participant", "participant_id", "read_at"),
+    Index("ix_access_log_municipality", "municipality_code", "read_at"),
+)
+"""Who read whose record, when and why (`domain.access`): the participant by id only.
+No foreign key: an entry outlives the participant's erasure until its retention ends."""

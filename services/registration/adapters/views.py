@@ -3,7 +3,7 @@ identity number. Plain queries on registration's own tables."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -253,10 +253,12 @@ async def participant(session: AsyncSession, ident: UUID) -> ParticipantOut | No
 
 
 async def participants(session: AsyncSession, municipalities: Collection[str] | None,
-                       program: str | None, limit: int, offset: int) -> Page[ParticipantOut]:
+                       program: str | None, limit: int, offset: int,
+                       where: Sequence[Any] = ()) -> Page[ParticipantOut]:
     p, r = orm.participants, orm.requests
     has_program = exists().where(r.c.participant_id == p.c.id, r.c.program == program)
-    rows, total = await _page(session, p, municipalities, program, limit, offset, has_program)
+    rows, total = await _page(session, p, municipalities, program, limit, offset, has_program,
+                              *where)
     return Page[ParticipantOut](items=[await _participant_out(session, row) for row in rows],
                                 total=total, limit=limit, offset=offset)
 

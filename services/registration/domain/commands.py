@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from uuid import UUID
 
+from services.registration.domain.access import Purpose, Record
 from services.registration.domain.age_rules import AgeRule
 from shared.contracts.types import Gender, Program, Sector, SummerJobVariant
 from shared.links import Link
@@ -250,10 +251,30 @@ class ListSenders:
     """Every registered sender, by name."""
 
 
+@dataclass(frozen=True)
+class RecordRead:
+    """A member of staff read one participant's record (`domain.access`)."""
+
+    reader: str
+    reader_role: str
+    participant_id: UUID
+    municipality_code: str
+    record: Record
+    purpose: Purpose
+
+
+@dataclass(frozen=True)
+class PurgeAccessLog:
+    """Forget the access log's entries past their retention."""
+
+    retention_days: int
+
+
 Command = (
     RegisterParticipant | RegisterWorkplace | RegisterSupervisor | OfferPlacementSlots
     | RequestPlacement | RecordGuardianConsent | WithdrawPlacementRequest
     | WithdrawPlacementSlots | EraseParticipant | RegisterCoordinator | AnswerConsentLink
     | RecordMunicipalityProfile | SupervisorLeaves | EraseSupervisor | EraseManager
-    | EraseGuardian | RegisterSender | RemoveSender | ListSenders
+    | EraseGuardian | RegisterSender | RemoveSender | ListSenders | RecordRead
+    | PurgeAccessLog
 )

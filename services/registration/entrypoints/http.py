@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -18,7 +19,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Table
 
 from services.registration.adapters import orm, views
+from services.registration.adapters.participant_search import search_filter
 from services.registration.domain import commands
+from services.registration.domain.access import DEFAULT_PURPOSE, Purpose, Record
 from services.registration.entrypoints import translate
 from services.registration.entrypoints.translate import to_command
 from shared.auth import CurrentPrincipal, Principal
@@ -34,6 +37,8 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 MunicipalityFilter = Annotated[MunicipalityCode | None, Query()]
 ProgramFilter = Annotated[Program | None, Query()]
+NameSearch = Annotated[str | None, Query(min_length=1, max_length=200)]
+RefSearch = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 T = TypeVar("T")
 
@@ -127,16 +132,29 @@ async def change_participant(participant_id: UUID, body: intake.RegisterParticip
 async def list_participants(principal: CurrentPrincipal, request: Request,
                             municipality_code: MunicipalityFilter = None,
                             program: ProgramFilter = None, limit: Limit = 50,
-                            offset: Offset = 0) -> views.Page[views.ParticipantOut]:
-    """Participants, oldest first; `program` keeps those with a request in it."""
+                            offset: Offset = 0, name: NameSearch = None,
+                            birth_date: date | None = None,
+                            external_ref: RefSearch = None) -> views.Page[views.ParticipantOut]:
+    """Participants, oldest first; `program` keeps those with a request in it; `name`
+    (every word, anywhere in the name, any case), `birth_date` and `external_ref` search."""
     return await _read(request, views.participants, _scope(principal, municipality_code),
-                       program, limit, offset)
+                       program, limit, offset, search_filter(name, birth_date, external_ref))
+
+
+async def _read_logged(request: Request, principal: Principal, participant_id: UUID,
+                       record: Record, purpose: Purpose) -> None:
+    """The access log's entry of this read (`domain.access`), after the scope check."""
+    code = await _owned(request, principal, orm.participants, participant_id)
+    await _bus(request).handle(commands.RecordRead(
+        principal.subject, principal.role, participant_id, code, record, purpose))
 
 
 @router.get("/participants/{participant_id}", tags=["participants"])
 async def get_participant(participant_id: UUID, principal: CurrentPrincipal,
-                          request: Request) -> views.ParticipantOut:
-    await _owned(request, principal, orm.participants, participant_id)
+                          request: Request,
+                          purpose: Purpose = DEFAULT_PURPOSE) -> views.ParticipantOut:
+    """One participant's record; the read is logged with `purpose`, the code for why."""
+    await _read_logged(request, principal, participant_id, "participant", purpose)
     return await _found(request, views.participant, participant_id)
 
 
@@ -167,10 +185,11 @@ async def record_consent(participant_id: UUID, body: ConsentIn, principal: Curre
 
 @router.get("/participants/{participant_id}/consents", tags=["participants"])
 async def list_consents(participant_id: UUID, principal: CurrentPrincipal,
-                        request: Request) -> list[views.ConsentOut]:
+                        request: Request,
+                        purpose: Purpose = DEFAULT_PURPOSE) -> list[views.ConsentOut]:
     """Who has answered: each guardian's answer with when, how (link, coordinator,
-    intake), the message and the placement."""
-    await _owned(request, principal, orm.participants, participant_id)
+    intake), the message and the placement. The read is logged, as a record's is."""
+    await _read_logged(request, principal, participant_id, "consents", purpose)
     return await _read(request, views.consents_of, participant_id)
 
 

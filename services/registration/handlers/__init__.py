@@ -15,7 +15,7 @@ from typing import Any
 
 from services.registration.dependencies import Dependencies
 from services.registration.domain import commands
-from services.registration.handlers import news, senders
+from services.registration.handlers import access, news, senders
 from services.registration.handlers.consents import answer_consent_link, record_guardian_consent
 from services.registration.handlers.coordinators import register_coordinator
 from services.registration.handlers.municipalities import record_municipality_profile
@@ -87,6 +87,8 @@ COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.RegisterSender: senders.register_sender,
     commands.RemoveSender: senders.remove_sender,
     commands.ListSenders: senders.list_senders,
+    commands.RecordRead: access.record_read,
+    commands.PurgeAccessLog: access.purge_access_log,
 }
 """Every intent registration acts on, from either door."""
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from services.registration.domain.access import AccessEntry
 from services.registration.domain.consent import (
     DEFAULT_RULE,
     ConsentAnswer,
@@ -301,6 +303,19 @@ class FakeSenders:
         return {i: self.subjects[i] for i in subject_ids if i in self.subjects}
 
 
+class FakeAccessLog:
+    def __init__(self) -> None:
+        self.entries: list[AccessEntry] = []
+
+    async def add(self, entry: AccessEntry) -> None:
+        self.entries.append(entry)
+
+    async def purge(self, before: datetime) -> int:
+        kept = [e for e in self.entries if e.read_at >= before]
+        purged, self.entries = len(self.entries) - len(kept), kept
+        return purged
+
+
 class FakeUnitOfWork(UnitOfWork):
     """The shared unit of work's publishing, with dictionaries for tables."""
 
@@ -319,6 +334,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.links = FakeLinks()
         self.erasures = FakeErasures()
         self.senders = FakeSenders()
+        self.access_log = FakeAccessLog()
         self.committed: list[OutboxMessage] = []
 
     async def __aenter__(self) -> FakeUnitOfWork:
