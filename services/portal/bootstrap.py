@@ -28,14 +28,16 @@ from services.portal.adapters.links import (
     RegistrationClient,
     TrainingClient,
 )
+from services.portal.adapters.people import PeopleClient
 from services.portal.adapters.texts import Texts
-from services.portal.dependencies import Dependencies, ServiceApis
+from services.portal.dependencies import Dependencies, PeopleApi, ServiceApis
 from services.portal.domain.staff import ClaimNames
 from services.portal.domain.views import BadLinkPage, Contact
+from services.portal.entrypoints import people as people_pages
 from services.portal.entrypoints import staff
 from services.portal.entrypoints.pages import Pages, language_of, render_view, router
 from services.portal.entrypoints.render import Renderer
-from services.portal.handlers import COMMAND_HANDLERS
+from services.portal.handlers import COMMAND_HANDLERS, STAFF_HANDLERS
 from services.portal.settings import PortalSettings
 from shared.app import http_server
 from shared.clock import Clock, utc_now
@@ -43,7 +45,7 @@ from shared.devkeys import refuse_development_keys
 from shared.http import install_body_guard, install_health
 from shared.links import LinkSigner
 from shared.logging import configure_logging, get_logger
-from shared.wiring import bind_all
+from shared.wiring import Bound, bind_all
 
 STATIC = Path(__file__).resolve().parent / "static"
 log = get_logger(__name__)
@@ -88,7 +90,9 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.state.support = deps.support
     app.state.pages = Pages(bind_all(COMMAND_HANDLERS, deps),
                             apis or service_apis(settings, client), renderer)
-    app.state.staff = staff_door(settings, renderer, clock)
+    people = PeopleClient(client, settings.registration_url, settings.auth_jwt_secret)
+    app.state.staff = staff_door(settings, renderer, clock,
+                                 bind_all(STAFF_HANDLERS, deps), people)
     install_body_guard(app, settings.http_max_body_bytes)
     install_health(app, {})
     install_error_pages(app)
@@ -96,17 +100,20 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.include_router(staff.router)
+    app.include_router(people_pages.router)
     return Portal(settings, app)
 
 
-def staff_door(settings: PortalSettings, renderer: Renderer, clock: Clock) -> staff.StaffDoor:
+def staff_door(settings: PortalSettings, renderer: Renderer, clock: Clock,
+               handlers: dict[type, Bound], people: PeopleApi) -> staff.StaffDoor:
     provider = (OidcProvider(settings.oidc_issuer, settings.oidc_client_id,
                              settings.oidc_client_secret, settings.oidc_scope)
                 if settings.oidc_issuer else None)
     claims = ClaimNames(role=settings.oidc_role_claim,
                         municipalities=settings.oidc_municipalities_claim,
                         name=settings.oidc_name_claim)
-    return staff.StaffDoor(provider, claims, timedelta(seconds=settings.session_lifetime_s),
+    return staff.StaffDoor(provider, handlers, people, claims,
+                           timedelta(seconds=settings.session_lifetime_s),
                            timedelta(seconds=settings.session_idle_s),
                            settings.public_url.rstrip("/"), renderer, clock)
 

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
+from services.portal.domain.staff import StaffMember
 from services.portal.domain.views import Contact
 from shared.clock import Clock, utc_now
 from shared.links import Link, Purpose
@@ -65,6 +66,20 @@ class IdentityProvider(Protocol):
         ...
 
     async def sign_out_url(self, id_token: str | None, then: str) -> str | None: ...
+
+
+class PeopleApi(Protocol):
+    """Registration's staff API, as the signed-in person (`adapters.people`); raises
+    `domain.people.StaffRefused`, `FieldProblems` or `Unavailable`."""
+
+    async def search(self, member: StaffMember, query: Mapping[str, str]
+                     ) -> Mapping[str, Any]: ...
+
+    async def participant(self, member: StaffMember, participant_id: str,
+                          purpose: str) -> Mapping[str, Any]: ...
+
+    async def access_log(self, member: StaffMember, query: Mapping[str, str]
+                         ) -> Mapping[str, Any]: ...
 
 
 class LinkReader(Protocol):

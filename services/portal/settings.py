@@ -53,6 +53,7 @@ class PortalSettings(ServiceSettings):
     session_lifetime_s: int = Field(default=10 * 3600, gt=0)
     """However busy, a signed-in person signs in again after this long (a working day)."""
     development_keys: ClassVar[tuple[str, ...]] = ("link_secret", "session_secret",
-                                                   "oidc_client_secret")
-    """The portal signs nothing and checks no bearer token: the link secret, and the
-    session's and the OIDC client's secrets."""
+                                                   "oidc_client_secret", "auth_jwt_secret")
+    """The link secret, the session's and the OIDC client's secrets, and the services'
+    JWT secret (`PORTAL_AUTH_JWT_SECRET`, registration's own: the portal signs a
+    short-lived token for the signed-in person with it)."""

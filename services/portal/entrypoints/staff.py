@@ -15,7 +15,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.portal.dependencies import IdentityProvider
+from services.portal.dependencies import IdentityProvider, PeopleApi
 from services.portal.domain import csrf
 from services.portal.domain.staff import (
     ClaimNames,
@@ -28,6 +28,7 @@ from services.portal.domain.staff import (
 from services.portal.entrypoints.pages import language_of
 from services.portal.entrypoints.render import Renderer
 from shared.clock import Clock
+from shared.wiring import Bound
 
 router = APIRouter(prefix="/personal")
 STAFF, CSRF, ID_TOKEN = "staff", "csrf", "id_token"
@@ -40,6 +41,9 @@ class StaffDoor:
     set up here), the claim names, the session's limits, where the portal is reached."""
 
     provider: IdentityProvider | None
+    handlers: dict[type, Bound]
+    people: PeopleApi
+    """The staff handlers' unit of work: registration's staff API as the person."""
     claims: ClaimNames
     lifetime: timedelta
     idle: timedelta
@@ -51,6 +55,10 @@ class StaffDoor:
 def _door(request: Request) -> StaffDoor:
     door: StaffDoor = request.app.state.staff
     return door
+
+
+def door(request: Request) -> StaffDoor:
+    return _door(request)
 
 
 def _page(request: Request, template: str, status: int = 200, **context: object) -> HTMLResponse:

@@ -118,5 +118,5 @@ async def answer_link(command: AnswerLink, uow: ServiceApis, deps: Dependencies)
                    {"channel": link.channel or "sms"}, contact)
 
 
-COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {ShowLink: show_link,
-                                                     AnswerLink: answer_link}
+LINK_HANDLERS: dict[type, Handler[Dependencies]] = {ShowLink: show_link,
+                                                  AnswerLink: answer_link}

@@ -1,0 +1,83 @@
+"""Registration's staff API over HTTP, as the signed-in person: each call carries a
+short-lived token the portal signs for them (`sub`, role and municipalities from their
+sign-in), so registration checks their scope and its access log names them. A refusal
+becomes `StaffRefused` (403, 404), `FieldProblems` (422) or `Unavailable`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from services.portal.domain.answers import FieldProblems
+from services.portal.domain.people import StaffRefused
+from services.portal.domain.staff import StaffMember
+from services.portal.domain.views import Unavailable
+from shared.auth import Role, issue_token
+
+SERVICE_ROLES: dict[str, Role] = {"coordinator": "coordinator", "auditor": "auditor"}
+"""The staff roles registration knows; a training administrator reads no one's record."""
+
+
+class PeopleClient:
+    def __init__(self, client: httpx.AsyncClient, registration_url: str, jwt_secret: str,
+                 token_ttl_s: int = 300) -> None:
+        self._client = client
+        self._base = registration_url.rstrip("/")
+        self._secret = jwt_secret
+        self._ttl_s = token_ttl_s
+
+    def _token(self, member: StaffMember) -> str:
+        role = SERVICE_ROLES.get(member.role)
+        if role is None:
+            raise StaffRefused("forbidden")
+        return issue_token(self._secret, member.subject, role, list(member.municipalities),
+                           self._ttl_s)
+
+    async def _get(self, member: StaffMember, path: str,
+                   params: Mapping[str, str]) -> Any:
+        headers = {"Authorization": f"Bearer {self._token(member)}"}
+        try:
+            response = await self._client.get(self._base + path, params=dict(params),
+                                              headers=headers)
+        except httpx.HTTPError as error:
+            raise Unavailable(type(error).__name__) from None
+        if response.status_code in (401, 403):
+            raise StaffRefused("forbidden")
+        if response.status_code == 404:
+            raise StaffRefused("not_found")
+        if response.status_code == 422:
+            raise FieldProblems(_fields(response))
+        if response.status_code >= 400:
+            raise Unavailable(f"{path} answered {response.status_code}")
+        return response.json()
+
+    async def search(self, member: StaffMember, query: Mapping[str, str]) -> Mapping[str, Any]:
+        answer = await self._get(member, "/participants", {**query, "limit": "50"})
+        return answer if isinstance(answer, dict) else {}
+
+    async def participant(self, member: StaffMember, participant_id: str,
+                          purpose: str) -> Mapping[str, Any]:
+        answer = await self._get(member, f"/participants/{participant_id}",
+                                 {"purpose": purpose})
+        return answer if isinstance(answer, dict) else {}
+
+    async def access_log(self, member: StaffMember,
+                         query: Mapping[str, str]) -> Mapping[str, Any]:
+        answer = await self._get(member, "/access-log", {**query, "limit": "200"})
+        return answer if isinstance(answer, dict) else {}
+
+
+def _fields(response: httpx.Response) -> dict[str, str]:
+    """The services' 422 (`shared.http`): each refused parameter by its name (`field`
+    is its place, `query.birth_date`)."""
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    found = {}
+    for item in detail if isinstance(detail, list) else []:
+        place = str(item.get("field") or "") if isinstance(item, dict) else ""
+        found[place.rsplit(".", 1)[-1] or "form"] = "refused"
+    return found or {"form": "refused"}

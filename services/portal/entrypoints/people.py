@@ -1,0 +1,57 @@
+"""Staff's pages of people (/personal/deltagare, /personal/atkomstlogg): a search, a
+participant's record, the access log. Each needs a signed-in person (else to sign-in);
+registration decides what they may see, as them, and logs each record read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.portal.domain.commands import SearchPeople, ShowAccessLog, ShowPerson
+from services.portal.domain.people import (
+    DEFAULT_PURPOSE,
+    PURPOSES,
+    AccessLogPage,
+    PersonPage,
+    Search,
+    SearchPage,
+)
+from services.portal.entrypoints.pages import language_of
+from services.portal.entrypoints.staff import STAFF, door, signed_in
+
+router = APIRouter(prefix="/personal")
+TEMPLATES = {SearchPage: "staff_search.html", PersonPage: "staff_person.html",
+             AccessLogPage: "staff_access_log.html"}
+
+
+async def _show(request: Request, command_of: Any) -> Response:
+    had_session = STAFF in request.session
+    member = signed_in(request)
+    if member is None:
+        return RedirectResponse("/personal/logga-in" + ("?slut=1" if had_session else ""),
+                                status_code=303)
+    staff = door(request)
+    view = await staff.handlers[type(command := command_of(member))](command, staff.people)
+    template = TEMPLATES.get(type(view), "staff_trouble.html")
+    status = getattr(view, "status", 200)
+    return staff.renderer.page(request, template, language_of(request), status, view=view,
+                               member=member, purposes=PURPOSES)
+
+
+@router.get("/deltagare", response_class=HTMLResponse)
+async def search(request: Request, namn: str = "", fodd: str = "", ref: str = "") -> Response:
+    wanted = Search(namn.strip()[:200], fodd.strip()[:10], ref.strip()[:200])
+    return await _show(request, lambda member: SearchPeople(member, wanted))
+
+
+@router.get("/deltagare/{participant_id}", response_class=HTMLResponse)
+async def person(participant_id: str, request: Request,
+                 syfte: str = DEFAULT_PURPOSE) -> Response:
+    return await _show(request, lambda member: ShowPerson(member, participant_id, syfte))
+
+
+@router.get("/atkomstlogg", response_class=HTMLResponse)
+async def access_log(request: Request, deltagare: str = "") -> Response:
+    return await _show(request, lambda member: ShowAccessLog(member, deltagare.strip()))

@@ -1,0 +1,81 @@
+"""Staff's view of people: a search, a participant's record (registration logs the read,
+with its purpose), the access log (auditors). `uow` is registration's staff API as the
+signed-in person; what it refuses becomes a `StaffTroublePage`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from services.portal.dependencies import Dependencies, PeopleApi
+from services.portal.domain.answers import FieldProblems
+from services.portal.domain.commands import SearchPeople, ShowAccessLog, ShowPerson
+from services.portal.domain.people import (
+    PURPOSES,
+    AccessLogPage,
+    PersonPage,
+    SearchPage,
+    StaffRefused,
+    StaffTroublePage,
+    access_row,
+    person_page,
+    person_row,
+)
+from services.portal.domain.views import Unavailable
+
+StaffView = SearchPage | PersonPage | AccessLogPage | StaffTroublePage
+
+
+async def _or_trouble(read: Callable[[], Awaitable[StaffView]]) -> StaffView:
+    try:
+        return await read()
+    except StaffRefused as refused:
+        return StaffTroublePage(refused.trouble)
+    except Unavailable:
+        return StaffTroublePage("service_down")
+
+
+async def search_people(cmd: SearchPeople, uow: PeopleApi, deps: Dependencies) -> StaffView:
+    search = cmd.search
+    if not search.asked or search.problems():
+        return SearchPage(search, problems=search.problems())
+
+    async def read() -> StaffView:
+        try:
+            found = await uow.search(cmd.member, search.query())
+        except FieldProblems as refused:
+            return SearchPage(search, problems={f: "refused" for f in refused.problems})
+        rows = [person_row(item) for item in found.get("items") or []]
+        return SearchPage(search, rows, int(found.get("total") or 0))
+
+    return await _or_trouble(read)
+
+
+async def show_person(cmd: ShowPerson, uow: PeopleApi, deps: Dependencies) -> StaffView:
+    if cmd.purpose not in PURPOSES:
+        return StaffTroublePage("not_found")
+
+    async def read() -> StaffView:
+        try:
+            data = await uow.participant(cmd.member, cmd.participant_id, cmd.purpose)
+        except FieldProblems:  # not an id registration could have given
+            return StaffTroublePage("not_found")
+        return person_page(data, cmd.purpose)
+
+    return await _or_trouble(read)
+
+
+async def show_access_log(cmd: ShowAccessLog, uow: PeopleApi,
+                          deps: Dependencies) -> StaffView:
+    if cmd.member.role != "auditor":
+        return StaffTroublePage("forbidden")  # registration refuses it too
+
+    async def read() -> StaffView:
+        query = {"participant_id": cmd.participant_id} if cmd.participant_id else {}
+        try:
+            found = await uow.access_log(cmd.member, query)
+        except FieldProblems:
+            return StaffTroublePage("not_found")
+        return AccessLogPage([access_row(item) for item in found.get("items") or []],
+                             int(found.get("total") or 0), cmd.participant_id)
+
+    return await _or_trouble(read)
