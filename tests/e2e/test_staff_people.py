@@ -10,7 +10,10 @@ administrator reads no one's record.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import random
+import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 from playwright.async_api import Browser, Page, expect
 
 from devkit.browser import NARROW, axe_check, chromium, fits_width, phone, screenshot
@@ -26,6 +30,7 @@ from devkit.identity import identity_provider
 from devkit.infra import Infra
 from devkit.ports import free_port
 from devkit.services import running, service_settings, serving
+from services.portal import entrypoints
 from services.portal.bootstrap import build as build_portal
 from services.portal.settings import PortalSettings
 from services.registration.bootstrap import build as build_registration
@@ -36,6 +41,9 @@ from shared.auth import issue_token
 pytestmark = pytest.mark.infra
 
 SECRET = "staff-people-e2e-jwt-secret-0123456789abcdef"
+SIGN_IN_FLOW = frozenset({"/personal/logga-in", "/personal/logga-in/start",
+                          "/personal/inloggad", "/personal/utloggad"})
+"""Pages of signing in and out: they show no one's data."""
 HALMSTAD, LAHOLM = "1380", "1381"
 
 
@@ -45,6 +53,20 @@ class Staffed:
     registration: str
     run: str
     asa: dict[str, Any]
+    routes: list[str]
+    """The portal's GET pages under /personal (from its app: a new page is walked too)."""
+
+
+def _staff_pages() -> list[str]:
+    """Every GET page under /personal of every router in the portal's entrypoints."""
+    found = []
+    for module in pkgutil.iter_modules(entrypoints.__path__):
+        router = getattr(importlib.import_module(f"{entrypoints.__name__}.{module.name}"),
+                         "router", None)
+        found += [r.path for r in getattr(router, "routes", ()) if isinstance(r, APIRoute)
+                  and "GET" in (r.methods or ()) and r.path.startswith("/personal")
+                  and r.path not in SIGN_IN_FLOW]
+    return sorted(found)
 
 
 async def _register(client: httpx.AsyncClient, municipality: str, name: str) -> dict[str, Any]:
@@ -77,7 +99,7 @@ async def staffed(infra: Infra) -> AsyncIterator[Staffed]:
                     httpx.AsyncClient(base_url=registration_url) as client):
             asa = await _register(client, HALMSTAD, f"Åsa Öberg {run}")
             await _register(client, LAHOLM, f"Åsa Lind {run}")
-            yield Staffed(portal_url, registration_url, run, asa)
+            yield Staffed(portal_url, registration_url, run, asa, _staff_pages())
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +185,23 @@ async def test_a_record_that_is_not_there_is_not_found(browser: Browser,
         answer = await page.goto(f"{staffed.portal}/personal/deltagare/{uuid.uuid4()}"
                                  "?syfte=curiosity")
         assert answer is not None and answer.status == 404
+
+
+async def test_every_staff_page_shows_another_municipality_nothing_of_1380s(
+        browser: Browser, staffed: Staffed) -> None:
+    """Each page, its ids and its query filled with 1380's participant, as 1381's
+    coordinator: a 200 (their own, empty), 403 or 404, and never the name or reference
+    (but in the search form's own fields, which show back what was typed)."""
+    asa = staffed.asa
+    query = {"namn": asa["name"], "fodd": asa["birth_date"], "ref": asa["external_ref"],
+             "deltagare": asa["participant_id"], "syfte": "case_handling"}
+    assert len(staffed.routes) >= 4, staffed.routes
+    async with phone(browser, viewport=NARROW) as page:
+        await _signed_in(page, staffed, "samordnare-1381")
+        for route in staffed.routes:
+            path = route.replace("{participant_id}", asa["participant_id"])
+            assert "{" not in path, f"{route}: a path parameter the walk cannot fill"
+            answer = await page.request.get(f"{staffed.portal}{path}", params=query)
+            text = re.sub(r'value="[^"]*"', "", await answer.text())  # the form's echo
+            assert answer.status in (200, 403, 404), (route, answer.status)
+            assert asa["name"] not in text and asa["external_ref"] not in text, route
