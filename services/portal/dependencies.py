@@ -78,6 +78,9 @@ class PeopleApi(Protocol):
     async def participant(self, member: StaffMember, participant_id: str,
                           purpose: str) -> Mapping[str, Any]: ...
 
+    async def requests(self, member: StaffMember, participant_id: str
+                       ) -> Mapping[str, Any]: ...
+
     async def access_log(self, member: StaffMember, query: Mapping[str, str]
                          ) -> Mapping[str, Any]: ...
 

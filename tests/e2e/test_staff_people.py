@@ -17,7 +17,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -55,6 +55,20 @@ class Staffed:
     asa: dict[str, Any]
     routes: list[str]
     """The portal's GET pages under /personal (from its app: a new page is walked too)."""
+
+
+async def _request(client: httpx.AsyncClient, person: dict[str, Any]) -> None:
+    token = issue_token(SECRET, "seed", "coordinator", [person["municipality_code"]])
+    start = date.today() + timedelta(days=60)
+    made = await client.post("/requests", headers={"Authorization": f"Bearer {token}"},
+                             json={"municipality_code": person["municipality_code"],
+                                   "participant_id": person["participant_id"],
+                                   "external_ref": f"req-{uuid.uuid4().hex[:10]}",
+                                   "program": "work_trial", "period_start": start.isoformat(),
+                                   "period_end": (start + timedelta(days=11)).isoformat(),
+                                   "preferences": [{"occupation": "5311"}], "needs": [],
+                                   "priority": 1})
+    assert made.status_code == 201, made.text
 
 
 def _staff_pages() -> list[str]:
@@ -98,6 +112,7 @@ async def staffed(infra: Infra) -> AsyncIterator[Staffed]:
                         registration_url=registration_url)).app, port=port) as portal_url,
                     httpx.AsyncClient(base_url=registration_url) as client):
             asa = await _register(client, HALMSTAD, f"Åsa Öberg {run}")
+            await _request(client, asa)
             await _register(client, LAHOLM, f"Åsa Lind {run}")
             yield Staffed(portal_url, registration_url, run, asa, _staff_pages())
 
@@ -142,6 +157,8 @@ async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_who
         await expect(page.locator("h1")).to_have_text(f"Åsa Öberg {staffed.run}")
         await expect(page.locator("[data-logged]")).to_have_attribute(
             "data-logged", "case_handling")
+        await expect(page.locator("#requests + .table-wrap tbody tr")).to_contain_text(
+            "arbetsträning")
         await _check(page, "portal-staff-person")
         log = await page.goto(f"{staffed.portal}/personal/atkomstlogg")
         assert log is not None and log.status == 403  # a coordinator reads no log

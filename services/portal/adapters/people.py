@@ -63,6 +63,11 @@ class PeopleClient:
                                  {"purpose": purpose})
         return answer if isinstance(answer, dict) else {}
 
+    async def requests(self, member: StaffMember, participant_id: str) -> Mapping[str, Any]:
+        answer = await self._get(member, "/requests",
+                                 {"participant_id": participant_id, "limit": "200"})
+        return answer if isinstance(answer, dict) else {}
+
     async def access_log(self, member: StaffMember,
                          query: Mapping[str, str]) -> Mapping[str, Any]:
         answer = await self._get(member, "/access-log", {**query, "limit": "200"})

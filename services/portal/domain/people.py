@@ -56,6 +56,18 @@ class ConsentRow:
 
 
 @dataclass(frozen=True)
+class RequestRow:
+    program: str
+    period_start: date | None
+    period_end: date | None
+    status: str
+    """The request's own: active, withdrawn."""
+    placement: str
+    """Where matching has got: proposed, confirmed, waitlisted, ...; empty: nothing yet."""
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
 class Search:
     name: str = ""
     birth_date: str = ""
@@ -91,6 +103,7 @@ class PersonPage:
     needs: list[str]
     consents: list[ConsentRow]
     purpose: str
+    requests: list[RequestRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -138,15 +151,27 @@ def person_row(data: Mapping[str, Any]) -> PersonRow:
                      data.get("external_ref"))
 
 
-def person_page(data: Mapping[str, Any], purpose: str) -> PersonPage:
+def person_page(data: Mapping[str, Any], purpose: str,
+                requests: Mapping[str, Any] | None = None) -> PersonPage:
     guardians = {str(g.get("guardian_id")): str(g.get("name") or "")
                  for g in data.get("guardians") or [] if isinstance(g, dict)}
     consents = [ConsentRow(guardians.get(str(c.get("guardian_id")), ""), str(c["program"]),
                            bool(c["granted"]), _moment(c.get("recorded_at")),
                            str(c.get("via") or ""))
                 for c in data.get("consents") or [] if isinstance(c, dict)]
+    asked = [request_row(r) for r in (requests or {}).get("items") or []
+             if isinstance(r, dict)]
     return PersonPage(person_row(data), [str(n) for n in data.get("needs") or []], consents,
-                      purpose)
+                      purpose, asked)
+
+
+def request_row(data: Mapping[str, Any]) -> RequestRow:
+    found = data.get("placement")
+    placement: Mapping[str, Any] = found if isinstance(found, dict) else {}
+    return RequestRow(str(data.get("program") or ""), _day(data.get("period_start")),
+                      _day(data.get("period_end")), str(data.get("status") or ""),
+                      str(placement.get("status") or ""),
+                      [str(r) for r in placement.get("reasons") or []])
 
 
 def access_row(data: Mapping[str, Any]) -> AccessRow:

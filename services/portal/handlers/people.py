@@ -59,7 +59,8 @@ async def show_person(cmd: ShowPerson, uow: PeopleApi, deps: Dependencies) -> St
             data = await uow.participant(cmd.member, cmd.participant_id, cmd.purpose)
         except FieldProblems:  # not an id registration could have given
             return StaffTroublePage("not_found")
-        return person_page(data, cmd.purpose)
+        return person_page(data, cmd.purpose,
+                           await uow.requests(cmd.member, cmd.participant_id))
 
     return await _or_trouble(read)
 

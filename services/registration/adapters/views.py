@@ -372,8 +372,12 @@ async def request(session: AsyncSession, ident: UUID) -> RequestOut | None:
 
 
 async def requests(session: AsyncSession, municipalities: Collection[str] | None,
-                   program: str | None, limit: int, offset: int) -> Page[RequestOut]:
-    rows, total = await _page(session, orm.requests, municipalities, program, limit, offset)
+                   program: str | None, limit: int, offset: int,
+                   participant_id: UUID | None = None) -> Page[RequestOut]:
+    r = orm.requests
+    where = [r.c.participant_id == participant_id] if participant_id is not None else []
+    rows, total = await _page(session, r, municipalities, program, limit, offset, None,
+                              *where)
     return Page[RequestOut](items=[_request_out(row) for row in rows], total=total,
                             limit=limit, offset=offset)
 

@@ -347,9 +347,11 @@ async def request_placement(body: intake.RequestPlacement, principal: CurrentPri
 async def list_requests(principal: CurrentPrincipal, request: Request,
                         municipality_code: MunicipalityFilter = None,
                         program: ProgramFilter = None, limit: Limit = 50,
-                        offset: Offset = 0) -> views.Page[views.RequestOut]:
+                        offset: Offset = 0,
+                        participant_id: UUID | None = None) -> views.Page[views.RequestOut]:
+    """Requests, oldest first; `participant_id` keeps one participant's."""
     return await _read(request, views.requests, _scope(principal, municipality_code), program,
-                       limit, offset)
+                       limit, offset, participant_id)
 
 
 @router.get("/requests/{request_id}", tags=["requests"])

@@ -55,6 +55,12 @@ class FakePeople:
                           purpose: str) -> Mapping[str, Any]:
         return self._answer("participant", (participant_id, purpose), PERSON)
 
+    async def requests(self, member: StaffMember, participant_id: str) -> Mapping[str, Any]:
+        return self._answer("requests", participant_id, {"items": [{
+            "program": "prao", "period_start": "2027-03-01", "period_end": "2027-03-12",
+            "status": "active", "placement": {"status": "waitlisted",
+                                              "reasons": ["no_certified_supervisor"]}}]})
+
     async def access_log(self, member: StaffMember,
                          query: Mapping[str, str]) -> Mapping[str, Any]:
         return self._answer("access_log", dict(query), {"items": [{
@@ -96,7 +102,9 @@ async def test_a_record_shows_its_consents_by_guardian_and_the_purpose_it_was_re
     assert isinstance(page, PersonPage) and page.purpose == "consent"
     assert [(c.guardian, c.program, c.granted) for c in page.consents] == [
         ("Vera", "prao", True)]
-    assert people.asked == [("participant", (PID, "consent"))]
+    assert [(r.program, r.period_start, r.placement, r.reasons) for r in page.requests] == [
+        ("prao", date(2027, 3, 1), "waitlisted", ["no_certified_supervisor"])]
+    assert people.asked == [("participant", (PID, "consent")), ("requests", PID)]
 
 
 @pytest.mark.parametrize(("failure", "trouble"), [

@@ -132,3 +132,17 @@ async def test_the_retention_purge_forgets_old_entries_only(service: Service) ->
         kept = await client.get("/access-log", headers=auditor,
                                 params={"participant_id": person["participant_id"]})
         assert kept.json()["total"] == 1
+
+
+async def test_one_participants_requests_are_listed_by_their_id(service: Service) -> None:
+    async with http_client(service) as client:
+        made = [await _register(client, HALMSTAD, f"Begär {n}") for n in range(2)]
+        for person in made:
+            answer = await client.post("/requests", headers=HAL, json=support.request_body(
+                participant_id=person["participant_id"], program="work_trial"))
+            assert answer.status_code == 201, answer.text
+        first = made[0]["participant_id"]
+        listed = await client.get("/requests", params={"participant_id": first}, headers=HAL)
+        assert [r["participant_id"] for r in listed.json()["items"]] == [first]
+        assert (await client.get("/requests", params={"participant_id": first},
+                                 headers=token(KUNGSBACKA))).json()["total"] == 0
