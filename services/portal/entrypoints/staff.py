@@ -52,24 +52,21 @@ class StaffDoor:
     clock: Clock
 
 
-def _door(request: Request) -> StaffDoor:
-    door: StaffDoor = request.app.state.staff
-    return door
-
-
 def door(request: Request) -> StaffDoor:
-    return _door(request)
+    staff: StaffDoor = request.app.state.staff
+    return staff
 
 
 def _page(request: Request, template: str, status: int = 200, **context: object) -> HTMLResponse:
-    return _door(request).renderer.page(request, template, language_of(request), status,
+    return door(request).renderer.page(request, template, language_of(request), status,
                                         **context)
 
 
 def signed_in(request: Request) -> StaffMember | None:
     """Who this session is, still signed in; the session's `seen_at` moves on."""
-    door, now = _door(request), _door(request).clock()
-    member = staff_from_session(request.session.get(STAFF) or {}, now, door.idle)
+    staff = door(request)
+    now = staff.clock()
+    member = staff_from_session(request.session.get(STAFF) or {}, now, staff.idle)
     if member is None:
         request.session.pop(STAFF, None)
         return None
@@ -107,29 +104,29 @@ async def sign_in_page(request: Request) -> Response:
     if signed_in(request) is not None:
         return RedirectResponse("/personal", status_code=303)
     ended = request.query_params.get("slut") == "1"
-    configured = _door(request).provider is not None
+    configured = door(request).provider is not None
     return _page(request, "staff_sign_in.html", 200 if configured else 503,
                  configured=configured, ended=ended)
 
 
 @router.get("/logga-in/start")
 async def sign_in(request: Request) -> Response:
-    door = _door(request)
-    if door.provider is None:
+    staff = door(request)
+    if staff.provider is None:
         return RedirectResponse("/personal/logga-in", status_code=303)
-    return await door.provider.sign_in(request, f"{door.public_url}/personal/inloggad")
+    return await staff.provider.sign_in(request, f"{staff.public_url}/personal/inloggad")
 
 
 @router.get("/inloggad", response_class=HTMLResponse)
 async def signed_in_callback(request: Request) -> Response:
     """The provider's redirect back: the ID token checked, then the claims read."""
-    door = _door(request)
-    if door.provider is None:
+    staff = door(request)
+    if staff.provider is None:
         return RedirectResponse("/personal/logga-in", status_code=303)
     try:
-        claims, id_token = await door.provider.signed_in(request)
-        now = door.clock()
-        member = staff_from_claims(claims, door.claims, now, door.lifetime)
+        claims, id_token = await staff.provider.signed_in(request)
+        now = staff.clock()
+        member = staff_from_claims(claims, staff.claims, now, staff.lifetime)
     except SignInFailed:
         return _page(request, "staff_refused.html", 400, reason="failed")
     except SignInRefused as refused:
@@ -144,11 +141,11 @@ async def signed_in_callback(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     if not await has_valid_csrf(request):
         return _page(request, "staff_refused.html", 403, reason="csrf")
-    door, id_token = _door(request), request.session.get(ID_TOKEN)
+    staff, id_token = door(request), request.session.get(ID_TOKEN)
     request.session.clear()
-    then = f"{door.public_url}/personal/utloggad"
-    provider_url = (await door.provider.sign_out_url(id_token, then)
-                    if door.provider is not None else None)
+    then = f"{staff.public_url}/personal/utloggad"
+    provider_url = (await staff.provider.sign_out_url(id_token, then)
+                    if staff.provider is not None else None)
     return RedirectResponse(provider_url or "/personal/utloggad", status_code=303)
 
 
