@@ -8,6 +8,7 @@ code for why (`purpose`); the page says so beside the record.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -122,6 +123,15 @@ class AccessLogPage:
     rows: list[AccessRow]
     total: int
     participant_id: str = ""
+
+
+def is_id(text: str) -> bool:
+    """An id as registration gives them (a UUID), and nothing else."""
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_date(text: str) -> bool:

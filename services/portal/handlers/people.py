@@ -17,6 +17,7 @@ from services.portal.domain.people import (
     StaffRefused,
     StaffTroublePage,
     access_row,
+    is_id,
     person_page,
     person_row,
 )
@@ -51,8 +52,8 @@ async def search_people(cmd: SearchPeople, uow: PeopleApi, deps: Dependencies) -
 
 
 async def show_person(cmd: ShowPerson, uow: PeopleApi, deps: Dependencies) -> StaffView:
-    if cmd.purpose not in PURPOSES:
-        return StaffTroublePage("not_found")
+    if cmd.purpose not in PURPOSES or not is_id(cmd.participant_id):
+        return StaffTroublePage("not_found")  # nothing but an id goes into the API's path
 
     async def read() -> StaffView:
         try:

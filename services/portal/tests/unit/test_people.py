@@ -118,9 +118,12 @@ async def test_each_refusal_of_a_record_is_a_trouble_the_page_names(
     assert page == StaffTroublePage(trouble)  # type: ignore[arg-type]
 
 
-async def test_an_unknown_purpose_reads_nothing() -> None:
+@pytest.mark.parametrize(("participant_id", "purpose"), [
+    (PID, "curiosity"), ("../access-log", "case_handling"), ("", "case_handling")])
+async def test_an_unknown_purpose_or_what_is_no_id_reads_nothing(participant_id: str,
+                                                                 purpose: str) -> None:
     people = FakePeople()
-    assert await _handle(ShowPerson(COORDINATOR, PID, "curiosity"), people) == (
+    assert await _handle(ShowPerson(COORDINATOR, participant_id, purpose), people) == (
         StaffTroublePage("not_found"))
     assert people.asked == []
 
