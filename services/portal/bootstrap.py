@@ -115,7 +115,7 @@ def staff_door(settings: PortalSettings, renderer: Renderer, clock: Clock,
     return staff.StaffDoor(provider, handlers, people, claims,
                            timedelta(seconds=settings.session_lifetime_s),
                            timedelta(seconds=settings.session_idle_s),
-                           settings.public_url.rstrip("/"), renderer, clock)
+                           settings.public_address, renderer, clock)
 
 
 def install_sessions(app: FastAPI, settings: PortalSettings) -> None:
@@ -124,7 +124,7 @@ def install_sessions(app: FastAPI, settings: PortalSettings) -> None:
     carries it, another site's POST does not), gone when unused for the idle time."""
     app.add_middleware(SessionMiddleware, secret_key=settings.session_secret,
                        session_cookie="praktik_session", max_age=settings.session_idle_s,
-                       same_site="lax", https_only=settings.public_url.startswith("https:"))
+                       same_site="lax", https_only=settings.public_address.startswith("https:"))
 
 
 def install_error_pages(app: FastAPI) -> None:

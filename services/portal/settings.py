@@ -33,8 +33,9 @@ class PortalSettings(ServiceSettings):
     support_email: str = "support@praktik.example"
     support_phone: str = ""
     """Whom a bad link names when its token names no municipality."""
-    public_url: str = "http://127.0.0.1:8000"
-    """Where people reach the portal: the provider sends them back to its /personal pages."""
+    public_url: str = ""
+    """Where people reach the portal: the provider sends them back to its /personal pages
+    (`public_address`). Empty: this machine, on the portal's own `http_port`."""
     oidc_issuer: str = ""
     """The municipality's OpenID Connect provider (its discovery document is under it);
     empty: no one signs in, and /personal says so. `scripts/stack up` runs a local one."""
@@ -57,3 +58,8 @@ class PortalSettings(ServiceSettings):
     """The link secret, the session's and the OIDC client's secrets, and the services'
     JWT secret (`PORTAL_AUTH_JWT_SECRET`, registration's own: the portal signs a
     short-lived token for the signed-in person with it)."""
+
+    @property
+    def public_address(self) -> str:
+        """`public_url` without its trailing slash, or where this process listens."""
+        return (self.public_url or f"http://127.0.0.1:{self.http_port}").rstrip("/")

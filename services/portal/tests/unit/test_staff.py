@@ -14,6 +14,7 @@ from services.portal.domain.staff import (
     staff_from_claims,
     staff_from_session,
 )
+from services.portal.settings import PortalSettings
 
 NOW = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 DAY, IDLE = timedelta(hours=10), timedelta(minutes=30)
@@ -88,3 +89,9 @@ def test_a_form_passes_only_with_its_sessions_token() -> None:
     assert not csrf.is_valid(token, None)
     assert not csrf.is_valid(None, token)
     assert not csrf.is_valid("", "")
+
+
+def test_the_public_address_is_the_setting_or_where_the_portal_listens() -> None:
+    assert PortalSettings(http_port=8100).public_address == "http://127.0.0.1:8100"
+    assert PortalSettings(public_url="https://praktik.halmstad.se/").public_address == (
+        "https://praktik.halmstad.se")
