@@ -58,6 +58,16 @@ async def _bad(trouble: Trouble, municipality_code: str | None, uow: ServiceApis
     return BadLinkPage(trouble, await contact_for(municipality_code, uow, deps))
 
 
+async def _refused(refused: BadLink | Closed | Unavailable, link: Link, uow: ServiceApis,
+                   deps: Dependencies) -> BadLinkPage:
+    """The page for a service's refusal of a link's page or of its answer."""
+    if isinstance(refused, BadLink):
+        return await _bad(refused.problem,
+                          refused.municipality_code or link.municipality_code, uow, deps)
+    trouble: Trouble = "closed" if isinstance(refused, Closed) else "service_down"
+    return await _bad(trouble, link.municipality_code, uow, deps)
+
+
 async def _facts(link: Link, token: str, uow: ServiceApis) -> read.Facts:
     """What the page shows: the acting service's answer, and the placement's facts."""
     facts = FACTS[link.purpose](await uow.acting_on(link.purpose).read(link.purpose, token))
@@ -73,13 +83,8 @@ async def _page(link: Link, token: str, uow: ServiceApis, deps: Dependencies,
                 problems: Mapping[str, str] | None = None) -> View:
     try:
         facts = await _facts(link, token, uow)
-    except BadLink as bad:
-        return await _bad(bad.problem, bad.municipality_code or link.municipality_code,
-                          uow, deps)
-    except Closed:
-        return await _bad("closed", link.municipality_code, uow, deps)
-    except Unavailable:
-        return await _bad("service_down", link.municipality_code, uow, deps)
+    except (BadLink, Closed, Unavailable) as refused:
+        return await _refused(refused, link, uow, deps)
     contact = await contact_for(link.municipality_code, uow, deps)
     if facts.get("answered") and not problems:
         return Receipt(link.purpose, already_answered(link.purpose, facts), facts, contact,
@@ -106,13 +111,8 @@ async def answer_link(command: AnswerLink, uow: ServiceApis, deps: Dependencies)
     except FieldProblems as refused:
         problems = {form_field(field): problem for field, problem in refused.problems.items()}
         return await _page(link, command.token, uow, deps, command.form, problems)
-    except BadLink as bad:
-        return await _bad(bad.problem, bad.municipality_code or link.municipality_code,
-                          uow, deps)
-    except Closed:
-        return await _bad("closed", link.municipality_code, uow, deps)
-    except Unavailable:
-        return await _bad("service_down", link.municipality_code, uow, deps)
+    except (BadLink, Closed, Unavailable) as refused:
+        return await _refused(refused, link, uow, deps)
     contact = await contact_for(link.municipality_code, uow, deps)
     return Receipt(link.purpose, outcome(link.purpose, body),
                    {"channel": link.channel or "sms"}, contact)
