@@ -92,6 +92,14 @@ async def axe_check(page: Page, name: str | None = None) -> list[dict[str, Any]]
     return [v for v in violations if v not in blocking]
 
 
+async def check_page(page: Page, name: str) -> None:
+    """The page as it is now: axe (`axe_check`), no sideways scrolling (`fits_width`),
+    and its screenshot under `name`."""
+    await axe_check(page, name)
+    await fits_width(page)
+    await screenshot(page, name)
+
+
 async def screenshot(page: Page, name: str) -> Path:
     """The whole page as `<SCREENSHOTS>/<name>.png`; returns the path."""
     await asyncio.to_thread(SCREENSHOTS.mkdir, parents=True, exist_ok=True)

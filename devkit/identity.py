@@ -5,6 +5,7 @@ one account per role the portal knows. Its sign-in form takes the account's name
 
     with identity_provider() as issuer:   # a test's own, on a free port
         PortalSettings(oidc_issuer=issuer, ...)
+    await sign_in_as(page, portal_url, "samordnare-1380")   # in a browser test
 
 The claims are the portal's defaults (services/portal/settings.py): `praktik_role` and
 `praktik_municipalities`. A municipality's own provider sends its own, named in settings.
@@ -20,11 +21,15 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import httpx
 
 from devkit.ports import free_port
 from praktik_cli.demo.plan import COUNTY
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 PORT_ENV = "PRAKTIK_OIDC_PORT"
 DEFAULT_PORT = 9400
@@ -85,6 +90,21 @@ def identity_provider(accounts: Sequence[Mapping[str, object]] = DEV_ACCOUNTS,
     finally:
         process.terminate()
         process.wait(10)
+
+
+SIGN_IN_LINK = {"sv": "Logga in med kommunens inloggning",
+                "en": "Sign in with the municipality's sign-in"}
+"""The portal's link to the provider, in each language (services/portal/texts)."""
+
+
+async def sign_in_as(page: Page, portal_url: str, subject: str, language: str = "sv") -> None:
+    """In a browser: the portal's staff page in `language`, its sign-in link, the
+    provider's button for `subject`, and back at the portal (signed in, or refused)."""
+    await page.goto(f"{portal_url}/personal" if language == "sv"
+                    else f"{portal_url}/sprak/{language}?next=/personal")
+    await page.get_by_role("link", name=SIGN_IN_LINK[language]).click()
+    await page.get_by_role("button", name=subject, exact=True).click()
+    await page.wait_for_url(f"{portal_url}/personal**")
 
 
 def main() -> None:

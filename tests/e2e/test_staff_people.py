@@ -25,8 +25,8 @@ import pytest
 from fastapi.routing import APIRoute
 from playwright.async_api import Browser, Page, expect
 
-from devkit.browser import NARROW, axe_check, chromium, fits_width, phone, screenshot
-from devkit.identity import identity_provider
+from devkit.browser import NARROW, check_page, chromium, phone
+from devkit.identity import identity_provider, sign_in_as
 from devkit.infra import Infra
 from devkit.ports import free_port
 from devkit.services import running, service_settings, serving
@@ -124,16 +124,8 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 async def _signed_in(page: Page, staffed: Staffed, subject: str) -> None:
-    await page.goto(f"{staffed.portal}/personal")
-    await page.get_by_role("link", name="Logga in med kommunens inloggning").click()
-    await page.get_by_role("button", name=subject, exact=True).click()
-    await page.wait_for_url(f"{staffed.portal}/personal")
-
-
-async def _check(page: Page, name: str) -> None:
-    await axe_check(page, name)
-    await fits_width(page)
-    await screenshot(page, name)
+    await sign_in_as(page, staffed.portal, subject)
+    assert page.url == f"{staffed.portal}/personal"
 
 
 async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_whom(
@@ -146,20 +138,20 @@ async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_who
         await page.get_by_role("button", name="Sök").click()
         await expect(page.locator("#birth_date-problem")).to_contain_text("ÅÅÅÅ-MM-DD")
         await expect(page.locator("#birth_date")).to_have_attribute("aria-invalid", "true")
-        await _check(page, "portal-staff-search-problem")
+        await check_page(page, "portal-staff-search-problem")
 
         await page.get_by_label("Födelsedatum").fill("")
         await page.get_by_label("Namn").fill(f"åsa {staffed.run}")
         await page.get_by_role("button", name="Sök").click()
         await expect(page.locator("[data-participant]")).to_have_count(1)  # not Laholm's
-        await _check(page, "portal-staff-search-results")
+        await check_page(page, "portal-staff-search-results")
         await page.get_by_role("link", name=f"Åsa Öberg {staffed.run}").click()
         await expect(page.locator("h1")).to_have_text(f"Åsa Öberg {staffed.run}")
         await expect(page.locator("[data-logged]")).to_have_attribute(
             "data-logged", "case_handling")
         await expect(page.locator("#requests + .table-wrap tbody tr")).to_contain_text(
             "arbetsträning")
-        await _check(page, "portal-staff-person")
+        await check_page(page, "portal-staff-person")
         log = await page.goto(f"{staffed.portal}/personal/atkomstlogg")
         assert log is not None and log.status == 403  # a coordinator reads no log
 
@@ -170,7 +162,7 @@ async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_who
         await expect(page.locator("[data-trouble]")).to_have_attribute("data-trouble",
                                                                       "forbidden")
         await expect(page.locator("main")).not_to_contain_text("Öberg")
-        await _check(page, "portal-staff-forbidden")
+        await check_page(page, "portal-staff-forbidden")
         await page.goto(f"{staffed.portal}/personal/deltagare?namn={staffed.run}")
         await expect(page.locator("[data-participant]")).to_have_count(1)
         await expect(page.locator("main")).not_to_contain_text("Öberg")
@@ -184,7 +176,7 @@ async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_who
         await expect(rows).to_have_count(1)  # 1381's refused read read nothing
         await expect(rows.first).to_have_attribute("data-reader", "samordnare-1380")
         await expect(rows.first).to_contain_text("handläggning")
-        await _check(page, "portal-staff-access-log")
+        await check_page(page, "portal-staff-access-log")
 
     async with phone(browser, viewport=NARROW) as page:
         await _signed_in(page, staffed, "utbildning-halland")

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
-from devkit.browser import NARROW, axe_check, fits_width, phone, screenshot
-from devkit.identity import DEV_ACCOUNTS, identity_provider
+from devkit.browser import NARROW, check_page, phone
+from devkit.identity import DEV_ACCOUNTS, identity_provider, sign_in_as
 from devkit.ports import free_port
 from devkit.services import serving
 from services.portal.bootstrap import build
@@ -62,42 +62,28 @@ async def portal(issuer: str) -> AsyncIterator[Signed]:
         yield Signed(url, clock)
 
 
-async def _check(page: Page, name: str) -> None:
-    await axe_check(page, name)
-    await fits_width(page)
-    await screenshot(page, name)
-
-
-async def _sign_in(page: Page, portal: Signed, subject: str) -> None:
-    """From the portal's staff page, through the provider's form, back signed in."""
-    await page.goto(f"{portal.url}/personal")
-    await page.get_by_role("link", name="Logga in med kommunens inloggning").click()
-    await page.get_by_role("button", name=subject, exact=True).click()
-    await page.wait_for_url(f"{portal.url}/personal**")
-
-
 async def test_a_coordinator_signs_in_with_role_and_municipality_from_the_claims_and_out(
         browser: Browser, portal: Signed) -> None:
     async with phone(browser, viewport=NARROW) as page:
         await page.goto(f"{portal.url}/personal")
         assert page.url == f"{portal.url}/personal/logga-in"
         await expect(page.locator("h1")).to_have_text("Logga in för personal")
-        await _check(page, "portal-staff-sign-in-sv")
+        await check_page(page, "portal-staff-sign-in-sv")
 
-        await _sign_in(page, portal, "samordnare-1383")
+        await sign_in_as(page, portal.url, "samordnare-1383")
         assert page.url == f"{portal.url}/personal"
         await expect(page.locator("h1")).to_have_text("Startsida för personal")
         await expect(page.locator("[data-staff]")).to_contain_text("Samordnare Varberg")
         await expect(page.locator("[data-role]")).to_have_text("Samordnare")
         await expect(page.locator("[data-municipalities]")).to_have_attribute(
             "data-municipalities", "1383")
-        await _check(page, "portal-staff-start-sv")
+        await check_page(page, "portal-staff-start-sv")
 
         await page.get_by_role("button", name="Logga ut").click()
         await page.get_by_role("button", name="End session").click()  # the provider's
         await page.wait_for_url(f"{portal.url}/personal/utloggad")
         await expect(page.locator("h1")).to_have_text("Du är utloggad")
-        await _check(page, "portal-staff-signed-out-sv")
+        await check_page(page, "portal-staff-signed-out-sv")
         await page.goto(f"{portal.url}/personal")
         assert page.url == f"{portal.url}/personal/logga-in"  # the session is gone
 
@@ -110,15 +96,13 @@ async def test_a_coordinator_signs_in_with_role_and_municipality_from_the_claims
 async def test_each_development_account_has_its_role_in_english_too(
         browser: Browser, portal: Signed, subject: str, role: str, municipalities: str) -> None:
     async with phone(browser, viewport=NARROW) as page:
-        await page.goto(f"{portal.url}/sprak/en?next=/personal")
-        await page.get_by_role("link", name="Sign in with the municipality's sign-in").click()
-        await page.get_by_role("button", name=subject, exact=True).click()
-        await page.wait_for_url(f"{portal.url}/personal")
+        await sign_in_as(page, portal.url, subject, "en")
+        assert page.url == f"{portal.url}/personal"
         await expect(page.locator("h1")).to_have_text("Start page for staff")
         await expect(page.locator("[data-role]")).to_have_text(role)
         await expect(page.locator("[data-municipalities]")).to_have_attribute(
             "data-municipalities", municipalities)
-        await _check(page, f"portal-staff-start-{subject}-en")
+        await check_page(page, f"portal-staff-start-{subject}-en")
 
 
 @pytest.mark.parametrize(("subject", "reason", "heading"), [
@@ -129,10 +113,10 @@ async def test_each_development_account_has_its_role_in_english_too(
 async def test_a_person_the_claims_give_no_way_in_is_told_why(
         browser: Browser, portal: Signed, subject: str, reason: str, heading: str) -> None:
     async with phone(browser, viewport=NARROW) as page:
-        await _sign_in(page, portal, subject)
+        await sign_in_as(page, portal.url, subject)
         await expect(page.locator("h1")).to_have_text(heading)
         await expect(page.locator("[data-trouble]")).to_have_attribute("data-trouble", reason)
-        await _check(page, f"portal-staff-refused-{reason}")
+        await check_page(page, f"portal-staff-refused-{reason}")
         await page.goto(f"{portal.url}/personal")
         assert page.url == f"{portal.url}/personal/logga-in"
 
@@ -140,7 +124,7 @@ async def test_a_person_the_claims_give_no_way_in_is_told_why(
 async def test_a_sign_out_without_the_forms_csrf_token_changes_nothing(
         browser: Browser, portal: Signed) -> None:
     async with phone(browser, viewport=NARROW) as page:
-        await _sign_in(page, portal, "samordnare-1380")
+        await sign_in_as(page, portal.url, "samordnare-1380")
         for form in ({}, {"csrf_token": "a-token-from-another-site"}):
             answer = await page.request.post(f"{portal.url}/personal/logga-ut", form=dict(form),
                                              max_redirects=0)
@@ -156,21 +140,21 @@ async def test_a_forged_answer_from_the_provider_signs_no_one_in(
         response = await page.goto(f"{portal.url}/personal/inloggad?code=made-up&state=x")
         assert response is not None and response.status == 400
         await expect(page.locator("h1")).to_have_text("Inloggningen gick inte igenom")
-        await _check(page, "portal-staff-sign-in-failed")
+        await check_page(page, "portal-staff-sign-in-failed")
 
 
 async def test_a_session_ends_when_unused_and_at_its_lifetime_however_busy(
         browser: Browser, portal: Signed) -> None:
     async with phone(browser, viewport=NARROW) as page:
-        await _sign_in(page, portal, "samordnare-1381")
+        await sign_in_as(page, portal.url, "samordnare-1381")
         portal.clock.now += timedelta(seconds=IDLE_S + 1)
         await page.goto(f"{portal.url}/personal")
         assert page.url == f"{portal.url}/personal/logga-in?slut=1"
         await expect(page.locator("[data-trouble]")).to_have_attribute(
             "data-trouble", "session_ended")
-        await _check(page, "portal-staff-session-ended")
+        await check_page(page, "portal-staff-session-ended")
 
-        await _sign_in(page, portal, "samordnare-1381")
+        await sign_in_as(page, portal.url, "samordnare-1381")
         for _ in range(LIFETIME_S // (IDLE_S // 2)):  # busy: a page every five minutes
             portal.clock.now += timedelta(seconds=IDLE_S // 2)
             await page.goto(f"{portal.url}/personal")
