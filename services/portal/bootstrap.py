@@ -28,12 +28,13 @@ from services.portal.adapters.links import (
     RegistrationClient,
     TrainingClient,
 )
-from services.portal.adapters.people import PeopleClient
+from services.portal.adapters.staff_api import StaffApiClient
 from services.portal.adapters.texts import Texts
-from services.portal.dependencies import Dependencies, PeopleApi, ServiceApis
+from services.portal.dependencies import Dependencies, ServiceApis, StaffApi
 from services.portal.domain.staff import ClaimNames
 from services.portal.domain.views import BadLinkPage, Contact
 from services.portal.entrypoints import people as people_pages
+from services.portal.entrypoints import places as places_pages
 from services.portal.entrypoints import staff
 from services.portal.entrypoints.pages import Pages, language_of, render_view, router
 from services.portal.entrypoints.render import Renderer
@@ -90,7 +91,7 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.state.support = deps.support
     app.state.pages = Pages(bind_all(COMMAND_HANDLERS, deps),
                             apis or service_apis(settings, client), renderer)
-    people = PeopleClient(client, settings.registration_url, settings.auth_jwt_secret)
+    people = StaffApiClient(client, settings.registration_url, settings.auth_jwt_secret)
     app.state.staff = staff_door(settings, renderer, clock,
                                  bind_all(STAFF_HANDLERS, deps), people)
     install_body_guard(app, settings.http_max_body_bytes)
@@ -101,11 +102,12 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.include_router(router)
     app.include_router(staff.router)
     app.include_router(people_pages.router)
+    app.include_router(places_pages.router)
     return Portal(settings, app)
 
 
 def staff_door(settings: PortalSettings, renderer: Renderer, clock: Clock,
-               handlers: dict[type, Bound], people: PeopleApi) -> staff.StaffDoor:
+               handlers: dict[type, Bound], people: StaffApi) -> staff.StaffDoor:
     provider = (OidcProvider(settings.oidc_issuer, settings.oidc_client_id,
                              settings.oidc_client_secret, settings.oidc_scope)
                 if settings.oidc_issuer else None)

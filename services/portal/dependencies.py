@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
+from services.portal.domain.places import Register
 from services.portal.domain.staff import StaffMember
 from services.portal.domain.views import Contact
 from shared.clock import Clock, utc_now
@@ -68,9 +69,11 @@ class IdentityProvider(Protocol):
     async def sign_out_url(self, id_token: str | None, then: str) -> str | None: ...
 
 
-class PeopleApi(Protocol):
-    """Registration's staff API, as the signed-in person (`adapters.people`); raises
-    `domain.people.StaffRefused`, `FieldProblems` or `Unavailable`."""
+class StaffApi(Protocol):
+    """Registration's staff API, as the signed-in person (`adapters.staff_api`): people,
+    and the registers of workplaces, supervisors and offers. Raises
+    `domain.people.StaffRefused`, `FieldProblems` (with the service's reasons) or
+    `Unavailable`."""
 
     async def search(self, member: StaffMember, query: Mapping[str, str]
                      ) -> Mapping[str, Any]: ...
@@ -83,6 +86,22 @@ class PeopleApi(Protocol):
 
     async def access_log(self, member: StaffMember, query: Mapping[str, str]
                          ) -> Mapping[str, Any]: ...
+
+    async def entry(self, member: StaffMember, register: Register, ident: str
+                    ) -> Mapping[str, Any]:
+        """`GET /<register>/{id}`."""
+        ...
+
+    async def entries(self, member: StaffMember, register: Register,
+                      query: Mapping[str, str]) -> Mapping[str, Any]:
+        """`GET /<register>`: a page of `items` and their `total`."""
+        ...
+
+    async def save(self, member: StaffMember, register: Register, ident: str | None,
+                   body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """`POST /<register>` (a new one: ident None) or `PUT /<register>/{id}`; the
+        entry as saved."""
+        ...
 
 
 class LinkReader(Protocol):

@@ -5,116 +5,31 @@ provider process, Chromium at 360 px with axe on every page.
 A coordinator of 1380 searches and opens a participant's record; a coordinator of 1381
 finds only Laholm's and is refused Halmstad's record; the auditor reads, in the access
 log, who opened it and why; a coordinator cannot read the log, and a training
-administrator reads no one's record.
+administrator reads no one's record. Every staff page and form, walked as 1381's
+coordinator, shows and changes nothing of 1380's.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import random
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from devkit.browser import NARROW, check_page, chromium, phone
-from devkit.identity import identity_provider, sign_in_as
 from devkit.infra import Infra
-from devkit.ports import free_port
-from devkit.services import running, service_settings, serving
-from services.portal import entrypoints
-from services.portal.bootstrap import build as build_portal
-from services.portal.settings import PortalSettings
-from services.registration.bootstrap import build as build_registration
-from services.registration.settings import RegistrationSettings
-from services.registration.tests.pins import pin
-from shared.auth import issue_token
+from tests.e2e.staff import Staffed, signed_in, staff_pages, staff_workspace
 
 pytestmark = pytest.mark.infra
-
-SECRET = "staff-people-e2e-jwt-secret-0123456789abcdef"
-SIGN_IN_FLOW = frozenset({"/personal/logga-in", "/personal/logga-in/start",
-                          "/personal/inloggad", "/personal/utloggad"})
-"""Pages of signing in and out: they show no one's data."""
-HALMSTAD, LAHOLM = "1380", "1381"
-
-
-@dataclass
-class Staffed:
-    portal: str
-    registration: str
-    run: str
-    asa: dict[str, Any]
-    routes: list[str]
-    """The portal's GET pages under /personal (from its app: a new page is walked too)."""
-
-
-async def _request(client: httpx.AsyncClient, person: dict[str, Any]) -> None:
-    token = issue_token(SECRET, "seed", "coordinator", [person["municipality_code"]])
-    start = date.today() + timedelta(days=60)
-    made = await client.post("/requests", headers={"Authorization": f"Bearer {token}"},
-                             json={"municipality_code": person["municipality_code"],
-                                   "participant_id": person["participant_id"],
-                                   "external_ref": f"req-{uuid.uuid4().hex[:10]}",
-                                   "program": "work_trial", "period_start": start.isoformat(),
-                                   "period_end": (start + timedelta(days=11)).isoformat(),
-                                   "preferences": [{"occupation": "5311"}], "needs": [],
-                                   "priority": 1})
-    assert made.status_code == 201, made.text
-
-
-def _staff_pages() -> list[str]:
-    """Every GET page under /personal of every router in the portal's entrypoints."""
-    found = []
-    for module in pkgutil.iter_modules(entrypoints.__path__):
-        router = getattr(importlib.import_module(f"{entrypoints.__name__}.{module.name}"),
-                         "router", None)
-        found += [r.path for r in getattr(router, "routes", ()) if isinstance(r, APIRoute)
-                  and "GET" in (r.methods or ()) and r.path.startswith("/personal")
-                  and r.path not in SIGN_IN_FLOW]
-    return sorted(found)
-
-
-async def _register(client: httpx.AsyncClient, municipality: str, name: str) -> dict[str, Any]:
-    token = issue_token(SECRET, "seed", "coordinator", [municipality])
-    born = date(1907, random.randint(1, 12), random.randint(1, 28))
-    made = await client.post("/participants", headers={"Authorization": f"Bearer {token}"},
-                             json={"municipality_code": municipality, "name": name,
-                                   "external_ref": f"ref-{uuid.uuid4().hex[:10]}",
-                                   "personal_identity_number": pin(born, random.randint(0, 979)),
-                                   "gender": "female", "preferred_language": "sv",
-                                   "needs": ["language_support"], "guardians": []})
-    assert made.status_code == 201, made.text
-    person: dict[str, Any] = made.json()
-    return person
 
 
 @pytest.fixture(scope="module")
 async def staffed(infra: Infra) -> AsyncIterator[Staffed]:
-    run = uuid.uuid4().hex[:8]
-    settings = RegistrationSettings(**service_settings(infra, "registration",
-                                                       auth_jwt_secret=SECRET))
-    port = free_port()
-    with identity_provider() as issuer:
-        async with (running(infra, lambda: build_registration(settings)) as registration,
-                    serving(registration.http_app()) as registration_url,
-                    serving(build_portal(PortalSettings(
-                        development=True, log_json=False, oidc_issuer=issuer,
-                        public_url=f"http://127.0.0.1:{port}", auth_jwt_secret=SECRET,
-                        registration_url=registration_url)).app, port=port) as portal_url,
-                    httpx.AsyncClient(base_url=registration_url) as client):
-            asa = await _register(client, HALMSTAD, f"Åsa Öberg {run}")
-            await _request(client, asa)
-            await _register(client, LAHOLM, f"Åsa Lind {run}")
-            yield Staffed(portal_url, registration_url, run, asa, _staff_pages())
+    async with staff_workspace(infra) as workspace:
+        yield workspace
 
 
 @pytest.fixture(scope="module")
@@ -123,16 +38,11 @@ async def browser() -> AsyncIterator[Browser]:
         yield launched
 
 
-async def _signed_in(page: Page, staffed: Staffed, subject: str) -> None:
-    await sign_in_as(page, staffed.portal, subject)
-    assert page.url == f"{staffed.portal}/personal"
-
-
 async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_whom(
         browser: Browser, staffed: Staffed) -> None:
     asa_id = staffed.asa["participant_id"]
     async with phone(browser, viewport=NARROW) as page:
-        await _signed_in(page, staffed, "samordnare-1380")
+        await signed_in(page, staffed, "samordnare-1380")
         await page.get_by_role("link", name="Sök deltagare").click()
         await page.get_by_label("Födelsedatum").fill("31 maj")
         await page.get_by_role("button", name="Sök").click()
@@ -156,7 +66,7 @@ async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_who
         assert log is not None and log.status == 403  # a coordinator reads no log
 
     async with phone(browser, viewport=NARROW) as page:
-        await _signed_in(page, staffed, "samordnare-1381")
+        await signed_in(page, staffed, "samordnare-1381")
         refused = await page.goto(f"{staffed.portal}/personal/deltagare/{asa_id}")
         assert refused is not None and refused.status == 403
         await expect(page.locator("[data-trouble]")).to_have_attribute("data-trouble",
@@ -168,7 +78,7 @@ async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_who
         await expect(page.locator("main")).not_to_contain_text("Öberg")
 
     async with phone(browser, viewport=NARROW) as page:
-        await _signed_in(page, staffed, "granskare-halland")
+        await signed_in(page, staffed, "granskare-halland")
         await page.get_by_role("link", name="Åtkomstlogg").click()
         await page.get_by_label("Deltagarens id (tomt: alla)").fill(asa_id)
         await page.get_by_role("button", name="Visa").click()
@@ -179,7 +89,7 @@ async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_who
         await check_page(page, "portal-staff-access-log")
 
     async with phone(browser, viewport=NARROW) as page:
-        await _signed_in(page, staffed, "utbildning-halland")
+        await signed_in(page, staffed, "utbildning-halland")
         answer = await page.goto(f"{staffed.portal}/personal/deltagare?namn=Åsa")
         assert answer is not None and answer.status == 403
 
@@ -187,7 +97,7 @@ async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_who
 async def test_a_record_that_is_not_there_is_not_found(browser: Browser,
                                                        staffed: Staffed) -> None:
     async with phone(browser, viewport=NARROW) as page:
-        await _signed_in(page, staffed, "samordnare-1380")
+        await signed_in(page, staffed, "samordnare-1380")
         for missing in (str(uuid.uuid4()), "not-an-id"):
             answer = await page.goto(f"{staffed.portal}/personal/deltagare/{missing}")
             assert answer is not None and answer.status == 404
@@ -196,21 +106,71 @@ async def test_a_record_that_is_not_there_is_not_found(browser: Browser,
         assert answer is not None and answer.status == 404
 
 
+def _filled(route: str, staffed: Staffed) -> str:
+    path = route
+    for key, entry in (("participant", staffed.asa), ("workplace", staffed.workplace),
+                       ("supervisor", staffed.supervisor), ("offer", staffed.offer)):
+        path = path.replace(f"{{{key}_id}}", entry[f"{key}_id"])
+    assert "{" not in path, f"{route}: a path parameter the walk cannot fill"
+    return path
+
+
+def _secrets(staffed: Staffed) -> tuple[str, ...]:
+    """What 1381 must never see of 1380's."""
+    return (staffed.asa["name"], staffed.asa["external_ref"], staffed.workplace["name"],
+            staffed.workplace["external_ref"], staffed.supervisor["name"],
+            staffed.offer["external_ref"])
+
+
 async def test_every_staff_page_shows_another_municipality_nothing_of_1380s(
         browser: Browser, staffed: Staffed) -> None:
-    """Each page, its ids and its query filled with 1380's participant, as 1381's
-    coordinator: a 200 (their own, empty), 403 or 404, and never the name or reference
-    (but in the search form's own fields, which show back what was typed)."""
+    """Each page, its ids and its query filled with 1380's participant, workplace,
+    supervisor and offer, as 1381's coordinator: a 200 (their own, empty), 403 or 404,
+    and never a name or reference (but in the search form's own fields, which show back
+    what was typed)."""
     asa = staffed.asa
     query = {"namn": asa["name"], "fodd": asa["birth_date"], "ref": asa["external_ref"],
              "deltagare": asa["participant_id"], "syfte": "case_handling"}
-    assert len(staffed.routes) >= 4, staffed.routes
+    routes = staff_pages()
+    assert len(routes) >= 10, routes
     async with phone(browser, viewport=NARROW) as page:
-        await _signed_in(page, staffed, "samordnare-1381")
-        for route in staffed.routes:
-            path = route.replace("{participant_id}", asa["participant_id"])
-            assert "{" not in path, f"{route}: a path parameter the walk cannot fill"
-            answer = await page.request.get(f"{staffed.portal}{path}", params=query)
+        await signed_in(page, staffed, "samordnare-1381")
+        for route in routes:
+            answer = await page.request.get(f"{staffed.portal}{_filled(route, staffed)}",
+                                            params=query)
             text = re.sub(r'value="[^"]*"', "", await answer.text())  # the form's echo
             assert answer.status in (200, 403, 404), (route, answer.status)
-            assert asa["name"] not in text and asa["external_ref"] not in text, route
+            assert not [s for s in _secrets(staffed) if s in text], route
+
+
+async def test_no_form_changes_another_municipalitys_entries(browser: Browser,
+                                                             staffed: Staffed) -> None:
+    """Every form of /personal, posted by 1381's coordinator with their own CSRF token
+    and filled to change 1380's entries: refused, and nothing of 1380's changes."""
+    workplace, supervisor = staffed.workplace, staffed.supervisor
+    form = {"name": "Kapad", "org_number": workplace["org_number"], "municipality_code": "1380",
+            "sector": "municipal", "manager_name": "Kapad", "manager_language": "sv",
+            "max_participants": "2", "supervisor_id": supervisor["supervisor_id"],
+            "program": "prao", "occupation": "5311", "period_start": "2030-03-04",
+            "period_end": "2030-03-15", "capacity": "1"}
+    routes = [r for r in staff_pages("POST") if r != "/personal/logga-ut"]
+    assert len(routes) >= 6, routes
+    async with phone(browser, viewport=NARROW) as page:
+        await signed_in(page, staffed, "samordnare-1381")
+        csrf = await page.locator("input[name=csrf_token]").first.get_attribute("value")
+        for route in routes:
+            answer = await page.request.post(f"{staffed.portal}{_filled(route, staffed)}",
+                                              form={**form, "csrf_token": csrf or ""},
+                                              max_redirects=0)
+            assert answer.status in (403, 404, 422), (route, answer.status)
+            text = await answer.text()
+            assert staffed.workplace["name"] not in text, route
+    async with httpx.AsyncClient(base_url=staffed.registration,
+                                 headers=staffed.as_seed()) as client:
+        ident = workplace["workplace_id"]
+        assert (await client.get(f"/workplaces/{ident}")).json()["name"] == workplace["name"]
+        for path in ("/supervisors", "/offers"):
+            found = (await client.get(path, params={"workplace_id": ident})).json()
+            assert found["total"] == 1, path
+            assert "Kapad" not in str(found["items"])
+        assert "Kapad" not in (await client.get("/workplaces", params={"limit": 200})).text

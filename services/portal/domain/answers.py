@@ -26,11 +26,14 @@ Body = dict[str, Any]
 
 
 class FieldProblems(Exception):
-    """The fields that do not hold: field → problem key."""
+    """The fields that do not hold: field → problem key; and, when a service refused
+    them, field → its reason in its own words."""
 
-    def __init__(self, problems: Mapping[str, str]) -> None:
+    def __init__(self, problems: Mapping[str, str],
+                 reasons: Mapping[str, str] | None = None) -> None:
         super().__init__(", ".join(f"{k}: {v}" for k, v in problems.items()))
         self.problems = dict(problems)
+        self.reasons = dict(reasons or {})
 
 
 def _choice(form: Mapping[str, str], name: str, choices: tuple[str, ...],

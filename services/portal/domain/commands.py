@@ -1,5 +1,6 @@
 """What a person asks of the portal: to see the page of a link, or to answer it; and,
-signed in, to search for people, open one's record, read the access log."""
+signed in, to search for people, open one's record, read the access log, and keep the
+registers of workplaces, supervisors and offers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from services.portal.domain.people import DEFAULT_PURPOSE, Search
+from services.portal.domain.places import Register
 from services.portal.domain.staff import StaffMember
 
 
@@ -39,3 +41,29 @@ class ShowPerson:
 class ShowAccessLog:
     member: StaffMember
     participant_id: str = ""
+
+
+@dataclass(frozen=True)
+class ShowWorkplaces:
+    member: StaffMember
+
+
+@dataclass(frozen=True)
+class ShowEntry:
+    """A register's form: an entry to change (`ident`), or a new one (`ident` empty; a
+    new supervisor or offer at `workplace_id`)."""
+
+    member: StaffMember
+    register: Register
+    ident: str = ""
+    workplace_id: str = ""
+    saved: bool = False
+
+
+@dataclass(frozen=True)
+class SaveEntry:
+    member: StaffMember
+    register: Register
+    ident: str = ""
+    workplace_id: str = ""
+    form: Mapping[str, str] = field(default_factory=dict)

@@ -7,19 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from services.portal.domain.commands import SearchPeople, ShowAccessLog, ShowPerson
 from services.portal.domain.people import (
     DEFAULT_PURPOSE,
-    PURPOSES,
     AccessLogPage,
     PersonPage,
     Search,
     SearchPage,
 )
-from services.portal.entrypoints.pages import language_of
-from services.portal.entrypoints.staff import STAFF, door, signed_in
+from services.portal.entrypoints.staff import show_view
 
 router = APIRouter(prefix="/personal")
 TEMPLATES = {SearchPage: "staff_search.html", PersonPage: "staff_person.html",
@@ -27,17 +25,7 @@ TEMPLATES = {SearchPage: "staff_search.html", PersonPage: "staff_person.html",
 
 
 async def _show(request: Request, command_of: Any) -> Response:
-    had_session = STAFF in request.session
-    member = signed_in(request)
-    if member is None:
-        return RedirectResponse("/personal/logga-in" + ("?slut=1" if had_session else ""),
-                                status_code=303)
-    staff = door(request)
-    view = await staff.handlers[type(command := command_of(member))](command, staff.people)
-    template = TEMPLATES.get(type(view), "staff_trouble.html")
-    status = getattr(view, "status", 200)
-    return staff.renderer.page(request, template, language_of(request), status, view=view,
-                               member=member, purposes=PURPOSES)
+    return await show_view(request, command_of, TEMPLATES)
 
 
 @router.get("/deltagare", response_class=HTMLResponse)

@@ -9,13 +9,15 @@ the CSRF token (`domain.csrf`); without it nothing happens and the page says why
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.portal.dependencies import IdentityProvider, PeopleApi
+from services.portal.dependencies import IdentityProvider, StaffApi
 from services.portal.domain import csrf
 from services.portal.domain.staff import (
     ClaimNames,
@@ -42,7 +44,7 @@ class StaffDoor:
 
     provider: IdentityProvider | None
     handlers: dict[type, Bound]
-    people: PeopleApi
+    people: StaffApi
     """The staff handlers' unit of work: registration's staff API as the person."""
     claims: ClaimNames
     lifetime: timedelta
@@ -79,6 +81,28 @@ def csrf_token(request: Request) -> str:
     if not isinstance(token, str):
         token = request.session[CSRF] = csrf.new_token()
     return token
+
+
+async def show_view(request: Request, command_of: Callable[[StaffMember], Any],
+                    templates: Mapping[type, str], *, csrf_checked: bool = False
+                    ) -> Response:
+    """A staff page: the command of the signed-in person (else to sign-in) to its
+    handler, and the view it gives in its template (a `Saved` one: to the saved entry's
+    page). A POST's form is checked for the CSRF token first."""
+    had_session = STAFF in request.session
+    member = signed_in(request)
+    if member is None:
+        return RedirectResponse("/personal/logga-in" + ("?slut=1" if had_session else ""),
+                                status_code=303)
+    if csrf_checked and not await has_valid_csrf(request):
+        return _page(request, "staff_refused.html", 403, reason="csrf")
+    staff = door(request)
+    view = await staff.handlers[type(command := command_of(member))](command, staff.people)
+    if isinstance(getattr(view, "path", None), str):
+        return RedirectResponse(view.path, status_code=303)
+    template = templates.get(type(view), "staff_trouble.html")
+    return _page(request, template, getattr(view, "status", 200), view=view, member=member,
+                 csrf_token=csrf_token(request))
 
 
 async def has_valid_csrf(request: Request) -> bool:

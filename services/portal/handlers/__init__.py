@@ -1,17 +1,27 @@
 """The portal's behaviour, each handler `handler(command, uow, deps)` like every
 service's: a link's page and its answer (`links`, whose uow is `ServiceApis`), and staff's
-view of people (`people`, whose uow is registration's staff API)."""
+view of people (`people`) and their keeping of the registers of workplaces (`places`),
+whose uow is registration's staff API."""
 
 from __future__ import annotations
 
 from services.portal.dependencies import Dependencies
-from services.portal.domain.commands import SearchPeople, ShowAccessLog, ShowPerson
+from services.portal.domain.commands import (
+    SaveEntry,
+    SearchPeople,
+    ShowAccessLog,
+    ShowEntry,
+    ShowPerson,
+    ShowWorkplaces,
+)
 from services.portal.handlers.links import FACTS, LINK_HANDLERS, answer_link, show_link
 from services.portal.handlers.people import search_people, show_access_log, show_person
+from services.portal.handlers.places import save_entry, show_entry, show_workplaces
 from shared.wiring import Handler
 
 COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = LINK_HANDLERS
 STAFF_HANDLERS: dict[type, Handler[Dependencies]] = {
-    SearchPeople: search_people, ShowPerson: show_person, ShowAccessLog: show_access_log}
+    SearchPeople: search_people, ShowPerson: show_person, ShowAccessLog: show_access_log,
+    ShowWorkplaces: show_workplaces, ShowEntry: show_entry, SaveEntry: save_entry}
 
 __all__ = ["COMMAND_HANDLERS", "FACTS", "STAFF_HANDLERS", "answer_link", "show_link"]

@@ -5,8 +5,9 @@ signed-in person; what it refuses becomes a `StaffTroublePage`."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from services.portal.dependencies import Dependencies, PeopleApi
+from services.portal.dependencies import Dependencies, StaffApi
 from services.portal.domain.answers import FieldProblems
 from services.portal.domain.commands import SearchPeople, ShowAccessLog, ShowPerson
 from services.portal.domain.people import (
@@ -24,9 +25,11 @@ from services.portal.domain.people import (
 from services.portal.domain.views import Unavailable
 
 StaffView = SearchPage | PersonPage | AccessLogPage | StaffTroublePage
+V = TypeVar("V")
 
 
-async def _or_trouble(read: Callable[[], Awaitable[StaffView]]) -> StaffView:
+async def or_trouble(read: Callable[[], Awaitable[V]]) -> V | StaffTroublePage:
+    """What `read` gives, or the trouble registration's refusal (or absence) is."""
     try:
         return await read()
     except StaffRefused as refused:
@@ -35,7 +38,7 @@ async def _or_trouble(read: Callable[[], Awaitable[StaffView]]) -> StaffView:
         return StaffTroublePage("service_down")
 
 
-async def search_people(cmd: SearchPeople, uow: PeopleApi, deps: Dependencies) -> StaffView:
+async def search_people(cmd: SearchPeople, uow: StaffApi, deps: Dependencies) -> StaffView:
     search = cmd.search
     if not search.asked or search.problems():
         return SearchPage(search, problems=search.problems())
@@ -48,10 +51,10 @@ async def search_people(cmd: SearchPeople, uow: PeopleApi, deps: Dependencies) -
         rows = [person_row(item) for item in found.get("items") or []]
         return SearchPage(search, rows, int(found.get("total") or 0))
 
-    return await _or_trouble(read)
+    return await or_trouble(read)
 
 
-async def show_person(cmd: ShowPerson, uow: PeopleApi, deps: Dependencies) -> StaffView:
+async def show_person(cmd: ShowPerson, uow: StaffApi, deps: Dependencies) -> StaffView:
     if cmd.purpose not in PURPOSES or not is_id(cmd.participant_id):
         return StaffTroublePage("not_found")  # nothing but an id goes into the API's path
 
@@ -63,10 +66,10 @@ async def show_person(cmd: ShowPerson, uow: PeopleApi, deps: Dependencies) -> St
         return person_page(data, cmd.purpose,
                            await uow.requests(cmd.member, cmd.participant_id))
 
-    return await _or_trouble(read)
+    return await or_trouble(read)
 
 
-async def show_access_log(cmd: ShowAccessLog, uow: PeopleApi,
+async def show_access_log(cmd: ShowAccessLog, uow: StaffApi,
                           deps: Dependencies) -> StaffView:
     if cmd.member.role != "auditor":
         return StaffTroublePage("forbidden")  # registration refuses it too
@@ -80,4 +83,4 @@ async def show_access_log(cmd: ShowAccessLog, uow: PeopleApi,
         return AccessLogPage([access_row(item) for item in found.get("items") or []],
                              int(found.get("total") or 0), cmd.participant_id)
 
-    return await _or_trouble(read)
+    return await or_trouble(read)

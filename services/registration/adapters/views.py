@@ -313,11 +313,13 @@ async def supervisor(session: AsyncSession, ident: UUID) -> SupervisorOut | None
 
 
 async def supervisors(session: AsyncSession, municipalities: Collection[str] | None,
-                      program: str | None, limit: int, offset: int) -> Page[SupervisorOut]:
+                      program: str | None, limit: int, offset: int,
+                      workplace_id: UUID | None = None) -> Page[SupervisorOut]:
     s, o = orm.supervisors, orm.offers
     has_program = exists().where(o.c.supervisor_id == s.c.id, o.c.program == program)
+    where = [s.c.workplace_id == workplace_id] if workplace_id is not None else []
     rows, total = await _page(session, s, municipalities, program, limit, offset, has_program,
-                              s.c.erased_at.is_(None))
+                              s.c.erased_at.is_(None), *where)
     return Page[SupervisorOut](items=[_supervisor_out(row) for row in rows], total=total,
                                limit=limit, offset=offset)
 
@@ -345,8 +347,11 @@ async def offer(session: AsyncSession, ident: UUID) -> OfferOut | None:
 
 
 async def offers(session: AsyncSession, municipalities: Collection[str] | None,
-                 program: str | None, limit: int, offset: int) -> Page[OfferOut]:
-    rows, total = await _page(session, orm.offers, municipalities, program, limit, offset)
+                 program: str | None, limit: int, offset: int,
+                 workplace_id: UUID | None = None) -> Page[OfferOut]:
+    o = orm.offers
+    where = [o.c.workplace_id == workplace_id] if workplace_id is not None else []
+    rows, total = await _page(session, o, municipalities, program, limit, offset, None, *where)
     return Page[OfferOut](items=[_offer_out(row) for row in rows], total=total, limit=limit,
                           offset=offset)
 

@@ -266,9 +266,11 @@ async def change_supervisor(supervisor_id: UUID, body: intake.RegisterSupervisor
 async def list_supervisors(principal: CurrentPrincipal, request: Request,
                            municipality_code: MunicipalityFilter = None,
                            program: ProgramFilter = None, limit: Limit = 50,
-                           offset: Offset = 0) -> views.Page[views.SupervisorOut]:
+                           offset: Offset = 0, workplace_id: UUID | None = None
+                           ) -> views.Page[views.SupervisorOut]:
+    """Supervisors, oldest first; `workplace_id` keeps one workplace's."""
     return await _read(request, views.supervisors, _scope(principal, municipality_code),
-                       program, limit, offset)
+                       program, limit, offset, workplace_id)
 
 
 @router.get("/supervisors/{supervisor_id}", tags=["supervisors"])
@@ -306,9 +308,11 @@ async def change_offer(offer_id: UUID, body: intake.OfferPlacementSlots,
 async def list_offers(principal: CurrentPrincipal, request: Request,
                       municipality_code: MunicipalityFilter = None,
                       program: ProgramFilter = None, limit: Limit = 50,
-                      offset: Offset = 0) -> views.Page[views.OfferOut]:
+                      offset: Offset = 0, workplace_id: UUID | None = None
+                      ) -> views.Page[views.OfferOut]:
+    """Offers, oldest first; `workplace_id` keeps one workplace's."""
     return await _read(request, views.offers, _scope(principal, municipality_code), program,
-                       limit, offset)
+                       limit, offset, workplace_id)
 
 
 @router.get("/offers/{offer_id}", tags=["offers"])

@@ -92,6 +92,7 @@ async def test_registration_flow_publishes_the_registered_facts(
 
 async def test_reads_are_paged_filtered_and_scoped(service: Service) -> None:
     async with http_client(service) as client:
+        made = await support.registered_set(client, HALMSTAD)
         await support.registered_set(client, HALMSTAD)
         await support.registered_set(client, KUNGSBACKA, KBA)
         both = token(HALMSTAD, KUNGSBACKA)
@@ -112,6 +113,12 @@ async def test_reads_are_paged_filtered_and_scoped(service: Service) -> None:
         assert prao["total"] >= 1
         none = (await client.get("/offers", params={"program": "job_track"}, headers=HAL)).json()
         assert none["total"] == 0
+        workplace = made["workplace"]["workplace_id"]
+        for path, key in (("/supervisors", "supervisor"), ("/offers", "offer")):
+            theirs = (await client.get(path, params={"workplace_id": workplace},
+                                       headers=HAL)).json()
+            assert [item[f"{key}_id"] for item in theirs["items"]] == [
+                made[key][f"{key}_id"]], path
         kids = (await client.get("/participants", params={"program": "prao"},
                                  headers=HAL)).json()
         assert kids["total"] >= 1

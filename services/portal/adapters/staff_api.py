@@ -1,7 +1,8 @@
 """Registration's staff API over HTTP, as the signed-in person: each call carries a
 short-lived token the portal signs for them (`sub`, role and municipalities from their
 sign-in), so registration checks their scope and its access log names them. A refusal
-becomes `StaffRefused` (403, 404), `FieldProblems` (422) or `Unavailable`."""
+becomes `StaffRefused` (403, 404), `FieldProblems` (422, each field with the service's
+reason) or `Unavailable`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 
 from services.portal.domain.answers import FieldProblems
 from services.portal.domain.people import StaffRefused
+from services.portal.domain.places import Register
 from services.portal.domain.staff import StaffMember
 from services.portal.domain.views import Unavailable
 from shared.auth import Role, issue_token
@@ -20,7 +22,7 @@ SERVICE_ROLES: dict[str, Role] = {"coordinator": "coordinator", "auditor": "audi
 """The staff roles registration knows; a training administrator reads no one's record."""
 
 
-class PeopleClient:
+class StaffApiClient:
     def __init__(self, client: httpx.AsyncClient, registration_url: str, jwt_secret: str,
                  token_ttl_s: int = 300) -> None:
         self._client = client
@@ -37,10 +39,13 @@ class PeopleClient:
 
     async def _get(self, member: StaffMember, path: str,
                    params: Mapping[str, str]) -> Any:
+        return await self._call(member, "GET", path, params=dict(params))
+
+    async def _call(self, member: StaffMember, method: str, path: str, **sent: Any) -> Any:
         headers = {"Authorization": f"Bearer {self._token(member)}"}
         try:
-            response = await self._client.get(self._base + path, params=dict(params),
-                                              headers=headers)
+            response = await self._client.request(method, self._base + path, headers=headers,
+                                                  **sent)
         except httpx.HTTPError as error:
             raise Unavailable(type(error).__name__) from None
         if response.status_code in (401, 403):
@@ -48,7 +53,8 @@ class PeopleClient:
         if response.status_code == 404:
             raise StaffRefused("not_found")
         if response.status_code == 422:
-            raise FieldProblems(_fields(response))
+            reasons = _fields(response)
+            raise FieldProblems(dict.fromkeys(reasons, "refused"), reasons)
         if response.status_code >= 400:
             raise Unavailable(f"{path} answered {response.status_code}")
         return response.json()
@@ -73,16 +79,36 @@ class PeopleClient:
         answer = await self._get(member, "/access-log", {**query, "limit": "200"})
         return answer if isinstance(answer, dict) else {}
 
+    async def entry(self, member: StaffMember, register: Register,
+                    ident: str) -> Mapping[str, Any]:
+        answer = await self._get(member, f"/{register}/{ident}", {})
+        return answer if isinstance(answer, dict) else {}
+
+    async def entries(self, member: StaffMember, register: Register,
+                      query: Mapping[str, str]) -> Mapping[str, Any]:
+        answer = await self._get(member, f"/{register}", {"limit": "200", **query})
+        return answer if isinstance(answer, dict) else {}
+
+    async def save(self, member: StaffMember, register: Register, ident: str | None,
+                   body: Mapping[str, Any]) -> Mapping[str, Any]:
+        path, method = (f"/{register}", "POST") if ident is None else (
+            f"/{register}/{ident}", "PUT")
+        answer = await self._call(member, method, path, json=dict(body))
+        return answer if isinstance(answer, dict) else {}
+
 
 def _fields(response: httpx.Response) -> dict[str, str]:
-    """The services' 422 (`shared.http`): each refused parameter by its name (`field`
-    is its place, `query.birth_date`)."""
+    """The services' 422 (`shared.http`): each refused field, by its name in the body
+    (`manager.email`) or the query (`query.birth_date` → `birth_date`), with the reason."""
     try:
         detail = response.json().get("detail")
     except (ValueError, AttributeError):
         detail = None
-    found = {}
+    found: dict[str, str] = {}
     for item in detail if isinstance(detail, list) else []:
-        place = str(item.get("field") or "") if isinstance(item, dict) else ""
-        found[place.rsplit(".", 1)[-1] or "form"] = "refused"
-    return found or {"form": "refused"}
+        if not isinstance(item, dict):
+            continue
+        place = str(item.get("field") or "").removeprefix("query.").removeprefix("path.")
+        reason = str(item.get("message") or "")
+        found[place or "form"] = f"{found[place]}; {reason}" if place in found else reason
+    return found or {"form": ""}

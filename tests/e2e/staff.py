@@ -1,0 +1,140 @@
+"""The staff workspace for the end-to-end tests of staff's pages: registration on the
+real broker and database, the portal, a real OIDC provider process; 1380 and 1381 each
+with a participant, and 1380 with a workplace, its supervisor and an offer."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import random
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from fastapi.routing import APIRoute
+from playwright.async_api import Page
+
+from devkit.identity import identity_provider, sign_in_as
+from devkit.infra import Infra
+from devkit.ports import free_port
+from devkit.services import running, service_settings, serving
+from services.portal import entrypoints
+from services.portal.bootstrap import build as build_portal
+from services.portal.settings import PortalSettings
+from services.registration.bootstrap import build as build_registration
+from services.registration.settings import RegistrationSettings
+from services.registration.tests import support
+from services.registration.tests.pins import pin
+from shared.auth import issue_token
+
+SECRET = "staff-people-e2e-jwt-secret-0123456789abcdef"
+SIGN_IN_FLOW = frozenset({"/personal/logga-in", "/personal/logga-in/start",
+                          "/personal/inloggad", "/personal/utloggad"})
+"""Pages of signing in and out: they show no one's data."""
+HALMSTAD, LAHOLM = "1380", "1381"
+
+
+@dataclass
+class Staffed:
+    portal: str
+    registration: str
+    run: str
+    asa: dict[str, Any]
+    """1380's participant, with a request."""
+    workplace: dict[str, Any]
+    """1380's workplace, with `supervisor` and `offer` there."""
+    supervisor: dict[str, Any]
+    offer: dict[str, Any]
+
+    def as_seed(self, municipality: str = HALMSTAD) -> dict[str, str]:
+        """The headers of registration's API as a coordinator of `municipality`."""
+        token = issue_token(SECRET, "seed", "coordinator", [municipality])
+        return {"Authorization": f"Bearer {token}"}
+
+
+def staff_pages(method: str = "GET") -> list[str]:
+    """Every page under /personal answering `method`, of every router in the portal's
+    entrypoints (a new page is walked too)."""
+    found = []
+    for module in pkgutil.iter_modules(entrypoints.__path__):
+        router = getattr(importlib.import_module(f"{entrypoints.__name__}.{module.name}"),
+                         "router", None)
+        found += [r.path for r in getattr(router, "routes", ()) if isinstance(r, APIRoute)
+                  and method in (r.methods or ()) and r.path.startswith("/personal")
+                  and r.path not in SIGN_IN_FLOW]
+    return sorted(found)
+
+
+async def _participant(client: httpx.AsyncClient, municipality: str,
+                       name: str) -> dict[str, Any]:
+    token = issue_token(SECRET, "seed", "coordinator", [municipality])
+    born = date(1907, random.randint(1, 12), random.randint(1, 28))
+    made = await client.post("/participants", headers={"Authorization": f"Bearer {token}"},
+                             json={"municipality_code": municipality, "name": name,
+                                   "external_ref": f"ref-{uuid.uuid4().hex[:10]}",
+                                   "personal_identity_number": pin(born, random.randint(0, 979)),
+                                   "gender": "female", "preferred_language": "sv",
+                                   "needs": ["language_support"], "guardians": []})
+    assert made.status_code == 201, made.text
+    person: dict[str, Any] = made.json()
+    return person
+
+
+async def _request(client: httpx.AsyncClient, person: dict[str, Any]) -> None:
+    token = issue_token(SECRET, "seed", "coordinator", [person["municipality_code"]])
+    start = date.today() + timedelta(days=60)
+    made = await client.post("/requests", headers={"Authorization": f"Bearer {token}"},
+                             json={"municipality_code": person["municipality_code"],
+                                   "participant_id": person["participant_id"],
+                                   "external_ref": f"req-{uuid.uuid4().hex[:10]}",
+                                   "program": "work_trial", "period_start": start.isoformat(),
+                                   "period_end": (start + timedelta(days=11)).isoformat(),
+                                   "preferences": [{"occupation": "5311"}], "needs": [],
+                                   "priority": 1})
+    assert made.status_code == 201, made.text
+
+
+async def _workplace_set(client: httpx.AsyncClient, run: str) -> tuple[dict[str, Any], ...]:
+    headers = {"Authorization": f"Bearer {issue_token(SECRET, 'seed', 'coordinator', [HALMSTAD])}"}
+    made: list[dict[str, Any]] = []
+    for path, body in (("/workplaces", support.workplace_body(name=f"Verkstan {run}")),
+                       ("/supervisors", support.supervisor_body(name=f"Hugo Hall {run}")),
+                       ("/offers", support.offer_body())):
+        if made:
+            body["workplace_id"] = made[0]["workplace_id"]
+        if len(made) == 2:
+            body["supervisor_id"] = made[1]["supervisor_id"]
+        answer = await client.post(path, json=body, headers=headers)
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json())
+    return tuple(made)
+
+
+@asynccontextmanager
+async def staff_workspace(infra: Infra) -> AsyncIterator[Staffed]:
+    run = uuid.uuid4().hex[:8]
+    settings = RegistrationSettings(**service_settings(infra, "registration",
+                                                       auth_jwt_secret=SECRET))
+    port = free_port()
+    with identity_provider() as issuer:
+        async with (running(infra, lambda: build_registration(settings)) as registration,
+                    serving(registration.http_app()) as registration_url,
+                    serving(build_portal(PortalSettings(
+                        development=True, log_json=False, oidc_issuer=issuer,
+                        public_url=f"http://127.0.0.1:{port}", auth_jwt_secret=SECRET,
+                        registration_url=registration_url)).app, port=port) as portal_url,
+                    httpx.AsyncClient(base_url=registration_url) as client):
+            asa = await _participant(client, HALMSTAD, f"Åsa Öberg {run}")
+            await _request(client, asa)
+            await _participant(client, LAHOLM, f"Åsa Lind {run}")
+            workplace, supervisor, offer = await _workplace_set(client, run)
+            yield Staffed(portal_url, registration_url, run, asa, workplace, supervisor, offer)
+
+
+async def signed_in(page: Page, staffed: Staffed, subject: str) -> None:
+    await sign_in_as(page, staffed.portal, subject)
+    assert page.url == f"{staffed.portal}/personal"
