@@ -6,7 +6,9 @@ broker, so not `shared.runtime.Service`, which would open both).
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -91,7 +93,8 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.state.support = deps.support
     app.state.pages = Pages(bind_all(COMMAND_HANDLERS, deps),
                             apis or service_apis(settings, client), renderer)
-    people = StaffApiClient(client, settings.registration_url, settings.auth_jwt_secret)
+    people = StaffApiClient(client, settings.registration_url, settings.matching_url,
+                            settings.auth_jwt_secret)
     app.state.staff = staff_door(settings, renderer, clock,
                                  bind_all(STAFF_HANDLERS, deps), people)
     install_body_guard(app, settings.http_max_body_bytes)
@@ -164,7 +167,12 @@ class ErrorPages:
         try:
             await self.app(scope, receive, sending)
         except Exception as error:
-            log.error("page failed", error=type(error).__name__)
+            # The type and where in Praktik's code, not the message: it may carry a
+            # person's data.
+            ours = [f for f in traceback.extract_tb(error.__traceback__)
+                    if f"{os.sep}site-packages{os.sep}" not in f.filename][-1:]
+            log.error("page failed", error=type(error).__name__,
+                      at=f"{ours[0].filename}:{ours[0].lineno}" if ours else "")
             if started:
                 return
             request = Request(scope)

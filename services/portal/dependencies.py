@@ -70,8 +70,9 @@ class IdentityProvider(Protocol):
 
 
 class StaffApi(Protocol):
-    """Registration's staff API, as the signed-in person (`adapters.staff_api`): people,
-    and the registers of workplaces, supervisors and offers. Raises
+    """The services' staff APIs, as the signed-in person (`adapters.staff_api`):
+    registration's people and registers of workplaces, supervisors and offers, and
+    matching's explanations. Raises
     `domain.people.StaffRefused`, `FieldProblems` (with the service's reasons) or
     `Unavailable`."""
 
@@ -86,6 +87,14 @@ class StaffApi(Protocol):
 
     async def access_log(self, member: StaffMember, query: Mapping[str, str]
                          ) -> Mapping[str, Any]: ...
+
+    async def request(self, member: StaffMember, request_id: str) -> Mapping[str, Any]:
+        """Registration's `GET /requests/{id}`."""
+        ...
+
+    async def explanation(self, member: StaffMember, request_id: str) -> Mapping[str, Any]:
+        """Matching's `GET /matching/requests/{id}/explanation` (404: not seen yet)."""
+        ...
 
     async def entry(self, member: StaffMember, register: Register, ident: str
                     ) -> Mapping[str, Any]:

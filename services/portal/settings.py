@@ -56,7 +56,7 @@ class PortalSettings(ServiceSettings):
     development_keys: ClassVar[tuple[str, ...]] = ("link_secret", "session_secret",
                                                    "oidc_client_secret", "auth_jwt_secret")
     """The link secret, the session's and the OIDC client's secrets, and the services'
-    JWT secret (`PORTAL_AUTH_JWT_SECRET`, registration's own: the portal signs a
+    JWT secret (`PORTAL_AUTH_JWT_SECRET`, registration's and matching's: the portal signs a
     short-lived token for the signed-in person with it)."""
 
     @property

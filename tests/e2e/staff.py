@@ -1,6 +1,7 @@
-"""The staff workspace for the end-to-end tests of staff's pages: registration on the
-real broker and database, the portal, a real OIDC provider process; 1380 and 1381 each
-with a participant, and 1380 with a workplace, its supervisor and an offer."""
+"""The staff workspace for the end-to-end tests of staff's pages: registration and
+matching on the real broker and database, the portal, a real OIDC provider process; 1380
+and 1381 each with a participant, and 1380 with a workplace, its supervisor (not
+certified) and a work-trial offer, which the request of 1380's participant would want."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from devkit.identity import identity_provider, sign_in_as
 from devkit.infra import Infra
 from devkit.ports import free_port
 from devkit.services import running, service_settings, serving
+from services.matching.bootstrap import build as build_matching
+from services.matching.settings import MatchingSettings
 from services.portal import entrypoints
 from services.portal.bootstrap import build as build_portal
 from services.portal.settings import PortalSettings
@@ -42,9 +45,11 @@ HALMSTAD, LAHOLM = "1380", "1381"
 class Staffed:
     portal: str
     registration: str
+    matching: str
     run: str
     asa: dict[str, Any]
-    """1380's participant, with a request."""
+    """1380's participant, with `request`."""
+    request: dict[str, Any]
     workplace: dict[str, Any]
     """1380's workplace, with `supervisor` and `offer` there."""
     supervisor: dict[str, Any]
@@ -84,7 +89,7 @@ async def _participant(client: httpx.AsyncClient, municipality: str,
     return person
 
 
-async def _request(client: httpx.AsyncClient, person: dict[str, Any]) -> None:
+async def _request(client: httpx.AsyncClient, person: dict[str, Any]) -> dict[str, Any]:
     token = issue_token(SECRET, "seed", "coordinator", [person["municipality_code"]])
     start = date.today() + timedelta(days=60)
     made = await client.post("/requests", headers={"Authorization": f"Bearer {token}"},
@@ -96,6 +101,8 @@ async def _request(client: httpx.AsyncClient, person: dict[str, Any]) -> None:
                                    "preferences": [{"occupation": "5311"}], "needs": [],
                                    "priority": 1})
     assert made.status_code == 201, made.text
+    request: dict[str, Any] = made.json()
+    return request
 
 
 async def _workplace_set(client: httpx.AsyncClient, run: str) -> tuple[dict[str, Any], ...]:
@@ -103,7 +110,7 @@ async def _workplace_set(client: httpx.AsyncClient, run: str) -> tuple[dict[str,
     made: list[dict[str, Any]] = []
     for path, body in (("/workplaces", support.workplace_body(name=f"Verkstan {run}")),
                        ("/supervisors", support.supervisor_body(name=f"Hugo Hall {run}")),
-                       ("/offers", support.offer_body())):
+                       ("/offers", support.offer_body(program="work_trial"))):
         if made:
             body["workplace_id"] = made[0]["workplace_id"]
         if len(made) == 2:
@@ -119,20 +126,26 @@ async def staff_workspace(infra: Infra) -> AsyncIterator[Staffed]:
     run = uuid.uuid4().hex[:8]
     settings = RegistrationSettings(**service_settings(infra, "registration",
                                                        auth_jwt_secret=SECRET))
+    matching_settings = MatchingSettings(**service_settings(infra, "matching",
+                                                            auth_jwt_secret=SECRET))
     port = free_port()
     with identity_provider() as issuer:
         async with (running(infra, lambda: build_registration(settings)) as registration,
                     serving(registration.http_app()) as registration_url,
+                    running(infra, lambda: build_matching(matching_settings)) as matching,
+                    serving(matching.http_app()) as matching_url,
                     serving(build_portal(PortalSettings(
                         development=True, log_json=False, oidc_issuer=issuer,
                         public_url=f"http://127.0.0.1:{port}", auth_jwt_secret=SECRET,
-                        registration_url=registration_url)).app, port=port) as portal_url,
+                        registration_url=registration_url, matching_url=matching_url)).app,
+                            port=port) as portal_url,
                     httpx.AsyncClient(base_url=registration_url) as client):
             asa = await _participant(client, HALMSTAD, f"Åsa Öberg {run}")
-            await _request(client, asa)
-            await _participant(client, LAHOLM, f"Åsa Lind {run}")
             workplace, supervisor, offer = await _workplace_set(client, run)
-            yield Staffed(portal_url, registration_url, run, asa, workplace, supervisor, offer)
+            request = await _request(client, asa)
+            await _participant(client, LAHOLM, f"Åsa Lind {run}")
+            yield Staffed(portal_url, registration_url, matching_url, run, asa, request,
+                          workplace, supervisor, offer)
 
 
 async def signed_in(page: Page, staffed: Staffed, subject: str) -> None:

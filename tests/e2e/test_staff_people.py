@@ -1,8 +1,9 @@
 """Staff find people through the portal, as themselves (issue 20: people, access, the
-access log): registration on the real broker and database, the portal, a real OIDC
+access log): registration and matching on the real broker and database, the portal, a real OIDC
 provider process, Chromium at 360 px with axe on every page.
 
-A coordinator of 1380 searches and opens a participant's record; a coordinator of 1381
+A coordinator of 1380 searches and opens a participant's record, and from it a request
+with matching's explanation of why it waits; a coordinator of 1381
 finds only Laholm's and is refused Halmstad's record; the auditor reads, in the access
 log, who opened it and why; a coordinator cannot read the log, and a training
 administrator reads no one's record. Every staff page and form, walked as 1381's
@@ -11,6 +12,7 @@ coordinator, shows and changes nothing of 1380's.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -94,6 +96,37 @@ async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_who
         assert answer is not None and answer.status == 403
 
 
+async def _matching_knows(staffed: Staffed) -> None:
+    """Matching learns of the request from registration's events; until then the page
+    says it has not."""
+    path = f"/matching/requests/{staffed.request['request_id']}"
+    async with httpx.AsyncClient(base_url=staffed.matching,
+                                 headers=staffed.as_seed()) as client:
+        for _ in range(100):
+            if (await client.get(path)).status_code == 200:
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError("matching never learnt of the request")
+
+
+async def test_a_request_shows_why_it_waits_offer_by_offer(browser: Browser,
+                                                          staffed: Staffed) -> None:
+    """From the record to the request: matching's explanation as a table, the offer at
+    1380's workplace blocked because its supervisor is not certified, in words."""
+    async with phone(browser, viewport=NARROW) as page:
+        await signed_in(page, staffed, "samordnare-1380")
+        await page.goto(f"{staffed.portal}/personal/deltagare/{staffed.asa['participant_id']}")
+        await page.get_by_role("link", name="arbetsträning").click()
+        await expect(page.locator("h1")).to_have_text("Förfrågan om arbetsträning")
+        await _matching_knows(staffed)
+        await page.reload()
+        row = page.locator("[data-feasible='no']", has_text=staffed.workplace["name"])
+        await expect(row).to_contain_text("Går inte")
+        await expect(row.locator("[data-reason='no_certified_supervisor']")).to_have_text(
+            "Handledaren är inte certifierad. Bjud in till grundutbildningen.")
+        await check_page(page, "portal-staff-request-why")
+
+
 async def test_a_record_that_is_not_there_is_not_found(browser: Browser,
                                                        staffed: Staffed) -> None:
     async with phone(browser, viewport=NARROW) as page:
@@ -108,7 +141,8 @@ async def test_a_record_that_is_not_there_is_not_found(browser: Browser,
 
 def _filled(route: str, staffed: Staffed) -> str:
     path = route
-    for key, entry in (("participant", staffed.asa), ("workplace", staffed.workplace),
+    for key, entry in (("participant", staffed.asa), ("request", staffed.request),
+                       ("workplace", staffed.workplace),
                        ("supervisor", staffed.supervisor), ("offer", staffed.offer)):
         path = path.replace(f"{{{key}_id}}", entry[f"{key}_id"])
     assert "{" not in path, f"{route}: a path parameter the walk cannot fill"

@@ -1,4 +1,5 @@
-"""Registration's staff API over HTTP, as the signed-in person: each call carries a
+"""The services' staff APIs over HTTP (registration's, and matching's explanations), as
+the signed-in person: each call carries a
 short-lived token the portal signs for them (`sub`, role and municipalities from their
 sign-in), so registration checks their scope and its access log names them. A refusal
 becomes `StaffRefused` (403, 404), `FieldProblems` (422, each field with the service's
@@ -23,10 +24,11 @@ SERVICE_ROLES: dict[str, Role] = {"coordinator": "coordinator", "auditor": "audi
 
 
 class StaffApiClient:
-    def __init__(self, client: httpx.AsyncClient, registration_url: str, jwt_secret: str,
-                 token_ttl_s: int = 300) -> None:
+    def __init__(self, client: httpx.AsyncClient, registration_url: str, matching_url: str,
+                 jwt_secret: str, token_ttl_s: int = 300) -> None:
         self._client = client
         self._base = registration_url.rstrip("/")
+        self._matching = matching_url.rstrip("/") + "/matching"
         self._secret = jwt_secret
         self._ttl_s = token_ttl_s
 
@@ -41,11 +43,12 @@ class StaffApiClient:
                    params: Mapping[str, str]) -> Any:
         return await self._call(member, "GET", path, params=dict(params))
 
-    async def _call(self, member: StaffMember, method: str, path: str, **sent: Any) -> Any:
+    async def _call(self, member: StaffMember, method: str, path: str, *,
+                    base: str | None = None, **sent: Any) -> Any:
         headers = {"Authorization": f"Bearer {self._token(member)}"}
         try:
-            response = await self._client.request(method, self._base + path, headers=headers,
-                                                  **sent)
+            response = await self._client.request(method, (base or self._base) + path,
+                                                  headers=headers, **sent)
         except httpx.HTTPError as error:
             raise Unavailable(type(error).__name__) from None
         if response.status_code in (401, 403):
@@ -77,6 +80,15 @@ class StaffApiClient:
     async def access_log(self, member: StaffMember,
                          query: Mapping[str, str]) -> Mapping[str, Any]:
         answer = await self._get(member, "/access-log", {**query, "limit": "200"})
+        return answer if isinstance(answer, dict) else {}
+
+    async def request(self, member: StaffMember, request_id: str) -> Mapping[str, Any]:
+        answer = await self._get(member, f"/requests/{request_id}", {})
+        return answer if isinstance(answer, dict) else {}
+
+    async def explanation(self, member: StaffMember, request_id: str) -> Mapping[str, Any]:
+        answer = await self._call(member, "GET", f"/requests/{request_id}/explanation",
+                                  base=self._matching)
         return answer if isinstance(answer, dict) else {}
 
     async def entry(self, member: StaffMember, register: Register,

@@ -67,3 +67,11 @@ class SaveEntry:
     ident: str = ""
     workplace_id: str = ""
     form: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShowRequest:
+    """A request's page, with matching's explanation of where it has got and why."""
+
+    member: StaffMember
+    request_id: str

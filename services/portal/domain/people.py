@@ -58,6 +58,7 @@ class ConsentRow:
 
 @dataclass(frozen=True)
 class RequestRow:
+    request_id: str
     program: str
     period_start: date | None
     period_end: date | None
@@ -178,7 +179,8 @@ def person_page(data: Mapping[str, Any], purpose: str,
 def request_row(data: Mapping[str, Any]) -> RequestRow:
     found = data.get("placement")
     placement: Mapping[str, Any] = found if isinstance(found, dict) else {}
-    return RequestRow(str(data.get("program") or ""), _day(data.get("period_start")),
+    return RequestRow(str(data.get("request_id") or ""), str(data.get("program") or ""),
+                      _day(data.get("period_start")),
                       _day(data.get("period_end")), str(data.get("status") or ""),
                       str(placement.get("status") or ""),
                       [str(r) for r in placement.get("reasons") or []])

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from services.portal.adapters.texts import Texts
 from services.portal.domain import dates
 from services.portal.domain.answers import DECLINE_REASONS, LIMITS, SCORES
+from services.portal.domain.explanation import REASONS
 from services.portal.domain.language import LANGUAGES
 from shared.contracts.types import PROGRAMS
 
@@ -45,5 +46,6 @@ class Renderer:
             period=lambda a, b: (dates.period(a, b, language)
                                  if isinstance(a, date) and isinstance(b, date) else ""),
             decline_reasons=DECLINE_REASONS, scores=SCORES, programs=PROGRAMS, limits=LIMITS,
+            reason_codes=REASONS,
             **context)
         return HTMLResponse(html, status_code=status, headers=HEADERS)
