@@ -36,6 +36,7 @@ from services.portal.dependencies import Dependencies, ServiceApis, StaffApi
 from services.portal.domain.staff import ClaimNames
 from services.portal.domain.views import BadLinkPage, Contact
 from services.portal.entrypoints import people as people_pages
+from services.portal.entrypoints import placements as placement_pages
 from services.portal.entrypoints import places as places_pages
 from services.portal.entrypoints import staff
 from services.portal.entrypoints.pages import Pages, language_of, render_view, router
@@ -63,7 +64,8 @@ class Portal:
 def dependencies(settings: PortalSettings, clock: Clock = utc_now) -> Dependencies:
     support = Contact(name=settings.support_name, email=settings.support_email,
                       phone=settings.support_phone)
-    return Dependencies(links=LinkSigner(settings.link_secret), support=support, clock=clock)
+    return Dependencies(links=LinkSigner(settings.link_secret), support=support, clock=clock,
+                        timezone=settings.timezone)
 
 
 def service_apis(settings: PortalSettings, client: httpx.AsyncClient) -> ServiceApis:
@@ -106,6 +108,7 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.include_router(staff.router)
     app.include_router(people_pages.router)
     app.include_router(places_pages.router)
+    app.include_router(placement_pages.router)
     return Portal(settings, app)
 
 

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
+from services.portal.domain.placements import Action
 from services.portal.domain.places import Register
 from services.portal.domain.staff import StaffMember
 from services.portal.domain.views import Contact
@@ -96,6 +97,20 @@ class StaffApi(Protocol):
         """Matching's `GET /matching/requests/{id}/explanation` (404: not seen yet)."""
         ...
 
+    async def placements(self, member: StaffMember, municipality_code: str,
+                         status: str) -> list[Mapping[str, Any]]:
+        """Matching's `GET /matching/placements` of a municipality (`status`: all)."""
+        ...
+
+    async def placement(self, member: StaffMember, placement_id: str) -> Mapping[str, Any]:
+        ...
+
+    async def act(self, member: StaffMember, placement_id: str, action: Action,
+                  body: Mapping[str, Any]) -> None:
+        """Matching's `POST /matching/placements/{id}/<action>`; its 409 (the placement
+        does not allow it) is `FieldProblems` of the form, with matching's reason."""
+        ...
+
     async def entry(self, member: StaffMember, register: Register, ident: str
                     ) -> Mapping[str, Any]:
         """`GET /<register>/{id}`."""
@@ -145,3 +160,5 @@ class Dependencies:
     support: Contact
     """Whom a page names when the link names no municipality (or its contact is away)."""
     clock: Clock = utc_now
+    timezone: str = "Europe/Stockholm"
+    """Where the times people type are (a new deadline's)."""

@@ -14,6 +14,7 @@ import httpx
 
 from services.portal.domain.answers import FieldProblems
 from services.portal.domain.people import StaffRefused
+from services.portal.domain.placements import Action
 from services.portal.domain.places import Register
 from services.portal.domain.staff import StaffMember
 from services.portal.domain.views import Unavailable
@@ -58,6 +59,8 @@ class StaffApiClient:
         if response.status_code == 422:
             reasons = _fields(response)
             raise FieldProblems(dict.fromkeys(reasons, "refused"), reasons)
+        if response.status_code == 409:  # the state refuses it: the form says why
+            raise FieldProblems({"form": "conflict"}, {"form": _detail(response)})
         if response.status_code >= 400:
             raise Unavailable(f"{path} answered {response.status_code}")
         return response.json()
@@ -91,6 +94,25 @@ class StaffApiClient:
                                   base=self._matching)
         return answer if isinstance(answer, dict) else {}
 
+    async def placements(self, member: StaffMember, municipality_code: str,
+                         status: str) -> list[Mapping[str, Any]]:
+        params = {"municipality_code": municipality_code, "limit": "500",
+                  **({"status": status} if status else {})}
+        answer = await self._call(member, "GET", "/placements", base=self._matching,
+                                  params=params)
+        return [row for row in answer if isinstance(row, dict)] if isinstance(
+            answer, list) else []
+
+    async def placement(self, member: StaffMember, placement_id: str) -> Mapping[str, Any]:
+        answer = await self._call(member, "GET", f"/placements/{placement_id}",
+                                  base=self._matching)
+        return answer if isinstance(answer, dict) else {}
+
+    async def act(self, member: StaffMember, placement_id: str, action: Action,
+                  body: Mapping[str, Any]) -> None:
+        await self._call(member, "POST", f"/placements/{placement_id}/{action}",
+                         base=self._matching, json=dict(body))
+
     async def entry(self, member: StaffMember, register: Register,
                     ident: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/{register}/{ident}", {})
@@ -107,6 +129,14 @@ class StaffApiClient:
             f"/{register}/{ident}", "PUT")
         answer = await self._call(member, method, path, json=dict(body))
         return answer if isinstance(answer, dict) else {}
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return detail if isinstance(detail, str) else ""
 
 
 def _fields(response: httpx.Response) -> dict[str, str]:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from services.portal.domain.people import DEFAULT_PURPOSE, Search
+from services.portal.domain.placements import Action
 from services.portal.domain.places import Register
 from services.portal.domain.staff import StaffMember
 
@@ -75,3 +76,28 @@ class ShowRequest:
 
     member: StaffMember
     request_id: str
+
+
+@dataclass(frozen=True)
+class ShowPlacements:
+    member: StaffMember
+    municipality_code: str = ""
+    """"": the person's first municipality."""
+    status: str = ""
+    """"": every status."""
+
+
+@dataclass(frozen=True)
+class ShowPlacement:
+    member: StaffMember
+    placement_id: str
+    done: str = ""
+    """The action just done, for the page to say so."""
+
+
+@dataclass(frozen=True)
+class ActOnPlacement:
+    member: StaffMember
+    placement_id: str
+    action: Action
+    form: Mapping[str, str] = field(default_factory=dict)

@@ -16,7 +16,8 @@ router = APIRouter(prefix="/personal")
 TEMPLATES = {WorkplacesPage: "staff_workplaces.html", FormPage: "staff_entry.html"}
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def posted_form(request: Request) -> dict[str, str]:
+    """A POSTed form's fields (the last value of each), files left out."""
     return {key: value for key, value in (await request.form()).items()
             if isinstance(value, str)}
 
@@ -28,7 +29,7 @@ async def _entry(request: Request, register: Register, ident: str = "",
         saved = request.query_params.get("sparad") == "1"
         return await show_view(request, lambda member: ShowEntry(
             member, register, ident, workplace_id, saved), TEMPLATES)
-    form = await _form(request)
+    form = await posted_form(request)
     return await show_view(request, lambda member: SaveEntry(
         member, register, ident, workplace_id, form), TEMPLATES, csrf_checked=True)
 

@@ -16,6 +16,7 @@ from services.portal.domain import dates
 from services.portal.domain.answers import DECLINE_REASONS, LIMITS, SCORES
 from services.portal.domain.explanation import REASONS
 from services.portal.domain.language import LANGUAGES
+from services.portal.domain.placements import OUTCOMES, PARTIES, STATUSES
 from shared.contracts.types import PROGRAMS
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -46,6 +47,6 @@ class Renderer:
             period=lambda a, b: (dates.period(a, b, language)
                                  if isinstance(a, date) and isinstance(b, date) else ""),
             decline_reasons=DECLINE_REASONS, scores=SCORES, programs=PROGRAMS, limits=LIMITS,
-            reason_codes=REASONS,
+            reason_codes=REASONS, outcomes=OUTCOMES, parties=PARTIES, statuses=STATUSES,
             **context)
         return HTMLResponse(html, status_code=status, headers=HEADERS)

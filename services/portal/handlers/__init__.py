@@ -1,23 +1,31 @@
 """The portal's behaviour, each handler `handler(command, uow, deps)` like every
 service's: a link's page and its answer (`links`, whose uow is `ServiceApis`), and staff's
-view of people (`people`), of a request and why it got what it got (`requests`), and
-their keeping of the registers of workplaces (`places`), whose uow is the services'
-staff APIs."""
+view of people (`people`), of a request and why it got what it got (`requests`), of
+placements and what they do to them (`placements`), and their keeping of the registers
+of workplaces (`places`), whose uow is the services' staff APIs."""
 
 from __future__ import annotations
 
 from services.portal.dependencies import Dependencies
 from services.portal.domain.commands import (
+    ActOnPlacement,
     SaveEntry,
     SearchPeople,
     ShowAccessLog,
     ShowEntry,
     ShowPerson,
+    ShowPlacement,
+    ShowPlacements,
     ShowRequest,
     ShowWorkplaces,
 )
 from services.portal.handlers.links import FACTS, LINK_HANDLERS, answer_link, show_link
 from services.portal.handlers.people import search_people, show_access_log, show_person
+from services.portal.handlers.placements import (
+    act_on_placement,
+    show_placement,
+    show_placements,
+)
 from services.portal.handlers.places import save_entry, show_entry, show_workplaces
 from services.portal.handlers.requests import show_request
 from shared.wiring import Handler
@@ -26,6 +34,7 @@ COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = LINK_HANDLERS
 STAFF_HANDLERS: dict[type, Handler[Dependencies]] = {
     SearchPeople: search_people, ShowPerson: show_person, ShowAccessLog: show_access_log,
     ShowWorkplaces: show_workplaces, ShowEntry: show_entry, SaveEntry: save_entry,
-    ShowRequest: show_request}
+    ShowRequest: show_request, ShowPlacements: show_placements,
+    ShowPlacement: show_placement, ActOnPlacement: act_on_placement}
 
 __all__ = ["COMMAND_HANDLERS", "FACTS", "STAFF_HANDLERS", "answer_link", "show_link"]

@@ -1,0 +1,172 @@
+"""Placements for staff: a municipality's by status, and one placement's page with what a
+coordinator does to it (matching's `/matching/placements/{id}/...`): cancel it for a
+party who said no, give a party more time, record how it ended, and the follow-up six
+months on. Each action is a small form, read here into the body matching takes; matching
+decides whether the placement allows it, and says why not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+Action = Literal["decline", "completion", "follow-up", "deadline"]
+STATUSES: tuple[str, ...] = ("proposed", "accepted", "confirmed", "completed", "declined",
+                             "cancelled", "withdrawn")
+"""Matching's placement statuses, in the order the filter offers them."""
+PARTIES: tuple[str, ...] = ("workplace", "participant", "guardian")
+AWAITED: tuple[str, ...] = ("workplace", "participant", "guardian", "consent")
+OUTCOMES: tuple[str, ...] = ("employed", "summer_substitute", "studies", "continued_search",
+                             "discontinued")
+ACTIONS: dict[str, Action] = {"avbryt": "decline", "utfall": "completion",
+                              "uppfoljning": "follow-up", "frist": "deadline"}
+"""Each action's name in the portal's paths, and matching's."""
+REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class PlacementRow:
+    ident: str
+    program: str
+    period_start: date | None
+    period_end: date | None
+    status: str
+    workplace: str
+    participant_id: str
+    request_id: str
+    deadlines: dict[str, datetime]
+    """Each party the placement waits for, and by when."""
+    answers: dict[str, str]
+    """Each party asked, and its answer so far (waiting, accepted, declined)."""
+    outcome: str
+    ended_on: date | None
+    follow_up_from: date | None
+    follow_up_outcome: str
+
+
+@dataclass(frozen=True)
+class PlacementsPage:
+    municipality: str
+    wanted: str
+    """The status asked for ("": every one); `status` is a page's HTTP status."""
+    municipalities: tuple[str, ...]
+    rows: list[PlacementRow]
+
+
+@dataclass(frozen=True)
+class PlacementPage:
+    placement: PlacementRow
+    read_only: bool = False
+    action: str = ""
+    """The action whose form has problems (its values and problems below)."""
+    values: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    done: str = ""
+    """The action just done (the page says so)."""
+
+    @property
+    def status(self) -> int:
+        return 422 if self.problems else 200
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def placement_row(entry: Mapping[str, Any], workplaces: Mapping[str, str]) -> PlacementRow:
+    deadlines = {str(k): at for k, v in (entry.get("deadlines") or {}).items()
+                 if (at := _moment(v)) is not None}
+    follow_up = entry.get("follow_up") if isinstance(entry.get("follow_up"), dict) else {}
+    return PlacementRow(
+        str(entry["placement_id"]), str(entry.get("program") or ""),
+        _day(entry.get("period_start")), _day(entry.get("period_end")),
+        str(entry.get("status") or ""), workplaces.get(str(entry.get("workplace_id")), ""),
+        str(entry.get("participant_id") or ""), str(entry.get("request_id") or ""),
+        deadlines, {str(k): str(v) for k, v in (entry.get("answers") or {}).items()},
+        str(entry.get("outcome") or ""), _day(entry.get("ended_on")),
+        _day((follow_up or {}).get("from")), str((follow_up or {}).get("outcome") or ""))
+
+
+def _choice(form: Mapping[str, str], name: str, choices: tuple[str, ...],
+            problems: dict[str, str]) -> str:
+    value = form.get(name, "").strip()
+    if not value:
+        problems[name] = "required"
+    elif value not in choices:
+        problems[name] = "not_a_choice"
+    return value
+
+
+def _reason(form: Mapping[str, str], problems: dict[str, str], *, required: bool) -> str | None:
+    value = form.get("reason", "").strip()
+    if required and not value:
+        problems["reason"] = "required"
+    elif len(value) > REASON_MAX:
+        problems["reason"] = "too_long"
+    return value or None
+
+
+def _date(form: Mapping[str, str], name: str, problems: dict[str, str], *,
+          required: bool) -> date | None:
+    value = form.get(name, "").strip()
+    if not value:
+        if required:
+            problems[name] = "required"
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        problems[name] = "not_a_date"
+        return None
+
+
+def read_action(action: Action, form: Mapping[str, str],
+                timezone: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The body matching takes for the action, and each field's problem."""
+    problems: dict[str, str] = {}
+    if action == "decline":
+        body: dict[str, Any] = {"by": _choice(form, "by", PARTIES, problems),
+                                "reason": _reason(form, problems, required=True),
+                                "end_request": form.get("end_request") == "on"}
+    elif action == "completion":
+        ended_on = _date(form, "ended_on", problems, required=False)
+        body = {"outcome": _choice(form, "outcome", OUTCOMES, problems),
+                "ended_on": ended_on.isoformat() if ended_on else None,
+                "reason": _reason(form, problems, required=ended_on is not None)}
+    elif action == "follow-up":
+        body = {"outcome": _choice(form, "outcome", OUTCOMES, problems)}
+    else:
+        day = _date(form, "deadline_date", problems, required=True)
+        at = form.get("deadline_time", "").strip() or "16:00"
+        if not re.fullmatch(r"\d{2}:\d{2}", at) or not _is_time(at):
+            problems["deadline_time"] = "not_a_time"
+        moment = (datetime.combine(day, time.fromisoformat(at), ZoneInfo(timezone))
+                  if day is not None and "deadline_time" not in problems else None)
+        body = {"awaiting": _choice(form, "awaiting", AWAITED, problems),
+                "deadline": moment.isoformat() if moment else None}
+    return body, problems
+
+
+def _is_time(text: str) -> bool:
+    try:
+        time.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
