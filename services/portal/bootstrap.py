@@ -96,7 +96,7 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.state.pages = Pages(bind_all(COMMAND_HANDLERS, deps),
                             apis or service_apis(settings, client), renderer)
     people = StaffApiClient(client, settings.registration_url, settings.matching_url,
-                            settings.auth_jwt_secret)
+                            settings.notifications_url, settings.auth_jwt_secret)
     app.state.staff = staff_door(settings, renderer, clock,
                                  bind_all(STAFF_HANDLERS, deps), people)
     install_body_guard(app, settings.http_max_body_bytes)

@@ -72,8 +72,8 @@ class IdentityProvider(Protocol):
 
 class StaffApi(Protocol):
     """The services' staff APIs, as the signed-in person (`adapters.staff_api`):
-    registration's people and registers of workplaces, supervisors and offers, and
-    matching's explanations. Raises
+    registration's people and registers of workplaces, supervisors and offers,
+    matching's explanations and placements, and notifications' messages. Raises
     `domain.people.StaffRefused`, `FieldProblems` (with the service's reasons) or
     `Unavailable`."""
 
@@ -109,6 +109,10 @@ class StaffApi(Protocol):
                   body: Mapping[str, Any]) -> None:
         """Matching's `POST /matching/placements/{id}/<action>`; its 409 (the placement
         does not allow it) is `FieldProblems` of the form, with matching's reason."""
+        ...
+
+    async def messages(self, member: StaffMember, placement_id: str) -> Mapping[str, Any]:
+        """Notifications' `GET /notifications/placements/{id}`: `messages` (none: {})."""
         ...
 
     async def entry(self, member: StaffMember, register: Register, ident: str

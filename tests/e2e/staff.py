@@ -1,5 +1,6 @@
-"""The staff workspace for the end-to-end tests of staff's pages: registration and
-matching on the real broker and database, the portal, a real OIDC provider process; 1380
+"""The staff workspace for the end-to-end tests of staff's pages: registration, matching
+and notifications on the real broker and database, the portal, a real OIDC provider
+process; 1380
 and 1381 each with a participant, and 1380 with a workplace, its supervisor (not
 certified) and a work-trial offer, which the request of 1380's participant would want."""
 
@@ -8,11 +9,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import random
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,10 +24,14 @@ from playwright.async_api import Page
 
 from devkit.identity import identity_provider, sign_in_as
 from devkit.infra import Infra
+from devkit.mail import SmtpCatcher
 from devkit.ports import free_port
 from devkit.services import running, service_settings, serving
+from devkit.sms import ElksFake
 from services.matching.bootstrap import build as build_matching
 from services.matching.settings import MatchingSettings
+from services.notifications.bootstrap import build as build_notifications
+from services.notifications.settings import NotificationsSettings
 from services.portal import entrypoints
 from services.portal.bootstrap import build as build_portal
 from services.portal.settings import PortalSettings
@@ -121,31 +128,53 @@ async def _workplace_set(client: httpx.AsyncClient, run: str) -> tuple[dict[str,
     return tuple(made)
 
 
+def _notifications(infra: Infra, mail: SmtpCatcher, sms: ElksFake,
+                   portal_url: str) -> NotificationsSettings:
+    """Notifications sending at once (no quiet hours) to the local SMTP and SMS servers,
+    its links to the portal."""
+    return NotificationsSettings(**service_settings(
+        infra, "notifications", auth_jwt_secret=SECRET, smtp_host=mail.host,
+        smtp_port=mail.port, sms_base_url=sms.base_url, sms_username=sms.username,
+        sms_password=sms.password, quiet_start="08:00", quiet_end="08:00",
+        dispatch_idle_s=0.1, public_base_url=portal_url))
+
+
 @asynccontextmanager
 async def staff_workspace(infra: Infra) -> AsyncIterator[Staffed]:
+    """Registration, matching and notifications on the run's broker and database (with
+    the local SMTP and SMS servers), the portal signing in through a local provider."""
     run = uuid.uuid4().hex[:8]
-    settings = RegistrationSettings(**service_settings(infra, "registration",
-                                                       auth_jwt_secret=SECRET))
-    matching_settings = MatchingSettings(**service_settings(infra, "matching",
-                                                            auth_jwt_secret=SECRET))
     port = free_port()
-    with identity_provider() as issuer:
-        async with (running(infra, lambda: build_registration(settings)) as registration,
-                    serving(registration.http_app()) as registration_url,
-                    running(infra, lambda: build_matching(matching_settings)) as matching,
-                    serving(matching.http_app()) as matching_url,
-                    serving(build_portal(PortalSettings(
-                        development=True, log_json=False, oidc_issuer=issuer,
-                        public_url=f"http://127.0.0.1:{port}", auth_jwt_secret=SECRET,
-                        registration_url=registration_url, matching_url=matching_url)).app,
-                            port=port) as portal_url,
-                    httpx.AsyncClient(base_url=registration_url) as client):
-            asa = await _participant(client, HALMSTAD, f"Åsa Öberg {run}")
-            workplace, supervisor, offer = await _workplace_set(client, run)
-            request = await _request(client, asa)
-            await _participant(client, LAHOLM, f"Åsa Lind {run}")
-            yield Staffed(portal_url, registration_url, matching_url, run, asa, request,
-                          workplace, supervisor, offer)
+    settings = {name: service_settings(infra, name, auth_jwt_secret=SECRET)
+                for name in ("registration", "matching")}
+    async with AsyncExitStack() as stack:
+        issuer = stack.enter_context(identity_provider())
+        mail = SmtpCatcher(Path(stack.enter_context(tempfile.TemporaryDirectory()))).start()
+        stack.callback(mail.stop)
+        sms = await ElksFake().start()
+        stack.push_async_callback(sms.stop)
+        urls = {}
+        for name, build in (
+                ("registration", lambda: build_registration(
+                    RegistrationSettings(**settings["registration"]))),
+                ("matching", lambda: build_matching(MatchingSettings(**settings["matching"]))),
+                ("notifications", lambda: build_notifications(
+                    _notifications(infra, mail, sms, f"http://127.0.0.1:{port}")))):
+            service = await stack.enter_async_context(running(infra, build))
+            urls[name] = await stack.enter_async_context(serving(service.http_app()))
+        portal_url = await stack.enter_async_context(serving(build_portal(PortalSettings(
+            development=True, log_json=False, oidc_issuer=issuer,
+            public_url=f"http://127.0.0.1:{port}", auth_jwt_secret=SECRET,
+            registration_url=urls["registration"], matching_url=urls["matching"],
+            notifications_url=urls["notifications"])).app, port=port))
+        client = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=urls["registration"]))
+        asa = await _participant(client, HALMSTAD, f"Åsa Öberg {run}")
+        workplace, supervisor, offer = await _workplace_set(client, run)
+        request = await _request(client, asa)
+        await _participant(client, LAHOLM, f"Åsa Lind {run}")
+        yield Staffed(portal_url, urls["registration"], urls["matching"], run, asa, request,
+                      workplace, supervisor, offer)
 
 
 async def signed_in(page: Page, staffed: Staffed, subject: str) -> None:

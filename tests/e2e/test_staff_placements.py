@@ -1,12 +1,14 @@
 """A coordinator works a placement through the portal (issue 20: placements by status):
-registration and matching on the real broker and database, a real OIDC provider
+registration, matching and notifications on the real broker and database, a real OIDC provider
 process, Chromium at 360 px with axe on every page.
 
 Training's facts (the workplace opened, its supervisor certified) go on the bus as
 training would send them; matching then proposes 1380's participant a place. The
-coordinator finds it among the proposed, gives the workplace more time, is shown why a
-cancellation without a reason is refused, then cancels it for the workplace. Another
-municipality's coordinator sees and changes nothing of it.
+coordinator finds it among the proposed, sees the proposal notifications sent the
+supervisor and that it went out, gives the workplace more time, is shown why a
+cancellation without a reason is refused, then cancels it for the workplace; the
+participant's page lists the messages too. Another municipality's coordinator sees and
+changes nothing of it.
 """
 
 from __future__ import annotations
@@ -83,12 +85,26 @@ async def test_a_coordinator_gives_more_time_then_cancels_for_the_workplace(
         await page.get_by_role("link", name=workspace.workplace["name"]).click()
         await expect(page.locator("dd[data-status]")).to_have_attribute("data-status",
                                                                          "proposed")
+        proposal = page.locator("[data-message='placement_proposal']").first
+        for _ in range(100):  # notifications sends the proposal to the supervisor
+            if await proposal.count() and await proposal.get_attribute(
+                    "data-delivery") == "sent":
+                break
+            await page.wait_for_timeout(200)
+            await page.reload()
+        await expect(proposal).to_contain_text("handledaren, e-post")
+        await expect(proposal).to_contain_text("Skickat")
         await check_page(page, "portal-staff-placement")
 
         await page.get_by_label("Vem får mer tid").select_option("workplace")
         await page.get_by_label("Ny sista dag").fill(later.date().isoformat())
         await page.get_by_role("button", name="Ge mer tid").click()
         await expect(page.locator("[data-done]")).to_have_attribute("data-done", "deadline")
+        await page.get_by_role("link", name="Deltagarens uppgifter (läsningen loggas)").click()
+        await expect(page.locator("[data-message='placement_proposal']").first).to_contain_text(
+            "arbetsträning")  # the participant's page: each placement's messages
+        await check_page(page, "portal-staff-person-messages")
+        await page.go_back()
 
         await page.locator("#decline-by").select_option("workplace")
         await page.get_by_role("button", name="Avbryt placeringen").click()

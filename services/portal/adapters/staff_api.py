@@ -1,5 +1,5 @@
-"""The services' staff APIs over HTTP (registration's, and matching's explanations), as
-the signed-in person: each call carries a
+"""The services' staff APIs over HTTP (registration's, matching's explanations and
+placements, notifications' messages of a placement), as the signed-in person: each call carries a
 short-lived token the portal signs for them (`sub`, role and municipalities from their
 sign-in), so registration checks their scope and its access log names them. A refusal
 becomes `StaffRefused` (403, 404), `FieldProblems` (422, each field with the service's
@@ -26,10 +26,11 @@ SERVICE_ROLES: dict[str, Role] = {"coordinator": "coordinator", "auditor": "audi
 
 class StaffApiClient:
     def __init__(self, client: httpx.AsyncClient, registration_url: str, matching_url: str,
-                 jwt_secret: str, token_ttl_s: int = 300) -> None:
+                 notifications_url: str, jwt_secret: str, token_ttl_s: int = 300) -> None:
         self._client = client
         self._base = registration_url.rstrip("/")
         self._matching = matching_url.rstrip("/") + "/matching"
+        self._notifications = notifications_url.rstrip("/") + "/notifications"
         self._secret = jwt_secret
         self._ttl_s = token_ttl_s
 
@@ -112,6 +113,16 @@ class StaffApiClient:
                   body: Mapping[str, Any]) -> None:
         await self._call(member, "POST", f"/placements/{placement_id}/{action}",
                          base=self._matching, json=dict(body))
+
+    async def messages(self, member: StaffMember, placement_id: str) -> Mapping[str, Any]:
+        try:
+            answer = await self._call(member, "GET", f"/placements/{placement_id}",
+                                      base=self._notifications)
+        except StaffRefused as refused:
+            if refused.trouble != "not_found":
+                raise
+            return {}  # nothing sent about it yet
+        return answer if isinstance(answer, dict) else {}
 
     async def entry(self, member: StaffMember, register: Register,
                     ident: str) -> Mapping[str, Any]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from services.portal.domain.messages import MessageRow
+
 PURPOSES: tuple[str, ...] = ("case_handling", "placement", "consent", "follow_up",
                              "correction", "erasure", "audit")
 """Registration's codes for why a record is read (its `domain.access`)."""
@@ -67,6 +69,7 @@ class RequestRow:
     placement: str
     """Where matching has got: proposed, confirmed, waitlisted, ...; empty: nothing yet."""
     reasons: list[str]
+    placement_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,9 @@ class PersonPage:
     consents: list[ConsentRow]
     purpose: str
     requests: list[RequestRow] = field(default_factory=list)
+    messages: list[tuple[str, MessageRow]] | None = field(default_factory=list)
+    """The messages about each request's placement, with that request's programme; None:
+    notifications cannot say just now."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,8 @@ def request_row(data: Mapping[str, Any]) -> RequestRow:
                       _day(data.get("period_start")),
                       _day(data.get("period_end")), str(data.get("status") or ""),
                       str(placement.get("status") or ""),
-                      [str(r) for r in placement.get("reasons") or []])
+                      [str(r) for r in placement.get("reasons") or []],
+                      str(placement.get("placement_id") or ""))
 
 
 def access_row(data: Mapping[str, Any]) -> AccessRow:

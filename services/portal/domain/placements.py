@@ -14,6 +14,8 @@ from datetime import date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from services.portal.domain.messages import MessageRow
+
 Action = Literal["decline", "completion", "follow-up", "deadline"]
 STATUSES: tuple[str, ...] = ("proposed", "accepted", "confirmed", "completed", "declined",
                              "cancelled", "withdrawn")
@@ -68,10 +70,18 @@ class PlacementPage:
     reasons: dict[str, str] = field(default_factory=dict)
     done: str = ""
     """The action just done (the page says so)."""
+    messages: list[MessageRow] | None = field(default_factory=list)
+    """What notifications sent about it, and what became of each; None: it cannot say
+    just now."""
 
     @property
     def status(self) -> int:
         return 422 if self.problems else 200
+
+    @property
+    def labelled_messages(self) -> list[tuple[str, MessageRow]] | None:
+        """As a participant's page lists them, without the programme (it is this one)."""
+        return None if self.messages is None else [("", row) for row in self.messages]
 
 
 def _day(value: Any) -> date | None:

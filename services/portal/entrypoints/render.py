@@ -16,6 +16,7 @@ from services.portal.domain import dates
 from services.portal.domain.answers import DECLINE_REASONS, LIMITS, SCORES
 from services.portal.domain.explanation import REASONS
 from services.portal.domain.language import LANGUAGES
+from services.portal.domain.messages import DELIVERY, MESSAGE_NAMES, ROLES
 from services.portal.domain.placements import OUTCOMES, PARTIES, STATUSES
 from shared.contracts.types import PROGRAMS
 
@@ -48,5 +49,6 @@ class Renderer:
                                  if isinstance(a, date) and isinstance(b, date) else ""),
             decline_reasons=DECLINE_REASONS, scores=SCORES, programs=PROGRAMS, limits=LIMITS,
             reason_codes=REASONS, outcomes=OUTCOMES, parties=PARTIES, statuses=STATUSES,
+            message_templates=MESSAGE_NAMES, message_delivery=DELIVERY, message_roles=ROLES,
             **context)
         return HTMLResponse(html, status_code=status, headers=HEADERS)

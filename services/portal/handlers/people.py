@@ -4,12 +4,15 @@ signed-in person; what it refuses becomes a `StaffTroublePage`."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from services.portal.dependencies import Dependencies, StaffApi
 from services.portal.domain.answers import FieldProblems
 from services.portal.domain.commands import SearchPeople, ShowAccessLog, ShowPerson
+from services.portal.domain.messages import MessageRow, message_rows
 from services.portal.domain.people import (
     PURPOSES,
     AccessLogPage,
@@ -22,6 +25,7 @@ from services.portal.domain.people import (
     person_page,
     person_row,
 )
+from services.portal.domain.staff import StaffMember
 from services.portal.domain.views import Unavailable
 
 StaffView = SearchPage | PersonPage | AccessLogPage | StaffTroublePage
@@ -36,6 +40,16 @@ async def or_trouble(read: Callable[[], Awaitable[V]]) -> V | StaffTroublePage:
         return StaffTroublePage(refused.trouble)
     except Unavailable:
         return StaffTroublePage("service_down")
+
+
+async def messages_of(uow: StaffApi, member: StaffMember,
+                      placement_id: str) -> list[MessageRow] | None:
+    """What notifications sent about a placement; None when it cannot say just now (the
+    page shows the rest)."""
+    try:
+        return message_rows(await uow.messages(member, placement_id))
+    except Unavailable:
+        return None
 
 
 async def search_people(cmd: SearchPeople, uow: StaffApi, deps: Dependencies) -> StaffView:
@@ -63,8 +77,15 @@ async def show_person(cmd: ShowPerson, uow: StaffApi, deps: Dependencies) -> Sta
             data = await uow.participant(cmd.member, cmd.participant_id, cmd.purpose)
         except FieldProblems:  # not an id registration could have given
             return StaffTroublePage("not_found")
-        return person_page(data, cmd.purpose,
+        page = person_page(data, cmd.purpose,
                            await uow.requests(cmd.member, cmd.participant_id))
+        placed = [r for r in page.requests if r.placement_id]
+        sent = await asyncio.gather(*(messages_of(uow, cmd.member, r.placement_id)
+                                      for r in placed))
+        if any(rows is None for rows in sent):
+            return replace(page, messages=None)
+        return replace(page, messages=[(r.program, row) for r, rows in zip(
+            placed, sent, strict=True) for row in rows or []])
 
     return await or_trouble(read)
 

@@ -20,7 +20,7 @@ from services.portal.domain.placements import (
 )
 from services.portal.domain.places import Saved
 from services.portal.domain.staff import StaffMember
-from services.portal.handlers.people import or_trouble
+from services.portal.handlers.people import messages_of, or_trouble
 
 PlacementView = PlacementsPage | PlacementPage | Saved | StaffTroublePage
 
@@ -50,7 +50,9 @@ async def show_placements(cmd: ShowPlacements, uow: StaffApi,
 async def _page(uow: StaffApi, member: StaffMember, placement_id: str) -> PlacementPage:
     entry = await uow.placement(member, placement_id)
     names = await _workplaces(uow, member, str(entry.get("municipality_code") or ""))
-    return PlacementPage(placement_row(entry, names), read_only=member.role != "coordinator")
+    sent = await messages_of(uow, member, placement_id)
+    return PlacementPage(placement_row(entry, names), read_only=member.role != "coordinator",
+                         messages=sent)
 
 
 async def show_placement(cmd: ShowPlacement, uow: StaffApi,

@@ -18,6 +18,7 @@ from services.portal.domain.people import StaffTroublePage
 from services.portal.domain.placements import PlacementPage, PlacementsPage, read_action
 from services.portal.domain.places import Saved
 from services.portal.domain.staff import StaffMember
+from services.portal.domain.views import Unavailable
 from services.portal.handlers import STAFF_HANDLERS
 from services.portal.tests.fakes import deps
 
@@ -33,8 +34,10 @@ PLACEMENT = {"placement_id": PID, "workplace_id": WID, "municipality_code": "138
 
 
 class FakeServices:
-    def __init__(self, refusal: Exception | None = None) -> None:
+    def __init__(self, refusal: Exception | None = None, *,
+                 notifications_away: bool = False) -> None:
         self.refusal = refusal
+        self.notifications_away = notifications_away
         self.acted: list[tuple[str, str, dict[str, Any]]] = []
         self.asked: list[str] = []
 
@@ -52,6 +55,17 @@ class FakeServices:
         if self.refusal is not None:
             raise self.refusal
         self.acted.append((placement_id, action, dict(body)))
+
+    async def messages(self, member: StaffMember, placement_id: str) -> Mapping[str, Any]:
+        if self.notifications_away:
+            raise Unavailable("ConnectError")
+        return {"messages": [
+            {"template": "placement_proposal", "recipient_role": "supervisor",
+             "channel": "email", "status": "sent", "attempts": 1,
+             "sent_at": "2026-12-02T09:00:00+00:00", "receipt": None, "error": None},
+            {"template": "placement_proposal", "recipient_role": "supervisor",
+             "channel": "sms", "status": "sent", "attempts": 2, "sent_at": None,
+             "receipt": "failed", "error": None}]}
 
     async def entries(self, member: StaffMember, register: str,
                       query: Mapping[str, str]) -> Mapping[str, Any]:
@@ -119,3 +133,12 @@ async def test_the_list_is_of_one_of_the_persons_municipalities_and_statuses() -
     one = await _handle(ShowPlacement(SARA, PID, "deadline"), services)
     assert isinstance(one, PlacementPage) and one.done == "deadline"
     assert one.placement.period_start == date(2027, 3, 1)
+    assert one.messages is not None
+    assert [(m.channel, m.reached_no_one) for m in one.messages] == [
+        ("email", False), ("sms", True)]  # sent, but the network's receipt says it failed
+
+
+async def test_a_placement_is_shown_while_notifications_cannot_say_what_it_sent() -> None:
+    page = await _handle(ShowPlacement(SARA, PID), FakeServices(notifications_away=True))
+    assert isinstance(page, PlacementPage) and page.placement.workplace == "Bageriet"
+    assert page.messages is None and page.labelled_messages is None
