@@ -23,6 +23,7 @@ from starlette.responses import Response
 from services.portal.domain.placements import Action
 from services.portal.domain.places import Register
 from services.portal.domain.staff import StaffMember
+from services.portal.domain.statistics import Download
 from services.portal.domain.views import Contact
 from shared.clock import Clock, utc_now
 from shared.links import Link, Purpose
@@ -113,6 +114,16 @@ class StaffApi(Protocol):
 
     async def messages(self, member: StaffMember, placement_id: str) -> Mapping[str, Any]:
         """Notifications' `GET /notifications/placements/{id}`: `messages` (none: {})."""
+        ...
+
+    async def statistics(self, member: StaffMember,
+                         query: Mapping[str, str]) -> Mapping[str, Any]:
+        """Matching's `GET /matching/statistics` as JSON."""
+        ...
+
+    async def statistics_file(self, member: StaffMember, query: Mapping[str, str],
+                              file_format: str) -> Download:
+        """The same as CSV or XLSX, with matching's file name."""
         ...
 
     async def entry(self, member: StaffMember, register: Register, ident: str

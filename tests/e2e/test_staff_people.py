@@ -127,6 +127,39 @@ async def test_a_request_shows_why_it_waits_offer_by_offer(browser: Browser,
         await check_page(page, "portal-staff-request-why")
 
 
+async def test_the_statistics_count_only_the_persons_municipalities_and_download(
+        browser: Browser, staffed: Staffed) -> None:
+    """Matching's figures on the page (table and chart), and the same as CSV and XLSX
+    files; 1381's coordinator does not count 1380's request."""
+    await _matching_knows(staffed)
+    async with phone(browser, viewport=NARROW) as page:
+        await signed_in(page, staffed, "samordnare-1380")
+        await page.get_by_role("link", name="Statistik").click()
+        await page.get_by_label("År (frivilligt)").fill("27")
+        await page.get_by_role("button", name="Visa").click()
+        await expect(page.locator("#ar-problem")).to_contain_text("fyra siffror")
+        await page.get_by_label("År (frivilligt)").fill(staffed.request["period_start"][:4])
+        await page.get_by_role("button", name="Visa").click()
+        row = page.locator("tr[data-program='work_trial'] td[data-count='requests']")
+        await expect(row).to_have_text(re.compile(r"[1-9]\d*"))
+        await expect(page.locator("svg[role='img'] rect.bar-requests").first).to_be_visible()
+        await check_page(page, "portal-staff-statistics")
+        async with page.expect_download() as caught:
+            await page.get_by_role("link", name="Ladda ner som CSV (för kalkylprogram)").click()
+        download = await caught.value
+        assert download.suggested_filename.endswith(".csv"), download.suggested_filename
+        path = await download.path()
+        assert "work_trial" in path.read_text(encoding="utf-8")
+        xlsx = await page.request.get(f"{staffed.portal}/personal/statistik.xlsx")
+        assert xlsx.status == 200 and (await xlsx.body())[:2] == b"PK"  # a zip: XLSX
+    async with phone(browser, viewport=NARROW) as page:
+        await signed_in(page, staffed, "samordnare-1381")
+        ours = await page.request.get(f"{staffed.portal}/personal/statistik.csv")
+        assert ours.status == 200 and "work_trial" not in await ours.text()  # 1380's only
+        await page.goto(f"{staffed.portal}/personal/statistik")
+        await expect(page.locator("tr[data-program='work_trial']")).to_have_count(0)
+
+
 async def test_a_record_that_is_not_there_is_not_found(browser: Browser,
                                                        staffed: Staffed) -> None:
     async with phone(browser, viewport=NARROW) as page:

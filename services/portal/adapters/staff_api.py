@@ -7,6 +7,7 @@ reason) or `Unavailable`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ from services.portal.domain.people import StaffRefused
 from services.portal.domain.placements import Action
 from services.portal.domain.places import Register
 from services.portal.domain.staff import StaffMember
+from services.portal.domain.statistics import Download
 from services.portal.domain.views import Unavailable
 from shared.auth import Role, issue_token
 
@@ -47,6 +49,10 @@ class StaffApiClient:
 
     async def _call(self, member: StaffMember, method: str, path: str, *,
                     base: str | None = None, **sent: Any) -> Any:
+        return (await self._send(member, method, path, base=base, **sent)).json()
+
+    async def _send(self, member: StaffMember, method: str, path: str, *,
+                    base: str | None = None, **sent: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self._token(member)}"}
         try:
             response = await self._client.request(method, (base or self._base) + path,
@@ -64,7 +70,7 @@ class StaffApiClient:
             raise FieldProblems({"form": "conflict"}, {"form": _detail(response)})
         if response.status_code >= 400:
             raise Unavailable(f"{path} answered {response.status_code}")
-        return response.json()
+        return response
 
     async def search(self, member: StaffMember, query: Mapping[str, str]) -> Mapping[str, Any]:
         answer = await self._get(member, "/participants", {**query, "limit": "50"})
@@ -123,6 +129,20 @@ class StaffApiClient:
                 raise
             return {}  # nothing sent about it yet
         return answer if isinstance(answer, dict) else {}
+
+    async def statistics(self, member: StaffMember,
+                         query: Mapping[str, str]) -> Mapping[str, Any]:
+        answer = await self._call(member, "GET", "/statistics", base=self._matching,
+                                  params={**query, "format": "json"})
+        return answer if isinstance(answer, dict) else {}
+
+    async def statistics_file(self, member: StaffMember, query: Mapping[str, str],
+                              file_format: str) -> Download:
+        response = await self._send(member, "GET", "/statistics", base=self._matching,
+                                    params={**query, "format": file_format})
+        found = re.search(r'filename="([^"]+)"', response.headers.get("content-disposition", ""))
+        return Download(response.content, response.headers.get("content-type", ""),
+                        found[1] if found else f"statistics.{file_format}")
 
     async def entry(self, member: StaffMember, register: Register,
                     ident: str) -> Mapping[str, Any]:

@@ -11,6 +11,7 @@ from services.portal.domain.people import DEFAULT_PURPOSE, Search
 from services.portal.domain.placements import Action
 from services.portal.domain.places import Register
 from services.portal.domain.staff import StaffMember
+from services.portal.domain.statistics import Asked
 
 
 @dataclass(frozen=True)
@@ -101,3 +102,16 @@ class ActOnPlacement:
     placement_id: str
     action: Action
     form: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShowStatistics:
+    member: StaffMember
+    asked: Asked = field(default_factory=Asked)
+
+
+@dataclass(frozen=True)
+class DownloadStatistics:
+    member: StaffMember
+    asked: Asked
+    file_format: str

@@ -18,6 +18,7 @@ from services.portal.domain.explanation import REASONS
 from services.portal.domain.language import LANGUAGES
 from services.portal.domain.messages import DELIVERY, MESSAGE_NAMES, ROLES
 from services.portal.domain.placements import OUTCOMES, PARTIES, STATUSES
+from services.portal.domain.statistics import SHOWN
 from shared.contracts.types import PROGRAMS
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -50,5 +51,6 @@ class Renderer:
             decline_reasons=DECLINE_REASONS, scores=SCORES, programs=PROGRAMS, limits=LIMITS,
             reason_codes=REASONS, outcomes=OUTCOMES, parties=PARTIES, statuses=STATUSES,
             message_templates=MESSAGE_NAMES, message_delivery=DELIVERY, message_roles=ROLES,
+            counts_shown=SHOWN,
             **context)
         return HTMLResponse(html, status_code=status, headers=HEADERS)

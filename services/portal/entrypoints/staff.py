@@ -27,6 +27,7 @@ from services.portal.domain.staff import (
     staff_from_claims,
     staff_from_session,
 )
+from services.portal.domain.statistics import Download
 from services.portal.entrypoints.pages import language_of
 from services.portal.entrypoints.render import Renderer
 from shared.clock import Clock
@@ -88,7 +89,7 @@ async def show_view(request: Request, command_of: Callable[[StaffMember], Any],
                     ) -> Response:
     """A staff page: the command of the signed-in person (else to sign-in) to its
     handler, and the view it gives in its template (a `Saved` one: to the saved entry's
-    page). A POST's form is checked for the CSRF token first."""
+    page; a `Download`: the file). A POST's form is checked for the CSRF token first."""
     had_session = STAFF in request.session
     member = signed_in(request)
     if member is None:
@@ -100,6 +101,10 @@ async def show_view(request: Request, command_of: Callable[[StaffMember], Any],
     view = await staff.handlers[type(command := command_of(member))](command, staff.people)
     if isinstance(getattr(view, "path", None), str):
         return RedirectResponse(view.path, status_code=303)
+    if isinstance(view, Download):  # passed on as the service gave it; never cached
+        return Response(view.body, media_type=view.media_type, headers={
+            "Content-Disposition": f'attachment; filename="{view.filename}"',
+            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
     template = templates.get(type(view), "staff_trouble.html")
     return _page(request, template, getattr(view, "status", 200), view=view, member=member,
                  csrf_token=csrf_token(request))

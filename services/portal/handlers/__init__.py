@@ -1,7 +1,8 @@
 """The portal's behaviour, each handler `handler(command, uow, deps)` like every
 service's: a link's page and its answer (`links`, whose uow is `ServiceApis`), and staff's
 view of people (`people`), of a request and why it got what it got (`requests`), of
-placements and what they do to them (`placements`), and their keeping of the registers
+placements and what they do to them (`placements`), of the statistics (`statistics`),
+and their keeping of the registers
 of workplaces (`places`), whose uow is the services' staff APIs."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from services.portal.dependencies import Dependencies
 from services.portal.domain.commands import (
     ActOnPlacement,
+    DownloadStatistics,
     SaveEntry,
     SearchPeople,
     ShowAccessLog,
@@ -17,6 +19,7 @@ from services.portal.domain.commands import (
     ShowPlacement,
     ShowPlacements,
     ShowRequest,
+    ShowStatistics,
     ShowWorkplaces,
 )
 from services.portal.handlers.links import FACTS, LINK_HANDLERS, answer_link, show_link
@@ -28,6 +31,7 @@ from services.portal.handlers.placements import (
 )
 from services.portal.handlers.places import save_entry, show_entry, show_workplaces
 from services.portal.handlers.requests import show_request
+from services.portal.handlers.statistics import download_statistics, show_statistics
 from shared.wiring import Handler
 
 COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = LINK_HANDLERS
@@ -35,6 +39,7 @@ STAFF_HANDLERS: dict[type, Handler[Dependencies]] = {
     SearchPeople: search_people, ShowPerson: show_person, ShowAccessLog: show_access_log,
     ShowWorkplaces: show_workplaces, ShowEntry: show_entry, SaveEntry: save_entry,
     ShowRequest: show_request, ShowPlacements: show_placements,
-    ShowPlacement: show_placement, ActOnPlacement: act_on_placement}
+    ShowPlacement: show_placement, ActOnPlacement: act_on_placement,
+    ShowStatistics: show_statistics, DownloadStatistics: download_statistics}
 
 __all__ = ["COMMAND_HANDLERS", "FACTS", "STAFF_HANDLERS", "answer_link", "show_link"]
