@@ -106,6 +106,16 @@ class StaffApi(Protocol):
     async def placement(self, member: StaffMember, placement_id: str) -> Mapping[str, Any]:
         ...
 
+    async def waiting(self, member: StaffMember,
+                      municipality_code: str) -> list[Mapping[str, Any]]:
+        """Matching's waitlisted requests of a municipality, with their reasons."""
+        ...
+
+    async def undelivered(self, member: StaffMember,
+                          municipality_code: str) -> list[Mapping[str, Any]]:
+        """Notifications' messages of a municipality that reached no one (30 days)."""
+        ...
+
     async def act(self, member: StaffMember, placement_id: str, action: Action,
                   body: Mapping[str, Any]) -> None:
         """Matching's `POST /matching/placements/{id}/<action>`; its 409 (the placement

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from devkit.processes import System
+from devkit.wait import eventually
 from praktik_cli.demo import answering, applying, registering, training
 from praktik_cli.demo.people import synthetic_identity_number
 from praktik_cli.demo.plan import SUMMER_REQUESTS, Plan
@@ -71,6 +72,7 @@ async def season(e2e_infra: OwnDatabase, system: System,  # noqa: F811
         await played.settle("matching")
         await answering.run_rounds(played, "summer_job")
         await answering.respond(played, "answers by link")
+        await _unreachable(played, outside)
         await played.settle()
         await played.wait_for_messages()
         yield played
@@ -110,6 +112,28 @@ async def _apply(season: Season, n: int, born: date) -> None:
     season.requests[request.id] = request
 
 
+async def _unreachable(season: Season, outside: Outside) -> None:  # noqa: F811
+    """An adult whose only address refuses mail, waiting for a work trial: the message
+    saying so reaches no one (what notifications lists as undelivered)."""
+    reg = season.endpoints.registration
+    person = season.people.make(phone=False)
+    outside.mail.respond(person.email or "", 550)
+    born = date(1990, 5, 5)
+    out = await season.call("POST", f"{reg}/participants", {
+        "external_ref": f"access-{season.plan.tag}-unreachable", "municipality_code": OWN,
+        "personal_identity_number": synthetic_identity_number(born), "name": person.name,
+        "email": person.email, "gender": "male", "preferred_language": "sv"})
+    person.id = uuid.UUID(out["participant_id"])
+    season.participants[person.id] = Participant(person.id, OWN, born, "male", person, [],
+                                                 [])
+    start, end = SUMMER_REQUESTS[0]
+    await season.call("POST", f"{reg}/requests", {
+        "external_ref": f"access-{season.plan.tag}-unreachable-r", "municipality_code": OWN,
+        "participant_id": str(person.id), "program": "work_trial",
+        "period_start": start.isoformat(), "period_end": end.isoformat(),
+        "preferences": [{"occupation": "5311"}]})
+
+
 def _placement(season: Season, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """A placement of a participant with a guardian, confirmed if any is."""
     guarded = {str(p.id) for p in season.participants.values() if p.guardians}
@@ -138,6 +162,8 @@ async def seeded(season: Season) -> Seeded:
     messages = await season.call(
         "GET", f"{ntf}/notifications/placements/{placement['placement_id']}")
     assert messages["messages"], "no notification about the placement to walk"
+    await eventually(lambda: _undelivered(season), what="the unreachable adult's message "
+                     "to fail")
     values = {
         "municipality_code": OWN, "code": OWN,
         "participant_id": placement["participant_id"],
@@ -154,6 +180,12 @@ async def seeded(season: Season) -> Seeded:
     return Seeded(season, values, frozenset(ids),
                   {"matching": {"year": str(SUMMER_REQUESTS[0][0].year)},
                    "registration": {"name": "access-walk"}})
+
+
+async def _undelivered(season: Season) -> bool:
+    listed = await season.call("GET", f"{season.endpoints.notifications}/notifications/"
+                               f"undelivered?municipality_code={OWN}")
+    return bool(listed)
 
 
 def _all_ids(season: Season) -> set[str]:

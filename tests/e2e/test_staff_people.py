@@ -111,15 +111,19 @@ async def _matching_knows(staffed: Staffed) -> None:
 
 async def test_a_request_shows_why_it_waits_offer_by_offer(browser: Browser,
                                                           staffed: Staffed) -> None:
-    """From the record to the request: matching's explanation as a table, the offer at
-    1380's workplace blocked because its supervisor is not certified, in words."""
+    """On the start page, the request among those waiting for a trained supervisor; from
+    the record to the request: matching's explanation as a table, the offer at 1380's
+    workplace blocked because its supervisor is not certified, in words."""
+    await _matching_knows(staffed)
     async with phone(browser, viewport=NARROW) as page:
         await signed_in(page, staffed, "samordnare-1380")
+        waiting = page.locator("[data-attention='train_supervisors'] a[href="
+                               f"'/personal/forfragningar/{staffed.request['request_id']}']")
+        await expect(waiting).to_have_text("arbetsträning")  # the start page: to fix
+        await check_page(page, "portal-staff-start-attention")
         await page.goto(f"{staffed.portal}/personal/deltagare/{staffed.asa['participant_id']}")
         await page.get_by_role("link", name="arbetsträning").click()
         await expect(page.locator("h1")).to_have_text("Förfrågan om arbetsträning")
-        await _matching_knows(staffed)
-        await page.reload()
         row = page.locator("[data-feasible='no']", has_text=staffed.workplace["name"])
         await expect(row).to_contain_text("Går inte")
         await expect(row.locator("[data-reason='no_certified_supervisor']")).to_have_text(

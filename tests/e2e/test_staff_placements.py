@@ -3,8 +3,9 @@ registration, matching and notifications on the real broker and database, a real
 process, Chromium at 360 px with axe on every page.
 
 Training's facts (the workplace opened, its supervisor certified) go on the bus as
-training would send them; matching then proposes 1380's participant a place. The
-coordinator finds it among the proposed, sees the proposal notifications sent the
+training would send them; matching then proposes 1380's participant a place, and the
+offer to the participant, who has no address, reaches no one: the start page says so.
+The coordinator finds the placement among the proposed, sees the proposal notifications sent the
 supervisor and that it went out, gives the workplace more time, is shown why a
 cancellation without a reason is refused, then cancels it for the workplace; the
 participant's page lists the messages too. Another municipality's coordinator sees and
@@ -76,6 +77,14 @@ async def test_a_coordinator_gives_more_time_then_cancels_for_the_workplace(
     later = datetime.fromisoformat(placement["deadlines"]["workplace"]) + timedelta(days=3)
     async with phone(browser, viewport=NARROW) as page:
         await signed_in(page, workspace, "samordnare-1380")
+        lost = page.locator(f"[data-attention='undelivered'] a[href='/personal/placeringar/"
+                            f"{ident}']")
+        for _ in range(100):  # the participant has no address: the offer reached no one
+            if await lost.count():
+                break
+            await page.wait_for_timeout(200)
+            await page.reload()
+        await expect(lost.first).to_have_text("Erbjudande om plats")
         await page.get_by_role("link", name="Placeringar").click()
         await page.get_by_label("Läge").select_option("proposed")
         await page.get_by_role("button", name="Visa").click()

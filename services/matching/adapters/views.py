@@ -52,6 +52,17 @@ async def placements(session: AsyncSession, municipality_code: str, status: str 
     return list(await session.execute(query.order_by(p.c.proposed_at.desc()).limit(limit)))
 
 
+async def requests(session: AsyncSession, municipality_code: str, status: str | None,
+                   limit: int) -> list[Any]:
+    """A municipality's requests as matching holds them, oldest first (`status`:
+    waitlisted, placed, awaiting_round, ...)."""
+    r = orm.requests
+    query = select(r).where(r.c.municipality_code == municipality_code)
+    if status:
+        query = query.where(r.c.status == status)
+    return list(await session.execute(query.order_by(r.c.requested_at).limit(limit)))
+
+
 async def request(session: AsyncSession, request_id: UUID) -> Any:
     """The request's row, or None."""
     return (await session.execute(select(orm.requests).where(

@@ -189,6 +189,7 @@ def _placement_out(row: Any) -> dict[str, Any]:
         "period_end": row.period_end.isoformat(), "status": row.status,
         "preference_rank": row.preference_rank,
         "round_id": str(row.round_id) if row.round_id else None,
+        "proposed_at": row.proposed_at.isoformat(),
         "accept_by": row.accept_by.isoformat(), "end_reason": row.end_reason,
         "outcome": row.outcome, "consent_required": row.consent_required,
         "answer_by": row.answer_by.isoformat() if row.answer_by else None,
@@ -224,6 +225,27 @@ async def list_placements(
     return [_placement_out(row) for row in rows]
 
 
+@router.get("/requests")
+async def list_requests(
+    request: Request, principal: CurrentPrincipal, municipality_code: MunicipalityCode,
+    status_: Annotated[str | None, Query(alias="status", pattern=r"^[a-z_]{1,40}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """A municipality's requests as matching holds them, oldest first, each with the
+    codes of the rules that keep it waiting (`reasons`)."""
+    principal.require(municipality_code)
+    async with _db(request) as db:
+        rows = await views.requests(db, municipality_code, status_, limit)
+    return [_request_out(row) for row in rows]
+
+
+def _request_out(row: Any) -> dict[str, Any]:
+    return {"request_id": str(row.request_id), "municipality_code": row.municipality_code,
+            "program": row.program, "status": row.status, "reasons": list(row.reasons),
+            "priority": row.priority, "lottery": row.lottery,
+            "period_start": row.period_start.isoformat()}
+
+
 @router.get("/requests/{request_id}")
 async def get_request(request_id: UUID, request: Request,
                       principal: CurrentPrincipal) -> dict[str, Any]:
@@ -232,9 +254,7 @@ async def get_request(request_id: UUID, request: Request,
     if row is None:
         raise NotFound("no such request")
     principal.require(row.municipality_code)
-    return {"request_id": str(row.request_id), "municipality_code": row.municipality_code,
-            "program": row.program, "status": row.status, "reasons": list(row.reasons),
-            "priority": row.priority, "lottery": row.lottery}
+    return _request_out(row)
 
 
 @router.get("/requests/{request_id}/explanation")

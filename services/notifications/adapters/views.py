@@ -3,10 +3,11 @@ opt-out link's page shows (a session of its own, nothing written)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.orm import contacts, notifications, placements, tables
@@ -28,6 +29,34 @@ async def for_placement(db: AsyncSession, placement_id: UUID) -> list[Any]:
                n.c.receipt_status, n.c.created_at)
         .where(n.c.placement_id == placement_id).order_by(n.c.created_at, n.c.channel))
     return list(rows)
+
+
+async def undelivered(db: AsyncSession, municipality_code: str, since: datetime,
+                      limit: int) -> list[Any]:
+    """The messages since `since` that reached no one: every channel tried failed (or the
+    network's receipt says so) and none is still under way. One row per message (its
+    cause, recipient and template), the latest first."""
+    n, other = notifications, notifications.alias("other")
+    failed = or_(n.c.status == "failed", n.c.receipt_status == "failed")
+    reached = exists().where(
+        other.c.cause_event_id == n.c.cause_event_id, other.c.recipient_id == n.c.recipient_id,
+        other.c.template == n.c.template, other.c.status.in_(("pending", "sending", "sent")),
+        func.coalesce(other.c.receipt_status, "") != "failed")
+    rows = await db.execute(
+        select(n.c.notification_id, n.c.cause_event_id, n.c.recipient_id, n.c.placement_id,
+               n.c.about_participant_id, n.c.recipient_role, n.c.channel, n.c.template,
+               n.c.last_error, n.c.created_at)
+        .where(n.c.municipality_code == municipality_code, n.c.created_at >= since, failed,
+               ~reached)
+        .order_by(n.c.created_at.desc(), n.c.notification_id).limit(limit * 2))
+    seen: set[tuple[str, UUID, str]] = set()
+    found = []
+    for row in rows:  # each channel tried has a row: one per message
+        key = (row.cause_event_id, row.recipient_id, row.template)
+        if key not in seen:
+            seen.add(key)
+            found.append(row)
+    return found[:limit]
 
 
 async def contact_municipality(db: AsyncSession, person_id: UUID) -> tuple[str | None] | None:

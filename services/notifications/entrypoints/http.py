@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import base64
 import secrets
-from typing import Literal, cast
+from datetime import timedelta
+from typing import Annotated, Literal, cast
 from urllib.parse import parse_qs
 from uuid import UUID
 
-from fastapi import APIRouter, Header, HTTPException, Request, status
+from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 from pydantic import BaseModel, StrictBool
 
 from services.notifications.adapters import views
@@ -22,6 +23,8 @@ from services.notifications.domain.commands import (
 )
 from services.notifications.domain.links import Links
 from shared.auth import CurrentPrincipal
+from shared.clock import utc_now
+from shared.contracts.types import MunicipalityCode
 from shared.errors import NotFound, Rejected
 from shared.http import ERRORS
 from shared.links import HEADER
@@ -84,6 +87,37 @@ class PlacementMessage(BaseModel):
 class PlacementMessages(BaseModel):
     placement_id: UUID
     messages: list[PlacementMessage]
+
+
+class Undelivered(BaseModel):
+    notification_id: UUID
+    placement_id: UUID | None
+    participant_id: UUID | None
+    """The participant the message was about, where it was about one."""
+    recipient_role: str
+    channel: str
+    template: str
+    error: str | None
+    created_at: str
+
+
+@router.get("/undelivered", response_model=list[Undelivered])
+async def undelivered(request: Request, principal: CurrentPrincipal,
+                      municipality_code: MunicipalityCode,
+                      days: Annotated[int, Query(ge=1, le=365)] = 30,
+                      limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[Undelivered]:
+    """The messages of the last `days` that reached no one (every channel failed, and
+    none is still being tried), the latest first: for a coordinator to reach them
+    another way."""
+    principal.require(municipality_code)
+    since = utc_now() - timedelta(days=days)
+    async with request.app.state.service.session_factory() as db:
+        rows = await views.undelivered(db, municipality_code, since, limit)
+    return [Undelivered(notification_id=r.notification_id, placement_id=r.placement_id,
+                        participant_id=r.about_participant_id,
+                        recipient_role=r.recipient_role, channel=r.channel,
+                        template=r.template, error=r.last_error,
+                        created_at=r.created_at.isoformat()) for r in rows]
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementMessages)

@@ -110,6 +110,20 @@ class StaffApiClient:
         return [row for row in answer if isinstance(row, dict)] if isinstance(
             answer, list) else []
 
+    async def waiting(self, member: StaffMember,
+                      municipality_code: str) -> list[Mapping[str, Any]]:
+        answer = await self._call(member, "GET", "/requests", base=self._matching, params={
+            "municipality_code": municipality_code, "status": "waitlisted", "limit": "1000"})
+        return [row for row in answer if isinstance(row, dict)] if isinstance(
+            answer, list) else []
+
+    async def undelivered(self, member: StaffMember,
+                          municipality_code: str) -> list[Mapping[str, Any]]:
+        answer = await self._call(member, "GET", "/undelivered", base=self._notifications,
+                                  params={"municipality_code": municipality_code})
+        return [row for row in answer if isinstance(row, dict)] if isinstance(
+            answer, list) else []
+
     async def placement(self, member: StaffMember, placement_id: str) -> Mapping[str, Any]:
         answer = await self._call(member, "GET", f"/placements/{placement_id}",
                                   base=self._matching)

@@ -115,3 +115,10 @@ class DownloadStatistics:
     member: StaffMember
     asked: Asked
     file_format: str
+
+
+@dataclass(frozen=True)
+class ShowStart:
+    """The staff start page (a coordinator's: what needs attention)."""
+
+    member: StaffMember

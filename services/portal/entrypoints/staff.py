@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.portal.dependencies import IdentityProvider, StaffApi
 from services.portal.domain import csrf
+from services.portal.domain.attention import StartPage
+from services.portal.domain.commands import ShowStart
 from services.portal.domain.staff import (
     ClaimNames,
     SignInFailed,
@@ -92,7 +94,7 @@ async def show_view(request: Request, command_of: Callable[[StaffMember], Any],
     page; a `Download`: the file). A POST's form is checked for the CSRF token first."""
     had_session = STAFF in request.session
     member = signed_in(request)
-    if member is None:
+    if member is None:  # `slut`: the page says the session ended, not just "sign in"
         return RedirectResponse("/personal/logga-in" + ("?slut=1" if had_session else ""),
                                 status_code=303)
     if csrf_checked and not await has_valid_csrf(request):
@@ -119,12 +121,8 @@ async def has_valid_csrf(request: Request) -> bool:
 
 @router.get("", response_class=HTMLResponse)
 async def start(request: Request) -> Response:
-    had_session = STAFF in request.session
-    member = signed_in(request)
-    if member is None:  # `slut`: the page says the session ended, not just "sign in"
-        return RedirectResponse("/personal/logga-in" + ("?slut=1" if had_session else ""),
-                                status_code=303)
-    return _page(request, "staff_start.html", member=member, csrf_token=csrf_token(request))
+    """Who is signed in and, for a coordinator, what needs attention."""
+    return await show_view(request, ShowStart, {StartPage: "staff_start.html"})
 
 
 @router.get("/logga-in", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ from services.portal.domain.commands import (
     ShowPlacement,
     ShowPlacements,
     ShowRequest,
+    ShowStart,
     ShowStatistics,
     ShowWorkplaces,
 )
@@ -31,6 +32,7 @@ from services.portal.handlers.placements import (
 )
 from services.portal.handlers.places import save_entry, show_entry, show_workplaces
 from services.portal.handlers.requests import show_request
+from services.portal.handlers.start import show_start
 from services.portal.handlers.statistics import download_statistics, show_statistics
 from shared.wiring import Handler
 
@@ -40,6 +42,7 @@ STAFF_HANDLERS: dict[type, Handler[Dependencies]] = {
     ShowWorkplaces: show_workplaces, ShowEntry: show_entry, SaveEntry: save_entry,
     ShowRequest: show_request, ShowPlacements: show_placements,
     ShowPlacement: show_placement, ActOnPlacement: act_on_placement,
-    ShowStatistics: show_statistics, DownloadStatistics: download_statistics}
+    ShowStatistics: show_statistics, DownloadStatistics: download_statistics,
+    ShowStart: show_start}
 
 __all__ = ["COMMAND_HANDLERS", "FACTS", "STAFF_HANDLERS", "answer_link", "show_link"]

@@ -10,6 +10,7 @@ from uuid import uuid4
 
 from services.portal.dependencies import Dependencies, ServiceApis
 from services.portal.domain.views import Contact
+from shared.clock import Clock, utc_now
 from shared.links import DEVELOPMENT_SECRET, LinkSigner, Purpose
 
 SIGNER = LinkSigner(DEVELOPMENT_SECRET)
@@ -85,8 +86,8 @@ def fake_apis() -> ServiceApis:
                        notifications=FakeService(("opt_out",)))
 
 
-def deps() -> Dependencies:
-    return Dependencies(links=SIGNER, support=SUPPORT)
+def deps(clock: Clock = utc_now) -> Dependencies:
+    return Dependencies(links=SIGNER, support=SUPPORT, clock=clock)
 
 
 def token(purpose: Purpose, *, municipality: str | None = "0380", days: float = 7,

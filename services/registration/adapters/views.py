@@ -314,10 +314,14 @@ async def supervisor(session: AsyncSession, ident: UUID) -> SupervisorOut | None
 
 async def supervisors(session: AsyncSession, municipalities: Collection[str] | None,
                       program: str | None, limit: int, offset: int,
-                      workplace_id: UUID | None = None) -> Page[SupervisorOut]:
+                      workplace_id: UUID | None = None,
+                      certified_until: tuple[date, date] | None = None) -> Page[SupervisorOut]:
+    """`certified_until`: only those whose certificate ends within (first, last day)."""
     s, o = orm.supervisors, orm.offers
     has_program = exists().where(o.c.supervisor_id == s.c.id, o.c.program == program)
     where = [s.c.workplace_id == workplace_id] if workplace_id is not None else []
+    if certified_until is not None:
+        where.append(s.c.certified_until.between(*certified_until))
     rows, total = await _page(session, s, municipalities, program, limit, offset, has_program,
                               s.c.erased_at.is_(None), *where)
     return Page[SupervisorOut](items=[_supervisor_out(row) for row in rows], total=total,

@@ -27,7 +27,7 @@ from services.registration.entrypoints.translate import to_command
 from shared.auth import CurrentPrincipal, Principal
 from shared.contracts import intake
 from shared.contracts.types import LanguageCode, MunicipalityCode, Program
-from shared.errors import NotFound
+from shared.errors import NotFound, Rejected
 from shared.http import CONFLICT, ERRORS
 from shared.messagebus import MessageBus
 
@@ -266,11 +266,20 @@ async def change_supervisor(supervisor_id: UUID, body: intake.RegisterSupervisor
 async def list_supervisors(principal: CurrentPrincipal, request: Request,
                            municipality_code: MunicipalityFilter = None,
                            program: ProgramFilter = None, limit: Limit = 50,
-                           offset: Offset = 0, workplace_id: UUID | None = None
+                           offset: Offset = 0, workplace_id: UUID | None = None,
+                           certified_from: date | None = None,
+                           certified_to: date | None = None,
                            ) -> views.Page[views.SupervisorOut]:
-    """Supervisors, oldest first; `workplace_id` keeps one workplace's."""
+    """Supervisors, oldest first; `workplace_id` keeps one workplace's;
+    `certified_from`/`certified_to` (both) those whose certificate ends within them."""
+    window = None
+    if certified_from is not None or certified_to is not None:
+        if certified_from is None or certified_to is None or certified_to < certified_from:
+            raise Rejected.field("certified_to", "give certified_from and certified_to, "
+                                 "the first not after the second")
+        window = (certified_from, certified_to)
     return await _read(request, views.supervisors, _scope(principal, municipality_code),
-                       program, limit, offset, workplace_id)
+                       program, limit, offset, workplace_id, window)
 
 
 @router.get("/supervisors/{supervisor_id}", tags=["supervisors"])

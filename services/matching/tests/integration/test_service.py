@@ -179,6 +179,16 @@ async def test_round_over_http_explained_and_counted(service: Service,
         [entry] = body["offers"]
         assert entry["full"] and len(entry["held_by"]) == 2
         assert "participant_id" not in str(entry["held_by"])
+        listed = await client.get("/matching/requests", headers=headers, params={
+            "municipality_code": s.m, "status": "waitlisted"})
+        assert {(r["request_id"], tuple(r["reasons"])) for r in listed.json()} == {
+            (str(r), ("no_capacity",)) for r in waiting}
+        placed = await client.get("/matching/placements", headers=headers,
+                                  params={"municipality_code": s.m})
+        assert all(p["proposed_at"] < p["accept_by"] for p in placed.json())
+        elsewhere = await client.get("/matching/requests", headers=bearer(service, "0000"),
+                                     params={"municipality_code": s.m})
+        assert elsewhere.status_code == 403
         stats = await client.get("/matching/statistics", headers=headers,
                                  params={"municipality_code": s.m, "by": "program,gender"})
         [group] = stats.json()["groups"]

@@ -1,6 +1,7 @@
 """Temporary and permanent failures against the real SMTP server and the SMS fake:
 451 then 250 → one message after a retry; 550 → NotificationFailed, no retry, fallback to
-SMS where the person has it; 429 from the SMS API → the Retry-After is respected."""
+SMS where the person has it; 429 from the SMS API → the Retry-After is respected; what
+reached no one, listed for the coordinator."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from devkit.bus import TopicReader
 from devkit.infra import Infra
-from devkit.services import running
+from devkit.services import http_client, running
 from devkit.wait import eventually
 from services.notifications.bootstrap import build
 from services.notifications.tests.integration.support import (
@@ -21,6 +22,7 @@ from services.notifications.tests.integration.support import (
     rows,
     settings,
 )
+from shared.auth import issue_token
 from shared.contracts import topics
 from shared.contracts.contacts import ContactDetailsRecorded
 from shared.contracts.matching import PlacementWaitlisted
@@ -85,6 +87,20 @@ async def test_smtp_temporary_then_permanent_failures(infra: Infra, db: str,
                                        "where n.recipient_id = :p order by attempt",
                               p=retried.person_id)
         assert [a.outcome for a in attempts] == ["TemporaryFailure", "Delivered"]
+        # The coordinator's list of what reached no one: the refused letter, not the one
+        # that went by SMS instead, nor the one delivered at the second attempt.
+        token = issue_token(service.settings.auth_jwt_secret, "c", "coordinator", ["1380"])
+        async with http_client(service) as client:
+            listed = await client.get("/notifications/undelivered", params={
+                "municipality_code": "1380"}, headers={"Authorization": f"Bearer {token}"})
+            assert listed.status_code == 200, listed.text
+            ours = {str(c.person_id) for c in (retried, refused, fallback)}
+            assert [(m["participant_id"], m["template"], m["channel"]) for m in listed.json()
+                    if m["participant_id"] in ours] == [
+                (str(refused.person_id), "waitlisted", "email")]
+            elsewhere = await client.get("/notifications/undelivered", params={
+                "municipality_code": "1381"}, headers={"Authorization": f"Bearer {token}"})
+            assert elsewhere.status_code == 403
 
 
 async def test_sms_api_429_is_respected(infra: Infra, db: str, tmp_path: Path) -> None:

@@ -52,12 +52,19 @@ def issuer() -> Iterator[str]:
         yield url
 
 
+NOWHERE = f"http://127.0.0.1:{free_port()}"
+"""Where no service listens: the start page's reads find nothing (and never a running
+stack's), which the page says."""
+
+
 @pytest.fixture(scope="module")
 async def portal(issuer: str) -> AsyncIterator[Signed]:
     port, clock = free_port(), Clock()
     settings = PortalSettings(development=True, log_json=False, oidc_issuer=issuer,
                               public_url=f"http://127.0.0.1:{port}", session_idle_s=IDLE_S,
-                              session_lifetime_s=LIFETIME_S)
+                              session_lifetime_s=LIFETIME_S, registration_url=NOWHERE,
+                              matching_url=NOWHERE, training_url=NOWHERE,
+                              notifications_url=NOWHERE)
     async with serving(build(settings, apis=fake_apis(), clock=clock).app, port=port) as url:
         yield Signed(url, clock)
 

@@ -51,6 +51,21 @@ async def _until(read: Callable[[], Awaitable[dict[str, Any]]],
     await eventually(held, timeout_s, "the read to show it")
 
 
+async def _ending_within(client: Any, workplace_id: uuid.UUID, supervisor_id: uuid.UUID,
+                         valid_until: date) -> None:
+    """The supervisors whose certificate ends within a window (the start page's)."""
+    ending = {"certified_from": date.today().isoformat(),
+              "certified_to": valid_until.isoformat(), "workplace_id": str(workplace_id)}
+    soon = await client.get("/supervisors", params=ending, headers=HAL)
+    assert [x["supervisor_id"] for x in soon.json()["items"]] == [str(supervisor_id)]
+    later = await client.get("/supervisors", headers=HAL, params={
+        **ending, "certified_to": (valid_until - timedelta(days=1)).isoformat()})
+    assert later.json()["total"] == 0  # it ends after the window
+    half = await client.get("/supervisors", headers=HAL, params={
+        "certified_to": valid_until.isoformat()})
+    assert half.status_code == 422 and half.json()["detail"][0]["field"] == "certified_to"
+
+
 async def test_reads_show_placement_certificate_and_opening(infra: Infra,
                                                             service: Service) -> None:
     async with http_client(service) as client, Publisher(infra.kafka_bootstrap) as publisher:
@@ -81,6 +96,7 @@ async def test_reads_show_placement_certificate_and_opening(infra: Infra,
         await _until(lambda: read(f"/supervisors/{supervisor_id}"),
                      lambda s: s["certified_until"] == valid_until.isoformat())
         await _until(lambda: read(f"/workplaces/{workplace_id}"), lambda w: w["opened"])
+        await _ending_within(client, workplace_id, supervisor_id, valid_until)
 
         await publisher.send_data(topics.MATCHING_EVENTS, PlacementWaitlisted(
             request_id=request_id, participant_id=made["participant"]["participant_id"],
