@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
+from playwright.async_api import Browser
 from sqlalchemy.engine import make_url
 
+from devkit.browser import chromium
 from devkit.bus import topic_prefix
 from devkit.database import create_database, drop_database
 from devkit.infra import Infra, provision
@@ -121,6 +123,13 @@ def endpoints(infra: Infra, system: System, outside: Outside) -> Endpoints:
                      kafka_security=infra.kafka_security,
                      mail_dir=outside.mail.directory, sms_fake=outside.sms.base_url,
                      sms_auth=(outside.sms.username, outside.sms.password))
+
+
+@pytest.fixture(scope="package")
+async def browser() -> AsyncIterator[Browser]:
+    """One Chromium for the package's browser tests (each test opens its own pages)."""
+    async with chromium() as launched:
+        yield launched
 
 
 SMALL_SEASON = Plan(

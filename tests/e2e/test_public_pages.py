@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from devkit.browser import chromium, phone
+from devkit.browser import phone
 from devkit.infra import Infra
 from devkit.processes import System
 from devkit.wait import eventually
@@ -79,12 +79,6 @@ class Town:
 
     def url(self, link: CaughtLink) -> str:
         return f"{self.portal_url}/l/{link.token}"
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

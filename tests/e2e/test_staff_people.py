@@ -21,7 +21,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
-from devkit.browser import NARROW, check_page, chromium, phone
+from devkit.browser import NARROW, check_page, phone
 from devkit.infra import Infra
 from tests.e2e.staff import Staffed, signed_in, staff_pages, staff_workspace
 
@@ -32,12 +32,6 @@ pytestmark = pytest.mark.infra
 async def staffed(infra: Infra) -> AsyncIterator[Staffed]:
     async with staff_workspace(infra) as workspace:
         yield workspace
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 async def test_staff_find_people_as_themselves_and_the_auditor_sees_who_read_whom(

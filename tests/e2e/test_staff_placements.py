@@ -24,7 +24,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
-from devkit.browser import NARROW, check_page, chromium, phone
+from devkit.browser import NARROW, check_page, phone
 from devkit.infra import Infra
 from devkit.publisher import Publisher
 from shared.contracts.registry import topic_of
@@ -62,12 +62,6 @@ async def staffed(infra: Infra) -> AsyncIterator[tuple[Staffed, dict[str, Any]]]
             for fact in (opened, certified):
                 await publisher.send_data(topic_of(fact), fact)
         yield workspace, await _placement_of(workspace)
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 async def test_a_coordinator_gives_more_time_then_cancels_for_the_workplace(

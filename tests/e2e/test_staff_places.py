@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from devkit.browser import NARROW, check_page, chromium, phone
+from devkit.browser import NARROW, check_page, phone
 from devkit.infra import Infra
 from tests.e2e.staff import Staffed, signed_in, staff_workspace
 
@@ -29,12 +29,6 @@ pytestmark = pytest.mark.infra
 async def staffed(infra: Infra) -> AsyncIterator[Staffed]:
     async with staff_workspace(infra) as workspace:
         yield workspace
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as launched:
-        yield launched
 
 
 async def _refused_beside(page: Page, field: str, words: str) -> None:

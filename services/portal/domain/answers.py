@@ -36,8 +36,9 @@ class FieldProblems(Exception):
         self.reasons = dict(reasons or {})
 
 
-def _choice(form: Mapping[str, str], name: str, choices: tuple[str, ...],
-            problems: dict[str, str]) -> str:
+def chosen(form: Mapping[str, str], name: str, choices: tuple[str, ...],
+           problems: dict[str, str]) -> str:
+    """The chosen value; a missing or unknown one is the field's problem."""
     value = form.get(name, "").strip()
     if not value:
         problems[name] = "required"
@@ -54,30 +55,30 @@ def _optional_text(form: Mapping[str, str], name: str, problems: dict[str, str])
 
 
 def _consent(form: Mapping[str, str], problems: dict[str, str]) -> Body:
-    choice = _choice(form, "consent", ("yes", "no"), problems)
+    choice = chosen(form, "consent", ("yes", "no"), problems)
     return {"granted": choice == "yes", "message": _optional_text(form, "message", problems)}
 
 
 def _workplace(form: Mapping[str, str], problems: dict[str, str]) -> Body:
-    choice = _choice(form, "answer", ("accept", "decline"), problems)
+    choice = chosen(form, "answer", ("accept", "decline"), problems)
     if choice != "decline":
         return {"accept": True}
-    return {"accept": False, "reason": _choice(form, "reason", DECLINE_REASONS, problems)}
+    return {"accept": False, "reason": chosen(form, "reason", DECLINE_REASONS, problems)}
 
 
 def _offer(form: Mapping[str, str], problems: dict[str, str]) -> Body:
-    choice = _choice(form, "answer", ("accept", "decline"), problems)
+    choice = chosen(form, "answer", ("accept", "decline"), problems)
     reason = _optional_text(form, "reason", problems)
     return {"accept": choice == "accept", "reason": None if choice == "accept" else reason}
 
 
 def _enrolment(form: Mapping[str, str], problems: dict[str, str]) -> Body:
-    return {"attend": _choice(form, "attend", ("yes", "no"), problems) == "yes"}
+    return {"attend": chosen(form, "attend", ("yes", "no"), problems) == "yes"}
 
 
 def _evaluation(form: Mapping[str, str], problems: dict[str, str]) -> Body:
-    overall = _choice(form, "overall", SCORES, problems)
-    usefulness = _choice(form, "usefulness", SCORES, problems)
+    overall = chosen(form, "overall", SCORES, problems)
+    usefulness = chosen(form, "usefulness", SCORES, problems)
     comment = _optional_text(form, "comment", problems)
     if problems:
         return {}
@@ -85,7 +86,7 @@ def _evaluation(form: Mapping[str, str], problems: dict[str, str]) -> Body:
 
 
 def _opt_out(form: Mapping[str, str], problems: dict[str, str]) -> Body:
-    _choice(form, "confirm", ("yes",), problems)
+    chosen(form, "confirm", ("yes",), problems)
     return {"confirm": True}
 
 

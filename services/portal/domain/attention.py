@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from services.portal.domain.dates import read_day, read_moment
+
 KINDS: tuple[str, ...] = ("unanswered", "consent_missing", "train_supervisors",
                           "ask_for_offers", "undelivered", "certificates")
 """The start page's sections, in its order (`staff.attention.<kind>` in the texts)."""
@@ -54,29 +56,15 @@ class StartPage:
     """The sources that could not answer just now (`SOURCES`)."""
 
 
-def _moment(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def unanswered(placements: Iterable[Mapping[str, Any]], names: Mapping[str, str],
                now: datetime) -> list[Item]:
     """Proposals a party has not answered past half the time it was given."""
     found = []
     for p in placements:
-        proposed = _moment(p.get("proposed_at"))
+        proposed = read_moment(p.get("proposed_at"))
         answers = p.get("answers") or {}
         for party, raw in (p.get("deadlines") or {}).items():
-            deadline = _moment(raw)
+            deadline = read_moment(raw)
             if (party == "consent" or proposed is None or deadline is None
                     or answers.get(party) != "waiting"):
                 continue
@@ -92,7 +80,7 @@ def consent_missing(placements: Iterable[Mapping[str, Any]], names: Mapping[str,
     """Placements of minors still without their guardians' consent, starting soon."""
     found = []
     for p in placements:
-        start = _day(p.get("period_start"))
+        start = read_day(p.get("period_start"))
         if "consent" not in (p.get("deadlines") or {}) or start is None:
             continue
         if start - today <= timedelta(days=CONSENT_DAYS):
@@ -111,7 +99,7 @@ def fixable(requests: Iterable[Mapping[str, Any]]) -> dict[str, list[Item]]:
         for kind in sorted(kinds):
             found[kind].append(Item(f"/personal/forfragningar/{r['request_id']}",
                                     str(r.get("program") or ""), kind,
-                                    _day(r.get("period_start")),
+                                    read_day(r.get("period_start")),
                                     str(r.get("municipality_code") or "")))
     return found
 
@@ -127,7 +115,7 @@ def undelivered(messages: Iterable[Mapping[str, Any]], municipality: str) -> lis
         else:
             continue
         found.append(Item(href, str(m.get("recipient_role") or ""),
-                          str(m.get("template") or ""), _moment(m.get("created_at")),
+                          str(m.get("template") or ""), read_moment(m.get("created_at")),
                           municipality))
     return found
 
@@ -135,7 +123,7 @@ def undelivered(messages: Iterable[Mapping[str, Any]], municipality: str) -> lis
 def certificates(supervisors: Iterable[Mapping[str, Any]]) -> list[Item]:
     """Supervisors whose certificate ends soon (registration picked them)."""
     return sorted((Item(f"/personal/handledare/{s['supervisor_id']}", str(s.get("name") or ""),
-                        "", _day(s.get("certified_until")),
+                        "", read_day(s.get("certified_until")),
                         str(s.get("municipality_code") or ""))
                    for s in supervisors), key=lambda item: str(item.when))
 

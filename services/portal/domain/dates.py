@@ -1,8 +1,12 @@
-"""Dates and times as people write them: "15–19 mars 2027", "12 mars 2027 kl. 16.00"."""
+"""Dates and times as people write them: "15–19 mars 2027", "12 mars 2027 kl. 16.00";
+and as the services' answers give them (ISO 8601), read leniently: what is not one is
+None."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 MONTHS: dict[str, tuple[str, ...]] = {
@@ -37,3 +41,25 @@ def period(start: date, end: date, language: str) -> str:
     if start.day == end.day:
         return day(start, language)
     return f"{start.day}–{end.day} {months[start.month - 1]} {start.year}"
+
+
+def is_day(text: str) -> bool:
+    """`YYYY-MM-DD`, a day that exists."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_day(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and is_day(value) else None
+
+
+def read_moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

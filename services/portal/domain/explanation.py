@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from services.portal.domain.dates import read_day
+
 REASONS: tuple[str, ...] = (
     "program", "period", "workplace_not_open", "no_certified_supervisor",
     "certificate_ends_before_period", "supervisor_left", "variant", "age", "client_contact",
@@ -21,13 +23,6 @@ REASONS: tuple[str, ...] = (
 """Matching's reason codes (its `domain.feasibility`), each with words in the texts; a
 code not among them is shown as it is."""
 WHY_NOT: tuple[str, ...] = ("full", "supervisor_full", "blocked", "no_offer")
-
-
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -86,7 +81,7 @@ def _offer(entry: Mapping[str, Any], names: Mapping[str, str]) -> OfferWhy:
     holders = entry.get("held_by") or []
     return OfferWhy(
         names.get(str(entry.get("workplace_id")), ""), str(entry.get("occupation") or ""),
-        _day(entry.get("period_start")), _day(entry.get("period_end")),
+        read_day(entry.get("period_start")), read_day(entry.get("period_end")),
         int(entry.get("places") or 0), int(entry.get("taken") or 0),
         bool(entry.get("feasible")), [str(r) for r in entry.get("reasons") or []],
         bool(entry.get("full")), bool(entry.get("holds_this_request")),
@@ -109,8 +104,8 @@ def request_page(request: Mapping[str, Any], explanation: Mapping[str, Any] | No
     """The page of registration's request and matching's explanation (None: matching
     has not seen it yet); `workplaces` names the workplaces by id."""
     base = RequestPage(str(request["request_id"]), str(request.get("participant_id") or ""),
-                       str(request.get("program") or ""), _day(request.get("period_start")),
-                       _day(request.get("period_end")), str(request.get("status") or ""))
+                       str(request.get("program") or ""), read_day(request.get("period_start")),
+                       read_day(request.get("period_end")), str(request.get("status") or ""))
     if explanation is None:
         return base
     placement = explanation.get("placement")

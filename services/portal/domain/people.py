@@ -7,13 +7,13 @@ code for why (`purpose`); the page says so beside the record.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from services.portal.domain.dates import is_day, read_day, read_moment
 from services.portal.domain.messages import MessageRow
 
 PURPOSES: tuple[str, ...] = ("case_handling", "placement", "consent", "follow_up",
@@ -84,7 +84,7 @@ class Search:
 
     def problems(self) -> dict[str, str]:
         """Each field's problem, by the field, before anything is asked."""
-        if self.birth_date and not _is_date(self.birth_date):
+        if self.birth_date and not is_day(self.birth_date):
             return {"birth_date": "birth_date_format"}
         return {}
 
@@ -141,30 +141,9 @@ def is_id(text: str) -> bool:
     return True
 
 
-def _is_date(text: str) -> bool:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return False
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _day(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) and _is_date(value) else None
-
-
-def _moment(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def person_row(data: Mapping[str, Any]) -> PersonRow:
     return PersonRow(str(data["participant_id"]), str(data.get("name") or ""),
-                     _day(data.get("birth_date")), str(data.get("municipality_code") or ""),
+                     read_day(data.get("birth_date")), str(data.get("municipality_code") or ""),
                      data.get("external_ref"))
 
 
@@ -173,7 +152,7 @@ def person_page(data: Mapping[str, Any], purpose: str,
     guardians = {str(g.get("guardian_id")): str(g.get("name") or "")
                  for g in data.get("guardians") or [] if isinstance(g, dict)}
     consents = [ConsentRow(guardians.get(str(c.get("guardian_id")), ""), str(c["program"]),
-                           bool(c["granted"]), _moment(c.get("recorded_at")),
+                           bool(c["granted"]), read_moment(c.get("recorded_at")),
                            str(c.get("via") or ""))
                 for c in data.get("consents") or [] if isinstance(c, dict)]
     asked = [request_row(r) for r in (requests or {}).get("items") or []
@@ -186,15 +165,15 @@ def request_row(data: Mapping[str, Any]) -> RequestRow:
     found = data.get("placement")
     placement: Mapping[str, Any] = found if isinstance(found, dict) else {}
     return RequestRow(str(data.get("request_id") or ""), str(data.get("program") or ""),
-                      _day(data.get("period_start")),
-                      _day(data.get("period_end")), str(data.get("status") or ""),
+                      read_day(data.get("period_start")),
+                      read_day(data.get("period_end")), str(data.get("status") or ""),
                       str(placement.get("status") or ""),
                       [str(r) for r in placement.get("reasons") or []],
                       str(placement.get("placement_id") or ""))
 
 
 def access_row(data: Mapping[str, Any]) -> AccessRow:
-    read_at = _moment(data.get("read_at"))
+    read_at = read_moment(data.get("read_at"))
     if read_at is None:
         raise ValueError("an access-log entry without read_at")
     return AccessRow(read_at, str(data["reader"]), str(data["reader_role"]),

@@ -14,6 +14,8 @@ from datetime import date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from services.portal.domain.answers import chosen
+from services.portal.domain.dates import is_day, read_day, read_moment
 from services.portal.domain.messages import MessageRow
 
 Action = Literal["decline", "completion", "follow-up", "deadline"]
@@ -84,42 +86,18 @@ class PlacementPage:
         return None if self.messages is None else [("", row) for row in self.messages]
 
 
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def _moment(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def placement_row(entry: Mapping[str, Any], workplaces: Mapping[str, str]) -> PlacementRow:
     deadlines = {str(k): at for k, v in (entry.get("deadlines") or {}).items()
-                 if (at := _moment(v)) is not None}
+                 if (at := read_moment(v)) is not None}
     follow_up = entry.get("follow_up") if isinstance(entry.get("follow_up"), dict) else {}
     return PlacementRow(
         str(entry["placement_id"]), str(entry.get("program") or ""),
-        _day(entry.get("period_start")), _day(entry.get("period_end")),
+        read_day(entry.get("period_start")), read_day(entry.get("period_end")),
         str(entry.get("status") or ""), workplaces.get(str(entry.get("workplace_id")), ""),
         str(entry.get("participant_id") or ""), str(entry.get("request_id") or ""),
         deadlines, {str(k): str(v) for k, v in (entry.get("answers") or {}).items()},
-        str(entry.get("outcome") or ""), _day(entry.get("ended_on")),
-        _day((follow_up or {}).get("from")), str((follow_up or {}).get("outcome") or ""))
-
-
-def _choice(form: Mapping[str, str], name: str, choices: tuple[str, ...],
-            problems: dict[str, str]) -> str:
-    value = form.get(name, "").strip()
-    if not value:
-        problems[name] = "required"
-    elif value not in choices:
-        problems[name] = "not_a_choice"
-    return value
+        str(entry.get("outcome") or ""), read_day(entry.get("ended_on")),
+        read_day((follow_up or {}).get("from")), str((follow_up or {}).get("outcome") or ""))
 
 
 def _reason(form: Mapping[str, str], problems: dict[str, str], *, required: bool) -> str | None:
@@ -138,13 +116,10 @@ def _date(form: Mapping[str, str], name: str, problems: dict[str, str], *,
         if required:
             problems[name] = "required"
         return None
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
+    if not is_day(value):
         problems[name] = "not_a_date"
         return None
+    return date.fromisoformat(value)
 
 
 def read_action(action: Action, form: Mapping[str, str],
@@ -152,16 +127,16 @@ def read_action(action: Action, form: Mapping[str, str],
     """The body matching takes for the action, and each field's problem."""
     problems: dict[str, str] = {}
     if action == "decline":
-        body: dict[str, Any] = {"by": _choice(form, "by", PARTIES, problems),
+        body: dict[str, Any] = {"by": chosen(form, "by", PARTIES, problems),
                                 "reason": _reason(form, problems, required=True),
                                 "end_request": form.get("end_request") == "on"}
     elif action == "completion":
         ended_on = _date(form, "ended_on", problems, required=False)
-        body = {"outcome": _choice(form, "outcome", OUTCOMES, problems),
+        body = {"outcome": chosen(form, "outcome", OUTCOMES, problems),
                 "ended_on": ended_on.isoformat() if ended_on else None,
                 "reason": _reason(form, problems, required=ended_on is not None)}
     elif action == "follow-up":
-        body = {"outcome": _choice(form, "outcome", OUTCOMES, problems)}
+        body = {"outcome": chosen(form, "outcome", OUTCOMES, problems)}
     else:
         day = _date(form, "deadline_date", problems, required=True)
         at = form.get("deadline_time", "").strip() or "16:00"
@@ -169,7 +144,7 @@ def read_action(action: Action, form: Mapping[str, str],
             problems["deadline_time"] = "not_a_time"
         moment = (datetime.combine(day, time.fromisoformat(at), ZoneInfo(timezone))
                   if day is not None and "deadline_time" not in problems else None)
-        body = {"awaiting": _choice(form, "awaiting", AWAITED, problems),
+        body = {"awaiting": chosen(form, "awaiting", AWAITED, problems),
                 "deadline": moment.isoformat() if moment else None}
     return body, problems
 

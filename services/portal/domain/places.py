@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any, Literal
 
+from services.portal.domain.dates import read_day
 from shared.contracts.types import PROGRAMS
 
 Register = Literal["workplaces", "supervisors", "offers"]
@@ -275,19 +276,12 @@ def workplace_row(entry: Mapping[str, Any]) -> WorkplaceRow:
                         bool(entry.get("opened")))
 
 
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def supervisor_row(entry: Mapping[str, Any]) -> SupervisorRow:
     return SupervisorRow(str(entry["supervisor_id"]), str(entry.get("name") or ""),
-                         _day(entry.get("certified_until")), bool(entry.get("left_at")))
+                         read_day(entry.get("certified_until")), bool(entry.get("left_at")))
 
 
 def offer_row(entry: Mapping[str, Any]) -> OfferRow:
     return OfferRow(str(entry["offer_id"]), str(entry.get("program") or ""),
-                    _day(entry.get("period_start")), _day(entry.get("period_end")),
+                    read_day(entry.get("period_start")), read_day(entry.get("period_end")),
                     int(entry.get("capacity") or 0), str(entry.get("status") or ""))
