@@ -136,6 +136,15 @@ class StaffApi(Protocol):
         """The same as CSV or XLSX, with matching's file name."""
         ...
 
+    async def profile(self, member: StaffMember, code: str) -> Mapping[str, Any]:
+        """Registration's `GET /registration/municipalities/{code}/profile` (404: none)."""
+        ...
+
+    async def save_profile(self, member: StaffMember, code: str,
+                           body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """`PUT /registration/municipalities/{code}/profile`: the profile, whole."""
+        ...
+
     async def entry(self, member: StaffMember, register: Register, ident: str
                     ) -> Mapping[str, Any]:
         """`GET /<register>/{id}`."""

@@ -23,7 +23,7 @@ from playwright.async_api import Browser, expect
 
 from devkit.browser import NARROW, check_page, phone
 from devkit.infra import Infra
-from tests.e2e.staff import Staffed, signed_in, staff_pages, staff_workspace
+from tests.e2e.staff import HALMSTAD, Staffed, signed_in, staff_pages, staff_workspace
 
 pytestmark = pytest.mark.infra
 
@@ -176,6 +176,7 @@ def _filled(route: str, staffed: Staffed) -> str:
                        ("workplace", staffed.workplace),
                        ("supervisor", staffed.supervisor), ("offer", staffed.offer)):
         path = path.replace(f"{{{key}_id}}", entry[f"{key}_id"])
+    path = path.replace("{municipality_code}", HALMSTAD)
     # No placement here: test_staff_placements shows 1381 nothing of a real one of 1380.
     path = path.replace("{placement_id}", str(uuid.uuid4()))
     assert "{" not in path, f"{route}: a path parameter the walk cannot fill"

@@ -6,11 +6,12 @@ Registration's own rules refuse what the forms send (an organisation number's ch
 digit, more places than the supervisor takes), and each refusal is shown beside its
 field; corrected, the entry is saved and listed at its workplace. An auditor reads the
 forms but has nothing to save with, and a form posted without its CSRF token changes
-nothing.
+nothing. The municipality's profile is kept the same way, by its own coordinators only.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
@@ -141,3 +142,38 @@ async def test_a_form_without_its_csrf_token_changes_nothing(browser: Browser,
                                  headers=staffed.as_seed()) as client:
         assert (await client.get(f"/workplaces/{ident}")).json()["name"] == (
             staffed.workplace["name"])
+
+
+async def test_a_coordinator_keeps_the_municipalitys_profile_another_cannot(
+        browser: Browser, staffed: Staffed) -> None:
+    """The profile that signs the municipality's messages: registration refuses an
+    address that is none, beside its field; saved, it is what registration has."""
+    async with phone(browser, viewport=NARROW) as page:
+        await signed_in(page, staffed, "samordnare-1380")
+        await page.get_by_role("link", name=re.compile("Kommunens profil")).click()
+        await page.get_by_label("Kommunens namn").fill("Halmstads kommun")
+        await page.get_by_label("Namn", exact=True).fill("Sara Samordnare")
+        await page.get_by_label("E-postadress").fill("sara@")
+        await page.get_by_label("Telefonnummer").fill("035-13 70 00")
+        await page.get_by_label("Samtycke för minderåriga").select_option("both")
+        for label, days in (("Dagar för arbetsplatsen att svara", "4"),
+                            ("Dagar för deltagaren att svara på erbjudandet", "3"),
+                            ("Dagar för vårdnadshavare att ge samtycke", "6")):
+            await page.get_by_label(label).fill(days)
+        await page.get_by_role("button", name="Spara").click()
+        await _refused_beside(page, "coordinator_email", "Praktik godtog inte")
+        await check_page(page, "portal-staff-profile-problem")
+        await page.get_by_label("E-postadress").fill("sara@halmstad.se")
+        await page.get_by_role("button", name="Spara").click()
+        await expect(page.locator("[data-saved]")).to_be_visible()
+        await check_page(page, "portal-staff-profile")
+    async with httpx.AsyncClient(base_url=staffed.registration,
+                                 headers=staffed.as_seed()) as client:
+        kept = (await client.get("/registration/municipalities/1380/profile")).json()
+        assert (kept["coordinator_email"], kept["consent_rule"], kept["consent_days"]) == (
+            "sara@halmstad.se", "both", 6)
+    async with phone(browser, viewport=NARROW) as page:
+        await signed_in(page, staffed, "samordnare-1381")
+        refused = await page.goto(f"{staffed.portal}/personal/kommuner/1380/profil")
+        assert refused is not None and refused.status == 403
+        await expect(page.locator("main")).not_to_contain_text("sara@halmstad.se")

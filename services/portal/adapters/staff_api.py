@@ -158,6 +158,16 @@ class StaffApiClient:
         return Download(response.content, response.headers.get("content-type", ""),
                         found[1] if found else f"statistics.{file_format}")
 
+    async def profile(self, member: StaffMember, code: str) -> Mapping[str, Any]:
+        answer = await self._get(member, f"/registration/municipalities/{code}/profile", {})
+        return answer if isinstance(answer, dict) else {}
+
+    async def save_profile(self, member: StaffMember, code: str,
+                           body: Mapping[str, Any]) -> Mapping[str, Any]:
+        answer = await self._call(member, "PUT", f"/registration/municipalities/{code}/profile",
+                                  json=dict(body))
+        return answer if isinstance(answer, dict) else {}
+
     async def entry(self, member: StaffMember, register: Register,
                     ident: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/{register}/{ident}", {})

@@ -122,3 +122,19 @@ class ShowStart:
     """The staff start page (a coordinator's: what needs attention)."""
 
     member: StaffMember
+
+
+@dataclass(frozen=True)
+class ShowProfile:
+    """The municipality's profile, which signs its messages and sets its rules."""
+
+    member: StaffMember
+    municipality_code: str
+    saved: bool = False
+
+
+@dataclass(frozen=True)
+class SaveProfile:
+    member: StaffMember
+    municipality_code: str
+    form: Mapping[str, str] = field(default_factory=dict)

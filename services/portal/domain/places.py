@@ -20,8 +20,12 @@ from shared.contracts.types import PROGRAMS
 
 Register = Literal["workplaces", "supervisors", "offers"]
 """Registration's registers that staff keep through these forms."""
+FormKind = Literal["workplaces", "supervisors", "offers", "profile"]
+"""The forms of this module: each register's, and the municipality's profile."""
 Kind = Literal["text", "choice", "check", "number", "date", "time", "list"]
 SECTORS: tuple[str, ...] = ("municipal", "region", "state", "private", "nonprofit")
+CONSENT_RULES: tuple[str, ...] = ("either", "both")
+"""One guardian's consent is enough, or every guardian's."""
 SUMMER_JOB_VARIANTS: tuple[str, ...] = ("feriepraktik", "feriearbete")
 """A summer job's two kinds (only a summer job has one)."""
 CONTACT_LANGUAGES: tuple[str, ...] = ("sv", "en")
@@ -100,8 +104,22 @@ OFFER: tuple[Section, ...] = (
                  FormField("contact_name"),
                  FormField("contact_phone", max=32, hint=True))),
 )
-FORMS: dict[Register, tuple[Section, ...]] = {
-    "workplaces": WORKPLACE, "supervisors": SUPERVISOR, "offers": OFFER}
+PROFILE: tuple[Section, ...] = (
+    ("municipality", (FormField("name", required=True),)),
+    ("coordinator", (FormField("coordinator_name", required=True),
+                     FormField("coordinator_email", required=True, max=254),
+                     FormField("coordinator_phone", required=True, max=32, hint=True))),
+    ("rules", (FormField("consent_rule", "choice", required=True, choices=CONSENT_RULES,
+                         hint=True),
+               FormField("guardian_answers_offer", "check"),
+               FormField("workplace_answer_days", "number", required=True, low=1, high=30),
+               FormField("offer_answer_days", "number", required=True, low=1, high=30),
+               FormField("consent_days", "number", required=True, low=1, high=30))),
+)
+"""The municipality's profile as the form keeps it (its lists of programmes and age
+rules are shown, and sent back as they are)."""
+FORMS: dict[FormKind, tuple[Section, ...]] = {
+    "workplaces": WORKPLACE, "supervisors": SUPERVISOR, "offers": OFFER, "profile": PROFILE}
 NEW_VALUES: dict[Register, dict[str, str]] = {
     "workplaces": {"manager_language": "sv"},
     "supervisors": {"languages": "sv", "max_participants": "2"},
@@ -113,7 +131,7 @@ Options = Mapping[str, list[tuple[str, str]]]
 """A choice's values and labels, when the page gives them: field name → (value, label)."""
 
 
-def fields_of(register: Register) -> list[FormField]:
+def fields_of(register: FormKind) -> list[FormField]:
     return [f for _, fields in FORMS[register] for f in fields]
 
 
@@ -147,7 +165,7 @@ def _read(spec: FormField, raw: str, options: Options) -> tuple[Any, str | None]
     return raw, "too_long" if len(raw) > spec.max else None
 
 
-def read_form(register: Register, form: Mapping[str, str],
+def read_form(register: FormKind, form: Mapping[str, str],
               options: Options) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """The API's body, the form's values as typed, and each field's problem."""
     body: dict[str, Any] = {}
@@ -167,7 +185,7 @@ def read_form(register: Register, form: Mapping[str, str],
     return body, values, problems
 
 
-def values_of(register: Register, entry: Mapping[str, Any]) -> dict[str, str]:
+def values_of(register: FormKind, entry: Mapping[str, Any]) -> dict[str, str]:
     """Registration's record as the form shows it."""
     values = {}
     for spec in fields_of(register):
@@ -183,7 +201,7 @@ def values_of(register: Register, entry: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def refused_fields(register: Register, reasons: Mapping[str, str]
+def refused_fields(register: FormKind, reasons: Mapping[str, str]
                    ) -> tuple[dict[str, str], dict[str, str]]:
     """Registration's refusal (API name → reason) as the form's problems and reasons;
     what names no field of the form is the form's own (`form`)."""
@@ -236,7 +254,7 @@ class WorkplacesPage:
 class FormPage:
     """A form of a register: a new entry (`ident` empty) or one to change."""
 
-    register: Register
+    register: FormKind
     values: dict[str, str]
     options: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     ident: str = ""
@@ -250,6 +268,8 @@ class FormPage:
     reasons: dict[str, str] = field(default_factory=dict)
     """A refused field's reason, in registration's words."""
     saved: bool = False
+    kept: list[tuple[str, list[str]]] = field(default_factory=list)
+    """What the form shows but does not change (a profile's lists), by its label key."""
 
     @property
     def sections(self) -> tuple[Section, ...]:

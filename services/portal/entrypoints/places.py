@@ -1,6 +1,7 @@
 """Staff's pages of the registers (/personal/arbetsplatser, /personal/handledare,
 /personal/erbjudanden): the workplaces, each one's form with its supervisors and offers,
-and a form for a new supervisor or offer at it. Each form posts back to its own page;
+and a form for a new supervisor or offer at it; and the municipality's profile
+(/personal/kommuner/{code}/profil). Each form posts back to its own page;
 saved, the page goes to the entry's (303), refused, it shows each problem by its field."""
 
 from __future__ import annotations
@@ -8,7 +9,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.portal.domain.commands import SaveEntry, ShowEntry, ShowWorkplaces
+from services.portal.domain.commands import (
+    SaveEntry,
+    SaveProfile,
+    ShowEntry,
+    ShowProfile,
+    ShowWorkplaces,
+)
 from services.portal.domain.places import FormPage, Register, WorkplacesPage
 from services.portal.entrypoints.staff import show_view
 
@@ -72,3 +79,16 @@ async def supervisor(supervisor_id: str, request: Request) -> Response:
                   response_class=HTMLResponse)
 async def offer(offer_id: str, request: Request) -> Response:
     return await _entry(request, "offers", offer_id)
+
+
+@router.api_route("/kommuner/{municipality_code}/profil", methods=["GET", "POST"],
+                  response_class=HTMLResponse)
+async def profile(municipality_code: str, request: Request) -> Response:
+    """The municipality's profile: who signs its messages, the time each party has."""
+    if request.method != "POST":
+        saved = request.query_params.get("sparad") == "1"
+        return await show_view(request, lambda member: ShowProfile(
+            member, municipality_code, saved), TEMPLATES)
+    form = await posted_form(request)
+    return await show_view(request, lambda member: SaveProfile(
+        member, municipality_code, form), TEMPLATES, csrf_checked=True)

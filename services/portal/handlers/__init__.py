@@ -3,7 +3,8 @@ service's: a link's page and its answer (`links`, whose uow is `ServiceApis`), a
 view of people (`people`), of a request and why it got what it got (`requests`), of
 placements and what they do to them (`placements`), of the statistics (`statistics`),
 and their keeping of the registers
-of workplaces (`places`), whose uow is the services' staff APIs."""
+of workplaces (`places`) and of the municipality's profile (`profile`), whose uow is the
+services' staff APIs."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from services.portal.domain.commands import (
     ActOnPlacement,
     DownloadStatistics,
     SaveEntry,
+    SaveProfile,
     SearchPeople,
     ShowAccessLog,
     ShowEntry,
     ShowPerson,
     ShowPlacement,
     ShowPlacements,
+    ShowProfile,
     ShowRequest,
     ShowStart,
     ShowStatistics,
@@ -31,6 +34,7 @@ from services.portal.handlers.placements import (
     show_placements,
 )
 from services.portal.handlers.places import save_entry, show_entry, show_workplaces
+from services.portal.handlers.profile import save_profile, show_profile
 from services.portal.handlers.requests import show_request
 from services.portal.handlers.start import show_start
 from services.portal.handlers.statistics import download_statistics, show_statistics
@@ -43,6 +47,6 @@ STAFF_HANDLERS: dict[type, Handler[Dependencies]] = {
     ShowRequest: show_request, ShowPlacements: show_placements,
     ShowPlacement: show_placement, ActOnPlacement: act_on_placement,
     ShowStatistics: show_statistics, DownloadStatistics: download_statistics,
-    ShowStart: show_start}
+    ShowStart: show_start, ShowProfile: show_profile, SaveProfile: save_profile}
 
 __all__ = ["COMMAND_HANDLERS", "FACTS", "STAFF_HANDLERS", "answer_link", "show_link"]
