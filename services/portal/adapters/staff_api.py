@@ -74,32 +74,32 @@ class StaffApiClient:
 
     async def search(self, member: StaffMember, query: Mapping[str, str]) -> Mapping[str, Any]:
         answer = await self._get(member, "/participants", {**query, "limit": "50"})
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def participant(self, member: StaffMember, participant_id: str,
                           purpose: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/participants/{participant_id}",
                                  {"purpose": purpose})
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def requests(self, member: StaffMember, participant_id: str) -> Mapping[str, Any]:
         answer = await self._get(member, "/requests",
                                  {"participant_id": participant_id, "limit": "200"})
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def access_log(self, member: StaffMember,
                          query: Mapping[str, str]) -> Mapping[str, Any]:
         answer = await self._get(member, "/access-log", {**query, "limit": "200"})
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def request(self, member: StaffMember, request_id: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/requests/{request_id}", {})
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def explanation(self, member: StaffMember, request_id: str) -> Mapping[str, Any]:
         answer = await self._call(member, "GET", f"/requests/{request_id}/explanation",
                                   base=self._matching)
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def placements(self, member: StaffMember, municipality_code: str,
                          status: str) -> list[Mapping[str, Any]]:
@@ -107,27 +107,24 @@ class StaffApiClient:
                   **({"status": status} if status else {})}
         answer = await self._call(member, "GET", "/placements", base=self._matching,
                                   params=params)
-        return [row for row in answer if isinstance(row, dict)] if isinstance(
-            answer, list) else []
+        return _rows(answer)
 
     async def waiting(self, member: StaffMember,
                       municipality_code: str) -> list[Mapping[str, Any]]:
         answer = await self._call(member, "GET", "/requests", base=self._matching, params={
             "municipality_code": municipality_code, "status": "waitlisted", "limit": "1000"})
-        return [row for row in answer if isinstance(row, dict)] if isinstance(
-            answer, list) else []
+        return _rows(answer)
 
     async def undelivered(self, member: StaffMember,
                           municipality_code: str) -> list[Mapping[str, Any]]:
         answer = await self._call(member, "GET", "/undelivered", base=self._notifications,
                                   params={"municipality_code": municipality_code})
-        return [row for row in answer if isinstance(row, dict)] if isinstance(
-            answer, list) else []
+        return _rows(answer)
 
     async def placement(self, member: StaffMember, placement_id: str) -> Mapping[str, Any]:
         answer = await self._call(member, "GET", f"/placements/{placement_id}",
                                   base=self._matching)
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def act(self, member: StaffMember, placement_id: str, action: Action,
                   body: Mapping[str, Any]) -> None:
@@ -142,13 +139,13 @@ class StaffApiClient:
             if refused.trouble != "not_found":
                 raise
             return {}  # nothing sent about it yet
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def statistics(self, member: StaffMember,
                          query: Mapping[str, str]) -> Mapping[str, Any]:
         answer = await self._call(member, "GET", "/statistics", base=self._matching,
                                   params={**query, "format": "json"})
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def statistics_file(self, member: StaffMember, query: Mapping[str, str],
                               file_format: str) -> Download:
@@ -160,30 +157,40 @@ class StaffApiClient:
 
     async def profile(self, member: StaffMember, code: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/registration/municipalities/{code}/profile", {})
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def save_profile(self, member: StaffMember, code: str,
                            body: Mapping[str, Any]) -> Mapping[str, Any]:
         answer = await self._call(member, "PUT", f"/registration/municipalities/{code}/profile",
                                   json=dict(body))
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def entry(self, member: StaffMember, register: Register,
                     ident: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/{register}/{ident}", {})
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def entries(self, member: StaffMember, register: Register,
                       query: Mapping[str, str]) -> Mapping[str, Any]:
         answer = await self._get(member, f"/{register}", {"limit": "200", **query})
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
 
     async def save(self, member: StaffMember, register: Register, ident: str | None,
                    body: Mapping[str, Any]) -> Mapping[str, Any]:
         path, method = (f"/{register}", "POST") if ident is None else (
             f"/{register}/{ident}", "PUT")
         answer = await self._call(member, method, path, json=dict(body))
-        return answer if isinstance(answer, dict) else {}
+        return _object(answer)
+
+
+def _object(answer: Any) -> Mapping[str, Any]:
+    """A service's JSON object (anything else: an empty one)."""
+    return answer if isinstance(answer, dict) else {}
+
+
+def _rows(answer: Any) -> list[Mapping[str, Any]]:
+    """A service's JSON list of objects (anything else left out)."""
+    return [row for row in answer if isinstance(row, dict)] if isinstance(answer, list) else []
 
 
 def _detail(response: httpx.Response) -> str:

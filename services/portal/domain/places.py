@@ -287,6 +287,12 @@ class Saved:
     path: str
 
 
+def workplace_names(found: Mapping[str, Any]) -> dict[str, str]:
+    """Each workplace's name by its id, from a page of registration's `GET /workplaces`."""
+    return {str(w.get("workplace_id")): str(w.get("name") or "")
+            for w in found.get("items") or [] if isinstance(w, dict)}
+
+
 def workplace_row(entry: Mapping[str, Any]) -> WorkplaceRow:
     manager = entry.get("manager")
     return WorkplaceRow(str(entry["workplace_id"]), str(entry.get("name") or ""),

@@ -6,6 +6,9 @@ saved, the page goes to the entry's (303), refused, it shows each problem by its
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -17,6 +20,7 @@ from services.portal.domain.commands import (
     ShowWorkplaces,
 )
 from services.portal.domain.places import FormPage, Register, WorkplacesPage
+from services.portal.domain.staff import StaffMember
 from services.portal.entrypoints.staff import show_view
 
 router = APIRouter(prefix="/personal")
@@ -29,16 +33,23 @@ async def posted_form(request: Request) -> dict[str, str]:
             if isinstance(value, str)}
 
 
-async def _entry(request: Request, register: Register, ident: str = "",
-                 workplace_id: str = "") -> Response:
-    """An entry's page (GET) or its save (POST)."""
+async def _form(request: Request, show: Callable[[StaffMember, bool], Any],
+                save: Callable[[StaffMember, dict[str, str]], Any]) -> Response:
+    """A form's page (GET; `sparad=1`: it says it was saved) or its save (POST)."""
     if request.method != "POST":
         saved = request.query_params.get("sparad") == "1"
-        return await show_view(request, lambda member: ShowEntry(
-            member, register, ident, workplace_id, saved), TEMPLATES)
+        return await show_view(request, lambda member: show(member, saved), TEMPLATES)
     form = await posted_form(request)
-    return await show_view(request, lambda member: SaveEntry(
-        member, register, ident, workplace_id, form), TEMPLATES, csrf_checked=True)
+    return await show_view(request, lambda member: save(member, form), TEMPLATES,
+                           csrf_checked=True)
+
+
+async def _entry(request: Request, register: Register, ident: str = "",
+                 workplace_id: str = "") -> Response:
+    """An entry's page or its save."""
+    return await _form(
+        request, lambda member, saved: ShowEntry(member, register, ident, workplace_id, saved),
+        lambda member, form: SaveEntry(member, register, ident, workplace_id, form))
 
 
 @router.get("/arbetsplatser", response_class=HTMLResponse)
@@ -85,10 +96,6 @@ async def offer(offer_id: str, request: Request) -> Response:
                   response_class=HTMLResponse)
 async def profile(municipality_code: str, request: Request) -> Response:
     """The municipality's profile: who signs its messages, the time each party has."""
-    if request.method != "POST":
-        saved = request.query_params.get("sparad") == "1"
-        return await show_view(request, lambda member: ShowProfile(
-            member, municipality_code, saved), TEMPLATES)
-    form = await posted_form(request)
-    return await show_view(request, lambda member: SaveProfile(
-        member, municipality_code, form), TEMPLATES, csrf_checked=True)
+    return await _form(
+        request, lambda member, saved: ShowProfile(member, municipality_code, saved),
+        lambda member, form: SaveProfile(member, municipality_code, form))

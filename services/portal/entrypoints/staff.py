@@ -21,6 +21,7 @@ from services.portal.dependencies import IdentityProvider, StaffApi
 from services.portal.domain import csrf
 from services.portal.domain.attention import StartPage
 from services.portal.domain.commands import ShowStart
+from services.portal.domain.places import Saved
 from services.portal.domain.staff import (
     ClaimNames,
     SignInFailed,
@@ -101,7 +102,7 @@ async def show_view(request: Request, command_of: Callable[[StaffMember], Any],
         return _page(request, "staff_refused.html", 403, reason="csrf")
     staff = door(request)
     view = await staff.handlers[type(command := command_of(member))](command, staff.people)
-    if isinstance(getattr(view, "path", None), str):
+    if isinstance(view, Saved):
         return RedirectResponse(view.path, status_code=303)
     if isinstance(view, Download):  # passed on as the service gave it; never cached
         return Response(view.body, media_type=view.media_type, headers={

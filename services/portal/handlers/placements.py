@@ -18,7 +18,7 @@ from services.portal.domain.placements import (
     placement_row,
     read_action,
 )
-from services.portal.domain.places import Saved
+from services.portal.domain.places import Saved, workplace_names
 from services.portal.domain.staff import StaffMember
 from services.portal.handlers.people import messages_of, or_trouble
 
@@ -26,9 +26,8 @@ PlacementView = PlacementsPage | PlacementPage | Saved | StaffTroublePage
 
 
 async def _workplaces(uow: StaffApi, member: StaffMember, municipality: str) -> dict[str, str]:
-    found = await uow.entries(member, "workplaces", {"municipality_code": municipality})
-    return {str(w.get("workplace_id")): str(w.get("name") or "")
-            for w in found.get("items") or [] if isinstance(w, dict)}
+    return workplace_names(await uow.entries(member, "workplaces",
+                                             {"municipality_code": municipality}))
 
 
 async def show_placements(cmd: ShowPlacements, uow: StaffApi,

@@ -8,6 +8,7 @@ from services.portal.dependencies import Dependencies, StaffApi
 from services.portal.domain.commands import ShowRequest
 from services.portal.domain.explanation import RequestPage, request_page
 from services.portal.domain.people import StaffRefused, StaffTroublePage, is_id
+from services.portal.domain.places import workplace_names
 from services.portal.handlers.people import or_trouble
 
 
@@ -27,8 +28,6 @@ async def show_request(cmd: ShowRequest, uow: StaffApi,
         found = await uow.entries(cmd.member, "workplaces", {
             "program": str(asked.get("program") or ""),
             "municipality_code": str(asked.get("municipality_code") or "")})
-        names = {str(w.get("workplace_id")): str(w.get("name") or "")
-                 for w in found.get("items") or [] if isinstance(w, dict)}
-        return request_page(asked, why, names)
+        return request_page(asked, why, workplace_names(found))
 
     return await or_trouble(read)

@@ -14,6 +14,7 @@ from services.portal.domain import attention
 from services.portal.domain.attention import Item, StartPage
 from services.portal.domain.commands import ShowStart
 from services.portal.domain.people import StaffRefused
+from services.portal.domain.places import workplace_names
 from services.portal.domain.staff import StaffMember
 from services.portal.domain.views import Unavailable
 
@@ -39,8 +40,7 @@ async def _municipality(uow: StaffApi, member: StaffMember, code: str,
         _or_none(uow.waiting(member, code)), _or_none(uow.undelivered(member, code)),
         _or_none(uow.entries(member, "supervisors", ending)),
         _or_none(uow.entries(member, "workplaces", {"municipality_code": code})))
-    names = {str(w.get("workplace_id")): str(w.get("name") or "")
-             for w in (workplaces or {}).get("items") or []}
+    names = workplace_names(workplaces or {})
     found: dict[str, list[Item]] = {}
     missing = set()
     if proposed is None or accepted is None:
