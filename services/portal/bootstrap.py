@@ -35,6 +35,7 @@ from services.portal.adapters.texts import Texts
 from services.portal.dependencies import Dependencies, ServiceApis, StaffApi
 from services.portal.domain.staff import ClaimNames
 from services.portal.domain.views import BadLinkPage, Contact
+from services.portal.entrypoints import imports as import_pages
 from services.portal.entrypoints import people as people_pages
 from services.portal.entrypoints import placements as placement_pages
 from services.portal.entrypoints import places as places_pages
@@ -65,8 +66,8 @@ class Portal:
 def dependencies(settings: PortalSettings, clock: Clock = utc_now) -> Dependencies:
     support = Contact(name=settings.support_name, email=settings.support_email,
                       phone=settings.support_phone)
-    return Dependencies(links=LinkSigner(settings.link_secret), support=support, clock=clock,
-                        timezone=settings.timezone)
+    return Dependencies(links=LinkSigner(settings.link_secret), support=support,
+                        words=Texts(), clock=clock, timezone=settings.timezone)
 
 
 def service_apis(settings: PortalSettings, client: httpx.AsyncClient) -> ServiceApis:
@@ -111,6 +112,7 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.include_router(places_pages.router)
     app.include_router(placement_pages.router)
     app.include_router(statistics_pages.router)
+    app.include_router(import_pages.router)
     return Portal(settings, app)
 
 

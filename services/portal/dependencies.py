@@ -145,6 +145,12 @@ class StaffApi(Protocol):
         """`PUT /registration/municipalities/{code}/profile`: the profile, whole."""
         ...
 
+    async def import_rows(self, member: StaffMember, code: str,
+                          rows: list[Mapping[str, Any]], dry_run: bool) -> Mapping[str, Any]:
+        """Registration's `POST /imports`: each row's `problems` (`field`, `message`),
+        in a dry run nothing registered."""
+        ...
+
     async def entry(self, member: StaffMember, register: Register, ident: str
                     ) -> Mapping[str, Any]:
         """`GET /<register>/{id}`."""
@@ -160,6 +166,12 @@ class StaffApi(Protocol):
         """`POST /<register>` (a new one: ident None) or `PUT /<register>/{id}`; the
         entry as saved."""
         ...
+
+
+class Words(Protocol):
+    """The page texts (`adapters.texts.Texts`), for what a handler writes in words."""
+
+    def text(self, language: str, key: str, **values: object) -> str: ...
 
 
 class LinkReader(Protocol):
@@ -193,6 +205,8 @@ class Dependencies:
     links: LinkReader
     support: Contact
     """Whom a page names when the link names no municipality (or its contact is away)."""
+    words: Words | None = None
+    """For the files a handler writes (the bad rows of an import); None: keys only."""
     clock: Clock = utc_now
     timezone: str = "Europe/Stockholm"
     """Where the times people type are (a new deadline's)."""

@@ -12,6 +12,7 @@ from services.registration.dependencies import Dependencies
 from services.registration.entrypoints import (
     access,
     http,
+    imports,
     intake,
     jobs,
     links,
@@ -66,7 +67,8 @@ def build(settings: RegistrationSettings | None = None, *, clock: Clock = utc_no
                          batch_handlers=bind_all(NEWS_BATCH_HANDLERS, deps) if batched else {}),
             sender_intake.subscription(handlers),
         ],
-        routers=[http.router, links.router, people.router, senders.router, access.router],
+        routers=[http.router, links.router, people.router, senders.router, access.router,
+                 imports.router],
         jobs=[jobs.intake_retention(settings)],
         published={
             topics.REGISTRATION_EVENTS: REGISTRATION_EVENTS,

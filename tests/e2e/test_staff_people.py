@@ -13,6 +13,7 @@ coordinator, shows and changes nothing of 1380's.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -220,7 +221,9 @@ async def test_no_form_changes_another_municipalitys_entries(browser: Browser,
             "sector": "municipal", "manager_name": "Kapad", "manager_language": "sv",
             "max_participants": "2", "supervisor_id": supervisor["supervisor_id"],
             "program": "prao", "occupation": "5311", "period_start": "2030-03-04",
-            "period_end": "2030-03-15", "capacity": "1"}
+            "period_end": "2030-03-15", "capacity": "1",
+            "rader": json.dumps([[2, {"ref": staffed.asa["external_ref"], "name": "Kapad",
+                                      "pin": "19070101-0000"}]])}
     routes = [r for r in staff_pages("POST") if r != "/personal/logga-ut"]
     assert len(routes) >= 6, routes
     async with phone(browser, viewport=NARROW) as page:

@@ -24,6 +24,8 @@ from shared.auth import Role, issue_token
 
 SERVICE_ROLES: dict[str, Role] = {"coordinator": "coordinator", "auditor": "auditor"}
 """The staff roles registration knows; a training administrator reads no one's record."""
+IMPORT_TIMEOUT_S = 120.0
+"""An import of the most rows registration takes, each its own transaction."""
 
 
 class StaffApiClient:
@@ -163,6 +165,12 @@ class StaffApiClient:
                            body: Mapping[str, Any]) -> Mapping[str, Any]:
         answer = await self._call(member, "PUT", f"/registration/municipalities/{code}/profile",
                                   json=dict(body))
+        return _object(answer)
+
+    async def import_rows(self, member: StaffMember, code: str,
+                          rows: list[Mapping[str, Any]], dry_run: bool) -> Mapping[str, Any]:
+        answer = await self._call(member, "POST", "/imports", timeout=IMPORT_TIMEOUT_S, json={
+            "municipality_code": code, "dry_run": dry_run, "rows": rows})
         return _object(answer)
 
     async def entry(self, member: StaffMember, register: Register,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from services.portal.domain.imports import Step, Table
 from services.portal.domain.people import DEFAULT_PURPOSE, Search
 from services.portal.domain.placements import Action
 from services.portal.domain.places import Register
@@ -138,3 +139,25 @@ class SaveProfile:
     member: StaffMember
     municipality_code: str
     form: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShowImport:
+    """The import's form: the municipality, programme and period, and the file."""
+
+    member: StaffMember
+
+
+@dataclass(frozen=True)
+class ImportRows:
+    """An import's step: the uploaded file's `table` (None: not readable, or the rows the
+    preview's form carried, with its fixes, in `form`), checked, registered, or its rows
+    with problems as a file to download, in `language`."""
+
+    member: StaffMember
+    form: Mapping[str, str]
+    step: Step
+    table: Table | None = None
+    uploaded: bool = False
+    """A file came with the form (`table` None then: it could not be read)."""
+    language: str = "sv"

@@ -20,8 +20,9 @@ from shared.contracts.types import PROGRAMS
 
 Register = Literal["workplaces", "supervisors", "offers"]
 """Registration's registers that staff keep through these forms."""
-FormKind = Literal["workplaces", "supervisors", "offers", "profile"]
-"""The forms of this module: each register's, and the municipality's profile."""
+FormKind = Literal["workplaces", "supervisors", "offers", "profile", "import"]
+"""The forms of this module: each register's, the municipality's profile, and what an
+import of a list of participants registers them for (`domain.imports`)."""
 Kind = Literal["text", "choice", "check", "number", "date", "time", "list"]
 SECTORS: tuple[str, ...] = ("municipal", "region", "state", "private", "nonprofit")
 CONSENT_RULES: tuple[str, ...] = ("either", "both")
@@ -31,7 +32,8 @@ SUMMER_JOB_VARIANTS: tuple[str, ...] = ("feriepraktik", "feriearbete")
 CONTACT_LANGUAGES: tuple[str, ...] = ("sv", "en")
 """The languages Praktik writes its messages in."""
 FORM_PROBLEMS: tuple[str, ...] = ("required", "too_long", "not_a_choice", "not_a_number",
-                                  "out_of_range", "not_a_date", "not_a_time", "not_accepted")
+                                  "out_of_range", "not_a_date", "not_a_time", "not_accepted",
+                                  "duplicate")
 """What a field's problem can be (`staff.problem.<key>` in the texts)."""
 
 
@@ -118,8 +120,15 @@ PROFILE: tuple[Section, ...] = (
 )
 """The municipality's profile as the form keeps it (its lists of programmes and age
 rules are shown, and sent back as they are)."""
+IMPORT: tuple[Section, ...] = (
+    ("import", (FormField("municipality_code", "choice", required=True),
+                FormField("program", "choice", required=True, choices=PROGRAMS),
+                FormField("period_start", "date", required=True),
+                FormField("period_end", "date", required=True))),
+)
 FORMS: dict[FormKind, tuple[Section, ...]] = {
-    "workplaces": WORKPLACE, "supervisors": SUPERVISOR, "offers": OFFER, "profile": PROFILE}
+    "workplaces": WORKPLACE, "supervisors": SUPERVISOR, "offers": OFFER, "profile": PROFILE,
+    "import": IMPORT}
 NEW_VALUES: dict[Register, dict[str, str]] = {
     "workplaces": {"manager_language": "sv"},
     "supervisors": {"languages": "sv", "max_participants": "2"},

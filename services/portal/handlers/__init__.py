@@ -3,8 +3,8 @@ service's: a link's page and its answer (`links`, whose uow is `ServiceApis`), a
 view of people (`people`), of a request and why it got what it got (`requests`), of
 placements and what they do to them (`placements`), of the statistics (`statistics`),
 and their keeping of the registers
-of workplaces (`places`) and of the municipality's profile (`profile`), whose uow is the
-services' staff APIs."""
+of workplaces (`places`) and of the municipality's profile (`profile`), and their import
+of lists of participants (`imports`), whose uow is the services' staff APIs."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from services.portal.dependencies import Dependencies
 from services.portal.domain.commands import (
     ActOnPlacement,
     DownloadStatistics,
+    ImportRows,
     SaveEntry,
     SaveProfile,
     SearchPeople,
     ShowAccessLog,
     ShowEntry,
+    ShowImport,
     ShowPerson,
     ShowPlacement,
     ShowPlacements,
@@ -26,6 +28,7 @@ from services.portal.domain.commands import (
     ShowStatistics,
     ShowWorkplaces,
 )
+from services.portal.handlers.imports import import_rows, show_import
 from services.portal.handlers.links import FACTS, LINK_HANDLERS, answer_link, show_link
 from services.portal.handlers.people import search_people, show_access_log, show_person
 from services.portal.handlers.placements import (
@@ -47,6 +50,7 @@ STAFF_HANDLERS: dict[type, Handler[Dependencies]] = {
     ShowRequest: show_request, ShowPlacements: show_placements,
     ShowPlacement: show_placement, ActOnPlacement: act_on_placement,
     ShowStatistics: show_statistics, DownloadStatistics: download_statistics,
-    ShowStart: show_start, ShowProfile: show_profile, SaveProfile: save_profile}
+    ShowStart: show_start, ShowProfile: show_profile, SaveProfile: save_profile,
+    ShowImport: show_import, ImportRows: import_rows}
 
 __all__ = ["COMMAND_HANDLERS", "FACTS", "STAFF_HANDLERS", "answer_link", "show_link"]
