@@ -12,6 +12,7 @@ from services.matching.dependencies import Dependencies
 from services.matching.entrypoints import jobs
 from services.matching.entrypoints.http import router
 from services.matching.entrypoints.links import router as links_router
+from services.matching.entrypoints.rounds import router as rounds_router
 from services.matching.entrypoints.statistics import router as statistics_router
 from services.matching.settings import MatchingSettings
 from services.matching.unit_of_work import MatchingUnitOfWork
@@ -50,7 +51,7 @@ def build(settings: MatchingSettings | None = None, *, clock: Clock = utc_now) -
             MatchingUnitOfWork, deadlines=settings.deadlines(), lock_wait_s=settings.lock_wait_s,
             book_cache=book_cache),
         subscriptions=[subscription],
-        routers=[router, links_router, statistics_router],
+        routers=[router, rounds_router, links_router, statistics_router],
         published={topics.MATCHING_EVENTS: MATCHING_EVENTS},
         migrations=MIGRATIONS,
         description="Turns placement requests and offers into fair, stable placements.",

@@ -30,6 +30,9 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("*", "/matching/links/*"): "a person's answer by a signed link token, no bearer token",
     ("*", "/training/links/*"): "a person's answer by a signed link token, no bearer token",
     ("*", "/notifications/links/*"): "opt-out by a signed link token, no bearer token",
+    ("GET", "/matching/rounds/{round_id}/draw"):
+        "a round's published draw: its seed and each request's lottery number, by request "
+        "id only, so that a family can check its own (services/matching/entrypoints/rounds.py)",
     ("GET", "/registration/municipalities/{code}/contact"):
         "whom to contact in a municipality: a coordinator is a public office",
     ("POST", "/notifications/sms/receipts"):

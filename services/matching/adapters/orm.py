@@ -223,6 +223,27 @@ rounds = Table(
     Column("ran_at", DateTime(timezone=True), nullable=False),
 )
 
+round_draws = Table(
+    "round_draws", metadata,
+    Column("round_id", UUID(as_uuid=True), primary_key=True),
+    Column("request_id", UUID(as_uuid=True), primary_key=True),
+    Column("lottery", Integer, nullable=False),
+)
+"""Each request's lottery number in a round, published with the round's seed: the draw
+depends only on the seed and the set of requests (`domain.rounds.draw_lottery`), so
+anyone can draw it again and check their own number."""
+
+round_seeds = Table(
+    "round_seeds", metadata,
+    Column("municipality_code", String(4), primary_key=True),
+    Column("program", String, primary_key=True),
+    Column("seed", BigInteger, nullable=False),
+    Column("drawn_at", DateTime(timezone=True), nullable=False),
+)
+"""The seed of a municipality's next round of a programme, drawn once, at its first
+preview: every preview shows the draw the round will make, and no preview draws anew.
+The round that runs takes it (and removes it)."""
+
 book_versions = Table(
     "book_versions", metadata,
     Column("municipality_code", String(4), primary_key=True),

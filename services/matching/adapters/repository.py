@@ -86,6 +86,9 @@ class Books(Protocol):
     async def save_certificate(self, c: Certificate, municipality_code: str) -> None: ...
     async def withdrawn_offer(self, offer_id: UUID) -> None: ...
     async def save_round(self, summary: RoundSummary, ran_at: datetime) -> None: ...
+    async def next_seed(self, municipality_code: str, program: str, drawn: int,
+                        now: datetime) -> int: ...
+    async def take_seed(self, municipality_code: str, program: str) -> int | None: ...
     async def round_ran_since(self, municipality_code: str, program: str,
                               since: datetime) -> bool: ...
     async def placement_municipality(self, placement_id: UUID) -> str | None: ...
@@ -435,6 +438,27 @@ class BookRepository:
             program=summary.program, seed=summary.seed, requests=summary.requests,
             placed=summary.placed, waitlisted=summary.waitlisted,
             duration_ms=summary.duration_ms, ran_at=ran_at))
+        drawn = [{"round_id": summary.round_id, "request_id": d.request_id,
+                  "lottery": d.lottery} for d in summary.draws if d.lottery is not None]
+        if drawn:
+            await self.session.execute(orm.round_draws.insert(), drawn)
+
+    async def next_seed(self, municipality_code: str, program: str, drawn: int,
+                        now: datetime) -> int:
+        """The seed of the next round (`drawn` when none was drawn before it)."""
+        await self.session.execute(insert(orm.round_seeds).values(
+            municipality_code=municipality_code, program=program, seed=drawn, drawn_at=now,
+        ).on_conflict_do_nothing())
+        seeds = orm.round_seeds.c
+        return int(await self.session.scalar(select(seeds.seed).where(
+            seeds.municipality_code == municipality_code, seeds.program == program)) or 0)
+
+    async def take_seed(self, municipality_code: str, program: str) -> int | None:
+        """The next round's seed, if a preview drew one, removed for the round to use."""
+        seed = await self.session.scalar(orm.round_seeds.delete().where(
+            orm.round_seeds.c.municipality_code == municipality_code,
+            orm.round_seeds.c.program == program).returning(orm.round_seeds.c.seed))
+        return None if seed is None else int(seed)
 
     # -- queries of the write side --------------------------------------------------
 

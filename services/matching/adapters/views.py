@@ -63,6 +63,25 @@ async def requests(session: AsyncSession, municipality_code: str, status: str | 
     return list(await session.execute(query.order_by(r.c.requested_at).limit(limit)))
 
 
+async def rounds(session: AsyncSession, municipality_code: str, limit: int) -> list[Any]:
+    """A municipality's rounds, the latest first."""
+    r = orm.rounds
+    return list(await session.execute(select(r).where(
+        r.c.municipality_code == municipality_code).order_by(r.c.ran_at.desc()).limit(limit)))
+
+
+async def round_draw(session: AsyncSession, round_id: UUID) -> tuple[Any, list[Any]] | None:
+    """The round's row and its draws by lottery number, or None."""
+    found = (await session.execute(select(orm.rounds).where(
+        orm.rounds.c.round_id == round_id))).first()
+    if found is None:
+        return None
+    d = orm.round_draws
+    draws = await session.execute(select(d.c.request_id, d.c.lottery).where(
+        d.c.round_id == round_id).order_by(d.c.lottery))
+    return found, list(draws)
+
+
 async def request(session: AsyncSession, request_id: UUID) -> Any:
     """The request's row, or None."""
     return (await session.execute(select(orm.requests).where(

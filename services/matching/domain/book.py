@@ -54,6 +54,22 @@ class RoundSummary:
     placed: int
     waitlisted: int
     duration_ms: float
+    draws: tuple[Draw, ...] = ()
+    """Each request's draw in the round, in the round's order."""
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One request's lottery number in a round, and what the round gave it."""
+
+    request_id: UUID
+    priority: int
+    lottery: int | None
+    """None: it did not enter the draw (its participant unknown, or placed already)."""
+    offer_id: UUID | None = None
+    """The offer it was proposed, with the rank of that preference (None: waitlisted)."""
+    rank: int | None = None
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass
@@ -350,6 +366,9 @@ class Book(Ledger):
         for request in already:
             self._waitlist(request, (f.ALREADY_PLACED,))
         placed = 0
+        draws = [Draw(r.request_id, r.priority, None, reasons=(f.PARTICIPANT_UNKNOWN,))
+                 for r in unknown] + [Draw(r.request_id, r.priority, None,
+                                           reasons=(f.ALREADY_PLACED,)) for r in already]
         for rr in round_requests:
             request = self.requests[UUID(rr.key)]
             request.lottery, request.round_id = result.lottery[rr.key], round_id
@@ -359,12 +378,17 @@ class Book(Ledger):
                 self.propose(request, self.offers[UUID(offer_key)],
                              (request.period_start, request.period_end), rank, now, round_id)
                 placed += 1
+                draws.append(Draw(request.request_id, request.priority, request.lottery,
+                                  UUID(offer_key), rank))
             else:
                 self._waitlist(request, result.waitlisted[rr.key])
+                draws.append(Draw(request.request_id, request.priority, request.lottery,
+                                  reasons=tuple(result.waitlisted[rr.key])))
+        draws.sort(key=lambda d: (d.lottery is None, -d.priority, d.lottery or 0))
         summary = RoundSummary(
             round_id=round_id, municipality_code=self.municipality_code, program=program,
             seed=seed, requests=len(waiting), placed=placed, waitlisted=len(waiting) - placed,
-            duration_ms=result.duration_ms,
+            duration_ms=result.duration_ms, draws=tuple(draws),
         )
         self._emit(MatchingRoundCompleted(
             round_id=round_id, municipality_code=self.municipality_code,

@@ -14,9 +14,19 @@ from shared.links import Link
 class RunRound:
     municipality_code: str
     program: str
-    seed: int
+    seed: int | None = None
+    """None: the seed a preview drew for this round, else one drawn now."""
     unless_ran_since: datetime | None = None
     """For scheduled rounds: skip when a round already ran since then (checked under lock)."""
+
+
+@dataclass(frozen=True)
+class DrawRoundSeed:
+    """The seed of the municipality's next round of a programme: drawn at the first
+    preview, the same for every preview after it and for the round."""
+
+    municipality_code: str
+    program: str
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,9 @@ from typing import Literal
 
 from services.matching.domain import feasibility as f
 
+SEED_BITS = 62
+"""A round's seed is a random number below 2**62 (it fits Postgres' bigint)."""
+
 Preference = tuple[Literal["occupation", "workplace"], str]
 Bucket = tuple[str, str]
 """(municipality_code, program): the only offers a request can be placed at."""

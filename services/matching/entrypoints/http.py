@@ -1,5 +1,5 @@
-"""HTTP API of the matching service: rounds, declines, explanations (the statistics are
-in statistics.py).
+"""HTTP API of the matching service: placements, declines, explanations (the rounds are
+in rounds.py, the statistics in statistics.py).
 
 Coordinators (and systems) authenticate with a bearer token and reach only their
 municipalities; the answers people give by the links in their messages are in
@@ -8,9 +8,8 @@ links.py. Commands go through `bus.handle(command)`; reads go to `adapters/views
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -26,33 +25,12 @@ from services.matching.domain.deadlines import AWAITED, deadline
 from services.matching.domain.outcomes import follow_up_from
 from services.matching.domain.placements import Placement
 from shared.auth import CurrentPrincipal
-from shared.contracts.types import Awaited, DeclinedBy, MunicipalityCode, Outcome, Program
+from shared.contracts.types import Awaited, DeclinedBy, MunicipalityCode, Outcome
 from shared.errors import NotFound
 from shared.http import CONFLICT, ERRORS
 from shared.messagebus import MessageBus
 
 router = APIRouter(prefix="/matching", tags=["matching"], responses=ERRORS)
-
-SEED_BITS = 62
-
-
-class RoundIn(BaseModel):
-    municipality_code: MunicipalityCode
-    program: Literal["prao", "summer_job"]
-    seed: int | None = Field(default=None, ge=0, lt=1 << SEED_BITS,
-                             description="Lottery seed; drawn at random when absent")
-
-
-class RoundOut(BaseModel):
-    round_id: UUID
-    municipality_code: str
-    program: Program
-    seed: int
-    requests: int
-    placed: int
-    waitlisted: int
-    duration_ms: float
-
 
 class DeclineIn(BaseModel):
     by: DeclinedBy
@@ -85,9 +63,11 @@ def _bus(request: Request) -> MessageBus:
     return bus
 
 
-async def _handle(request: Request, command: object) -> Any:
+async def _handle(request: Request, command: object, *, commit: bool = True) -> Any:
+    """The command handled (`commit=False`: a dry run, rolled back); a municipality busy
+    past the lock's wait is 503 with when to try again."""
     try:
-        return await _bus(request).handle(command)
+        return await _bus(request).handle_together(lambda run: run(command), commit=commit)
     except MunicipalityBusy:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "busy, try again",
                             headers={"Retry-After": "1"}) from None
@@ -105,17 +85,6 @@ async def _placement_municipality(request: Request, placement_id: UUID) -> str:
     if row is None:
         raise NotFound("no such placement")
     return str(row.municipality_code)
-
-
-@router.post("/rounds", response_model=RoundOut)
-async def run_round(body: RoundIn, request: Request, principal: CurrentPrincipal) -> RoundOut:
-    """Run a matching round for one municipality and programme (prao, summer_job)."""
-    principal.require(body.municipality_code)
-    seed = body.seed if body.seed is not None else secrets.randbits(SEED_BITS)
-    summary = await _handle(request, commands.RunRound(body.municipality_code, body.program,
-                                                       seed))
-    assert summary is not None
-    return RoundOut(**vars(summary))
 
 
 @router.post("/placements/{placement_id}/decline", responses=CONFLICT)

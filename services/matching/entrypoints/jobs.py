@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Sequence
 
 from services.matching.domain.commands import ExpireDeadlines, RemindOfDeadlines, RunRound
@@ -59,7 +58,7 @@ def schedule(bus: MessageBus, rounds: Sequence[ScheduledRound], clock: Clock,
                 continue
             try:  # one failing round leaves the others to run
                 summary = await bus.handle(RunRound(
-                    scheduled.municipality_code, scheduled.program, secrets.randbits(62),
+                    scheduled.municipality_code, scheduled.program,
                     unless_ran_since=scheduled.at))
                 if summary is not None:
                     log.info("scheduled round ran", municipality=summary.municipality_code,

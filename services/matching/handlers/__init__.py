@@ -36,6 +36,7 @@ from services.matching.handlers.parties import (
 from services.matching.handlers.placements import (
     complete_placement,
     decline_placement,
+    draw_round_seed,
     expire_deadlines,
     extend_deadline,
     follow_up_placement,
@@ -98,6 +99,7 @@ EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {
 
 COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.RunRound: run_round,
+    commands.DrawRoundSeed: draw_round_seed,
     commands.AnswerAsWorkplace: workplace_answered,
     commands.AnswerOffer: offer_answered,
     commands.DeclinePlacement: decline_placement,

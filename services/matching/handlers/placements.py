@@ -3,6 +3,7 @@ extension, outcome and follow-up, and the deadlines job (expiries and reminders)
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
@@ -14,6 +15,7 @@ from services.matching.domain.book import Book, RoundSummary
 from services.matching.domain.errors import DomainError, InvalidTransition, UnknownPlacement
 from services.matching.domain.feasibility import is_round_program
 from services.matching.domain.placements import Placement
+from services.matching.domain.rounds import SEED_BITS
 from services.matching.unit_of_work import MatchingUnitOfWork
 from shared.errors import Conflict, NotFound, Rejected
 from shared.links import BadLink, Link
@@ -52,10 +54,21 @@ async def run_round(
     if cmd.unless_ran_since is not None and await uow.books.round_ran_since(
             cmd.municipality_code, cmd.program, cmd.unless_ran_since):
         return None  # a scheduled round another replica has already run
-    summary = book.run_round(cmd.program, cmd.seed, now)
+    pending = await uow.books.take_seed(cmd.municipality_code, cmd.program)
+    seed = next(s for s in (cmd.seed, pending, secrets.randbits(SEED_BITS)) if s is not None)
+    summary = book.run_round(cmd.program, seed, now)
     await uow.save(book)
     await uow.books.save_round(summary, now)
     return summary
+
+
+async def draw_round_seed(cmd: commands.DrawRoundSeed, uow: MatchingUnitOfWork,
+                          deps: Dependencies) -> int:
+    if not is_round_program(cmd.program):
+        raise Rejected.field("program", "rounds are for prao and summer_job; "
+                             "other programmes are matched continuously")
+    return await uow.books.next_seed(cmd.municipality_code, cmd.program,
+                                     secrets.randbits(SEED_BITS), deps.clock())
 
 
 async def _placement_book(uow: MatchingUnitOfWork, placement_id: UUID) -> Book:

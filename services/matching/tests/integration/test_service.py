@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from faststream.kafka.subscriber.usecase import LogicSubscriber
@@ -364,3 +365,64 @@ def _count_rounds_asked(service: Service) -> list[object]:
 
     bus.handle = counting
     return asked
+
+
+async def test_a_round_previewed_then_run_with_the_same_draw_published(
+        service: Service, scenario: Scenario) -> None:
+    """Previews show the draw the round will make (the seed drawn once, at the first)
+    and change nothing; the run makes that draw and publishes it: the seed and each
+    request's lottery number, which anyone can draw again from the seed."""
+    s = scenario
+    start, end = date(2027, 5, 3), date(2027, 5, 7)
+    wid = await s.workplace()
+    await s.offer(wid, await s.supervisor(wid, max_participants=2), program="prao",
+                  capacity=1, start=start, end=end)
+    requests = []
+    for _ in range(3):
+        pid, _ = await s.participant(born=date(2012, 3, 3), guardians=1)
+        requests.append(await s.request(pid, program="prao", occupations=("5120",),
+                                        start=start, end=end))
+    for rid in requests:
+        await s.wait("PlacementWaitlisted", request_id=rid)
+    body = {"municipality_code": s.m, "program": "prao", "dry_run": True}
+    async with http_client(service) as client:
+        headers = bearer(service, s.m)
+        first = (await client.post("/matching/rounds", headers=headers, json=body)).json()
+        again = (await client.post("/matching/rounds", headers=headers, json=body)).json()
+        assert first["dry_run"] and first["placed"] == 1 and first["waitlisted"] == 2
+        assert again["seed"] == first["seed"]
+        assert [(d["request_id"], d["lottery"], d["offer_id"]) for d in again["draws"]] == [
+            (d["request_id"], d["lottery"], d["offer_id"]) for d in first["draws"]]
+        assert sorted(d["lottery"] for d in first["draws"]) == [0, 1, 2]
+        waiting = [d for d in first["draws"] if d["offer_id"] is None]
+        assert all(d["reasons"] == ["no_capacity"] for d in waiting)
+        assert (await client.get("/matching/rounds", headers=headers,
+                                 params={"municipality_code": s.m})).json() == []
+        explained = await client.get(f"/matching/requests/{requests[0]}/explanation",
+                                     headers=headers)
+        assert explained.json()["lottery"] is None  # the preview kept nothing
+
+        ran = (await client.post("/matching/rounds", headers=headers, json={
+            "municipality_code": s.m, "program": "prao"})).json()
+        assert not ran["dry_run"] and ran["seed"] == first["seed"]
+        assert [(d["request_id"], d["offer_id"]) for d in ran["draws"]] == [
+            (d["request_id"], d["offer_id"]) for d in first["draws"]]
+        [done] = await s.wait("MatchingRoundCompleted", municipality_code=s.m)
+        assert done["data"]["seed"] == first["seed"]
+        [listed] = (await client.get("/matching/rounds", headers=headers,
+                                     params={"municipality_code": s.m})).json()
+        assert listed["round_id"] == ran["round_id"]
+
+        published = await client.get(f"/matching/rounds/{ran['round_id']}/draw")  # no token
+        assert published.status_code == 200, published.text
+        draw = published.json()
+        assert draw["seed"] == first["seed"] and draw["municipality_code"] == s.m
+        keys = sorted(d["request_id"] for d in draw["draws"])
+        numbers = list(range(len(keys)))
+        random.Random(draw["seed"]).shuffle(numbers)  # the draw, again, by anyone
+        assert {d["request_id"]: d["lottery"] for d in draw["draws"]} == dict(
+            zip(keys, numbers, strict=True))
+        assert (await client.get(f"/matching/rounds/{uuid4()}/draw")).status_code == 404
+        next_preview = (await client.post("/matching/rounds", headers=headers,
+                                          json=body)).json()
+        assert next_preview["round_id"] != ran["round_id"]

@@ -55,6 +55,7 @@ class FakeBooks:
         self.kept: dict[str, Book] = {}
         self.participants: dict[UUID, Participant] = {}
         self.consents: dict[tuple[UUID, UUID, str], bool] = {}
+        self.seeds: dict[tuple[str, str], int] = {}
         self.consent_states: dict[tuple[UUID, str], ConsentState] = {}
         self.rules: dict[str, OfferRules] = {}
         self.workplaces: dict[UUID, Workplace] = {}
@@ -170,6 +171,13 @@ class FakeBooks:
 
     async def save_round(self, summary: RoundSummary, ran_at: datetime) -> None:
         self.rounds.append((summary, ran_at))
+
+    async def next_seed(self, municipality_code: str, program: str, drawn: int,
+                        now: datetime) -> int:
+        return self.seeds.setdefault((municipality_code, program), drawn)
+
+    async def take_seed(self, municipality_code: str, program: str) -> int | None:
+        return self.seeds.pop((municipality_code, program), None)
 
     # -- queries ---------------------------------------------------------------------
 
