@@ -39,6 +39,7 @@ from services.portal.entrypoints import imports as import_pages
 from services.portal.entrypoints import people as people_pages
 from services.portal.entrypoints import placements as placement_pages
 from services.portal.entrypoints import places as places_pages
+from services.portal.entrypoints import rounds as round_pages
 from services.portal.entrypoints import staff
 from services.portal.entrypoints import statistics as statistics_pages
 from services.portal.entrypoints.pages import Pages, language_of, render_view, router
@@ -113,6 +114,7 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.include_router(placement_pages.router)
     app.include_router(statistics_pages.router)
     app.include_router(import_pages.router)
+    app.include_router(round_pages.router)
     return Portal(settings, app)
 
 

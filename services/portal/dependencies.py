@@ -47,7 +47,11 @@ class RegistrationApi(LinkApi, Protocol):
         ...
 
 
-class MatchingApi(LinkApi, Protocol): ...
+class MatchingApi(LinkApi, Protocol):
+    async def round_draw(self, round_id: str) -> Mapping[str, Any] | None:
+        """`GET /matching/rounds/{id}/draw`, public: the seed and each request's lottery
+        number; None: no such round."""
+        ...
 
 
 class TrainingApi(LinkApi, Protocol): ...
@@ -149,6 +153,16 @@ class StaffApi(Protocol):
                           rows: list[Mapping[str, Any]], dry_run: bool) -> Mapping[str, Any]:
         """Registration's `POST /imports`: each row's `problems` (`field`, `message`),
         in a dry run nothing registered."""
+        ...
+
+    async def rounds(self, member: StaffMember, code: str) -> list[Mapping[str, Any]]:
+        """Matching's `GET /matching/rounds` of a municipality, the latest first."""
+        ...
+
+    async def round(self, member: StaffMember, code: str, program: str,
+                    dry_run: bool) -> Mapping[str, Any]:
+        """Matching's `POST /matching/rounds`: the round (`dry_run`: its preview) with
+        every request's draw."""
         ...
 
     async def entry(self, member: StaffMember, register: Register, ident: str

@@ -40,6 +40,7 @@ from services.registration.settings import RegistrationSettings
 from services.registration.tests import support
 from services.registration.tests.pins import pin
 from shared.auth import issue_token
+from shared.clock import Clock, utc_now
 
 SECRET = "staff-people-e2e-jwt-secret-0123456789abcdef"
 SIGN_IN_FLOW = frozenset({"/personal/logga-in", "/personal/logga-in/start",
@@ -61,6 +62,8 @@ class Staffed:
     """1380's workplace, with `supervisor` and `offer` there."""
     supervisor: dict[str, Any]
     offer: dict[str, Any]
+    mail: SmtpCatcher
+    """The messages notifications sent by e-mail."""
 
     def as_seed(self, municipality: str = HALMSTAD) -> dict[str, str]:
         """The headers of registration's API as a coordinator of `municipality`."""
@@ -140,9 +143,11 @@ def _notifications(infra: Infra, mail: SmtpCatcher, sms: ElksFake,
 
 
 @asynccontextmanager
-async def staff_workspace(infra: Infra) -> AsyncIterator[Staffed]:
+async def staff_workspace(infra: Infra, matching_clock: Clock = utc_now
+                          ) -> AsyncIterator[Staffed]:
     """Registration, matching and notifications on the run's broker and database (with
-    the local SMTP and SMS servers), the portal signing in through a local provider."""
+    the local SMTP and SMS servers), the portal signing in through a local provider;
+    matching keeps `matching_clock` (a test moves it on to a placement's end)."""
     run = uuid.uuid4().hex[:8]
     port = free_port()
     settings = {name: service_settings(infra, name, auth_jwt_secret=SECRET)
@@ -157,7 +162,8 @@ async def staff_workspace(infra: Infra) -> AsyncIterator[Staffed]:
         for name, build in (
                 ("registration", lambda: build_registration(
                     RegistrationSettings(**settings["registration"]))),
-                ("matching", lambda: build_matching(MatchingSettings(**settings["matching"]))),
+                ("matching", lambda: build_matching(MatchingSettings(**settings["matching"]),
+                                                    clock=matching_clock)),
                 ("notifications", lambda: build_notifications(
                     _notifications(infra, mail, sms, f"http://127.0.0.1:{port}")))):
             service = await stack.enter_async_context(running(infra, build))
@@ -174,7 +180,7 @@ async def staff_workspace(infra: Infra) -> AsyncIterator[Staffed]:
         request = await _request(client, asa)
         await _participant(client, LAHOLM, f"Åsa Lind {run}")
         yield Staffed(portal_url, urls["registration"], urls["matching"], run, asa, request,
-                      workplace, supervisor, offer)
+                      workplace, supervisor, offer, mail)
 
 
 async def signed_in(page: Page, staffed: Staffed, subject: str) -> None:

@@ -108,6 +108,13 @@ class RegistrationClient(ServiceClient):
 class MatchingClient(ServiceClient):
     prefix = "/matching"
 
+    async def round_draw(self, round_id: str) -> Mapping[str, Any] | None:
+        try:
+            found = await self._send("GET", f"/rounds/{round_id}/draw")
+        except BadLink:  # 404: no such round
+            return None
+        return found if isinstance(found, dict) else None
+
 
 class TrainingClient(ServiceClient):
     prefix = "/training"

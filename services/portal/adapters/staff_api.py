@@ -173,6 +173,17 @@ class StaffApiClient:
             "municipality_code": code, "dry_run": dry_run, "rows": rows})
         return _object(answer)
 
+    async def rounds(self, member: StaffMember, code: str) -> list[Mapping[str, Any]]:
+        answer = await self._call(member, "GET", "/rounds", base=self._matching,
+                                  params={"municipality_code": code})
+        return _rows(answer)
+
+    async def round(self, member: StaffMember, code: str, program: str,
+                    dry_run: bool) -> Mapping[str, Any]:
+        answer = await self._call(member, "POST", "/rounds", base=self._matching, json={
+            "municipality_code": code, "program": program, "dry_run": dry_run})
+        return _object(answer)
+
     async def entry(self, member: StaffMember, register: Register,
                     ident: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/{register}/{ident}", {})

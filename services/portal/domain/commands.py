@@ -11,6 +11,7 @@ from services.portal.domain.imports import Step, Table
 from services.portal.domain.people import DEFAULT_PURPOSE, Search
 from services.portal.domain.placements import Action
 from services.portal.domain.places import Register
+from services.portal.domain.rounds import RoundStep
 from services.portal.domain.staff import StaffMember
 from services.portal.domain.statistics import Asked
 
@@ -161,3 +162,25 @@ class ImportRows:
     uploaded: bool = False
     """A file came with the form (`table` None then: it could not be read)."""
     language: str = "sv"
+
+
+@dataclass(frozen=True)
+class ShowRounds:
+    member: StaffMember
+
+
+@dataclass(frozen=True)
+class RunRound:
+    """A round of the form's municipality and programme: previewed, or run."""
+
+    member: StaffMember
+    form: Mapping[str, str]
+    step: RoundStep
+
+
+@dataclass(frozen=True)
+class ShowRoundDraw:
+    """A round's published draw (anyone's), `asked` the request a family looks for."""
+
+    round_id: str
+    asked: str = ""

@@ -20,9 +20,10 @@ from shared.contracts.types import PROGRAMS
 
 Register = Literal["workplaces", "supervisors", "offers"]
 """Registration's registers that staff keep through these forms."""
-FormKind = Literal["workplaces", "supervisors", "offers", "profile", "import"]
+FormKind = Literal["workplaces", "supervisors", "offers", "profile", "import", "round"]
 """The forms of this module: each register's, the municipality's profile, and what an
-import of a list of participants registers them for (`domain.imports`)."""
+import of a list of participants registers them for (`domain.imports`), and which round
+to run (`domain.rounds`)."""
 Kind = Literal["text", "choice", "check", "number", "date", "time", "list"]
 SECTORS: tuple[str, ...] = ("municipal", "region", "state", "private", "nonprofit")
 CONSENT_RULES: tuple[str, ...] = ("either", "both")
@@ -126,9 +127,13 @@ IMPORT: tuple[Section, ...] = (
                 FormField("period_start", "date", required=True),
                 FormField("period_end", "date", required=True))),
 )
+ROUND: tuple[Section, ...] = (
+    ("round", (FormField("municipality_code", "choice", required=True),
+               FormField("program", "choice", required=True, choices=("prao", "summer_job")))),
+)
 FORMS: dict[FormKind, tuple[Section, ...]] = {
     "workplaces": WORKPLACE, "supervisors": SUPERVISOR, "offers": OFFER, "profile": PROFILE,
-    "import": IMPORT}
+    "import": IMPORT, "round": ROUND}
 NEW_VALUES: dict[Register, dict[str, str]] = {
     "workplaces": {"manager_language": "sv"},
     "supervisors": {"languages": "sv", "max_participants": "2"},

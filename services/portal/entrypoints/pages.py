@@ -34,7 +34,7 @@ class Pages:
     renderer: Renderer
 
 
-def _pages(request: Request) -> Pages:
+def pages_of(request: Request) -> Pages:
     pages: Pages = request.app.state.pages
     return pages
 
@@ -44,7 +44,7 @@ def language_of(request: Request) -> str:
 
 
 def render_view(request: Request, view: View, language: str) -> HTMLResponse:
-    renderer = _pages(request).renderer
+    renderer = pages_of(request).renderer
     if isinstance(view, BadLinkPage):
         return renderer.page(request, "bad_link.html", language, view.status, view=view)
     if isinstance(view, Receipt):
@@ -54,20 +54,20 @@ def render_view(request: Request, view: View, language: str) -> HTMLResponse:
                          action=request.url.path)
 
 
-async def _handle(request: Request, command: Any) -> View:
-    pages = _pages(request)
-    view: View = await pages.handlers[type(command)](command, pages.apis)
-    return view
+async def handle_page(request: Request, command: Any) -> Any:
+    """The command to its handler, with the services' APIs as its unit of work."""
+    pages = pages_of(request)
+    return await pages.handlers[type(command)](command, pages.apis)
 
 
 @router.get("/", response_class=HTMLResponse)
 async def start(request: Request) -> HTMLResponse:
-    return _pages(request).renderer.page(request, "start.html", language_of(request))
+    return pages_of(request).renderer.page(request, "start.html", language_of(request))
 
 
 @router.get("/l/{token}", response_class=HTMLResponse)
 async def show_link(token: str, request: Request) -> HTMLResponse:
-    view = await _handle(request, ShowLink(token))
+    view: View = await handle_page(request, ShowLink(token))
     return render_view(request, view, language_of(request))
 
 
@@ -75,7 +75,7 @@ async def show_link(token: str, request: Request) -> HTMLResponse:
 async def answer_link(token: str, request: Request) -> HTMLResponse:
     submitted = await request.form()
     form = {key: value for key, value in submitted.multi_items() if isinstance(value, str)}
-    view = await _handle(request, AnswerLink(token, form))
+    view: View = await handle_page(request, AnswerLink(token, form))
     return render_view(request, view, language_of(request))
 
 

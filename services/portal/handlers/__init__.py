@@ -4,7 +4,8 @@ view of people (`people`), of a request and why it got what it got (`requests`),
 placements and what they do to them (`placements`), of the statistics (`statistics`),
 and their keeping of the registers
 of workplaces (`places`) and of the municipality's profile (`profile`), and their import
-of lists of participants (`imports`), whose uow is the services' staff APIs."""
+of lists of participants (`imports`) and their rounds (`rounds`), whose uow is the
+services' staff APIs; and a round's published draw (`rounds`), anyone's."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.portal.domain.commands import (
     ActOnPlacement,
     DownloadStatistics,
     ImportRows,
+    RunRound,
     SaveEntry,
     SaveProfile,
     SearchPeople,
@@ -24,6 +26,8 @@ from services.portal.domain.commands import (
     ShowPlacements,
     ShowProfile,
     ShowRequest,
+    ShowRoundDraw,
+    ShowRounds,
     ShowStart,
     ShowStatistics,
     ShowWorkplaces,
@@ -39,11 +43,13 @@ from services.portal.handlers.placements import (
 from services.portal.handlers.places import save_entry, show_entry, show_workplaces
 from services.portal.handlers.profile import save_profile, show_profile
 from services.portal.handlers.requests import show_request
+from services.portal.handlers.rounds import run_round, show_round_draw, show_rounds
 from services.portal.handlers.start import show_start
 from services.portal.handlers.statistics import download_statistics, show_statistics
 from shared.wiring import Handler
 
-COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = LINK_HANDLERS
+COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = LINK_HANDLERS | {
+    ShowRoundDraw: show_round_draw}
 STAFF_HANDLERS: dict[type, Handler[Dependencies]] = {
     SearchPeople: search_people, ShowPerson: show_person, ShowAccessLog: show_access_log,
     ShowWorkplaces: show_workplaces, ShowEntry: show_entry, SaveEntry: save_entry,
@@ -51,6 +57,7 @@ STAFF_HANDLERS: dict[type, Handler[Dependencies]] = {
     ShowPlacement: show_placement, ActOnPlacement: act_on_placement,
     ShowStatistics: show_statistics, DownloadStatistics: download_statistics,
     ShowStart: show_start, ShowProfile: show_profile, SaveProfile: save_profile,
-    ShowImport: show_import, ImportRows: import_rows}
+    ShowImport: show_import, ImportRows: import_rows, ShowRounds: show_rounds,
+    RunRound: run_round}
 
 __all__ = ["COMMAND_HANDLERS", "FACTS", "STAFF_HANDLERS", "answer_link", "show_link"]

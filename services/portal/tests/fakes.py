@@ -79,9 +79,19 @@ class FakeRegistration(FakeService):
         return self.contacts.get(municipality_code)
 
 
+class FakeMatching(FakeService):
+    def __init__(self) -> None:
+        super().__init__(("workplace_answer", "offer_answer"))
+        self.draws: dict[str, dict[str, Any]] = {}
+        """Each round's published draw, by its id."""
+
+    async def round_draw(self, round_id: str) -> Mapping[str, Any] | None:
+        return self.draws.get(round_id)
+
+
 def fake_apis() -> ServiceApis:
     return ServiceApis(registration=FakeRegistration(),
-                       matching=FakeService(("workplace_answer", "offer_answer")),
+                       matching=FakeMatching(),
                        training=FakeService(("enrolment", "evaluation")),
                        notifications=FakeService(("opt_out",)))
 
