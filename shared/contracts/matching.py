@@ -15,6 +15,7 @@ from shared.contracts.types import (
     MunicipalityCode,
     Outcome,
     Program,
+    RecordedBy,
     SummerJobVariant,
     Text,
 )
@@ -71,6 +72,9 @@ class PlacementAccepted(EventData):
     """The person who answered (the supervisor, the participant, the guardian)."""
     waiting_for: list[Awaited] = Field(default_factory=list)
     """Who has still to answer (and `consent` when a guardian's consent is missing)."""
+    recorded_by: RecordedBy = "link"
+    """Added: `coordinator` when a coordinator recorded the party's yes, given by phone
+    or in person, rather than the party by the link in its message."""
 
 
 class PlacementDeadlineApproaching(EventData):

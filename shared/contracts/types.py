@@ -65,6 +65,9 @@ Channel = Literal["email", "sms"]
 ConsentState = Literal["granted", "refused", "pending"]
 ConsentChannel = Literal["link", "coordinator", "intake"]
 AnsweredBy = Literal["workplace", "participant", "guardian"]
+RecordedBy = Literal["link", "coordinator"]
+"""Who recorded a party's answer: the party, by its link; or a coordinator, for a party
+who answered by phone or in person."""
 Awaited = Literal["workplace", "participant", "guardian", "consent"]
 """Whom a placement waits for: a party's yes, or a guardian's consent."""
 SummerJobVariant = Literal["feriepraktik", "feriearbete"]

@@ -12,7 +12,8 @@ provider process, e-mail through a local SMTP server.
    the draw the preview showed, and its seed and lottery numbers are published.
 4. She opens a waitlisted request's explanation from her start page.
 5. The workplace's answer, given on its public page by the link in the supervisor's
-   e-mail, and the guardian's consent, by theirs, arrive on the placement's page.
+   e-mail, and the guardian's consent, by theirs, arrive on the placement's page; for
+   the other placement she records the workplace's yes, given by phone.
 6. At the placement's end (matching's clock moved on) she records how it ended.
 7. She downloads the statistics.
 """
@@ -30,6 +31,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import jwt
 import pytest
 from playwright.async_api import Browser, Page, expect
 
@@ -64,7 +66,7 @@ class Morning:
 
 @pytest.fixture(scope="module")
 async def morning(infra: Infra) -> AsyncIterator[Morning]:
-    """The workspace with a prao offer of one place at its workplace, which training has
+    """The workspace with a prao offer of two places at its workplace, which training has
     opened and whose supervisor it has certified."""
     clock = MovableClock()
     async with staff_workspace(infra, matching_clock=clock) as staffed:
@@ -74,7 +76,7 @@ async def morning(infra: Infra) -> AsyncIterator[Morning]:
                                      headers=staffed.as_seed()) as client:
             offered = await client.post("/offers", json=support.offer_body(
                 workplace_id=workplace, supervisor_id=staffed.supervisor["supervisor_id"],
-                period_start=start_text, period_end=end_text, capacity=1, supports=[]))
+                period_start=start_text, period_end=end_text, capacity=2, supports=[]))
             assert offered.status_code == 201, offered.text
         opened = WorkplaceOpened(workplace_id=UUID(workplace), municipality_code="1380")
         certified = SupervisorCertified(
@@ -181,8 +183,8 @@ async def _round(page: Page, morning: Morning) -> str:
     await page.get_by_label("Program", exact=True).select_option("prao")
     await page.get_by_role("button", name="Förhandsgranska").click()
     preview = page.locator("[data-preview]")
-    await expect(preview).to_contain_text("3 förfrågningar, 1 skulle få förslag på plats, "
-                                          "2 skulle vänta")
+    await expect(preview).to_contain_text("3 förfrågningar, 2 skulle få förslag på plats, "
+                                          "1 skulle vänta")
     seed = await page.locator("[data-seed]").inner_text()
     await expect(page.locator("[data-draw]")).to_have_count(3)
     await check_page(page, "portal-staff-round-preview")
@@ -212,28 +214,26 @@ async def _rounds_run(staffed: Staffed) -> list[dict[str, Any]]:
         return found
 
 
-async def _prao_placement(staffed: Staffed) -> dict[str, Any]:
+async def _prao_placements(staffed: Staffed) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(base_url=staffed.matching,
                                  headers=staffed.as_seed()) as client:
-        for _ in range(300):
-            found = (await client.get("/matching/placements", params={
-                "municipality_code": "1380"})).json()
-            prao = [p for p in found if p.get("program") == "prao"]
-            if prao:
-                placement: dict[str, Any] = prao[0]
-                return placement
-            await asyncio.sleep(0.1)
-    raise AssertionError("the round proposed no placement")
+        found = (await client.get("/matching/placements", params={
+            "municipality_code": "1380"})).json()
+    return [p for p in found if p.get("program") == "prao"]
 
 
-async def _link_to(staffed: Staffed, address: str) -> str:
-    """The portal link in the latest e-mail to `address`, once it has come."""
+async def _link_to(staffed: Staffed, address: str, purpose: str,
+                   subject: str | None = None) -> str:
+    """The portal link of `purpose` (about `subject`) in an e-mail to `address`, once it
+    has come (the token's claims read unverified: the portal checks them)."""
     for _ in range(300):
-        for entry in reversed(staffed.mail.messages()):
-            if address in entry["rcpt_tos"] and staffed.mail.links(entry):
-                return f"{staffed.portal}/l/{staffed.mail.links(entry)[0]}"
+        for entry in staffed.mail.messages():
+            for token in staffed.mail.links(entry) if address in entry["rcpt_tos"] else []:
+                claims = jwt.decode(token, options={"verify_signature": False})
+                if claims["act"] == purpose and subject in (None, claims["sub"]):
+                    return f"{staffed.portal}/l/{token}"
         await asyncio.sleep(0.1)
-    raise AssertionError(f"no message with a link to {address}")
+    raise AssertionError(f"no {purpose} link to {address}")
 
 
 async def _answered_by_link(browser: Browser, link: str, choice: str, name: str) -> None:
@@ -265,25 +265,33 @@ async def test_a_coordinators_morning(browser: Browser, morning: Morning,
 
         await page.goto(f"{staffed.portal}/personal")  # 4
         waiting = page.locator("[data-attention='ask_for_offers'] a")
-        await expect(waiting).to_have_count(2)
+        await expect(waiting).to_have_count(1)
         await waiting.first.click()
         await expect(page.locator("[data-reason='no_capacity']").first).to_be_visible()
         await check_page(page, "portal-staff-round-waiting")
 
-        placement = await _prao_placement(staffed)  # 5
-        participant = placement["participant_id"]
+        by_link, by_phone = await _prao_placements(staffed)  # 5
+        ident = by_link["placement_id"]
         pupil = next(p for p in (await _registry(staffed, "/participants", limit="200")
-                                 )["items"] if p["participant_id"] == participant)
-        first_name = pupil["name"].split()[0].lower()
-        await _answered_by_link(browser, await _link_to(staffed, "hugo@example.org"),
-                                "answer-accept", "portal-workplace-answer-morning")
-        await _answered_by_link(browser, await _link_to(staffed,
-                                                        f"vera.{first_name}@example.org"),
+                                 )["items"] if p["participant_id"] == by_link["participant_id"])
+        guardian = f"vera.{pupil['name'].split()[0].lower()}@example.org"
+        await _answered_by_link(browser, await _link_to(
+            staffed, "hugo@example.org", "workplace_answer", ident), "answer-accept",
+            "portal-workplace-answer-morning")
+        await _answered_by_link(browser, await _link_to(staffed, guardian, "consent"),
                                 "consent-yes", "portal-consent-morning")
-        await page.goto(f"{staffed.portal}/personal/placeringar/{placement['placement_id']}")
+        await page.goto(f"{staffed.portal}/personal/placeringar/{ident}")
         await _on_placement_page(page, "[data-answer='workplace']", "Ja")
         await _on_placement_page(page, "[data-status]", "Bekräftad")
         await check_page(page, "portal-staff-placement-confirmed")
+        # The other workplace said yes by phone: the coordinator records it.
+        await page.goto(f"{staffed.portal}/personal/placeringar/{by_phone['placement_id']}")
+        await page.get_by_label("Vem sa ja").select_option("workplace")
+        await page.get_by_role("button", name="Registrera ja").click()
+        await expect(page.locator("[data-done]")).to_have_attribute("data-done", "acceptance")
+        await expect(page.locator("[data-answer='workplace']")).to_contain_text("Ja")
+        await check_page(page, "portal-staff-placement-accepted-by-phone")
+        await page.goto(f"{staffed.portal}/personal/placeringar/{ident}")
 
         morning.clock.ahead = morning.end - date.today() + timedelta(days=1)  # 6
         await page.reload()

@@ -39,7 +39,7 @@ from shared.contracts.matching import (
     PlacementConfirmed,
     PlacementDeclined,
 )
-from shared.contracts.types import Awaited
+from shared.contracts.types import Awaited, RecordedBy
 
 
 @dataclass
@@ -112,9 +112,10 @@ class Book(Ledger):
             self._reopen(placement.request_id)
         self.reexamine(now, programs={placement.program})
 
-    def accept(self, placement_id: UUID, now: datetime,
-               supervisor_id: UUID | None = None) -> Placement:
-        """The workplace accepts (its supervisor, when it answered by link)."""
+    def accept(self, placement_id: UUID, now: datetime, supervisor_id: UUID | None = None,
+               recorded_by: RecordedBy = "link") -> Placement:
+        """The workplace accepts (its supervisor, when it answered by link; a coordinator
+        records a yes given by phone)."""
         placement = self._open_placement(placement_id)
         if placement.status != "proposed":
             raise InvalidTransition(f"placement is {placement.status}, not proposed",
@@ -123,11 +124,13 @@ class Book(Ledger):
             raise InvalidTransition("the deadline to accept has passed", "deadline_passed")
         placement.status, placement.accepted_at = "accepted", now
         self.changed_placements.add(placement_id)
-        self._accepted(placement, "workplace", supervisor_id or placement.supervisor_id, now)
+        self._accepted(placement, "workplace", supervisor_id or placement.supervisor_id, now,
+                       recorded_by)
         return placement
 
     def answer_offer(self, placement_id: UUID, by: Party, person: UUID, accept: bool,
-                     reason: str | None, now: datetime) -> Placement:
+                     reason: str | None, now: datetime,
+                     recorded_by: RecordedBy = "link") -> Placement:
         """The participant (or a guardian, where asked) accepts or declines the offer;
         a decline frees the place for the next in line."""
         placement = self._open_placement(placement_id)
@@ -149,14 +152,15 @@ class Book(Ledger):
         else:
             placement.participant_accepted_at = now
         self.changed_placements.add(placement_id)
-        self._accepted(placement, by, person, now)
+        self._accepted(placement, by, person, now, recorded_by)
         return placement
 
-    def _accepted(self, placement: Placement, by: Party, person: UUID, now: datetime) -> None:
+    def _accepted(self, placement: Placement, by: Party, person: UUID, now: datetime,
+                  recorded_by: RecordedBy) -> None:
         self._emit(PlacementAccepted(
             placement_id=placement.placement_id, request_id=placement.request_id,
             participant_id=placement.participant_id, municipality_code=self.municipality_code,
-            by=by, answered_by=person,
+            by=by, answered_by=person, recorded_by=recorded_by,
             waiting_for=waiting_for(placement, self._consent_missing(placement))))
         self._confirm_if_ready(placement, now)
 

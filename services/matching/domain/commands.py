@@ -57,6 +57,16 @@ class DeclinePlacement:
 
 
 @dataclass(frozen=True)
+class AcceptForParty:
+    """A coordinator records a party's yes given by phone or in person (a guardian's
+    by `guardian_id`)."""
+
+    placement_id: UUID
+    by: str
+    guardian_id: UUID | None = None
+
+
+@dataclass(frozen=True)
 class CompletePlacement:
     """A coordinator records how a confirmed placement ended (outcomes.py)."""
 

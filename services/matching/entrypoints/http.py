@@ -25,7 +25,7 @@ from services.matching.domain.deadlines import AWAITED, deadline
 from services.matching.domain.outcomes import follow_up_from
 from services.matching.domain.placements import Placement
 from shared.auth import CurrentPrincipal
-from shared.contracts.types import Awaited, DeclinedBy, MunicipalityCode, Outcome
+from shared.contracts.types import AnsweredBy, Awaited, DeclinedBy, MunicipalityCode, Outcome
 from shared.errors import NotFound
 from shared.http import CONFLICT, ERRORS
 from shared.messagebus import MessageBus
@@ -37,6 +37,12 @@ class DeclineIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
     end_request: bool = False
     """True: the participant wants no other placement for this request."""
+
+
+class AcceptanceIn(BaseModel):
+    by: AnsweredBy
+    guardian_id: UUID | None = Field(default=None, description="Which guardian said yes "
+                                     "(required when `by` is guardian)")
 
 
 class CompletionIn(BaseModel):
@@ -95,6 +101,18 @@ async def decline(placement_id: UUID, body: DeclineIn, request: Request,
     await _handle(request, commands.DeclinePlacement(placement_id, body.by, body.reason,
                                                      body.end_request))
     return {"placement_id": str(placement_id), "status": "declined"}
+
+
+@router.post("/placements/{placement_id}/acceptance", responses=CONFLICT)
+async def accept_for_party(placement_id: UUID, body: AcceptanceIn, request: Request,
+                           principal: CurrentPrincipal) -> dict[str, str]:
+    """A coordinator records a party's yes given by phone or in person; the same rules as
+    the party's own link (409 when the placement does not ask it now). The event says a
+    coordinator recorded it (`recorded_by`)."""
+    principal.require(await _placement_municipality(request, placement_id))
+    placement = await _handle(request, commands.AcceptForParty(placement_id, body.by,
+                                                               body.guardian_id))
+    return {"placement_id": str(placement_id), "status": str(placement.status)}
 
 
 @router.post("/placements/{placement_id}/completion", responses=CONFLICT)

@@ -34,6 +34,7 @@ from services.matching.handlers.parties import (
     workplace_registered,
 )
 from services.matching.handlers.placements import (
+    accept_for_party,
     complete_placement,
     decline_placement,
     draw_round_seed,
@@ -103,6 +104,7 @@ COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.AnswerAsWorkplace: workplace_answered,
     commands.AnswerOffer: offer_answered,
     commands.DeclinePlacement: decline_placement,
+    commands.AcceptForParty: accept_for_party,
     commands.CompletePlacement: complete_placement,
     commands.ExpireDeadlines: expire_deadlines,
     commands.RemindOfDeadlines: remind_of_deadlines,

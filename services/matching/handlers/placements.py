@@ -142,6 +142,34 @@ async def decline_placement(
     await uow.save(book)
 
 
+async def accept_for_party(
+    cmd: commands.AcceptForParty, uow: MatchingUnitOfWork, deps: Dependencies
+) -> Placement:
+    """A party's yes recorded by a coordinator: the same rules as the party's link (not
+    past its deadline, only what is asked of it), and the event says who recorded it."""
+    book = await _placement_book(uow, cmd.placement_id)
+    now = deps.clock()
+    with _coordinator_conflicts():
+        if cmd.by == "workplace":
+            placement = book.accept(cmd.placement_id, now, recorded_by="coordinator")
+        else:
+            stored = book.placements.get(cmd.placement_id)
+            person = stored.participant_id if stored is not None else None
+            if cmd.by == "guardian":
+                participant = (await uow.books.participant(person)
+                               if person is not None else None)
+                if participant is None or cmd.guardian_id not in participant.guardian_ids:
+                    raise Rejected.field("guardian_id", "not a guardian of the participant")
+                person = cmd.guardian_id
+            if person is None:
+                raise Conflict("the placement is no longer open")
+            party: Party = "guardian" if cmd.by == "guardian" else "participant"
+            placement = book.answer_offer(cmd.placement_id, party, person, True, None, now,
+                                          recorded_by="coordinator")
+    await uow.save(book)
+    return placement
+
+
 async def complete_placement(
     cmd: commands.CompletePlacement, uow: MatchingUnitOfWork, deps: Dependencies
 ) -> None:

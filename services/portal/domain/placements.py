@@ -1,8 +1,9 @@
 """Placements for staff: a municipality's by status, and one placement's page with what a
-coordinator does to it (matching's `/matching/placements/{id}/...`): cancel it for a
-party who said no, give a party more time, record how it ended, and the follow-up six
-months on. Each action is a small form, read here into the body matching takes; matching
-decides whether the placement allows it, and says why not.
+coordinator does to it (matching's `/matching/placements/{id}/...`): record a party's
+yes or cancel it for a party who said no (by phone), give a party more time, record how
+it ended, and the follow-up six months on. Each action is a small form, read here into
+the body matching takes; matching decides whether the placement allows it, and says why
+not.
 """
 
 from __future__ import annotations
@@ -18,16 +19,20 @@ from services.portal.domain.answers import chosen
 from services.portal.domain.dates import is_day, read_day, read_moment
 from services.portal.domain.messages import MessageRow
 
-Action = Literal["decline", "completion", "follow-up", "deadline"]
+Action = Literal["decline", "completion", "follow-up", "deadline", "acceptance"]
 STATUSES: tuple[str, ...] = ("proposed", "accepted", "confirmed", "completed", "declined",
                              "cancelled", "withdrawn")
 """Matching's placement statuses, in the order the filter offers them."""
 PARTIES: tuple[str, ...] = ("workplace", "participant", "guardian")
+ON_BEHALF: tuple[str, ...] = ("workplace", "participant")
+"""The parties whose yes a coordinator records for them (a guardian's needs which
+guardian: by the guardian's own link)."""
 AWAITED: tuple[str, ...] = ("workplace", "participant", "guardian", "consent")
 OUTCOMES: tuple[str, ...] = ("employed", "summer_substitute", "studies", "continued_search",
                              "discontinued")
 ACTIONS: dict[str, Action] = {"avbryt": "decline", "utfall": "completion",
-                              "uppfoljning": "follow-up", "frist": "deadline"}
+                              "uppfoljning": "follow-up", "frist": "deadline",
+                              "bekrafta": "acceptance"}
 """Each action's name in the portal's paths, and matching's."""
 REASON_MAX = 500
 
@@ -50,6 +55,11 @@ class PlacementRow:
     ended_on: date | None
     follow_up_from: date | None
     follow_up_outcome: str
+
+    @property
+    def answerable(self) -> list[str]:
+        """The parties still to answer whose yes a coordinator may record for them."""
+        return [party for party in ON_BEHALF if self.answers.get(party) == "waiting"]
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,8 @@ def read_action(action: Action, form: Mapping[str, str],
         body = {"outcome": chosen(form, "outcome", OUTCOMES, problems),
                 "ended_on": ended_on.isoformat() if ended_on else None,
                 "reason": _reason(form, problems, required=ended_on is not None)}
+    elif action == "acceptance":
+        body = {"by": chosen(form, "by", ON_BEHALF, problems)}
     elif action == "follow-up":
         body = {"outcome": chosen(form, "outcome", OUTCOMES, problems)}
     else:

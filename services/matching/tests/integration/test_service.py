@@ -367,12 +367,8 @@ def _count_rounds_asked(service: Service) -> list[object]:
     return asked
 
 
-async def test_a_round_previewed_then_run_with_the_same_draw_published(
-        service: Service, scenario: Scenario) -> None:
-    """Previews show the draw the round will make (the seed drawn once, at the first)
-    and change nothing; the run makes that draw and publishes it: the seed and each
-    request's lottery number, which anyone can draw again from the seed."""
-    s = scenario
+async def _awaiting_a_prao_round(s: Scenario) -> list[UUID]:
+    """Three pupils' prao requests awaiting the round, for one place."""
     start, end = date(2027, 5, 3), date(2027, 5, 7)
     wid = await s.workplace()
     await s.offer(wid, await s.supervisor(wid, max_participants=2), program="prao",
@@ -384,6 +380,16 @@ async def test_a_round_previewed_then_run_with_the_same_draw_published(
                                         start=start, end=end))
     for rid in requests:
         await s.wait("PlacementWaitlisted", request_id=rid)
+    return requests
+
+
+async def test_a_round_previewed_then_run_with_the_same_draw_published(
+        service: Service, scenario: Scenario) -> None:
+    """Previews show the draw the round will make (the seed drawn once, at the first)
+    and change nothing; the run makes that draw and publishes it: the seed and each
+    request's lottery number, which anyone can draw again from the seed."""
+    s = scenario
+    requests = await _awaiting_a_prao_round(s)
     body = {"municipality_code": s.m, "program": "prao", "dry_run": True}
     async with http_client(service) as client:
         headers = bearer(service, s.m)
@@ -426,3 +432,30 @@ async def test_a_round_previewed_then_run_with_the_same_draw_published(
         next_preview = (await client.post("/matching/rounds", headers=headers,
                                           json=body)).json()
         assert next_preview["round_id"] != ran["round_id"]
+
+
+async def test_a_yes_by_phone_recorded_by_a_coordinator(service: Service,
+                                                        scenario: Scenario) -> None:
+    """The same rules as the party's link, and the event says a coordinator recorded it."""
+    s = scenario
+    await _awaiting_a_prao_round(s)
+    async with http_client(service) as client:
+        headers = bearer(service, s.m)
+        ran = (await client.post("/matching/rounds", headers=headers, json={
+            "municipality_code": s.m, "program": "prao", "seed": 5})).json()
+        [proposed] = await s.wait("PlacementProposed", count=1, round_id=ran["round_id"])
+        placement = proposed["data"]["placement_id"]
+        url = f"/matching/placements/{placement}/acceptance"
+        not_asked = await client.post(url, headers=headers, json={"by": "participant"})
+        assert not_asked.status_code == 409, not_asked.text  # prao asks no participant
+        other = await client.post(url, headers=bearer(service, "0000"),
+                                  json={"by": "workplace"})
+        assert other.status_code == 403
+        by_phone = await client.post(url, headers=headers, json={"by": "workplace"})
+        assert by_phone.status_code == 200, by_phone.text
+        assert by_phone.json()["status"] == "accepted"  # prao waits for the consent
+        [accepted] = await s.wait("PlacementAccepted", placement_id=placement)
+        assert (accepted["data"]["by"], accepted["data"]["recorded_by"]) == (
+            "workplace", "coordinator")
+        again = await client.post(url, headers=headers, json={"by": "workplace"})
+        assert again.status_code == 409

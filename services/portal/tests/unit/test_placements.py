@@ -142,3 +142,15 @@ async def test_a_placement_is_shown_while_notifications_cannot_say_what_it_sent(
     page = await _handle(ShowPlacement(SARA, PID), FakeServices(notifications_away=True))
     assert isinstance(page, PlacementPage) and page.placement.workplace == "Bageriet"
     assert page.messages is None and page.labelled_messages is None
+
+
+async def test_a_yes_by_phone_is_recorded_for_a_party_still_to_answer() -> None:
+    services = FakeServices()
+    page = await _handle(ShowPlacement(SARA, PID), services)
+    assert isinstance(page, PlacementPage) and page.placement.answerable == ["workplace"]
+    _, problems = read_action("acceptance", {"by": "guardian"}, "Europe/Stockholm")
+    assert problems == {"by": "not_a_choice"}  # a guardian answers by their own link
+    done = await _handle(ActOnPlacement(SARA, PID, "acceptance", {"by": "workplace"}),
+                         services)
+    assert isinstance(done, Saved) and done.path.endswith("?klart=acceptance")
+    assert services.acted == [(PID, "acceptance", {"by": "workplace"})]
