@@ -33,7 +33,7 @@ from uuid import UUID
 import httpx
 import jwt
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, FilePayload, Page, expect
 
 from devkit.browser import NARROW, check_page, phone
 from devkit.infra import Infra
@@ -126,8 +126,9 @@ async def _import(page: Page, morning: Morning, tmp_path: Path) -> None:
     await page.get_by_label("Program", exact=True).select_option("prao")
     await page.get_by_label("Perioden börjar").fill(start.isoformat())
     await page.get_by_label("Perioden slutar").fill(morning.end.isoformat())
-    await page.get_by_label("Fil", exact=True).set_input_files(files=[{
-        "name": "klass-8b.csv", "mimeType": "text/csv", "buffer": _class_list(run, pins)}])
+    upload: FilePayload = {"name": "klass-8b.csv", "mimeType": "text/csv",
+                           "buffer": _class_list(run, pins)}
+    await page.get_by_label("Fil", exact=True).set_input_files(files=[upload])
     await page.get_by_role("button", name="Förhandsgranska").click()
 
     counts = page.locator("[data-counts]")
