@@ -25,6 +25,7 @@ from services.notifications.domain.model import QuietHours, RetryPolicy
 from services.notifications.entrypoints import jobs
 from services.notifications.entrypoints.dispatcher import DispatchConfig, Dispatcher
 from services.notifications.entrypoints.http import router
+from services.notifications.entrypoints.templates import router as templates_router
 from services.notifications.settings import NotificationsSettings
 from services.notifications.unit_of_work import NotificationsUnitOfWork
 from shared.clock import Clock, utc_now
@@ -59,7 +60,7 @@ def build(settings: NotificationsSettings | None = None, *, clock: Clock = utc_n
         # A commit that recorded messages wakes this process's dispatcher at once.
         unit_of_work=partial(NotificationsUnitOfWork, after_record=sender.wake),
         subscriptions=subscriptions(settings, deps),
-        routers=[router],
+        routers=[router, templates_router],
         published={topics.NOTIFICATIONS_EVENTS: NOTIFICATION_EVENTS},
         migrations=MIGRATIONS,
         description=DESCRIPTION,

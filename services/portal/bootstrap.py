@@ -42,6 +42,7 @@ from services.portal.entrypoints import places as places_pages
 from services.portal.entrypoints import rounds as round_pages
 from services.portal.entrypoints import staff
 from services.portal.entrypoints import statistics as statistics_pages
+from services.portal.entrypoints import templates as template_pages
 from services.portal.entrypoints.pages import Pages, language_of, render_view, router
 from services.portal.entrypoints.render import Renderer
 from services.portal.handlers import COMMAND_HANDLERS, STAFF_HANDLERS
@@ -115,6 +116,7 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.include_router(statistics_pages.router)
     app.include_router(import_pages.router)
     app.include_router(round_pages.router)
+    app.include_router(template_pages.router)
     return Portal(settings, app)
 
 

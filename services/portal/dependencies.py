@@ -165,6 +165,15 @@ class StaffApi(Protocol):
         every request's draw."""
         ...
 
+    async def templates(self, member: StaffMember, code: str) -> list[str]:
+        """Notifications' `GET /notifications/templates`: the templates' names."""
+        ...
+
+    async def template(self, member: StaffMember, name: str,
+                       code: str) -> Mapping[str, Any]:
+        """`GET /notifications/templates/{name}`: `renderings`, one per language."""
+        ...
+
     async def entry(self, member: StaffMember, register: Register, ident: str
                     ) -> Mapping[str, Any]:
         """`GET /<register>/{id}`."""

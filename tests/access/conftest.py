@@ -175,6 +175,7 @@ async def seeded(season: Season) -> Seeded:
         "person_id": placement["supervisor_id"],
         "session_id": session["session_id"],
         "year": str(date.fromisoformat(session["starts_at"][:10]).year),
+        "template": "placement_proposal",  # names no one's data (RESOURCE_FREE)
     }
     ids = _all_ids(season) | {r["placement_id"] for r in rows} | {OWN}
     return Seeded(season, values, frozenset(ids),

@@ -53,8 +53,15 @@ ADMIN_ONLY: dict[tuple[str, str], str] = {
 }
 """Routes no coordinator may call, of any municipality (403 to both walks)."""
 
-RESOURCE_FREE = frozenset({"year"})
-"""Path parameters that name no one's data (a listing's period)."""
+UNSCOPED: dict[tuple[str, str], str] = {
+    ("GET", "/notifications/templates"):
+        "the names of the message templates, the same for every municipality (no one's "
+        "data): refused outside the caller's municipalities by its municipality_code",
+}
+"""GETs by municipality whose rows are no one's data (not walked as listings), with why."""
+
+RESOURCE_FREE = frozenset({"year", "template"})
+"""Path parameters that name no one's data (a listing's period, a message template)."""
 
 
 class Unmapped(AssertionError):
@@ -100,7 +107,8 @@ class Route:
     @property
     def is_listing(self) -> bool:
         """A GET naming no one's data by path: it must filter by the caller's scope."""
-        return self.method == "GET" and set(self.path_names) <= RESOURCE_FREE
+        return self.method == "GET" and set(self.path_names) <= RESOURCE_FREE and (
+            _listed(UNSCOPED, self.method, self.path) is None)
 
     @cached_property
     def smallest(self) -> Any:

@@ -178,6 +178,7 @@ def _filled(route: str, staffed: Staffed) -> str:
                        ("supervisor", staffed.supervisor), ("offer", staffed.offer)):
         path = path.replace(f"{{{key}_id}}", entry[f"{key}_id"])
     path = path.replace("{municipality_code}", HALMSTAD)
+    path = path.replace("{name}", "placement_proposal")  # a template, signed as 1380's
     # No placement here: test_staff_placements shows 1381 nothing of a real one of 1380.
     path = path.replace("{placement_id}", str(uuid.uuid4()))
     assert "{" not in path, f"{route}: a path parameter the walk cannot fill"
@@ -199,7 +200,8 @@ async def test_every_staff_page_shows_another_municipality_nothing_of_1380s(
     what was typed)."""
     asa = staffed.asa
     query = {"namn": asa["name"], "fodd": asa["birth_date"], "ref": asa["external_ref"],
-             "deltagare": asa["participant_id"], "syfte": "case_handling"}
+             "deltagare": asa["participant_id"], "syfte": "case_handling",
+             "kommun": HALMSTAD}
     routes = staff_pages()
     assert len(routes) >= 10, routes
     async with phone(browser, viewport=NARROW) as page:

@@ -6,7 +6,8 @@ Registration's own rules refuse what the forms send (an organisation number's ch
 digit, more places than the supervisor takes), and each refusal is shown beside its
 field; corrected, the entry is saved and listed at its workplace. An auditor reads the
 forms but has nothing to save with, and a form posted without its CSRF token changes
-nothing. The municipality's profile is kept the same way, by its own coordinators only.
+nothing. The municipality's profile is kept the same way, by its own coordinators only, and the
+message templates with sample data are signed as it signs.
 """
 
 from __future__ import annotations
@@ -144,6 +145,26 @@ async def test_a_form_without_its_csrf_token_changes_nothing(browser: Browser,
             staffed.workplace["name"])
 
 
+async def _signed_by_the_profile(page: Page, staffed: Staffed) -> None:
+    """The message templates with sample data, in Swedish and English, signed as the
+    profile just saved signs (once notifications has heard of it)."""
+    await page.get_by_role("link", name="Meddelandemallar").click()
+    await check_page(page, "portal-staff-templates")
+    await page.locator("[data-template='placement_proposal']").click()
+    for _ in range(100):
+        if "Sara Samordnare" in await page.locator("[data-language='sv'] [data-text]"
+                                                   ).inner_text():
+            break
+        await page.wait_for_timeout(200)
+        await page.reload()
+    for language in ("sv", "en"):
+        section = page.locator(f"[data-language='{language}']")
+        await expect(section.locator("[data-subject]")).not_to_be_empty()
+        await expect(section.locator("[data-text]")).to_contain_text("Sara Samordnare")
+        await expect(section.locator("[data-sms]")).not_to_be_empty()
+    await check_page(page, "portal-staff-template")
+
+
 async def test_a_coordinator_keeps_the_municipalitys_profile_another_cannot(
         browser: Browser, staffed: Staffed) -> None:
     """The profile that signs the municipality's messages: registration refuses an
@@ -167,6 +188,7 @@ async def test_a_coordinator_keeps_the_municipalitys_profile_another_cannot(
         await page.get_by_role("button", name="Spara").click()
         await expect(page.locator("[data-saved]")).to_be_visible()
         await check_page(page, "portal-staff-profile")
+        await _signed_by_the_profile(page, staffed)
     async with httpx.AsyncClient(base_url=staffed.registration,
                                  headers=staffed.as_seed()) as client:
         kept = (await client.get("/registration/municipalities/1380/profile")).json()
@@ -176,4 +198,7 @@ async def test_a_coordinator_keeps_the_municipalitys_profile_another_cannot(
         await signed_in(page, staffed, "samordnare-1381")
         refused = await page.goto(f"{staffed.portal}/personal/kommuner/1380/profil")
         assert refused is not None and refused.status == 403
+        other = await page.goto(f"{staffed.portal}/personal/meddelandemallar/"
+                                "placement_proposal?kommun=1380")
+        assert other is not None and other.status == 404
         await expect(page.locator("main")).not_to_contain_text("sara@halmstad.se")

@@ -10,7 +10,23 @@ from uuid import UUID
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.orm import contacts, notifications, placements, tables
+from services.notifications.adapters.orm import (
+    contacts,
+    municipalities,
+    notifications,
+    placements,
+    tables,
+)
+from services.notifications.domain.sender import MunicipalityProfile
+
+
+async def profile(db: AsyncSession, municipality_code: str) -> MunicipalityProfile | None:
+    """The profile that signs a municipality's messages, as registration last sent it."""
+    row = (await db.execute(select(municipalities).where(
+        municipalities.c.municipality_code == municipality_code))).first()
+    return None if row is None else MunicipalityProfile(
+        row.municipality_code, row.name, row.coordinator_name, row.coordinator_email,
+        row.coordinator_phone)
 
 
 async def placement_municipality(db: AsyncSession, placement_id: UUID) -> str | None:

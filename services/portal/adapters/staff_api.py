@@ -184,6 +184,18 @@ class StaffApiClient:
             "municipality_code": code, "program": program, "dry_run": dry_run})
         return _object(answer)
 
+    async def templates(self, member: StaffMember, code: str) -> list[str]:
+        answer = await self._call(member, "GET", "/templates", base=self._notifications,
+                                  params={"municipality_code": code})
+        return [str(name) for name in answer] if isinstance(answer, list) else []
+
+    async def template(self, member: StaffMember, name: str,
+                       code: str) -> Mapping[str, Any]:
+        answer = await self._call(member, "GET", f"/templates/{name}",
+                                  base=self._notifications,
+                                  params={"municipality_code": code})
+        return _object(answer)
+
     async def entry(self, member: StaffMember, register: Register,
                     ident: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/{register}/{ident}", {})

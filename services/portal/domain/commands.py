@@ -184,3 +184,17 @@ class ShowRoundDraw:
 
     round_id: str
     asked: str = ""
+
+
+@dataclass(frozen=True)
+class ShowTemplates:
+    member: StaffMember
+    municipality_code: str = ""
+    """Whose signature the templates are shown with (empty: the person's first)."""
+
+
+@dataclass(frozen=True)
+class ShowTemplate:
+    member: StaffMember
+    name: str
+    municipality_code: str = ""

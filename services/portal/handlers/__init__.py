@@ -30,6 +30,8 @@ from services.portal.domain.commands import (
     ShowRounds,
     ShowStart,
     ShowStatistics,
+    ShowTemplate,
+    ShowTemplates,
     ShowWorkplaces,
 )
 from services.portal.handlers.imports import import_rows, show_import
@@ -46,6 +48,7 @@ from services.portal.handlers.requests import show_request
 from services.portal.handlers.rounds import run_round, show_round_draw, show_rounds
 from services.portal.handlers.start import show_start
 from services.portal.handlers.statistics import download_statistics, show_statistics
+from services.portal.handlers.templates import show_template, show_templates
 from shared.wiring import Handler
 
 COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = LINK_HANDLERS | {
@@ -58,6 +61,6 @@ STAFF_HANDLERS: dict[type, Handler[Dependencies]] = {
     ShowStatistics: show_statistics, DownloadStatistics: download_statistics,
     ShowStart: show_start, ShowProfile: show_profile, SaveProfile: save_profile,
     ShowImport: show_import, ImportRows: import_rows, ShowRounds: show_rounds,
-    RunRound: run_round}
+    RunRound: run_round, ShowTemplates: show_templates, ShowTemplate: show_template}
 
 __all__ = ["COMMAND_HANDLERS", "FACTS", "STAFF_HANDLERS", "answer_link", "show_link"]

@@ -13,7 +13,8 @@ from services.notifications.adapters.templates import LANGUAGES, Renderer
 from services.notifications.domain import sms
 from services.notifications.domain.model import PlannedNotification
 from services.notifications.domain.planning import plan
-from services.notifications.domain.routing import DIGEST_TEMPLATE, ROUTES, TEMPLATES
+from services.notifications.domain.routing import ROUTES, TEMPLATES
+from services.notifications.domain.samples import sample_contexts
 from services.notifications.tests.examples import EXPECTED, PLAN, World
 
 renderer = Renderer()
@@ -27,18 +28,8 @@ def planned_for(world: World) -> list[PlannedNotification]:
     return out
 
 
-def digest_context() -> dict[str, object]:
-    return {"day": "2026-05-04", "municipality_code": "1293", "proposed": 3, "confirmed": 2,
-            "declined": 1, "cancelled": 0, "completed": 4, "failed_messages": 1,
-            "link": "http://praktik.test/notifications/placements"}
-
-
 def examples() -> list[tuple[str, dict[str, object]]]:
-    found: dict[str, dict[str, object]] = {}
-    for p in planned_for(World()):
-        found.setdefault(p.template, p.context)
-    found[DIGEST_TEMPLATE] = digest_context()
-    return sorted(found.items())
+    return list(sample_contexts(PLAN).items())
 
 
 def test_the_table_routes_every_message_to_its_people() -> None:
