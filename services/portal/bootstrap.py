@@ -36,6 +36,7 @@ from services.portal.dependencies import Dependencies, ServiceApis, StaffApi
 from services.portal.domain.staff import ClaimNames
 from services.portal.domain.views import BadLinkPage, Contact
 from services.portal.entrypoints import imports as import_pages
+from services.portal.entrypoints import intake as intake_pages
 from services.portal.entrypoints import people as people_pages
 from services.portal.entrypoints import placements as placement_pages
 from services.portal.entrypoints import places as places_pages
@@ -117,6 +118,7 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.include_router(import_pages.router)
     app.include_router(round_pages.router)
     app.include_router(template_pages.router)
+    app.include_router(intake_pages.router)
     return Portal(settings, app)
 
 

@@ -120,6 +120,11 @@ class StaffApi(Protocol):
         """Notifications' messages of a municipality that reached no one (30 days)."""
         ...
 
+    async def intake_rejections(self, member: StaffMember,
+                                municipality_code: str) -> list[Mapping[str, Any]]:
+        """Registration's refused intake requests of a municipality (30 days)."""
+        ...
+
     async def act(self, member: StaffMember, placement_id: str, action: Action,
                   body: Mapping[str, Any]) -> None:
         """Matching's `POST /matching/placements/{id}/<action>`; its 409 (the placement

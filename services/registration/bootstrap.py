@@ -17,6 +17,7 @@ from services.registration.entrypoints import (
     jobs,
     links,
     people,
+    rejections,
     sender_intake,
     senders,
 )
@@ -68,7 +69,7 @@ def build(settings: RegistrationSettings | None = None, *, clock: Clock = utc_no
             sender_intake.subscription(handlers),
         ],
         routers=[http.router, links.router, people.router, senders.router, access.router,
-                 imports.router],
+                 imports.router, rejections.router],
         jobs=[jobs.intake_retention(settings)],
         published={
             topics.REGISTRATION_EVENTS: REGISTRATION_EVENTS,

@@ -37,7 +37,10 @@ class RegistrationSettings(ServiceSettings):
     access_log_retention_days: int = Field(default=730, ge=1)
     """How long the access log keeps who read whose record (it is personal data too)."""
     access_log_purge_interval_s: float = Field(default=3600.0, gt=0)
-    """How often the entries past their retention are purged."""
+    """How often the entries past their retention are purged (the access log's and the
+    intake rejections')."""
+    intake_rejections_retention_days: int = Field(default=90, ge=1)
+    """How long the refused intake requests are listed for coordinators."""
     intake_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=60_000)
     """How long the intake topic and its DLQ keep messages (they carry identity numbers);
     applied to the topics when the service starts."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from services.registration.adapters.access_log_repository import AccessLogRepository
 from services.registration.adapters.erasure_repository import ErasureRepository
+from services.registration.adapters.intake_rejection_repository import (
+    IntakeRejectionRepository,
+)
 from services.registration.adapters.municipality_repository import MunicipalityRepository
 from services.registration.adapters.orm import tables
 from services.registration.adapters.participant_repository import ParticipantRepository
@@ -33,6 +36,7 @@ class RegistrationUnitOfWork(UnitOfWork):
     erasures: ErasureRepository
     senders: SenderRepository
     access_log: AccessLogRepository
+    intake_rejections: IntakeRejectionRepository
 
     def _open(self) -> None:
         self.participants = ParticipantRepository(self.session)
@@ -47,3 +51,4 @@ class RegistrationUnitOfWork(UnitOfWork):
         self.erasures = ErasureRepository(self.session)
         self.senders = SenderRepository(self.session)
         self.access_log = AccessLogRepository(self.session)
+        self.intake_rejections = IntakeRejectionRepository(self.session)

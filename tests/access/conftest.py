@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from devkit.processes import System
+from devkit.publisher import Publisher
 from devkit.wait import eventually
 from praktik_cli.demo import answering, applying, registering, training
 from praktik_cli.demo.people import synthetic_identity_number
@@ -20,6 +21,8 @@ from praktik_cli.demo.plan import SUMMER_REQUESTS, Plan
 from praktik_cli.demo.records import Participant, Request
 from praktik_cli.demo.season import Season
 from shared.auth import issue_token
+from shared.contracts import intake, topics
+from shared.contracts.envelope import new_event
 from tests.e2e.conftest import (  # noqa: F401 (fixtures, with this package as their scope)
     Outside,
     OwnDatabase,
@@ -73,6 +76,7 @@ async def season(e2e_infra: OwnDatabase, system: System,  # noqa: F811
         await answering.run_rounds(played, "summer_job")
         await answering.respond(played, "answers by link")
         await _unreachable(played, outside)
+        await _refused_intake(e2e_infra)
         await played.settle()
         await played.wait_for_messages()
         yield played
@@ -134,6 +138,22 @@ async def _unreachable(season: Season, outside: Outside) -> None:  # noqa: F811
         "preferences": [{"occupation": "5311"}]})
 
 
+async def _refused_intake(infra: OwnDatabase) -> None:
+    """An intake request of 1380's that registration refuses (an identity number that is
+    none): what it lists for 1380's coordinators."""
+    data = intake.RegisterParticipant(
+        municipality_code=OWN, personal_identity_number="19900101-0000", name="Avvisad Intag",
+        external_ref="access-refused")
+    event = new_event(data, source="urn:test", subject=REFUSED_ID).model_copy(
+        update={"id": REFUSED_ID})
+    async with Publisher(infra.kafka_bootstrap, infra.kafka_security) as publisher:
+        await publisher.send(topics.REGISTRATION_INTAKE, event, data.kafka_key(REFUSED_ID))
+
+
+REFUSED_ID = str(uuid.uuid4())
+"""The refused intake request's id, which registration's listing names it by."""
+
+
 def _placement(season: Season, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """A placement of a participant with a guardian, confirmed if any is."""
     guarded = {str(p.id) for p in season.participants.values() if p.guardians}
@@ -164,6 +184,7 @@ async def seeded(season: Season) -> Seeded:
     assert messages["messages"], "no notification about the placement to walk"
     await eventually(lambda: _undelivered(season), what="the unreachable adult's message "
                      "to fail")
+    await eventually(lambda: _refused(season), what="the refused intake request listed")
     values = {
         "municipality_code": OWN, "code": OWN,
         "participant_id": placement["participant_id"],
@@ -177,10 +198,16 @@ async def seeded(season: Season) -> Seeded:
         "year": str(date.fromisoformat(session["starts_at"][:10]).year),
         "template": "placement_proposal",  # names no one's data (RESOURCE_FREE)
     }
-    ids = _all_ids(season) | {r["placement_id"] for r in rows} | {OWN}
+    ids = _all_ids(season) | {r["placement_id"] for r in rows} | {OWN, REFUSED_ID}
     return Seeded(season, values, frozenset(ids),
                   {"matching": {"year": str(SUMMER_REQUESTS[0][0].year)},
                    "registration": {"name": "access-walk"}})
+
+
+async def _refused(season: Season) -> bool:
+    listed = await season.call("GET", f"{season.endpoints.registration}/intake/rejections"
+                               f"?municipality_code={OWN}")
+    return bool(listed)
 
 
 async def _undelivered(season: Season) -> bool:

@@ -24,6 +24,8 @@ from playwright.async_api import Browser, expect
 
 from devkit.browser import NARROW, check_page, phone
 from devkit.infra import Infra
+from devkit.publisher import Publisher
+from shared.contracts import intake, topics
 from tests.e2e.staff import HALMSTAD, Staffed, signed_in, staff_pages, staff_workspace
 
 pytestmark = pytest.mark.infra
@@ -247,3 +249,33 @@ async def test_no_form_changes_another_municipalitys_entries(browser: Browser,
             assert found["total"] == 1, path
             assert "Kapad" not in str(found["items"])
         assert "Kapad" not in (await client.get("/workplaces", params={"limit": 200})).text
+
+
+async def test_a_refused_intake_request_is_on_the_start_page_and_its_own(
+        browser: Browser, staffed: Staffed, infra: Infra) -> None:
+    """A school system's request registration refuses (no system may send for 1380
+    here): the coordinator's start page lists it, its page says which field failed and
+    why, never a value sent."""
+    pin = "20120412-0000"  # no valid check digit
+    async with Publisher(infra.kafka_bootstrap) as publisher:
+        sent = await publisher.send_data(topics.REGISTRATION_INTAKE, intake.RegisterParticipant(
+            municipality_code=HALMSTAD, personal_identity_number=pin, name="Avvisad Elev",
+            external_ref=f"refused-{staffed.run}"), source="urn:school:halmstad")
+    async with phone(browser, viewport=NARROW) as page:
+        await signed_in(page, staffed, "samordnare-1380")
+        refused = page.locator(f"[data-attention='intake_rejected'] a[href$='#r-{sent.id}']")
+        for _ in range(100):
+            if await refused.count():
+                break
+            await page.wait_for_timeout(200)
+            await page.reload()
+        await expect(refused).to_have_text("urn:school:halmstad")
+        await refused.click()
+        section = page.locator(f"[data-rejection='{sent.id}']")
+        await expect(section).to_contain_text("source: this source may not send")
+        assert pin not in await page.content() and "Avvisad" not in await page.content()
+        await check_page(page, "portal-staff-intake")
+    async with phone(browser, viewport=NARROW) as page:
+        await signed_in(page, staffed, "samordnare-1381")
+        other = await page.goto(f"{staffed.portal}/personal/intag?kommun=1380")
+        assert other is not None and other.status == 404

@@ -117,6 +117,12 @@ class StaffApiClient:
             "municipality_code": municipality_code, "status": "waitlisted", "limit": "1000"})
         return _rows(answer)
 
+    async def intake_rejections(self, member: StaffMember,
+                                municipality_code: str) -> list[Mapping[str, Any]]:
+        answer = await self._get(member, "/intake/rejections",
+                                 {"municipality_code": municipality_code})
+        return _rows(answer)
+
     async def undelivered(self, member: StaffMember,
                           municipality_code: str) -> list[Mapping[str, Any]]:
         answer = await self._call(member, "GET", "/undelivered", base=self._notifications,

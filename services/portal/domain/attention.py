@@ -14,9 +14,9 @@ from typing import Any
 from services.portal.domain.dates import read_day, read_moment
 
 KINDS: tuple[str, ...] = ("unanswered", "consent_missing", "train_supervisors",
-                          "ask_for_offers", "undelivered", "certificates")
+                          "ask_for_offers", "undelivered", "certificates", "intake_rejected")
 """The start page's sections, in its order (`staff.attention.<kind>` in the texts)."""
-SOURCES: tuple[str, ...] = ("placements", "requests", "messages", "supervisors")
+SOURCES: tuple[str, ...] = ("placements", "requests", "messages", "supervisors", "intake")
 CONSENT_DAYS = 14
 """A minor's start is close within this many days."""
 CERTIFICATE_DAYS = 60
@@ -126,6 +126,14 @@ def certificates(supervisors: Iterable[Mapping[str, Any]]) -> list[Item]:
                         "", read_day(s.get("certified_until")),
                         str(s.get("municipality_code") or ""))
                    for s in supervisors), key=lambda item: str(item.when))
+
+
+def intake_rejected(rejections: Iterable[Mapping[str, Any]], municipality: str) -> list[Item]:
+    """Requests a sending system sent that registration refused: to the list of what
+    failed, for the sender to fix."""
+    return [Item(f"/personal/intag?kommun={municipality}#r-{r.get('source_event_id')}",
+                 str(r.get("source") or ""), str(r.get("reason") or ""),
+                 read_moment(r.get("rejected_at")), municipality) for r in rejections]
 
 
 def sections(found: Mapping[str, list[Item]]) -> list[Section]:

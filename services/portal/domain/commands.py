@@ -198,3 +198,11 @@ class ShowTemplate:
     member: StaffMember
     name: str
     municipality_code: str = ""
+
+
+@dataclass(frozen=True)
+class ShowIntake:
+    """What registration refused of a municipality's intake (empty: the person's first)."""
+
+    member: StaffMember
+    municipality_code: str = ""

@@ -21,6 +21,7 @@ from services.portal.domain.commands import (
     ShowAccessLog,
     ShowEntry,
     ShowImport,
+    ShowIntake,
     ShowPerson,
     ShowPlacement,
     ShowPlacements,
@@ -35,6 +36,7 @@ from services.portal.domain.commands import (
     ShowWorkplaces,
 )
 from services.portal.handlers.imports import import_rows, show_import
+from services.portal.handlers.intake import show_intake
 from services.portal.handlers.links import FACTS, LINK_HANDLERS, answer_link, show_link
 from services.portal.handlers.people import search_people, show_access_log, show_person
 from services.portal.handlers.placements import (
@@ -61,6 +63,7 @@ STAFF_HANDLERS: dict[type, Handler[Dependencies]] = {
     ShowStatistics: show_statistics, DownloadStatistics: download_statistics,
     ShowStart: show_start, ShowProfile: show_profile, SaveProfile: save_profile,
     ShowImport: show_import, ImportRows: import_rows, ShowRounds: show_rounds,
-    RunRound: run_round, ShowTemplates: show_templates, ShowTemplate: show_template}
+    RunRound: run_round, ShowTemplates: show_templates, ShowTemplate: show_template,
+    ShowIntake: show_intake}
 
 __all__ = ["COMMAND_HANDLERS", "FACTS", "STAFF_HANDLERS", "answer_link", "show_link"]

@@ -34,12 +34,14 @@ async def _municipality(uow: StaffApi, member: StaffMember, code: str,
     today = now.date()
     ending = {"municipality_code": code, "certified_from": today.isoformat(),
               "certified_to": (today + timedelta(days=attention.CERTIFICATE_DAYS)).isoformat()}
-    proposed, accepted, waiting, undelivered, supervisors, workplaces = await asyncio.gather(
-        _or_none(uow.placements(member, code, "proposed")),
-        _or_none(uow.placements(member, code, "accepted")),
-        _or_none(uow.waiting(member, code)), _or_none(uow.undelivered(member, code)),
-        _or_none(uow.entries(member, "supervisors", ending)),
-        _or_none(uow.entries(member, "workplaces", {"municipality_code": code})))
+    (proposed, accepted, waiting, undelivered, supervisors, workplaces), rejected = (
+        await asyncio.gather(asyncio.gather(
+            _or_none(uow.placements(member, code, "proposed")),
+            _or_none(uow.placements(member, code, "accepted")),
+            _or_none(uow.waiting(member, code)), _or_none(uow.undelivered(member, code)),
+            _or_none(uow.entries(member, "supervisors", ending)),
+            _or_none(uow.entries(member, "workplaces", {"municipality_code": code}))),
+            _or_none(uow.intake_rejections(member, code))))
     names = workplace_names(workplaces or {})
     found: dict[str, list[Item]] = {}
     missing = set()
@@ -61,6 +63,10 @@ async def _municipality(uow: StaffApi, member: StaffMember, code: str,
         missing.add("supervisors")
     else:
         found["certificates"] = attention.certificates(supervisors.get("items") or [])
+    if rejected is None:
+        missing.add("intake")
+    else:
+        found["intake_rejected"] = attention.intake_rejected(rejected, code)
     return found, missing
 
 

@@ -312,6 +312,22 @@ sender_subjects = Table(
 )
 """Whose answers topic hears of a request (its id) and of the placements it led to."""
 
+intake_rejections = Table(
+    "intake_rejections",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("rejected_at", DateTime(timezone=True), nullable=False),
+    Column("source_event_id", String, nullable=False),
+    Column("source", String, nullable=False),
+    Column("municipality_code", String(4), nullable=True),
+    Column("reason", String, nullable=False),
+    Column("errors", JSONB, nullable=False),
+    Index("ix_intake_rejections_municipality", "municipality_code", "rejected_at"),
+)
+"""The intake requests registration refused (each also on the dead-letter topic, and
+answered with `IntakeRejected`): the sender's id for it, which fields failed and why,
+never the request's values. Kept `intake_rejections_retention_days`."""
+
 access_log = Table(
     "access_log",
     metadata,

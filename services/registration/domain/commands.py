@@ -265,9 +265,11 @@ class RecordRead:
 
 @dataclass(frozen=True)
 class PurgeAccessLog:
-    """Forget the access log's entries past their retention."""
+    """Forget the access log's entries past their retention (and the refused intake
+    requests past theirs)."""
 
     retention_days: int
+    rejections_retention_days: int = 90
 
 
 Command = (

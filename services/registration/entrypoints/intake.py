@@ -4,7 +4,8 @@ The shared consumer decodes and validates each message against the contract and
 dead-letters what fails; here each accepted request is checked against the sources
 allowed for its municipality, translated into a command and handled. A refusal
 (`Rejected`) sends the original to the DLQ, and `answer_rejection` stages
-`IntakeRejected` naming every failing field (as `data.<field>`), in the same transaction.
+`IntakeRejected` naming every failing field (as `data.<field>`), in the same transaction,
+and keeps which fields failed and why (never their values) for the coordinators.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from services.registration.domain import commands
 from services.registration.entrypoints.translate import COMMAND_TYPES, TRANSLATIONS
+from services.registration.unit_of_work import RegistrationUnitOfWork
 from shared.clock import utc_now
 from shared.contracts import topics
 from shared.contracts.base import EventData
@@ -157,6 +159,8 @@ async def answer_rejection(event: CloudEvent | None, record: Any, error: Message
         municipality_code=code if isinstance(code, str) and _CODE.match(code) else None,
         reason=error.kind,
     )
+    if isinstance(uow, RegistrationUnitOfWork):  # kept for the coordinators' start page
+        await uow.intake_rejections.add(answer, utc_now())
     if event is not None:
         uow.publish(answer, subject=event_id)
         return

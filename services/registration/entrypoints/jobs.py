@@ -28,6 +28,7 @@ def access_log_retention(settings: RegistrationSettings, bus: MessageBus) -> Job
     """A job that purges the access log's entries past `access_log_retention_days`."""
 
     async def purge() -> None:
-        await bus.handle(PurgeAccessLog(settings.access_log_retention_days))
+        await bus.handle(PurgeAccessLog(settings.access_log_retention_days,
+                                        settings.intake_rejections_retention_days))
 
     return periodic("access_log_retention", settings.access_log_purge_interval_s, purge)

@@ -19,5 +19,8 @@ async def record_read(cmd: commands.RecordRead, uow: RegistrationUnitOfWork,
 
 async def purge_access_log(cmd: commands.PurgeAccessLog, uow: RegistrationUnitOfWork,
                            deps: Dependencies) -> int:
-    """How many entries were past their retention, now gone."""
-    return await uow.access_log.purge(purge_before(deps.clock(), cmd.retention_days))
+    """How many entries were past their retention, now gone (the refused intake
+    requests past theirs go too)."""
+    now = deps.clock()
+    await uow.intake_rejections.purge(purge_before(now, cmd.rejections_retention_days))
+    return await uow.access_log.purge(purge_before(now, cmd.retention_days))

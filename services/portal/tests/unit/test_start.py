@@ -82,6 +82,12 @@ class FakeServices:
             {"placement_id": None, "participant_id": "p-1", "recipient_role": "participant",
              "template": "waitlisted", "created_at": NOW.isoformat()}])
 
+    async def intake_rejections(self, member: StaffMember,
+                                code: str) -> list[Mapping[str, Any]]:
+        return self._answer("registration", [
+            {"source": "urn:school:halmstad", "source_event_id": "e-1", "reason": "rejected",
+             "rejected_at": NOW.isoformat(), "errors": []}])
+
     async def entries(self, member: StaffMember, register: str,
                       query: Mapping[str, str]) -> Mapping[str, Any]:
         if register == "workplaces":
@@ -103,9 +109,12 @@ async def test_a_coordinators_start_page_has_each_section_with_its_items() -> No
     page = await _start(SARA, FakeServices())
     totals = {s.kind: s.total for s in page.sections}
     assert totals == {"unanswered": 1, "consent_missing": 0, "train_supervisors": 0,
-                      "ask_for_offers": 1, "undelivered": 1, "certificates": 1}
+                      "ask_for_offers": 1, "undelivered": 1, "certificates": 1,
+                      "intake_rejected": 1}
     [message] = next(s for s in page.sections if s.kind == "undelivered").items
     assert message.href == "/personal/deltagare/p-1" and page.unavailable == []
+    [refused] = next(s for s in page.sections if s.kind == "intake_rejected").items
+    assert refused.href == "/personal/intag?kommun=1380#r-e-1"
 
 
 async def test_a_service_away_leaves_out_only_its_part_and_says_so() -> None:

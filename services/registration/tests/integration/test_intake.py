@@ -178,6 +178,19 @@ async def test_refused_intake_is_answered_and_dead_lettered(
     assert kinds == {b"rejected"}
     assert any(b"data.phone" in dict(r.headers)[HEADER_FIELD] for r in letters)
 
+    # Kept for Kungsbacka's coordinators: which fields, never the values.
+    async with http_client(service) as client:
+        listed = (await client.get("/intake/rejections", headers=token(KUNGSBACKA),
+                                   params={"municipality_code": KUNGSBACKA})).json()
+        mine = [r for r in listed if r["source_event_id"] == refused[0]["subject"]]
+        assert mine and mine[0]["source"] == HR
+        assert {e["field"] for e in mine[0]["errors"]} == {
+            "data.personal_identity_number", "data.phone", "data.email"}
+        assert body["personal_identity_number"][:8] not in str(listed)
+        other = await client.get("/intake/rejections", headers=token(HALMSTAD),
+                                 params={"municipality_code": KUNGSBACKA})
+        assert other.status_code == 403
+
 
 async def test_intake_covers_every_operation_by_reference(infra: Infra, service: Service) -> None:
     refs = {kind: support.ref(kind) for kind in ("wp", "sup", "kid", "offer", "req")}

@@ -316,6 +316,19 @@ class FakeAccessLog:
         return purged
 
 
+class FakeIntakeRejections:
+    def __init__(self) -> None:
+        self.rejected: list[tuple[Any, datetime]] = []
+
+    async def add(self, answer: Any, at: datetime) -> None:
+        self.rejected.append((answer, at))
+
+    async def purge(self, before: datetime) -> int:
+        kept = [(a, at) for a, at in self.rejected if at >= before]
+        purged, self.rejected = len(self.rejected) - len(kept), kept
+        return purged
+
+
 class FakeUnitOfWork(UnitOfWork):
     """The shared unit of work's publishing, with dictionaries for tables."""
 
@@ -335,6 +348,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.erasures = FakeErasures()
         self.senders = FakeSenders()
         self.access_log = FakeAccessLog()
+        self.intake_rejections = FakeIntakeRejections()
         self.committed: list[OutboxMessage] = []
 
     async def __aenter__(self) -> FakeUnitOfWork:

@@ -1,0 +1,22 @@
+"""Staff read what registration refused of their municipality's intake."""
+
+from __future__ import annotations
+
+from services.portal.dependencies import Dependencies, StaffApi
+from services.portal.domain.commands import ShowIntake
+from services.portal.domain.intake import IntakePage, rejection
+from services.portal.domain.people import StaffTroublePage
+from services.portal.handlers.people import or_trouble
+
+
+async def show_intake(cmd: ShowIntake, uow: StaffApi,
+                      deps: Dependencies) -> IntakePage | StaffTroublePage:
+    code = cmd.municipality_code or cmd.member.municipalities[0]
+    if code not in cmd.member.municipalities:
+        return StaffTroublePage("not_found")
+
+    async def read() -> IntakePage:
+        found = await uow.intake_rejections(cmd.member, code)
+        return IntakePage(code, cmd.member.municipalities, [rejection(r) for r in found])
+
+    return await or_trouble(read)
