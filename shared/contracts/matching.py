@@ -154,6 +154,9 @@ class PlacementWaitlisted(EventData):
     municipality_code: MunicipalityCode
     program: Program
     reasons: list[str] = Field(default_factory=list)
+    round_id: UUID | None = None
+    """Added: the round that left it waiting, whose draw is published (its lottery number
+    and the seed: `GET /matching/rounds/{id}/draw`)."""
 
 
 class MatchingRoundCompleted(EventData):

@@ -8,8 +8,9 @@ provider process, e-mail through a local SMTP server.
    the preview, which registers nothing; she fixes the identity number on the page,
    registers the good rows, each with its prao request, and downloads the row still bad
    with its reason.
-3. She previews the prao round (one place, three pupils), then runs it: the round makes
-   the draw the preview showed, and its seed and lottery numbers are published.
+3. She previews the prao round (two places, three pupils), then runs it: the round makes
+   the draw the preview showed, and its seed and lottery numbers are published; the
+   family it leaves waiting opens its lottery number from the link in its e-mail.
 4. She opens a waitlisted request's explanation from her start page.
 5. The workplace's answer, given on its public page by the link in the supervisor's
    e-mail, and the guardian's consent, by theirs, arrive on the placement's page; for
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -37,6 +39,7 @@ from playwright.async_api import Browser, FilePayload, Page, expect
 
 from devkit.browser import NARROW, check_page, phone
 from devkit.infra import Infra
+from devkit.mail import message_text
 from devkit.publisher import Publisher
 from services.registration.tests import support
 from shared.contracts.registry import topic_of
@@ -207,6 +210,18 @@ async def _round(page: Page, morning: Morning) -> str:
     return round_id
 
 
+async def _draw_link(staffed: Staffed, round_id: str) -> str:
+    """The link to the round's draw in the e-mail to the family the round left waiting."""
+    for _ in range(300):
+        for entry in staffed.mail.messages():
+            text = message_text(staffed.mail.read(entry))
+            found = re.search(rf"http\S+/omgang/{round_id}\?forfragan=[0-9a-f-]+", text)
+            if found:
+                return found.group(0)
+        await asyncio.sleep(0.1)
+    raise AssertionError("no message links to the round's draw")
+
+
 async def _rounds_run(staffed: Staffed) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(base_url=staffed.matching,
                                  headers=staffed.as_seed()) as client:
@@ -262,7 +277,11 @@ async def test_a_coordinators_morning(browser: Browser, morning: Morning,
     async with phone(browser, viewport=NARROW) as page:
         await signed_in(page, staffed, "samordnare-1380")  # 1
         await _import(page, morning, tmp_path)  # 2
-        await _round(page, morning)  # 3
+        round_id = await _round(page, morning)  # 3
+        async with phone(browser, viewport=NARROW) as family:  # the waiting family checks
+            await family.goto(await _draw_link(staffed, round_id))
+            await expect(family.locator("[data-asked]")).to_contain_text("Er förfrågan fick "
+                                                                        "lottnummer")
 
         await page.goto(f"{staffed.portal}/personal")  # 4
         waiting = page.locator("[data-attention='ask_for_offers'] a")

@@ -385,7 +385,7 @@ class Book(Ledger):
                 draws.append(Draw(request.request_id, request.priority, request.lottery,
                                   UUID(offer_key), rank))
             else:
-                self._waitlist(request, result.waitlisted[rr.key])
+                self._waitlist(request, result.waitlisted[rr.key], round_id=round_id)
                 draws.append(Draw(request.request_id, request.priority, request.lottery,
                                   reasons=tuple(result.waitlisted[rr.key])))
         draws.sort(key=lambda d: (d.lottery is None, -d.priority, d.lottery or 0))

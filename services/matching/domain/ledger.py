@@ -36,7 +36,7 @@ class Ledger(Market):
         self.events.append(event)
 
     def _waitlist(self, request: Request, reasons: tuple[str, ...],
-                  status: str = "waitlisted") -> None:
+                  status: str = "waitlisted", round_id: UUID | None = None) -> None:
         if request.status == status and request.reasons == reasons:
             return  # nothing new to say
         request.status, request.reasons = status, reasons
@@ -44,7 +44,7 @@ class Ledger(Market):
         self._emit(PlacementWaitlisted(
             request_id=request.request_id, participant_id=request.participant_id,
             municipality_code=request.municipality_code, program=request.program,
-            reasons=list(reasons),
+            reasons=list(reasons), round_id=round_id,
         ))
 
     def propose(

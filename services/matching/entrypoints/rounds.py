@@ -54,7 +54,7 @@ class DrawOut(BaseModel):
     """Why it waits (matching's reason codes)."""
 
 
-class RoundOut(BaseModel):
+class RoundFigures(BaseModel):
     round_id: UUID
     municipality_code: str
     program: Program
@@ -62,20 +62,16 @@ class RoundOut(BaseModel):
     requests: int
     placed: int
     waitlisted: int
+
+
+class RoundOut(RoundFigures):
     duration_ms: float
     dry_run: bool
     draws: list[DrawOut]
     """Every request of the round, in the round's order (priority, then lottery)."""
 
 
-class RoundListed(BaseModel):
-    round_id: UUID
-    municipality_code: str
-    program: Program
-    seed: int
-    requests: int
-    placed: int
-    waitlisted: int
+class RoundListed(RoundFigures):
     ran_at: datetime
 
 

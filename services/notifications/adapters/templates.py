@@ -37,9 +37,9 @@ LANGUAGES = languages()
 URL = re.compile(r"https?://[^\s<>\"]+")
 LATER_VARIABLES: dict[str, Any] = {
     "variant": None, "moved_up": False, "earlier_workplace": None, "earlier_start": None,
-    "earlier_end": None, "consent_by": None}
-"""Variables added after rows were first stored (issue 18): a row recorded before them
-renders as it did."""
+    "earlier_end": None, "consent_by": None, "draw_url": None}
+"""Variables added after rows were first stored (issues 18, 20): a row recorded before
+them renders as it did."""
 
 
 def as_html(text: str, subject: str) -> Markup:

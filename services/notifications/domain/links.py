@@ -38,6 +38,13 @@ class Links:
                                  channel=channel, token_id=token_id)
         return f"{self.base_url.rstrip('/')}/l/{token}"
 
+    def draw(self, round_id: UUID | None, request_id: UUID) -> str | None:
+        """The published draw of the round a request took part in, marking the request
+        (the portal's `/omgang/{round}`); None when no round placed it."""
+        if round_id is None:
+            return None
+        return f"{self.base_url.rstrip('/')}/omgang/{round_id}?forfragan={request_id}"
+
     def start_page(self) -> str:
         """The portal's start page (the coordinators' digest links there)."""
         return f"{self.base_url.rstrip('/')}/"

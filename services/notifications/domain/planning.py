@@ -78,7 +78,8 @@ def _proposal_context(route: Route, e: Any, facts: Facts, c: PlanConfig,
                 route.audience == "participant" or e.guardian_answer)
             link = (links.offer_answer(e.placement_id, person_id, e.answer_by, mun)
                     if answers and e.answer_by else None)
-            return letters.offer(e, facts, tz, link)
+            return letters.offer(e, facts, tz, link) | {
+                "draw_url": links.draw(getattr(e, "round_id", None), e.request_id)}
         case "consent_request":
             answer = (links.offer_answer(e.placement_id, person_id, e.answer_by, mun)
                       if e.guardian_answer and e.answer_by else None)
@@ -118,7 +119,8 @@ def _placement_context(route: Route, e: Any, facts: Facts, c: PlanConfig,
         case "day_one_checklist":
             return letters.day_one_checklist(e, facts)
         case "waitlisted":
-            return letters.waitlisted(e, facts)
+            return letters.waitlisted(e, facts) | {
+                "draw_url": c.links.draw(getattr(e, "round_id", None), e.request_id)}
         case "workplace_closed":
             return letters.workplace_closed(e, facts)
     return None

@@ -183,7 +183,7 @@ class World:
             PlacementConfirmed(**self.ids, **self.period),
             PlacementWaitlisted(request_id=uuid.uuid4(), participant_id=self.participant,
                                 municipality_code=self.municipality, program="summer_job",
-                                reasons=["no_capacity", "consent"]),
+                                reasons=["no_capacity", "consent"], round_id=uuid.uuid4()),
             EnrolmentRecorded(session_id=self.breakfast, person_id=self.manager,
                               role="manager", status="waitlisted", waitlist_position=3,
                               course="manager_breakfast",

@@ -229,11 +229,13 @@ async def test_a_certificate_and_a_waitlisting() -> None:
     assert sent([note]) == [("certification_note", "email", "manager")]
     assert note.context["workplace_name"] == "Ekonomiskt bistånd"
 
-    await deliver(uow, routed(world, PlacementWaitlisted))
+    event = routed(world, PlacementWaitlisted)
+    await deliver(uow, event)
     [waitlisted] = uow.fake_outbound.to(world.participant)
     assert sent([waitlisted]) == [("waitlisted", "email", "participant")]
+    draw = f"http://portal.test/omgang/{event.round_id}?forfragan={event.request_id}"
     assert waitlisted.context == {"program": "summer_job", "reasons": ["no_capacity", "consent"],
-                                  "participant_name": "Elsa Ek"}
+                                  "participant_name": "Elsa Ek", "draw_url": draw}
     [guardians] = uow.fake_outbound.to(world.guardian)
     assert sent([guardians]) == [("waitlisted", "email", "guardian")]
 

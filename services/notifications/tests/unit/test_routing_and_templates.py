@@ -16,6 +16,7 @@ from services.notifications.domain.planning import plan
 from services.notifications.domain.routing import ROUTES, TEMPLATES
 from services.notifications.domain.samples import sample_contexts
 from services.notifications.tests.examples import EXPECTED, PLAN, World
+from shared.contracts.matching import PlacementWaitlisted
 
 renderer = Renderer()
 DEPS = PLAN
@@ -185,3 +186,25 @@ def test_every_route_names_a_template_with_files() -> None:
         for route in routes:
             for language in LANGUAGES:
                 renderer.env.get_template(f"{language}/{route.template}.j2")
+
+
+def test_a_family_left_waiting_by_a_round_gets_the_link_to_its_draw() -> None:
+    world = World()
+    waitlisted = next(e for e in world.routed() if isinstance(e, PlacementWaitlisted))
+    assert waitlisted.round_id is not None
+    letters = [p for p in plan(waitlisted, world.facts(), DEPS, "c", None, world.now)
+               if p.template == "waitlisted"]
+    assert letters
+    draw = f"http://portal.test/omgang/{waitlisted.round_id}?forfragan={waitlisted.request_id}"
+    for letter in letters:
+        assert letter.context["draw_url"] == draw
+        for language in LANGUAGES:
+            text = renderer.email("waitlisted", language, {**letter.context,
+                                                           "recipient_name": "Elsa"}).text
+            assert draw in text
+    outside = waitlisted.model_copy(update={"round_id": None})
+    [letter, *_] = [p for p in plan(outside, world.facts(), DEPS, "c", None, world.now)
+                    if p.template == "waitlisted"]
+    assert letter.context["draw_url"] is None
+    assert "/omgang/" not in renderer.email("waitlisted", "sv", {
+        **letter.context, "recipient_name": "Elsa"}).text
