@@ -49,6 +49,19 @@ class StaffMember:
     expires_at: datetime
     """The session ends then, however busy: the person signs in again."""
 
+    def municipality(self, asked: str = "") -> str | None:
+        """The municipality a page asks for (empty: the person's first), if it is theirs."""
+        code = asked or self.municipalities[0]
+        return code if code in self.municipalities else None
+
+    def municipality_choice(self) -> tuple[dict[str, list[tuple[str, str]]], dict[str, str]]:
+        """A form's choice of the person's municipalities, and its value to start with
+        (theirs when they have one only)."""
+        options = {"municipality_code": [(code, code) for code in self.municipalities]}
+        start = ({"municipality_code": self.municipalities[0]}
+                 if len(self.municipalities) == 1 else {})
+        return options, start
+
     def to_session(self, seen_at: datetime) -> dict[str, Any]:
         """What the session cookie keeps, with when the person was last seen."""
         return {"sub": self.subject, "name": self.name, "role": self.role,

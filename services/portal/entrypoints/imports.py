@@ -12,6 +12,7 @@ from services.portal.adapters.spreadsheets import read_table
 from services.portal.domain.commands import ImportRows, ShowImport
 from services.portal.domain.imports import ImportPage, Step, Table, Unreadable
 from services.portal.entrypoints.pages import language_of
+from services.portal.entrypoints.places import posted_form
 from services.portal.entrypoints.staff import show_view
 
 router = APIRouter(prefix="/personal")
@@ -38,11 +39,10 @@ async def _table(upload: UploadFile) -> Table | None:
 
 @router.post("/import", response_class=HTMLResponse)
 async def import_rows(request: Request) -> Response:
-    posted = await request.form()
-    upload = posted.get("fil")
+    upload = (await request.form()).get("fil")
     uploaded = isinstance(upload, UploadFile) and bool(upload.filename)
     table = await _table(upload) if isinstance(upload, UploadFile) and uploaded else None
-    form = {key: value for key, value in posted.items() if isinstance(value, str)}
+    form = await posted_form(request)
     step = STEPS.get(form.get("steg", ""), "preview")
     language = language_of(request)
     return await show_view(

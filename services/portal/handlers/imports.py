@@ -36,10 +36,7 @@ ImportView = ImportPage | Download | StaffTroublePage
 
 
 def _form(member: StaffMember) -> ImportPage:
-    options = {"municipality_code": [(code, code) for code in member.municipalities]}
-    start = {}
-    if len(member.municipalities) == 1:
-        start["municipality_code"] = member.municipalities[0]
+    options, start = member.municipality_choice()
     return ImportPage(start, options, read_only=member.role != "coordinator")
 
 

@@ -11,8 +11,8 @@ from services.portal.handlers.people import or_trouble
 
 async def show_intake(cmd: ShowIntake, uow: StaffApi,
                       deps: Dependencies) -> IntakePage | StaffTroublePage:
-    code = cmd.municipality_code or cmd.member.municipalities[0]
-    if code not in cmd.member.municipalities:
+    code = cmd.member.municipality(cmd.municipality_code)
+    if code is None:
         return StaffTroublePage("not_found")
 
     async def read() -> IntakePage:

@@ -32,9 +32,8 @@ async def _workplaces(uow: StaffApi, member: StaffMember, municipality: str) -> 
 
 async def show_placements(cmd: ShowPlacements, uow: StaffApi,
                           deps: Dependencies) -> PlacementView:
-    municipality = cmd.municipality_code or cmd.member.municipalities[0]
-    if municipality not in cmd.member.municipalities or (
-            cmd.status and cmd.status not in STATUSES):
+    municipality = cmd.member.municipality(cmd.municipality_code)
+    if municipality is None or (cmd.status and cmd.status not in STATUSES):
         return StaffTroublePage("not_found")
 
     async def read() -> PlacementView:

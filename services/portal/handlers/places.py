@@ -47,11 +47,9 @@ async def _form(uow: StaffApi, member: StaffMember, cmd: ShowEntry | SaveEntry) 
     workplace it belongs to and the choices the page offers."""
     read_only = member.role != "coordinator"
     if cmd.register == "workplaces":
-        options = {"municipality_code": [(code, code) for code in member.municipalities]}
+        options, start = member.municipality_choice()
         if not cmd.ident:
-            values = dict(NEW_VALUES["workplaces"])
-            if len(member.municipalities) == 1:
-                values["municipality_code"] = member.municipalities[0]
+            values = dict(NEW_VALUES["workplaces"]) | start
             return FormPage("workplaces", values, options, read_only=read_only)
         entry = await uow.entry(member, "workplaces", cmd.ident)
         people = await uow.entries(member, "supervisors", {"workplace_id": cmd.ident})

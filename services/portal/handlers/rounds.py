@@ -20,9 +20,7 @@ RoundsView = RoundsPage | Saved | StaffTroublePage
 
 
 async def _page(uow: StaffApi, member: StaffMember) -> RoundsPage:
-    options = {"municipality_code": [(code, code) for code in member.municipalities]}
-    values = {"municipality_code": member.municipalities[0]} if len(
-        member.municipalities) == 1 else {}
+    options, values = member.municipality_choice()
     rounds = [round_row(entry) for code in member.municipalities
               for entry in await uow.rounds(member, code)]
     rounds.sort(key=lambda r: r.ran_at.isoformat() if r.ran_at else "", reverse=True)

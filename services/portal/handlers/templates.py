@@ -6,7 +6,6 @@ from __future__ import annotations
 from services.portal.dependencies import Dependencies, StaffApi
 from services.portal.domain.commands import ShowTemplate, ShowTemplates
 from services.portal.domain.people import StaffTroublePage
-from services.portal.domain.staff import StaffMember
 from services.portal.domain.templates import (
     TemplatePage,
     TemplatesPage,
@@ -18,14 +17,9 @@ from services.portal.handlers.people import or_trouble
 TemplatesView = TemplatesPage | TemplatePage | StaffTroublePage
 
 
-def _municipality(member: StaffMember, asked: str) -> str | None:
-    code = asked or member.municipalities[0]
-    return code if code in member.municipalities else None
-
-
 async def show_templates(cmd: ShowTemplates, uow: StaffApi,
                          deps: Dependencies) -> TemplatesView:
-    code = _municipality(cmd.member, cmd.municipality_code)
+    code = cmd.member.municipality(cmd.municipality_code)
     if code is None:
         return StaffTroublePage("not_found")
 
@@ -38,7 +32,7 @@ async def show_templates(cmd: ShowTemplates, uow: StaffApi,
 
 async def show_template(cmd: ShowTemplate, uow: StaffApi,
                         deps: Dependencies) -> TemplatesView:
-    code = _municipality(cmd.member, cmd.municipality_code)
+    code = cmd.member.municipality(cmd.municipality_code)
     if code is None or not is_template_name(cmd.name):
         return StaffTroublePage("not_found")
 
