@@ -43,7 +43,9 @@ def _synthetic_pin(index: int) -> str:
     return f"{born.year // 100:02d}{nine[:6]}-{nine[6:]}{luhn_digit(nine)}"
 
 
-def _messages(run: str, count: int) -> list[tuple[bytes, bytes]]:
+def intake_messages(run: str, count: int,
+                    source: str = SOURCE) -> list[tuple[bytes, bytes]]:
+    """`count` adult participants as a school system sends them (keys and values)."""
     now = datetime.now(UTC).isoformat()
     out = []
     for index in range(count):
@@ -61,7 +63,7 @@ def _messages(run: str, count: int) -> list[tuple[bytes, bytes]]:
             "needs": ["language_support"] if index % 4 == 0 else [],
         }
         envelope = {"specversion": "1.0", "id": str(uuid.uuid4()),
-                    "type": "ParticipantRegistered", "source": SOURCE, "time": now,
+                    "type": "ParticipantRegistered", "source": source, "time": now,
                     "datacontenttype": "application/json", "data": data}
         out.append((code.encode(), json.dumps(envelope).encode()))
     return out
@@ -80,7 +82,7 @@ async def _send_all(producer: AIOKafkaProducer, topic: str,
     await asyncio.gather(*futures)
 
 
-async def _produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]],
+async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]],
                    security: KafkaSecurity) -> None:
     producer = _producer(bootstrap, security)
     await producer.start()
@@ -124,7 +126,7 @@ async def _service_rate(infra: Infra, count: int) -> float:
     )
     service = build(settings)
     await reset_schema(infra, service.name, service.migrations)
-    messages = _messages(run, count)
+    messages = intake_messages(run, count)
     stop = asyncio.Event()
     tasks = await service.start_messaging(stop)
     try:
@@ -162,7 +164,7 @@ async def _passthrough_rate(bootstrap: str, count: int,
     topic (idempotent producer, pipelined per poll), committing offsets after each poll."""
     source = await fresh_topic(bootstrap, "passthrough-in", security=security)
     sink = await fresh_topic(bootstrap, "passthrough-out", security=security)
-    await _produce(bootstrap, source, _messages("raw", count), security)
+    await produce(bootstrap, source, intake_messages("raw", count), security)
     consumer = AIOKafkaConsumer(physical(source), bootstrap_servers=bootstrap,
                                 enable_auto_commit=False, auto_offset_reset="earliest",
                                 group_id=physical(f"bench-passthrough-{uuid.uuid4().hex[:6]}"),

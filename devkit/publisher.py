@@ -3,8 +3,10 @@ goes to the run's topic of that name (devkit.bus: the prefix put before it)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -75,3 +77,16 @@ class Publisher:
         event = new_event(data, source=source, subject=subject or str(uuid.uuid4()))
         await self.send(topic, event, data.kafka_key(event.subject))
         return event
+
+    async def send_all(self, items: Sequence[tuple[str, EventData]],
+                       source: str = "urn:test") -> None:
+        """Each (topic, data) as `send_data` does, pipelined: all handed to the producer,
+        then every acknowledgement awaited (one round trip per batch, not per message;
+        the idempotent producer keeps each partition's order)."""
+        sent = []
+        for topic, data in items:
+            event = new_event(data, source=source, subject=str(uuid.uuid4()))
+            key = data.kafka_key(event.subject)
+            sent.append(await self.producer.send(topic, encode(event),
+                                                 key=key.encode() if key else None))
+        await asyncio.gather(*sent)

@@ -43,7 +43,7 @@ def http_server(app: FastAPI, host: str, port: int) -> HttpServer:
 
 def http_app(service: Service) -> FastAPI:
     """The service's FastAPI app; `request.app.state` holds the service, its
-    authenticator and the service's own `state`."""
+    authenticator (accepting `service.roles`) and the service's own `state`."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -53,7 +53,7 @@ def http_app(service: Service) -> FastAPI:
                   lifespan=lifespan)
     app.state.service = service
     app.state.authenticator = Authenticator(
-        service.settings.auth_jwt_secret, service.settings.auth_api_keys
+        service.settings.auth_jwt_secret, service.settings.auth_api_keys, roles=service.roles
     )
     for key, value in service.state.items():
         setattr(app.state, key, value)

@@ -2,28 +2,38 @@
 
 Two kinds of bearer token:
 - a signed JWT (HS256, the service's `auth_jwt_secret`) with claims `sub`, `role`
-  (`coordinator`, `auditor`, `system`, `admin`) and `municipalities` (list of SCB codes),
-  for coordinators' tools;
+  (`coordinator`, `training_admin`, `auditor`, `system`, `admin`) and `municipalities`
+  (list of SCB codes), for coordinators' tools;
 - an API key for systems, configured as `key=role:1380|1384;key2=admin:*`.
 
 `admin` and the wildcard `*` reach every municipality. A caller asking about a
 municipality outside their scope gets 403 with no detail. An `auditor` only reads: any
 other method is refused (403) before a route runs; the access log is theirs to read.
+
+Each service accepts the roles its `Authenticator` is given (`roles`; the service's
+`Service.roles`), by default `SERVICE_ROLES`: every role but `training_admin`. A token
+(or API key) of another role is refused with 403 on every route. A `training_admin`
+(a training administrator: sessions, invitations, certificates) is training's only, and
+there is scoped by the token's `municipalities` exactly as a coordinator is.
 """
 
 from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Literal, TypeGuard
+from typing import Annotated, Literal, TypeGuard, get_args
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-Role = Literal["coordinator", "auditor", "system", "admin"]
-ROLES: frozenset[str] = frozenset({"coordinator", "auditor", "system", "admin"})
+Role = Literal["coordinator", "training_admin", "auditor", "system", "admin"]
+ROLES: frozenset[str] = frozenset(get_args(Role))
+SERVICE_ROLES: frozenset[str] = ROLES - {"training_admin"}
+"""The roles a service accepts unless it names its own: a training administrator's token
+opens training only (`services/training/bootstrap.py` accepts every role)."""
 READ_ONLY: frozenset[str] = frozenset({"auditor"})
 READS: frozenset[str] = frozenset({"GET", "HEAD", "OPTIONS"})
 ALL = "*"
@@ -72,14 +82,23 @@ def parse_api_keys(spec: str) -> dict[str, Principal]:
 
 
 class Authenticator:
-    def __init__(self, jwt_secret: str, api_keys: str = "", audience: str | None = None):
+    def __init__(self, jwt_secret: str, api_keys: str = "", audience: str | None = None,
+                 roles: Iterable[str] = SERVICE_ROLES):
         self._secret = jwt_secret
         self._keys = parse_api_keys(api_keys)
         self._audience = audience
+        self.roles = frozenset(roles)
+        """The roles this service accepts; any other is 403."""
+        if unknown := self.roles - ROLES:
+            raise ValueError(f"unknown roles {sorted(unknown)}")
 
     def authenticate(self, token: str) -> Principal:
-        if token in self._keys:
-            return self._keys[token]
+        principal = self._keys[token] if token in self._keys else self._decode(token)
+        if principal.role not in self.roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "forbidden")
+        return principal
+
+    def _decode(self, token: str) -> Principal:
         try:
             claims = jwt.decode(
                 token, self._secret, algorithms=["HS256"],

@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.app import HttpServer, http_app, http_server
+from shared.auth import SERVICE_ROLES
 from shared.contracts.base import EventData
 from shared.db import make_engine, make_session_factory
 from shared.devkeys import refuse_development_keys
@@ -63,6 +64,8 @@ class Service:
     the service's own arguments (`shared.unit_of_work.UnitOfWorkFactory`)."""
     subscriptions: Sequence[Subscription] = ()
     routers: Sequence[APIRouter] = ()
+    roles: frozenset[str] = SERVICE_ROLES
+    """The roles whose tokens the HTTP API accepts (`shared.auth`); any other is 403."""
     jobs: Sequence[Job] = ()
     published: Mapping[str, Sequence[type[EventData]]] = field(default_factory=dict)
     """Topic → models this service publishes, for its AsyncAPI document."""

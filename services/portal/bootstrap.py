@@ -35,6 +35,7 @@ from services.portal.adapters.texts import Texts
 from services.portal.dependencies import Dependencies, ServiceApis, StaffApi
 from services.portal.domain.staff import ClaimNames
 from services.portal.domain.views import BadLinkPage, Contact
+from services.portal.entrypoints import courses as course_pages
 from services.portal.entrypoints import imports as import_pages
 from services.portal.entrypoints import intake as intake_pages
 from services.portal.entrypoints import people as people_pages
@@ -101,7 +102,8 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.state.pages = Pages(bind_all(COMMAND_HANDLERS, deps),
                             apis or service_apis(settings, client), renderer)
     people = StaffApiClient(client, settings.registration_url, settings.matching_url,
-                            settings.notifications_url, settings.auth_jwt_secret)
+                            settings.notifications_url, settings.auth_jwt_secret,
+                            training_url=settings.training_url)
     app.state.staff = staff_door(settings, renderer, clock,
                                  bind_all(STAFF_HANDLERS, deps), people)
     install_body_guard(app, settings.http_max_body_bytes)
@@ -119,6 +121,7 @@ def build(settings: PortalSettings | None = None, *, apis: ServiceApis | None = 
     app.include_router(round_pages.router)
     app.include_router(template_pages.router)
     app.include_router(intake_pages.router)
+    app.include_router(course_pages.router)
     return Portal(settings, app)
 
 

@@ -75,7 +75,63 @@ class IdentityProvider(Protocol):
     async def sign_out_url(self, id_token: str | None, then: str) -> str | None: ...
 
 
-class StaffApi(Protocol):
+class CoursesApi(Protocol):
+    """Training's staff API (`adapters.courses_api`): its sessions, their enrolments,
+    invitations, attendance and costs, the budget, the evaluation, the certificates."""
+
+    async def sessions(self, member: StaffMember, year: int) -> list[Mapping[str, Any]]:
+        """`GET /sessions?year=`, each with its counts of enrolled and waitlisted."""
+        ...
+
+    async def session(self, member: StaffMember, session_id: str) -> Mapping[str, Any]: ...
+
+    async def schedule(self, member: StaffMember,
+                       body: Mapping[str, Any]) -> Mapping[str, Any]:
+        """`POST /sessions`: the session scheduled (training invites whom it must)."""
+        ...
+
+    async def enrolments(self, member: StaffMember,
+                         session_id: str) -> list[Mapping[str, Any]]: ...
+
+    async def invitations(self, member: StaffMember, session_id: str) -> Mapping[str, Any]:
+        """`invited` to the session, and `to_invite`: whom the course is for still."""
+        ...
+
+    async def invite(self, member: StaffMember, session_id: str,
+                     person_ids: list[str]) -> Mapping[str, Any]: ...
+
+    async def enrol(self, member: StaffMember, session_id: str,
+                    body: Mapping[str, Any]) -> Mapping[str, Any]: ...
+
+    async def cancel_enrolment(self, member: StaffMember, session_id: str,
+                               person_id: str) -> None: ...
+
+    async def attendance(self, member: StaffMember, session_id: str,
+                         body: Mapping[str, Any]) -> Mapping[str, Any]: ...
+
+    async def record_costs(self, member: StaffMember, session_id: str,
+                           body: Mapping[str, Any]) -> Mapping[str, Any]: ...
+
+    async def catering(self, member: StaffMember, session_id: str) -> Mapping[str, Any]:
+        """`GET /sessions/{id}/administration`: the session and what to order."""
+        ...
+
+    async def budget(self, member: StaffMember, year: int) -> Mapping[str, Any]: ...
+
+    async def evaluations(self, member: StaffMember, year: int) -> Mapping[str, Any]: ...
+
+    async def certificates(self, member: StaffMember,
+                           query: Mapping[str, str]) -> list[Mapping[str, Any]]:
+        """`GET /certificates` (`expiring_within_days` or `session_id`)."""
+        ...
+
+    async def renew(self, member: StaffMember,
+                    supervisor_ids: list[str]) -> Mapping[str, Any]:
+        """`POST /certificates/renewals`: `invited` and `not_invited` (with why)."""
+        ...
+
+
+class StaffApi(CoursesApi, Protocol):
     """The services' staff APIs, as the signed-in person (`adapters.staff_api`):
     registration's people and registers of workplaces, supervisors and offers,
     matching's explanations and placements, and notifications' messages. Raises

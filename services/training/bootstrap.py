@@ -9,12 +9,14 @@ from services.training.adapters.orm import tables
 from services.training.dependencies import Dependencies
 from services.training.domain.certification import Policy
 from services.training.entrypoints.http import router
+from services.training.entrypoints.invitations import router as invitations_router
 from services.training.entrypoints.jobs import daily_job
 from services.training.entrypoints.links import router as links_router
 from services.training.entrypoints.statistics import router as statistics_router
 from services.training.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from services.training.settings import TrainingSettings
 from services.training.unit_of_work import TrainingUnitOfWork
+from shared.auth import ROLES
 from shared.clock import Clock, utc_now
 from shared.contracts import topics
 from shared.contracts.training import TRAINING_EVENTS
@@ -46,7 +48,8 @@ def build(settings: TrainingSettings | None = None, *, clock: Clock = utc_now) -
         tables=tables,
         unit_of_work=TrainingUnitOfWork,
         subscriptions=[subscription],
-        routers=[router, links_router, statistics_router],
+        routers=[router, invitations_router, links_router, statistics_router],
+        roles=ROLES,  # the one service a training administrator's token opens
         published={topics.TRAINING_EVENTS: TRAINING_EVENTS},
         migrations=MIGRATIONS,
         description="Supervisor training: sessions, enrolment, attendance, certificates.",

@@ -20,7 +20,7 @@ from praktik_cli.demo.people import synthetic_identity_number
 from praktik_cli.demo.plan import SUMMER_REQUESTS, Plan
 from praktik_cli.demo.records import Participant, Request
 from praktik_cli.demo.season import Season
-from shared.auth import issue_token
+from shared.auth import Role, issue_token
 from shared.contracts import intake, topics
 from shared.contracts.envelope import new_event
 from tests.e2e.conftest import (  # noqa: F401 (fixtures, with this package as their scope)
@@ -53,9 +53,9 @@ class Seeded:
     def values_for(self, service: str) -> dict[str, str]:
         return self.values | self.by_service.get(service, {})
 
-    def token(self, code: str) -> str:
-        return issue_token(self.season.endpoints.secret, f"coordinator-{code}",
-                           "coordinator", [code], ttl_s=3600)
+    def token(self, code: str, role: Role = "coordinator") -> str:
+        return issue_token(self.season.endpoints.secret, f"{role}-{code}", role, [code],
+                           ttl_s=3600)
 
 
 @pytest.fixture(scope="package")

@@ -10,6 +10,8 @@ on its data (`Seeded.values`), with a body generated from the route's schema:
   hid the check; a 2xx or 409 that the route read or touched 1380's data);
 - listings by a coordinator of 1381 hold none of 1380's people or things, while the same
   listing shows them to 1380 (else the check would prove nothing);
+- by a training administrator of 1380: every route of the other services answers 403
+  (their tokens open training alone), training lists 1380's sessions;
 - by a coordinator of 1380, last (it changes things): no route answers 401, 403, 404 or
   5xx, so the checks are the municipality's and the ids reach the handlers.
 
@@ -88,9 +90,11 @@ async def _listing(client: httpx.AsyncClient, seeded: Seeded, route: Route, code
                    ) -> list[tuple[str, httpx.Response]]:
     """The listing as `code`'s coordinator sees it: without a municipality filter where
     it is optional, and filtered to `code`; its other optional filters (a search by name,
-    say) left out, so that it lists all it may."""
+    say) left out, so that it lists all it may, but for those `walk.LISTED_WITH` sets."""
     token = seeded.token(code)
-    unfiltered = {name: None for name in route.query_names if not route.query_required(name)}
+    unfiltered: dict[str, str | None] = {
+        name: None for name in route.query_names if not route.query_required(name)}
+    unfiltered |= route.listed_with
     found = []
     for filtered in (None, code):
         if filtered is None and route.query_required("municipality_code"):
@@ -124,6 +128,28 @@ async def test_listings_show_only_the_callers_municipality(
                                 f"({[describe(r) for _, r in own]}): the check proves "
                                 "nothing; seed what it lists in tests/access/conftest.py")
     assert not failures, "\n".join(failures)
+
+
+async def test_a_training_admin_reaches_training_only(
+        seeded: Seeded, routes: list[Route]) -> None:
+    """A training administrator's token of 1380 opens no route of registration, matching
+    or notifications (403 on each, whatever it would read or change), and training's own
+    to 1380's sessions."""
+    token = seeded.token(OWN, "training_admin")
+    others = [r for r in routes if r.public_reason() is None and r.service != "training"]
+    failures: list[str] = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for route in others:
+            response = await prepare(route, seeded.values_for(route.service)).send(client, token)
+            if response.status_code != 403:
+                failures.append(f"{route.label}: {describe(response)}")
+        listed = await client.get(f"{seeded.season.endpoints.training}/sessions",
+                                  headers={"Authorization": f"Bearer {token}"})
+    assert len(others) >= MIN_WALKED // 2, [r.label for r in others]
+    assert not failures, "routes that took a training administrator's token:\n" + "\n".join(
+        failures)
+    assert listed.status_code == 200, describe(listed)
+    assert seeded.values["session_id"] in {s["session_id"] for s in listed.json()}
 
 
 def _order(route: Route) -> tuple[float, str, str]:

@@ -1,7 +1,8 @@
 """The routes of every service, read from their OpenAPI documents, and how each is called
 as a caller of some municipality: path parameters from the map of seeded ids, bodies and
 other parameters generated from the route's own schema (schemathesis, positive mode, the
-smallest case), fields the map knows set to the seeded values.
+smallest case), fields the map knows set to the seeded values (a list `<thing>_ids` to
+the one seeded `<thing>_id`).
 
 A path parameter the map does not know stops the walk with a message naming the route:
 a new route cannot slip past unwalked. Routes public by design are listed with why.
@@ -59,6 +60,12 @@ UNSCOPED: dict[tuple[str, str], str] = {
         "data): refused outside the caller's municipalities by its municipality_code",
 }
 """GETs by municipality whose rows are no one's data (not walked as listings), with why."""
+
+LISTED_WITH: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/certificates"): {"expiring_within_days": "3650"},
+}
+"""Listings walked with a filter of their own, so that they reach the seeded things: the
+certificates the season granted run for years, past the default window of 60 days."""
 
 RESOURCE_FREE = frozenset({"year", "template"})
 """Path parameters that name no one's data (a listing's period, a message template)."""
@@ -122,15 +129,29 @@ class Route:
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck)))
 
+    @property
+    def listed_with(self) -> dict[str, str]:
+        """The query a listing is walked with (`LISTED_WITH`)."""
+        return next((query for entry, query in LISTED_WITH.items()
+                     if matches(entry, self.method, self.path)), {})
+
     def names_municipality(self) -> bool:
         body = self.smallest.body
         return "municipality_code" in self.query_names or (
             isinstance(body, dict) and "municipality_code" in body)
 
+    def id_lists(self) -> list[str]:
+        """The body's fields that list things by id (`person_ids`, `supervisor_ids`)."""
+        body = self.smallest.body
+        return [k for k, v in body.items() if k.endswith("_ids") and isinstance(v, list)
+                ] if isinstance(body, dict) else []
+
     @property
     def is_addressed(self) -> bool:
-        """It names whose data it touches: by id in the path, or by municipality."""
-        return bool(set(self.path_names) - RESOURCE_FREE) or self.names_municipality()
+        """It names whose data it touches: by id in the path or in a body's list of ids,
+        or by municipality."""
+        return bool(set(self.path_names) - RESOURCE_FREE) or bool(self.id_lists()) or (
+            self.names_municipality())
 
 
 def matches(entry: tuple[str, str], method: str, path: str) -> bool:
@@ -179,11 +200,13 @@ def prepare(route: Route, values: Mapping[str, str],
     `Unmapped`), query parameters and body fields `values` knows set to them (those in
     `query_values` to theirs; None leaves one out), the rest the smallest valid case."""
     unknown = [name for name in route.path_names if name not in values]
+    unknown += [name for name in route.id_lists() if name[:-1] not in values]
     if unknown:
         raise Unmapped(
-            f"{route.label}: path parameter(s) {unknown} are not in the walk's map of seeded "
-            "ids: add each to `values` in tests/access/conftest.py (`Seeded.values`), "
-            "pointing at something of municipality 1380 the route reads or changes")
+            f"{route.label}: path parameter(s) or lists of ids {unknown} are not in the "
+            "walk's map of seeded ids: add each (a list `<thing>_ids` as `<thing>_id`) to "
+            "`values` in tests/access/conftest.py (`Seeded.values`), pointing at "
+            "something of municipality 1380 the route reads or changes")
     case = route.smallest
     path = route.path
     for name in route.path_names:
@@ -209,10 +232,12 @@ def prepare(route: Route, values: Mapping[str, str],
 
 
 def overlay(body: Any, values: Mapping[str, str]) -> Any:
-    """`body` with every field the map knows (at any depth) set to the seeded value."""
+    """`body` with every field the map knows (at any depth) set to the seeded value, and
+    every list `<thing>_ids` to the seeded `<thing>_id` alone."""
     if isinstance(body, dict):
         return {k: values[k] if k in values and not isinstance(v, dict | list)
-                else overlay(v, values) for k, v in body.items()}
+                else [values[k[:-1]]] if k.endswith("_ids") and k[:-1] in values
+                and isinstance(v, list) else overlay(v, values) for k, v in body.items()}
     if isinstance(body, list):
         return [overlay(item, values) for item in body]
     return body

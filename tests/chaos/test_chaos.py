@@ -59,6 +59,8 @@ MUNICIPALITIES = ("1380", "1381", "1383", "1384")
 SUPERVISORS = max(20, REQUESTS // 10)
 PLACES = 3
 STACK_CONTROL = os.environ.get("PRAKTIK_STACK_CONTROL") == "1"
+CHAOS_WINDOW_S = 40.0
+"""The services are killed, and the requests flow, within this many seconds."""
 OPEN = {"PlacementProposed", "PlacementConfirmed", "PlacementWaitlisted"}
 REOPEN = {"PlacementDeclined", "PlacementCancelled"}
 
@@ -126,12 +128,6 @@ class World:
                 priority=rng.randint(0, 3)))
 
 
-async def _publish(publisher: Publisher, items: list[tuple[str, EventData]],
-                   source: str) -> None:
-    for topic, data in items:
-        await publisher.send_data(topic, data, source=source)
-
-
 async def _stack(command: str) -> None:
     process = await asyncio.create_subprocess_exec(str(REPO / "scripts" / "stack"), command)
     assert await process.wait() == 0, f"scripts/stack {command} failed"
@@ -176,7 +172,7 @@ async def _own_database(infra: Infra, database: str) -> OwnDatabase:
 
 async def _set_up(infra: Infra, system: System, publisher: Publisher, world: World) -> None:
     """The world published, and taken in by matching and notifications."""
-    await _publish(publisher, world.setup + world.participants, "urn:test:chaos")
+    await publisher.send_all(world.setup + world.participants, "urn:test:chaos")
     setup_ends = await end_offsets(
         infra.kafka_bootstrap, sorted({t for t, _ in world.setup + world.participants}))
     await consumed_over_http(
@@ -186,12 +182,18 @@ async def _set_up(infra: Infra, system: System, publisher: Publisher, world: Wor
 
 async def _flow(system: System, publisher: Publisher, world: World, rng: random.Random,
                 log: list[str]) -> Counter[str]:
-    """Every request published, paced through the chaos window; what was killed."""
-    chaos = asyncio.create_task(_chaos(system, 40.0, rng, log))
-    for index, request in enumerate(world.requests):
-        await publisher.send_data(topics.REGISTRATION_EVENTS, request, source="urn:test:chaos")
-        if index % 250 == 249:
-            await asyncio.sleep(0.5)  # pacing the load through the chaos window
+    """Every request published, paced evenly through the chaos window in batches of 250;
+    what was killed."""
+    chaos = asyncio.create_task(_chaos(system, CHAOS_WINDOW_S, rng, log))
+    started = time.monotonic()
+    batches = range(0, len(world.requests), 250)
+    for number, first in enumerate(batches):
+        batch = world.requests[first:first + 250]
+        await publisher.send_all([(topics.REGISTRATION_EVENTS, r) for r in batch],
+                                 "urn:test:chaos")
+        # Pacing the load through the chaos window (not a wait for anything).
+        due = (number + 1) * CHAOS_WINDOW_S / len(batches)
+        await asyncio.sleep(max(0.0, due - (time.monotonic() - started)))
     return await chaos
 
 

@@ -1,8 +1,8 @@
-"""The staff workspace for the end-to-end tests of staff's pages: registration, matching
-and notifications on the real broker and database, the portal, a real OIDC provider
-process; 1380
-and 1381 each with a participant, and 1380 with a workplace, its supervisor (not
-certified) and a work-trial offer, which the request of 1380's participant would want."""
+"""The staff workspace for the end-to-end tests of staff's pages: registration, matching,
+training and notifications on the real broker and database, the portal, a real OIDC
+provider process; 1380 and 1381 each with a participant, and 1380 with a workplace, its
+supervisor (not certified), a work-trial offer, which the request of 1380's participant
+would want, and a base course in six weeks."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ from services.registration.bootstrap import build as build_registration
 from services.registration.settings import RegistrationSettings
 from services.registration.tests import support
 from services.registration.tests.pins import pin
+from services.training.bootstrap import build as build_training
+from services.training.settings import TrainingSettings
 from shared.auth import issue_token
 from shared.clock import Clock, utc_now
 
@@ -47,6 +49,16 @@ SIGN_IN_FLOW = frozenset({"/personal/logga-in", "/personal/logga-in/start",
                           "/personal/inloggad", "/personal/utloggad"})
 """Pages of signing in and out: they show no one's data."""
 HALMSTAD, LAHOLM = "1380", "1381"
+
+
+class MovableClock:
+    """A service's clock: now, moved on by `ahead` (to a placement's end, a course's day)."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
 
 
 @dataclass
@@ -64,6 +76,9 @@ class Staffed:
     offer: dict[str, Any]
     mail: SmtpCatcher
     """The messages notifications sent by e-mail."""
+    training: str
+    session: dict[str, Any]
+    """1380's base course in six weeks, as training scheduled it."""
 
     def as_seed(self, municipality: str = HALMSTAD) -> dict[str, str]:
         """The headers of registration's API as a coordinator of `municipality`."""
@@ -142,16 +157,31 @@ def _notifications(infra: Infra, mail: SmtpCatcher, sms: ElksFake,
         dispatch_idle_s=0.1, public_base_url=portal_url))
 
 
+async def _base_course(training: str) -> dict[str, Any]:
+    starts = datetime.combine(date.today() + timedelta(weeks=6), time(7, 0), UTC)
+    token = issue_token(SECRET, "seed", "coordinator", [HALMSTAD])
+    async with httpx.AsyncClient(base_url=training,
+                                 headers={"Authorization": f"Bearer {token}"}) as client:
+        made = await client.post("/sessions", json={
+            "course": "base_course", "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=7)).isoformat(), "municipality_code": HALMSTAD,
+            "venue": "Rådhuset, Halmstad", "capacity": 12, "trainers": ["Region Halland"]})
+    assert made.status_code == 201, made.text
+    session: dict[str, Any] = made.json()
+    return session
+
+
 @asynccontextmanager
-async def staff_workspace(infra: Infra, matching_clock: Clock = utc_now
-                          ) -> AsyncIterator[Staffed]:
-    """Registration, matching and notifications on the run's broker and database (with
-    the local SMTP and SMS servers), the portal signing in through a local provider;
-    matching keeps `matching_clock` (a test moves it on to a placement's end)."""
+async def staff_workspace(infra: Infra, matching_clock: Clock = utc_now,
+                          training_clock: Clock = utc_now) -> AsyncIterator[Staffed]:
+    """Registration, matching, training and notifications on the run's broker and
+    database (with the local SMTP and SMS servers), the portal signing in through a local
+    provider; matching keeps `matching_clock` (a test moves it on to a placement's end),
+    training `training_clock` (on to a course's day)."""
     run = uuid.uuid4().hex[:8]
     port = free_port()
     settings = {name: service_settings(infra, name, auth_jwt_secret=SECRET)
-                for name in ("registration", "matching")}
+                for name in ("registration", "matching", "training")}
     async with AsyncExitStack() as stack:
         issuer = stack.enter_context(identity_provider())
         mail = SmtpCatcher(Path(stack.enter_context(tempfile.TemporaryDirectory()))).start()
@@ -164,6 +194,8 @@ async def staff_workspace(infra: Infra, matching_clock: Clock = utc_now
                     RegistrationSettings(**settings["registration"]))),
                 ("matching", lambda: build_matching(MatchingSettings(**settings["matching"]),
                                                     clock=matching_clock)),
+                ("training", lambda: build_training(TrainingSettings(**settings["training"]),
+                                                    clock=training_clock)),
                 ("notifications", lambda: build_notifications(
                     _notifications(infra, mail, sms, f"http://127.0.0.1:{port}")))):
             service = await stack.enter_async_context(running(infra, build))
@@ -172,7 +204,8 @@ async def staff_workspace(infra: Infra, matching_clock: Clock = utc_now
             development=True, log_json=False, oidc_issuer=issuer,
             public_url=f"http://127.0.0.1:{port}", auth_jwt_secret=SECRET,
             registration_url=urls["registration"], matching_url=urls["matching"],
-            notifications_url=urls["notifications"])).app, port=port))
+            notifications_url=urls["notifications"], training_url=urls["training"])).app,
+            port=port))
         client = await stack.enter_async_context(
             httpx.AsyncClient(base_url=urls["registration"]))
         asa = await _participant(client, HALMSTAD, f"Åsa Öberg {run}")
@@ -180,7 +213,8 @@ async def staff_workspace(infra: Infra, matching_clock: Clock = utc_now
         request = await _request(client, asa)
         await _participant(client, LAHOLM, f"Åsa Lind {run}")
         yield Staffed(portal_url, urls["registration"], urls["matching"], run, asa, request,
-                      workplace, supervisor, offer, mail)
+                      workplace, supervisor, offer, mail, urls["training"],
+                      await _base_course(urls["training"]))
 
 
 async def signed_in(page: Page, staffed: Staffed, subject: str) -> None:

@@ -27,7 +27,7 @@ import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -44,19 +44,9 @@ from devkit.publisher import Publisher
 from services.registration.tests import support
 from shared.contracts.registry import topic_of
 from shared.contracts.training import SupervisorCertified, WorkplaceOpened
-from tests.e2e.staff import Staffed, signed_in, staff_workspace
+from tests.e2e.staff import MovableClock, Staffed, signed_in, staff_workspace
 
 pytestmark = pytest.mark.infra
-
-
-class MovableClock:
-    """Matching's clock: now, moved on by `ahead`."""
-
-    def __init__(self) -> None:
-        self.ahead = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.ahead
 
 
 @dataclass

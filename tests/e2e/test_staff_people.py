@@ -179,6 +179,7 @@ def _filled(route: str, staffed: Staffed) -> str:
                        ("workplace", staffed.workplace),
                        ("supervisor", staffed.supervisor), ("offer", staffed.offer)):
         path = path.replace(f"{{{key}_id}}", entry[f"{key}_id"])
+    path = path.replace("{session_id}", staffed.session["session_id"])
     path = path.replace("{municipality_code}", HALMSTAD)
     path = path.replace("{name}", "placement_proposal")  # a template, signed as 1380's
     # No placement here: test_staff_placements shows 1381 nothing of a real one of 1380.
@@ -191,7 +192,7 @@ def _secrets(staffed: Staffed) -> tuple[str, ...]:
     """What 1381 must never see of 1380's."""
     return (staffed.asa["name"], staffed.asa["external_ref"], staffed.workplace["name"],
             staffed.workplace["external_ref"], staffed.supervisor["name"],
-            staffed.offer["external_ref"])
+            staffed.offer["external_ref"], staffed.session["venue"])
 
 
 async def test_every_staff_page_shows_another_municipality_nothing_of_1380s(

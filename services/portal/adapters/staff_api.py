@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from services.portal.adapters.courses_api import CoursesClient, json_object, json_rows
 from services.portal.domain.answers import FieldProblems
 from services.portal.domain.people import StaffRefused
 from services.portal.domain.placements import Action
@@ -23,23 +24,28 @@ from services.portal.domain.views import Unavailable
 from shared.auth import Role, issue_token
 
 SERVICE_ROLES: dict[str, Role] = {"coordinator": "coordinator", "auditor": "auditor"}
-"""The staff roles registration knows; a training administrator reads no one's record."""
+"""The staff roles registration, matching and notifications know; a training
+administrator reads no one's record there."""
+TRAINING_ROLES: dict[str, Role] = {**SERVICE_ROLES, "training_admin": "training_admin"}
+"""Training knows the training administrator too: the county's courses are theirs."""
 IMPORT_TIMEOUT_S = 120.0
 """An import of the most rows registration takes, each its own transaction."""
 
 
-class StaffApiClient:
+class StaffApiClient(CoursesClient):
     def __init__(self, client: httpx.AsyncClient, registration_url: str, matching_url: str,
-                 notifications_url: str, jwt_secret: str, token_ttl_s: int = 300) -> None:
+                 notifications_url: str, jwt_secret: str, token_ttl_s: int = 300,
+                 training_url: str = "") -> None:
         self._client = client
         self._base = registration_url.rstrip("/")
         self._matching = matching_url.rstrip("/") + "/matching"
         self._notifications = notifications_url.rstrip("/") + "/notifications"
+        self._training_url = training_url.rstrip("/")
         self._secret = jwt_secret
         self._ttl_s = token_ttl_s
 
-    def _token(self, member: StaffMember) -> str:
-        role = SERVICE_ROLES.get(member.role)
+    def _token(self, member: StaffMember, roles: Mapping[str, Role] = SERVICE_ROLES) -> str:
+        role = roles.get(member.role)
         if role is None:
             raise StaffRefused("forbidden")
         return issue_token(self._secret, member.subject, role, list(member.municipalities),
@@ -53,9 +59,16 @@ class StaffApiClient:
                     base: str | None = None, **sent: Any) -> Any:
         return (await self._send(member, method, path, base=base, **sent)).json()
 
+    async def _training(self, member: StaffMember, method: str, path: str,
+                        **sent: Any) -> Any:
+        response = await self._send(member, method, path, base=self._training_url,
+                                    roles=TRAINING_ROLES, **sent)
+        return response.json()
+
     async def _send(self, member: StaffMember, method: str, path: str, *,
-                    base: str | None = None, **sent: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._token(member)}"}
+                    base: str | None = None, roles: Mapping[str, Role] = SERVICE_ROLES,
+                    **sent: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self._token(member, roles)}"}
         try:
             response = await self._client.request(method, (base or self._base) + path,
                                                   headers=headers, **sent)
@@ -76,32 +89,32 @@ class StaffApiClient:
 
     async def search(self, member: StaffMember, query: Mapping[str, str]) -> Mapping[str, Any]:
         answer = await self._get(member, "/participants", {**query, "limit": "50"})
-        return _object(answer)
+        return json_object(answer)
 
     async def participant(self, member: StaffMember, participant_id: str,
                           purpose: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/participants/{participant_id}",
                                  {"purpose": purpose})
-        return _object(answer)
+        return json_object(answer)
 
     async def requests(self, member: StaffMember, participant_id: str) -> Mapping[str, Any]:
         answer = await self._get(member, "/requests",
                                  {"participant_id": participant_id, "limit": "200"})
-        return _object(answer)
+        return json_object(answer)
 
     async def access_log(self, member: StaffMember,
                          query: Mapping[str, str]) -> Mapping[str, Any]:
         answer = await self._get(member, "/access-log", {**query, "limit": "200"})
-        return _object(answer)
+        return json_object(answer)
 
     async def request(self, member: StaffMember, request_id: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/requests/{request_id}", {})
-        return _object(answer)
+        return json_object(answer)
 
     async def explanation(self, member: StaffMember, request_id: str) -> Mapping[str, Any]:
         answer = await self._call(member, "GET", f"/requests/{request_id}/explanation",
                                   base=self._matching)
-        return _object(answer)
+        return json_object(answer)
 
     async def placements(self, member: StaffMember, municipality_code: str,
                          status: str) -> list[Mapping[str, Any]]:
@@ -109,30 +122,30 @@ class StaffApiClient:
                   **({"status": status} if status else {})}
         answer = await self._call(member, "GET", "/placements", base=self._matching,
                                   params=params)
-        return _rows(answer)
+        return json_rows(answer)
 
     async def waiting(self, member: StaffMember,
                       municipality_code: str) -> list[Mapping[str, Any]]:
         answer = await self._call(member, "GET", "/requests", base=self._matching, params={
             "municipality_code": municipality_code, "status": "waitlisted", "limit": "1000"})
-        return _rows(answer)
+        return json_rows(answer)
 
     async def intake_rejections(self, member: StaffMember,
                                 municipality_code: str) -> list[Mapping[str, Any]]:
         answer = await self._get(member, "/intake/rejections",
                                  {"municipality_code": municipality_code})
-        return _rows(answer)
+        return json_rows(answer)
 
     async def undelivered(self, member: StaffMember,
                           municipality_code: str) -> list[Mapping[str, Any]]:
         answer = await self._call(member, "GET", "/undelivered", base=self._notifications,
                                   params={"municipality_code": municipality_code})
-        return _rows(answer)
+        return json_rows(answer)
 
     async def placement(self, member: StaffMember, placement_id: str) -> Mapping[str, Any]:
         answer = await self._call(member, "GET", f"/placements/{placement_id}",
                                   base=self._matching)
-        return _object(answer)
+        return json_object(answer)
 
     async def act(self, member: StaffMember, placement_id: str, action: Action,
                   body: Mapping[str, Any]) -> None:
@@ -147,13 +160,13 @@ class StaffApiClient:
             if refused.trouble != "not_found":
                 raise
             return {}  # nothing sent about it yet
-        return _object(answer)
+        return json_object(answer)
 
     async def statistics(self, member: StaffMember,
                          query: Mapping[str, str]) -> Mapping[str, Any]:
         answer = await self._call(member, "GET", "/statistics", base=self._matching,
                                   params={**query, "format": "json"})
-        return _object(answer)
+        return json_object(answer)
 
     async def statistics_file(self, member: StaffMember, query: Mapping[str, str],
                               file_format: str) -> Download:
@@ -165,30 +178,30 @@ class StaffApiClient:
 
     async def profile(self, member: StaffMember, code: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/registration/municipalities/{code}/profile", {})
-        return _object(answer)
+        return json_object(answer)
 
     async def save_profile(self, member: StaffMember, code: str,
                            body: Mapping[str, Any]) -> Mapping[str, Any]:
         answer = await self._call(member, "PUT", f"/registration/municipalities/{code}/profile",
                                   json=dict(body))
-        return _object(answer)
+        return json_object(answer)
 
     async def import_rows(self, member: StaffMember, code: str,
                           rows: list[Mapping[str, Any]], dry_run: bool) -> Mapping[str, Any]:
         answer = await self._call(member, "POST", "/imports", timeout=IMPORT_TIMEOUT_S, json={
             "municipality_code": code, "dry_run": dry_run, "rows": rows})
-        return _object(answer)
+        return json_object(answer)
 
     async def rounds(self, member: StaffMember, code: str) -> list[Mapping[str, Any]]:
         answer = await self._call(member, "GET", "/rounds", base=self._matching,
                                   params={"municipality_code": code})
-        return _rows(answer)
+        return json_rows(answer)
 
     async def round(self, member: StaffMember, code: str, program: str,
                     dry_run: bool) -> Mapping[str, Any]:
         answer = await self._call(member, "POST", "/rounds", base=self._matching, json={
             "municipality_code": code, "program": program, "dry_run": dry_run})
-        return _object(answer)
+        return json_object(answer)
 
     async def templates(self, member: StaffMember, code: str) -> list[str]:
         answer = await self._call(member, "GET", "/templates", base=self._notifications,
@@ -200,34 +213,24 @@ class StaffApiClient:
         answer = await self._call(member, "GET", f"/templates/{name}",
                                   base=self._notifications,
                                   params={"municipality_code": code})
-        return _object(answer)
+        return json_object(answer)
 
     async def entry(self, member: StaffMember, register: Register,
                     ident: str) -> Mapping[str, Any]:
         answer = await self._get(member, f"/{register}/{ident}", {})
-        return _object(answer)
+        return json_object(answer)
 
     async def entries(self, member: StaffMember, register: Register,
                       query: Mapping[str, str]) -> Mapping[str, Any]:
         answer = await self._get(member, f"/{register}", {"limit": "200", **query})
-        return _object(answer)
+        return json_object(answer)
 
     async def save(self, member: StaffMember, register: Register, ident: str | None,
                    body: Mapping[str, Any]) -> Mapping[str, Any]:
         path, method = (f"/{register}", "POST") if ident is None else (
             f"/{register}/{ident}", "PUT")
         answer = await self._call(member, method, path, json=dict(body))
-        return _object(answer)
-
-
-def _object(answer: Any) -> Mapping[str, Any]:
-    """A service's JSON object (anything else: an empty one)."""
-    return answer if isinstance(answer, dict) else {}
-
-
-def _rows(answer: Any) -> list[Mapping[str, Any]]:
-    """A service's JSON list of objects (anything else left out)."""
-    return [row for row in answer if isinstance(row, dict)] if isinstance(answer, list) else []
+        return json_object(answer)
 
 
 def _detail(response: httpx.Response) -> str:

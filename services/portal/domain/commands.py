@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from services.portal.domain.courses import SessionAction
 from services.portal.domain.imports import Step, Table
 from services.portal.domain.people import DEFAULT_PURPOSE, Search
 from services.portal.domain.placements import Action
@@ -206,3 +207,84 @@ class ShowIntake:
 
     member: StaffMember
     municipality_code: str = ""
+
+
+@dataclass(frozen=True)
+class ShowCourses:
+    """The training calendar of a year (None: this year), with what was just `done`."""
+
+    member: StaffMember
+    year: int | None = None
+    done: str = ""
+
+
+@dataclass(frozen=True)
+class ShowSessionForm:
+    member: StaffMember
+
+
+@dataclass(frozen=True)
+class ScheduleSession:
+    member: StaffMember
+    form: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShowCourseSession:
+    member: StaffMember
+    session_id: str
+    done: str = ""
+
+
+@dataclass(frozen=True)
+class ActOnCourseSession:
+    """Invite the ticked, enrol an invited person, cancel a place, or record the costs."""
+
+    member: StaffMember
+    session_id: str
+    action: SessionAction
+    form: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShowAttendance:
+    member: StaffMember
+    session_id: str
+    done: str = ""
+
+
+@dataclass(frozen=True)
+class RecordAttendance:
+    member: StaffMember
+    session_id: str
+    form: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShowCatering:
+    member: StaffMember
+    session_id: str
+
+
+@dataclass(frozen=True)
+class ShowBudget:
+    member: StaffMember
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class ShowEvaluations:
+    member: StaffMember
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class ShowCertificates:
+    member: StaffMember
+
+
+@dataclass(frozen=True)
+class RenewCertificates:
+    """Invite every holder of a certificate running out, not yet invited, to renewal."""
+
+    member: StaffMember

@@ -31,6 +31,15 @@ def moment(value: datetime, language: str, timezone: str) -> str:
     return f"{day(local.date(), language)} {at} {clock(local.time(), language)}"
 
 
+def clock_at(value: datetime, language: str, timezone: str) -> str:
+    """The time of day of a moment where the county is: "16.00"."""
+    return clock(value.astimezone(ZoneInfo(timezone)).time(), language)
+
+
+def month(value: date, language: str) -> str:
+    return f"{MONTHS[language][value.month - 1]} {value.year}"
+
+
 def period(start: date, end: date, language: str) -> str:
     """One span: "15–19 mars 2027", "28 juni – 2 juli 2027"."""
     months = MONTHS[language]

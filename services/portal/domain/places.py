@@ -13,17 +13,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from services.portal.domain.dates import read_day
-from shared.contracts.types import PROGRAMS
+from shared.contracts.types import PROGRAMS, Course
 
 Register = Literal["workplaces", "supervisors", "offers"]
 """Registration's registers that staff keep through these forms."""
-FormKind = Literal["workplaces", "supervisors", "offers", "profile", "import", "round"]
+FormKind = Literal["workplaces", "supervisors", "offers", "profile", "import", "round",
+                   "session", "costs"]
 """The forms of this module: each register's, the municipality's profile, and what an
-import of a list of participants registers them for (`domain.imports`), and which round
-to run (`domain.rounds`)."""
+import of a list of participants registers them for (`domain.imports`), which round
+to run (`domain.rounds`), and a training session's and its costs (`domain.courses`)."""
+COURSES: tuple[str, ...] = get_args(Course)
 Kind = Literal["text", "choice", "check", "number", "date", "time", "list"]
 SECTORS: tuple[str, ...] = ("municipal", "region", "state", "private", "nonprofit")
 CONSENT_RULES: tuple[str, ...] = ("either", "both")
@@ -34,7 +36,7 @@ CONTACT_LANGUAGES: tuple[str, ...] = ("sv", "en")
 """The languages Praktik writes its messages in."""
 FORM_PROBLEMS: tuple[str, ...] = ("required", "too_long", "not_a_choice", "not_a_number",
                                   "out_of_range", "not_a_date", "not_a_time", "not_accepted",
-                                  "duplicate")
+                                  "duplicate", "none_ticked")
 """What a field's problem can be (`staff.problem.<key>` in the texts)."""
 
 
@@ -131,9 +133,28 @@ ROUND: tuple[Section, ...] = (
     ("round", (FormField("municipality_code", "choice", required=True),
                FormField("program", "choice", required=True, choices=("prao", "summer_job")))),
 )
+SESSION: tuple[Section, ...] = (
+    ("session", (FormField("course", "choice", required=True, choices=COURSES),
+                 FormField("topic", hint=True),
+                 FormField("day", "date", required=True),
+                 FormField("starts_at", "time", required=True),
+                 FormField("ends_at", "time", required=True),
+                 FormField("municipality_code", "choice", required=True),
+                 FormField("venue", required=True, max=300, hint=True),
+                 FormField("digital", "check"),
+                 FormField("lunch", "check", hint=True),
+                 FormField("capacity", "number", required=True, low=1, high=2000),
+                 FormField("trainers", "list", hint=True))),
+)
+"""A training session: its day, and its times where the county is (`domain.courses`)."""
+COSTS: tuple[Section, ...] = (
+    ("costs", tuple(FormField(kind, "number", required=True, high=10_000_000)
+                    for kind in ("venue", "food", "material"))),
+)
+"""What a session cost, in whole kronor."""
 FORMS: dict[FormKind, tuple[Section, ...]] = {
     "workplaces": WORKPLACE, "supervisors": SUPERVISOR, "offers": OFFER, "profile": PROFILE,
-    "import": IMPORT, "round": ROUND}
+    "import": IMPORT, "round": ROUND, "session": SESSION, "costs": COSTS}
 NEW_VALUES: dict[Register, dict[str, str]] = {
     "workplaces": {"manager_language": "sv"},
     "supervisors": {"languages": "sv", "max_participants": "2"},

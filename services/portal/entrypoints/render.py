@@ -14,10 +14,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from services.portal.adapters.texts import Texts
 from services.portal.domain import dates
 from services.portal.domain.answers import DECLINE_REASONS, LIMITS, SCORES
+from services.portal.domain.course_figures import kronor
+from services.portal.domain.courses import INVITE_REASONS
 from services.portal.domain.explanation import REASONS
 from services.portal.domain.language import LANGUAGES
 from services.portal.domain.messages import DELIVERY, MESSAGE_NAMES, ROLES
 from services.portal.domain.placements import OUTCOMES, PARTIES, STATUSES
+from services.portal.domain.places import COURSES
 from services.portal.domain.statistics import SHOWN
 from shared.contracts.types import PROGRAMS
 
@@ -48,6 +51,11 @@ class Renderer:
                               if isinstance(m, datetime) else ""),
             period=lambda a, b: (dates.period(a, b, language)
                                  if isinstance(a, date) and isinstance(b, date) else ""),
+            clock_at=lambda m: (dates.clock_at(m, language, self.timezone)
+                                if isinstance(m, datetime) else ""),
+            month=lambda d: dates.month(d, language) if isinstance(d, date) else "",
+            kronor=lambda amount: kronor(amount, language),
+            courses=COURSES, invite_reasons=INVITE_REASONS,
             decline_reasons=DECLINE_REASONS, scores=SCORES, programs=PROGRAMS, limits=LIMITS,
             reason_codes=REASONS, outcomes=OUTCOMES, parties=PARTIES, statuses=STATUSES,
             message_templates=MESSAGE_NAMES, message_delivery=DELIVERY, message_roles=ROLES,

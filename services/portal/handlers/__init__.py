@@ -4,22 +4,34 @@ view of people (`people`), of a request and why it got what it got (`requests`),
 placements and what they do to them (`placements`), of the statistics (`statistics`),
 and their keeping of the registers
 of workplaces (`places`) and of the municipality's profile (`profile`), and their import
-of lists of participants (`imports`) and their rounds (`rounds`), whose uow is the
+of lists of participants (`imports`) and their rounds (`rounds`), and the training
+administrator's sessions (`courses`) and figures (`course_figures`), whose uow is the
 services' staff APIs; and a round's published draw (`rounds`), anyone's."""
 
 from __future__ import annotations
 
 from services.portal.dependencies import Dependencies
 from services.portal.domain.commands import (
+    ActOnCourseSession,
     ActOnPlacement,
     DownloadStatistics,
     ImportRows,
+    RecordAttendance,
+    RenewCertificates,
     RunRound,
     SaveEntry,
     SaveProfile,
+    ScheduleSession,
     SearchPeople,
     ShowAccessLog,
+    ShowAttendance,
+    ShowBudget,
+    ShowCatering,
+    ShowCertificates,
+    ShowCourses,
+    ShowCourseSession,
     ShowEntry,
+    ShowEvaluations,
     ShowImport,
     ShowIntake,
     ShowPerson,
@@ -29,11 +41,28 @@ from services.portal.domain.commands import (
     ShowRequest,
     ShowRoundDraw,
     ShowRounds,
+    ShowSessionForm,
     ShowStart,
     ShowStatistics,
     ShowTemplate,
     ShowTemplates,
     ShowWorkplaces,
+)
+from services.portal.handlers.course_figures import (
+    renew_certificates,
+    show_budget,
+    show_certificates,
+    show_evaluations,
+)
+from services.portal.handlers.courses import (
+    act_on_course_session,
+    record_attendance,
+    schedule_session,
+    show_attendance,
+    show_catering,
+    show_course_session,
+    show_courses,
+    show_session_form,
 )
 from services.portal.handlers.imports import import_rows, show_import
 from services.portal.handlers.intake import show_intake
@@ -64,6 +93,11 @@ STAFF_HANDLERS: dict[type, Handler[Dependencies]] = {
     ShowStart: show_start, ShowProfile: show_profile, SaveProfile: save_profile,
     ShowImport: show_import, ImportRows: import_rows, ShowRounds: show_rounds,
     RunRound: run_round, ShowTemplates: show_templates, ShowTemplate: show_template,
-    ShowIntake: show_intake}
+    ShowIntake: show_intake, ShowCourses: show_courses, ShowSessionForm: show_session_form,
+    ScheduleSession: schedule_session, ShowCourseSession: show_course_session,
+    ActOnCourseSession: act_on_course_session, ShowAttendance: show_attendance,
+    RecordAttendance: record_attendance, ShowCatering: show_catering,
+    ShowBudget: show_budget, ShowEvaluations: show_evaluations,
+    ShowCertificates: show_certificates, RenewCertificates: renew_certificates}
 
 __all__ = ["COMMAND_HANDLERS", "FACTS", "STAFF_HANDLERS", "answer_link", "show_link"]

@@ -34,6 +34,7 @@ from services.training.domain.invitations import (
     CERTIFICATION_EXPIRED,
     CERTIFICATION_EXPIRING,
     UNCERTIFIED,
+    WORKPLACE_NOT_OPEN,
 )
 from services.training.domain.model import (
     BASE_COURSE,
@@ -73,8 +74,12 @@ class RecordRepository(Protocol):
     async def awaiting_base_course(self, person_id: UUID, now: datetime) -> bool: ...
     async def awaiting_session(self, person_id: UUID, course: Course,
                                now: datetime) -> bool: ...
-    async def to_invite(self, county: str, now: datetime) -> list[tuple[Person, str]]: ...
-    async def managers_to_invite(self, county: str, now: datetime) -> list[Person]: ...
+    async def candidates(self, course: Course, county: str, now: datetime,
+                         session_id: UUID | None = None) -> list[tuple[Person, str]]: ...
+    async def to_invite(self, county: str, now: datetime,
+                        session_id: UUID | None = None) -> list[tuple[Person, str]]: ...
+    async def managers_to_invite(self, county: str, now: datetime,
+                                 session_id: UUID | None = None) -> list[Person]: ...
     async def forget_invitations(self, person_id: UUID) -> None: ...
     async def deep_dive_supports(self, person_id: UUID) -> list[str]: ...
     async def completers(self, session_id: UUID, role: TrainingRole) -> list[UUID]: ...
@@ -131,6 +136,19 @@ def _awaiting(person: Any, course: Course, now: datetime) -> Any:
                               enrolments.c.session_id == sessions.c.session_id,
                               enrolments.c.status != "cancelled", upcoming)
     return or_(invited, enrolled)
+
+
+def _not_yet(person: Any, course: Course, now: datetime, session_id: UUID | None) -> Any:
+    """Not awaiting an upcoming session of the course (`_awaiting`); with `session_id`,
+    only: neither invited to nor holding a place in that session (whatever else)."""
+    if session_id is None:
+        return ~_awaiting(person, course, now)
+    invited = exists().where(invitations.c.person_id == person,
+                             invitations.c.session_id == session_id)
+    enrolled = exists().where(enrolments.c.person_id == person,
+                              enrolments.c.session_id == session_id,
+                              enrolments.c.status != "cancelled")
+    return ~or_(invited, enrolled)
 
 
 # -- SQL implementations -----------------------------------------------------------------
@@ -310,10 +328,25 @@ class SqlRecords:
         place."""
         return bool(await self.db.scalar(select(_awaiting(person_id, course, now))))
 
-    async def to_invite(self, county: str, now: datetime) -> list[tuple[Person, str]]:
+    async def candidates(self, course: Course, county: str, now: datetime,
+                         session_id: UUID | None = None) -> list[tuple[Person, str]]:
+        """Whom a session of the course in the county is for, with the reason: supervisors
+        to a base course (`to_invite`), managers to a breakfast meeting
+        (`managers_to_invite`); no rule says whom to invite to a deep dive or the
+        network (nobody). `session_id`: as for that session (`_not_yet`)."""
+        if course == BASE_COURSE:
+            return await self.to_invite(county, now, session_id)
+        if course == MANAGER_BREAKFAST:
+            return [(p, WORKPLACE_NOT_OPEN)
+                    for p in await self.managers_to_invite(county, now, session_id)]
+        return []
+
+    async def to_invite(self, county: str, now: datetime,
+                        session_id: UUID | None = None) -> list[tuple[Person, str]]:
         """Supervisors of the county (who have not left) without a valid certificate, or
         whose certificate runs out soon (warned of), who are neither invited to nor
-        enrolled in an upcoming base course, with the reason (one query)."""
+        enrolled in an upcoming base course (with `session_id`: in that session), with
+        the reason (one query)."""
         person = supervisors.c.supervisor_id
         valid = and_(certifications.c.supervisor_id == person,
                      certifications.c.expired_at.is_(None),
@@ -325,7 +358,7 @@ class SqlRecords:
             select(supervisors, ever.label("ever_certified"), expiring.label("expiring"))
             .where(supervisors.c.municipality_code.startswith(county),
                    supervisors.c.left_at.is_(None), ~lasting,
-                   ~_awaiting(person, BASE_COURSE, now))
+                   _not_yet(person, BASE_COURSE, now, session_id))
             .order_by(person)
         )).all()
         return [
@@ -335,10 +368,11 @@ class SqlRecords:
             for r in rows
         ]
 
-    async def managers_to_invite(self, county: str, now: datetime) -> list[Person]:
+    async def managers_to_invite(self, county: str, now: datetime,
+                                 session_id: UUID | None = None) -> list[Person]:
         """Managers of the county's workplaces that are not open because the manager has
         not attended a breakfast meeting, who are neither invited to nor enrolled in an
-        upcoming one (each manager once)."""
+        upcoming one (with `session_id`: in that session; each manager once)."""
         manager = workplaces.c.manager_id
         attended = exists().where(completions.c.person_id == manager,
                                   completions.c.course == MANAGER_BREAKFAST)
@@ -346,7 +380,7 @@ class SqlRecords:
             select(workplaces)
             .where(workplaces.c.municipality_code.startswith(county), manager.is_not(None),
                    workplaces.c.opened_at.is_(None), ~attended,
-                   ~_awaiting(manager, MANAGER_BREAKFAST, now))
+                   _not_yet(manager, MANAGER_BREAKFAST, now, session_id))
             .order_by(manager, workplaces.c.workplace_id)
         )).all()
         found: dict[UUID, Person] = {}

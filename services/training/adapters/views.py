@@ -1,15 +1,17 @@
 """Read side for the administration: listings and summaries straight from the tables
-(no unit of work, nothing published). The arithmetic lives in the domain."""
+(no unit of work, nothing published). The arithmetic lives in the domain; whom a session
+may invite still is the repository's query (`SqlRecords.candidates`), the one the
+handler that invites checks against."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import case, exists, extract, func, select
+from sqlalchemy import and_, case, exists, extract, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.training.adapters.orm import (
@@ -18,12 +20,17 @@ from services.training.adapters.orm import (
     enrolments,
     evaluation_answers,
     evaluation_respondents,
+    invitations,
     sessions,
     supervisors,
     tables,
     workplaces,
 )
-from services.training.adapters.repository import certificate_from_row, session_from_row
+from services.training.adapters.repository import (
+    SqlRecords,
+    certificate_from_row,
+    session_from_row,
+)
 from services.training.domain.administration import (
     BudgetLine,
     BudgetReport,
@@ -39,7 +46,8 @@ from services.training.domain.evaluation import (
     by_course,
     by_session,
 )
-from services.training.domain.model import Session
+from services.training.domain.invitations import county_of
+from services.training.domain.model import BASE_COURSE, MANAGER_BREAKFAST, Session
 
 
 @dataclass(frozen=True)
@@ -245,3 +253,134 @@ async def supervisor_status(db: AsyncSession, supervisor_id: UUID) -> dict[str, 
         "left": row.left_at is not None,
         "supports": sorted({tag for tags in deep_dives for tag in tags or ()}),
     }
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A person invited to a session, or whom it may invite still (then no `invited_at`
+    and no `enrolment`)."""
+
+    person_id: UUID
+    role: str
+    reason: str
+    workplace_id: UUID | None
+    workplace_name: str | None
+    municipality_code: str | None
+    invited_at: datetime | None = None
+    enrolment: str | None = None
+    """Their place in the session: `enrolled`, `waitlisted`, `cancelled`, or None."""
+
+
+async def invited(db: AsyncSession, session: Session) -> list[Invitation]:
+    """The invitations to the session, in the order made. The rules invite managers to a
+    breakfast meeting (by the first workplace they manage) and supervisors to anything
+    else (by the workplace they supervise at)."""
+    i, manager = invitations.c, session.course == MANAGER_BREAKFAST
+    managed = (select(workplaces.c.manager_id, workplaces.c.workplace_id)
+               .distinct(workplaces.c.manager_id)
+               .order_by(workplaces.c.manager_id, workplaces.c.workplace_id).subquery())
+    workplace_id = managed.c.workplace_id if manager else supervisors.c.workplace_id
+    rows = (await db.execute(
+        select(i.person_id, i.reason, i.invited_at, enrolments.c.status,
+               workplace_id.label("workplace_id"), workplaces.c.name,
+               func.coalesce(workplaces.c.municipality_code,
+                             supervisors.c.municipality_code).label("municipality_code"))
+        .select_from(
+            invitations.outerjoin(enrolments, and_(enrolments.c.session_id == i.session_id,
+                                                   enrolments.c.person_id == i.person_id))
+            .outerjoin(supervisors, supervisors.c.supervisor_id == i.person_id)
+            .outerjoin(managed, managed.c.manager_id == i.person_id)
+            .outerjoin(workplaces, workplaces.c.workplace_id == workplace_id))
+        .where(i.session_id == session.session_id)
+        .order_by(i.invited_at, i.person_id)
+    )).all()
+    return [Invitation(r.person_id, "manager" if manager else "supervisor", r.reason,
+                       r.workplace_id, r.name, r.municipality_code, r.invited_at, r.status)
+            for r in rows]
+
+
+async def to_invite(db: AsyncSession, session: Session, now: datetime) -> list[Invitation]:
+    """Whom the session may invite still (`SqlRecords.candidates` for the session), by
+    municipality, workplace and person."""
+    county = county_of(session.municipality_code)
+    found = await SqlRecords(db).candidates(session.course, county, now, session.session_id)
+    if not found:
+        return []
+    names = dict((await db.execute(
+        select(workplaces.c.workplace_id, workplaces.c.name)
+        .where(workplaces.c.municipality_code.startswith(county))
+    )).tuples().all())
+    rows = [Invitation(p.person_id, p.role, reason, p.workplace_id,
+                       names.get(p.workplace_id) if p.workplace_id else None,
+                       p.municipality_code) for p, reason in found]
+    return sorted(rows, key=lambda r: (r.municipality_code or "", r.workplace_name or "",
+                                       str(r.person_id)))
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    supervisor_id: UUID
+    name: str | None
+    """The name on the enrolment of the session that granted it (optional, erasable)."""
+    workplace_id: UUID
+    workplace_name: str | None
+    municipality_code: str
+    session_id: UUID
+    certified_at: date
+    valid_until: date
+    renewal: tuple[UUID, datetime] | None
+    """The upcoming base course the supervisor is invited to or enrolled in (the
+    earliest): its id and start."""
+
+
+def _renewals(now: datetime) -> Any:
+    """Per person, the earliest upcoming base course that still takes place which they
+    are invited to or hold a place in."""
+    upcoming = (sessions.c.course == BASE_COURSE, sessions.c.starts_at > now,
+                sessions.c.cancelled.is_(False))
+    held = enrolments.alias("held")
+    awaited = union_all(
+        select(invitations.c.person_id, sessions.c.session_id, sessions.c.starts_at)
+        .select_from(invitations.join(sessions,
+                                      sessions.c.session_id == invitations.c.session_id))
+        .where(*upcoming),
+        select(held.c.person_id, sessions.c.session_id, sessions.c.starts_at)
+        .select_from(held.join(sessions, sessions.c.session_id == held.c.session_id))
+        .where(*upcoming, held.c.status != "cancelled"),
+    ).subquery("awaited")
+    return (select(awaited).distinct(awaited.c.person_id)
+            .order_by(awaited.c.person_id, awaited.c.starts_at, awaited.c.session_id)
+            .subquery("renewal"))
+
+
+async def certificates(db: AsyncSession, scope: Scope, now: datetime, *,
+                       through: date | None = None,
+                       session_id: UUID | None = None) -> list[CertificateRow]:
+    """The valid certificates (neither expired nor superseded) of supervisors who have
+    not left, of the municipalities in `scope`, by `valid_until` then supervisor: those
+    valid until `through` or earlier, or those the session `session_id` granted."""
+    c, renewal = certifications.c, _renewals(now)
+    query = (
+        select(certifications, enrolments.c.name, workplaces.c.name.label("workplace_name"),
+               renewal.c.session_id.label("renewal_id"),
+               renewal.c.starts_at.label("renewal_starts_at"))
+        .select_from(
+            certifications.join(supervisors, supervisors.c.supervisor_id == c.supervisor_id)
+            .outerjoin(workplaces, workplaces.c.workplace_id == c.workplace_id)
+            .outerjoin(enrolments, and_(enrolments.c.session_id == c.session_id,
+                                        enrolments.c.person_id == c.supervisor_id))
+            .outerjoin(renewal, renewal.c.person_id == c.supervisor_id))
+        .where(c.expired_at.is_(None), c.superseded.is_(False),
+               supervisors.c.left_at.is_(None))
+        .order_by(c.valid_until, c.supervisor_id)
+    )
+    if scope is not None:
+        query = query.where(c.municipality_code.in_(sorted(scope)))
+    if through is not None:
+        query = query.where(c.valid_until <= through)
+    if session_id is not None:
+        query = query.where(c.session_id == session_id)
+    return [CertificateRow(r.supervisor_id, r.name, r.workplace_id, r.workplace_name,
+                           r.municipality_code, r.session_id, r.certified_at, r.valid_until,
+                           (r.renewal_id, r.renewal_starts_at) if r.renewal_id else None)
+            for r in (await db.execute(query)).all()]

@@ -139,3 +139,22 @@ class PurgeDietaryNeeds:
     """Retention: dietary needs are only needed to order food; drop them after the session."""
 
     ended_before: datetime
+
+
+@dataclass(frozen=True)
+class InviteToSession:
+    """A training administrator invites people to a session: each must be whom the course
+    is for by the invitation rules and not yet invited to or enrolled in it."""
+
+    session_id: UUID
+    person_ids: tuple[UUID, ...]
+    scope: Scope = None
+
+
+@dataclass(frozen=True)
+class RenewCertificates:
+    """Invite supervisors holding a valid certificate to the next base course in or near
+    their municipality (`certification_expiring`), unless they await one already."""
+
+    supervisor_ids: tuple[UUID, ...]
+    scope: Scope = None

@@ -6,8 +6,10 @@ because they have not attended one go to a breakfast meeting."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
+from uuid import UUID
 
 from services.training.domain.model import BASE_COURSE, Session
 from shared.contracts.types import Course
@@ -53,3 +55,19 @@ def next_base_course(
 ) -> Session | None:
     """The refresher or first base course for a supervisor of the municipality."""
     return next_session(sessions, BASE_COURSE, municipality_code, now)
+
+
+ALREADY_INVITED: Final = "already_invited"
+NO_SESSION: Final = "no_session"
+"""Why a supervisor asked to renew was not invited: invited to or enrolled in an upcoming
+base course already, or none is scheduled in or near their municipality."""
+
+
+@dataclass(frozen=True)
+class Renewals:
+    """The answer to renewing certificates, in the order asked."""
+
+    invited: list[tuple[UUID, UUID]] = field(default_factory=list)
+    """(supervisor, the base course they are invited to)."""
+    not_invited: list[tuple[UUID, str]] = field(default_factory=list)
+    """(supervisor, `ALREADY_INVITED` or `NO_SESSION`)."""

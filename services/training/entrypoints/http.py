@@ -26,7 +26,7 @@ from services.training.adapters import views
 from services.training.domain import commands
 from services.training.domain.evaluation import QUESTIONS, Figures
 from services.training.domain.model import EnrolmentChange, Session
-from shared.auth import CurrentPrincipal
+from shared.auth import CurrentPrincipal, Principal
 from shared.contracts.types import MAX_TAGS, Course, MunicipalityCode, NeedTag
 from shared.errors import NotFound
 from shared.http import CONFLICT, ERRORS
@@ -132,8 +132,8 @@ def change_json(change: EnrolmentChange) -> dict[str, Any]:
             "waitlist_position": change.waitlist_position}
 
 
-async def _visible(db: AsyncSession, session_id: UUID,
-                   principal: Any) -> views.SessionView:
+async def visible(db: AsyncSession, session_id: UUID, principal: Principal) -> views.SessionView:
+    """The session, when the caller's municipalities reach it (404 unknown, 403 not)."""
     view = await views.session_view(db, session_id)
     if view is None:
         raise NotFound("no such session")
@@ -166,7 +166,7 @@ async def list_sessions(principal: CurrentPrincipal, db: Db, year: Year = None,
 
 @router.get("/sessions/{session_id}")
 async def get_session(session_id: UUID, principal: CurrentPrincipal, db: Db) -> dict[str, Any]:
-    view = await _visible(db, session_id, principal)
+    view = await visible(db, session_id, principal)
     return session_json(view.session, view.enrolled, view.waitlisted)
 
 
@@ -214,10 +214,13 @@ async def cancel_enrolment(session_id: UUID, person_id: UUID, principal: Current
 @router.get("/sessions/{session_id}/enrolments")
 async def list_enrolments(session_id: UUID, principal: CurrentPrincipal,
                           db: Db) -> list[dict[str, Any]]:
-    await _visible(db, session_id, principal)
+    """The enrolled, then the waitlisted, with the name and dietary needs given at
+    enrolment (as on the printed list)."""
+    await visible(db, session_id, principal)
     return [
         {"person_id": str(p.person_id), "role": p.role, "status": p.status,
-         "position": p.position, "attended": p.attended}
+         "position": p.position, "attended": p.attended, "name": p.name,
+         "dietary_needs": list(p.dietary_needs)}
         for p in await views.participants(db, session_id)
     ]
 
@@ -238,7 +241,7 @@ async def attendance(session_id: UUID, body: AttendanceIn, principal: CurrentPri
 async def administration(session_id: UUID, principal: CurrentPrincipal,
                          db: Db) -> dict[str, Any]:
     """What to order: coffee and lunch counts with dietary needs (enrolled people only)."""
-    view = await _visible(db, session_id, principal)
+    view = await visible(db, session_id, principal)
     summary = await views.administration(db, view.session)
     return {"session": session_json(view.session, view.enrolled, view.waitlisted),
             "catering": summary.__dict__}
@@ -276,7 +279,7 @@ def _document(media_type: str) -> dict[int | str, dict[str, Any]]:
 async def participants_html(session_id: UUID, principal: CurrentPrincipal,
                             db: Db) -> HTMLResponse:
     """A participant list to print (enrolled only), with a column to sign attendance."""
-    view = await _visible(db, session_id, principal)
+    view = await visible(db, session_id, principal)
     people = await views.participants(db, session_id, include_waitlist=False)
     return HTMLResponse(PARTICIPANT_LIST.render(s=view.session, people=people))
 
@@ -284,7 +287,7 @@ async def participants_html(session_id: UUID, principal: CurrentPrincipal,
 @router.get("/sessions/{session_id}/participants.csv", response_class=Response,
             responses=_document("text/csv"))
 async def participants_csv(session_id: UUID, principal: CurrentPrincipal, db: Db) -> Response:
-    await _visible(db, session_id, principal)
+    await visible(db, session_id, principal)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["position", "status", "person_id", "name", "role", "dietary_needs",

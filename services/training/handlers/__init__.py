@@ -4,9 +4,9 @@ Every handler runs inside one unit of work (one transaction): what it changes an
 publishes (through the outbox) commit together. Each is `handler(message, uow, deps)`
 (`shared.wiring`); `bootstrap.py` binds the `Dependencies` (clock, policy). By concept:
 `sessions` (sessions, enrolment, attendance), `people` (registration's events: people
-registered, left, erased), `openness` (a workplace opens and closes), `invitations`,
-`certification` (the daily warnings and expiries), `links` (answers by the links in
-messages), `publishing`.
+registered, left, erased), `openness` (a workplace opens and closes), `invitations`
+(to a chosen session too), `certification` (the daily warnings and expiries, renewals
+on request), `links` (answers by the links in messages), `publishing`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from services.training.dependencies import Dependencies
 from services.training.domain import commands
 from services.training.handlers.certification import (
     expire_certifications,
+    renew_certificates,
     warn_expiring_certifications,
 )
+from services.training.handlers.invitations import invite_to_session
 from services.training.handlers.links import answer_enrolment, answer_evaluation
 from services.training.handlers.people import (
     on_participant_erased,
@@ -49,10 +51,10 @@ from shared.wiring import Handler
 __all__ = [
     "COMMAND_HANDLERS", "EVENT_HANDLERS", "answer_enrolment", "answer_evaluation",
     "cancel_enrolment", "cancel_session", "change_session", "enrol", "erase_personal_data",
-    "expire_certifications", "on_participant_erased", "on_person_erased",
-    "on_supervisor_left", "on_supervisor_registered", "on_workplace_registered",
-    "purge_dietary_needs", "record_attendance", "record_costs",
-    "schedule_session", "warn_expiring_certifications",
+    "expire_certifications", "invite_to_session", "on_participant_erased",
+    "on_person_erased", "on_supervisor_left", "on_supervisor_registered",
+    "on_workplace_registered", "purge_dietary_needs", "record_attendance", "record_costs",
+    "renew_certificates", "schedule_session", "warn_expiring_certifications",
 ]
 
 COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
@@ -69,6 +71,8 @@ COMMAND_HANDLERS: dict[type, Handler[Dependencies]] = {
     commands.WarnExpiringCertifications: warn_expiring_certifications,
     commands.ErasePersonalData: erase_personal_data,
     commands.PurgeDietaryNeeds: purge_dietary_needs,
+    commands.InviteToSession: invite_to_session,
+    commands.RenewCertificates: renew_certificates,
 }
 
 EVENT_HANDLERS: dict[type[EventData], Handler[Dependencies]] = {

@@ -1,6 +1,7 @@
 """The certificates' calendar (the daily job): a warning when one runs out soon, with an
 invitation to renew it; its expiry, with a refresher; and the workplace that closes when
-its last valid certificate expires."""
+its last valid certificate expires. And renewal on request: a training administrator
+invites holders of valid certificates to the next base course near them."""
 
 from __future__ import annotations
 
@@ -10,19 +11,25 @@ from uuid import UUID
 from services.training.dependencies import Dependencies
 from services.training.domain import commands
 from services.training.domain.certification import Certificate
+from services.training.domain.commands import may_access
 from services.training.domain.invitations import (
+    ALREADY_INVITED,
     CERTIFICATION_EXPIRED,
     CERTIFICATION_EXPIRING,
+    NO_SESSION,
+    Renewals,
     next_base_course,
 )
 from services.training.domain.people import Person
 from services.training.handlers.invitations import invite_to_next
 from services.training.handlers.openness import follow_openness
 from services.training.unit_of_work import TrainingUnitOfWork
+from shared.contracts.errors import FieldProblem
 from shared.contracts.training import (
     SupervisorCertificationExpired,
     SupervisorCertificationExpiring,
 )
+from shared.errors import Forbidden, Rejected
 
 
 async def _supervisor(uow: TrainingUnitOfWork, certificate: Certificate) -> Person | None:
@@ -98,3 +105,44 @@ async def warn_expiring_certifications(cmd: commands.WarnExpiringCertifications,
                                  person.workplace_id), CERTIFICATION_EXPIRING))
     await invite_to_next(uow, renew, now, upcoming)
     return len(due)
+
+
+async def renew_certificates(cmd: commands.RenewCertificates, uow: TrainingUnitOfWork,
+                             deps: Dependencies) -> Renewals:
+    """Each supervisor listed must hold a valid certificate and supervise still (else 422
+    `supervisor_ids.<index>`, nothing invited), of a municipality in the caller's scope
+    (else 403). Each is invited to the next base course in or near the certificate's
+    municipality (`certification_expiring`, one `invitation` announcement per session),
+    unless already invited to or enrolled in an upcoming base course (`already_invited`)
+    or none is scheduled there (`no_session`)."""
+    now = deps.clock()
+    holders: dict[UUID, Person] = {}
+    problems, forbidden = [], False
+    for index, supervisor_id in enumerate(cmd.supervisor_ids):
+        certificate = await uow.records.current_certificate(supervisor_id)
+        person = await uow.people.person(supervisor_id)
+        if (certificate is None or certificate.expired_at is not None or person is None
+                or person.role != "supervisor"):
+            problems.append(FieldProblem(f"supervisor_ids.{index}",
+                                         "holds no valid certificate (or has left)"))
+            continue
+        forbidden |= not may_access(cmd.scope, certificate.municipality_code)
+        holders[supervisor_id] = Person(supervisor_id, "supervisor",
+                                        certificate.municipality_code, person.workplace_id)
+    if forbidden:
+        raise Forbidden()
+    if problems:
+        raise Rejected(problems)
+    awaiting = {p for p in holders if await uow.records.awaiting_base_course(p, now)}
+    invited = await invite_to_next(
+        uow, [(p, CERTIFICATION_EXPIRING) for p in holders.values()
+              if p.person_id not in awaiting],
+        now, await uow.sessions.upcoming_base_courses(now))
+    answer = Renewals()
+    for supervisor_id in holders:
+        if supervisor_id in invited:
+            answer.invited.append((supervisor_id, invited[supervisor_id]))
+        else:
+            answer.not_invited.append(
+                (supervisor_id, ALREADY_INVITED if supervisor_id in awaiting else NO_SESSION))
+    return answer

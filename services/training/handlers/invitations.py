@@ -11,6 +11,10 @@ session once (`invitations` table).
 - One person at a time (a supervisor registered, a certificate expiring or expired, a
   workplace registered, a session cancelled) goes to the next session of the course in or
   near their municipality (`announcement: invitation`, only them in `invited`).
+- A training administrator invites chosen people to one session (`InviteToSession`):
+  each must be whom its course is for by the rules above, not yet invited to or holding
+  a place in that session (awaiting another one is no bar); one `invitation`
+  announcement lists them all.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from uuid import UUID
 
+from services.training.dependencies import Dependencies
+from services.training.domain import commands
+from services.training.domain.commands import may_access
 from services.training.domain.invitations import (
     CERTIFICATION_EXPIRED,
     UNCERTIFIED,
@@ -26,24 +33,25 @@ from services.training.domain.invitations import (
     county_of,
     next_session,
 )
-from services.training.domain.model import BASE_COURSE, MANAGER_BREAKFAST, Session
+from services.training.domain.model import BASE_COURSE, MANAGER_BREAKFAST, Roster, Session
 from services.training.domain.people import Person, Workplace
 from services.training.handlers.publishing import announce
 from services.training.unit_of_work import TrainingUnitOfWork
+from shared.contracts.errors import FieldProblem
 from shared.contracts.training import Invitee
 from shared.contracts.types import Course
+from shared.errors import Conflict, Forbidden, NotFound, Rejected
 
 
 async def candidates(uow: TrainingUnitOfWork, course: Course, municipality_code: str,
-                     now: datetime) -> list[tuple[Person, str]]:
+                     now: datetime, session_id: UUID | None = None
+                     ) -> list[tuple[Person, str]]:
     """Who in the county of the municipality is to be invited to a session of the course,
-    with the reason (nobody for deep dives and the network)."""
-    county = county_of(municipality_code)
-    if course == BASE_COURSE:
-        return await uow.records.to_invite(county, now)
-    if course == MANAGER_BREAKFAST:
-        return [(p, WORKPLACE_NOT_OPEN) for p in await uow.records.managers_to_invite(county, now)]
-    return []
+    with the reason (nobody for deep dives and the network: no rule says whom). Without
+    `session_id` anyone awaiting an upcoming session of the course is left out; with it,
+    only those already invited to or holding a place in that session are."""
+    return await uow.records.candidates(course, county_of(municipality_code), now,
+                                        session_id)
 
 
 async def invite_to_new_session(uow: TrainingUnitOfWork, session: Session,
@@ -63,9 +71,10 @@ async def invite_to_new_session(uow: TrainingUnitOfWork, session: Session,
 
 async def invite_to_next(uow: TrainingUnitOfWork, people: Iterable[tuple[Person, str]],
                          now: datetime, upcoming: Sequence[Session] | None = None,
-                         course: Course = BASE_COURSE) -> None:
+                         course: Course = BASE_COURSE) -> dict[UUID, UUID]:
     """Invite each person to the next session of the course in or near their
-    municipality: one `CourseSessionScheduled` announcement (`invitation`) per session."""
+    municipality: one `CourseSessionScheduled` announcement (`invitation`) per session.
+    Returns whom it invited (person → session)."""
     if upcoming is None:
         upcoming = await uow.sessions.upcoming_sessions(course, now)
     invited: dict[UUID, list[Invitee]] = {}
@@ -79,6 +88,49 @@ async def invite_to_next(uow: TrainingUnitOfWork, people: Iterable[tuple[Person,
     by_id = {s.session_id: s for s in upcoming}
     for session_id, people_invited in invited.items():
         announce(uow, by_id[session_id], "invitation", people_invited)
+    return {i.person_id: session_id for session_id, group in invited.items() for i in group}
+
+
+async def invite_to_session(cmd: commands.InviteToSession, uow: TrainingUnitOfWork,
+                            deps: Dependencies) -> list[Invitee]:
+    """Invite the people listed to the session (under its row lock): each must be among
+    its `candidates` (else 422 `person_ids.<index>`, nothing invited); a cancelled or
+    started session invites no one (409)."""
+    roster = await uow.sessions.lock_roster(cmd.session_id)
+    if roster is None:
+        raise NotFound("no such session")
+    session = roster.session
+    if not may_access(cmd.scope, session.municipality_code):
+        raise Forbidden()
+    now = deps.clock()
+    if session.cancelled:
+        raise Conflict("the session is cancelled: it invites no one")
+    if session.starts_at <= now:
+        raise Conflict("the session has started: invitations are for sessions to come")
+    found = {person.person_id: (person, reason) for person, reason in await candidates(
+        uow, session.course, session.municipality_code, now, session.session_id)}
+    problems = [FieldProblem(f"person_ids.{index}", _why_not(roster, person_id))
+                for index, person_id in enumerate(cmd.person_ids) if person_id not in found]
+    if problems:
+        raise Rejected(problems)
+    invited = []
+    for person_id in dict.fromkeys(cmd.person_ids):
+        person, reason = found[person_id]
+        if await uow.records.add_invitation(person_id, session.session_id, reason):
+            invited.append(Invitee(person_id=person_id, role=person.role, reason=reason))
+    if invited:
+        announce(uow, session, "invitation", invited)
+    return invited
+
+
+def _why_not(roster: Roster, person_id: UUID) -> str:
+    enrolment = roster.enrolments.get(person_id)
+    if enrolment is not None and enrolment.active:
+        return f"already {enrolment.status} in this session"
+    if roster.session.course not in (BASE_COURSE, MANAGER_BREAKFAST):
+        return "no rule says whom to invite to this course: enrol them instead"
+    return ("not to be invited to this session: already invited to it, or not whom the "
+            "course is for (see to_invite)")
 
 
 async def supervisor_reason(uow: TrainingUnitOfWork, person: Person,

@@ -26,5 +26,5 @@ async def training(infra: Infra) -> AsyncIterator[Service]:
 
 def test_api_answers_by_its_document(training: Service) -> None:
     statuses = check_document(document_of(training.http_app()), admin(training),
-                              min_operations=18)
+                              min_operations=27)
     assert {200, 404, 422} <= set(statuses), statuses

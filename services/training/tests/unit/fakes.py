@@ -219,7 +219,26 @@ class FakeRecords:
         )
         return invited or enrolled
 
-    async def to_invite(self, county: str, now: datetime) -> list[tuple[Person, str]]:
+    async def _not_yet(self, person_id: UUID, course: Course, now: datetime,
+                       session_id: UUID | None) -> bool:
+        if session_id is None:
+            return not await self.awaiting_session(person_id, course, now)
+        roster = self.sessions.rosters.get(session_id)
+        held = roster is not None and person_id in roster.enrolments and (
+            roster.enrolments[person_id].active)
+        return (person_id, session_id) not in self.invitations and not held
+
+    async def candidates(self, course: Course, county: str, now: datetime,
+                         session_id: UUID | None = None) -> list[tuple[Person, str]]:
+        if course == BASE_COURSE:
+            return await self.to_invite(county, now, session_id)
+        if course == "manager_breakfast":
+            return [(p, "workplace_not_open")
+                    for p in await self.managers_to_invite(county, now, session_id)]
+        return []
+
+    async def to_invite(self, county: str, now: datetime,
+                        session_id: UUID | None = None) -> list[tuple[Person, str]]:
         found = []
         for person in await self.people.supervisors_in_county(county):
             current = await self.current_certificate(person.person_id)
@@ -227,19 +246,21 @@ class FakeRecords:
                         and (person.person_id, current.session_id) in self.warned)
             if current is not None and current.expired_at is None and not expiring:
                 continue
-            if await self.awaiting_base_course(person.person_id, now):
+            if not await self._not_yet(person.person_id, BASE_COURSE, now, session_id):
                 continue
             found.append((person, "certification_expiring" if expiring
                           else "uncertified" if current is None else "certification_expired"))
         return found
 
-    async def managers_to_invite(self, county: str, now: datetime) -> list[Person]:
+    async def managers_to_invite(self, county: str, now: datetime,
+                                 session_id: UUID | None = None) -> list[Person]:
         found: dict[UUID, Person] = {}
         for w in sorted(self.people.workplaces.values(),
                         key=lambda w: (str(w.manager_id), str(w.workplace_id))):
             if (w.manager_id is None or w.opened or not w.municipality_code.startswith(county)
                     or await self.has_completed(w.manager_id, "manager_breakfast")
-                    or await self.awaiting_session(w.manager_id, "manager_breakfast", now)):
+                    or not await self._not_yet(w.manager_id, "manager_breakfast", now,
+                                               session_id)):
                 continue
             found.setdefault(w.manager_id, Person(w.manager_id, "manager", w.municipality_code,
                                                   w.workplace_id))
