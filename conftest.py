@@ -26,17 +26,22 @@ def infra() -> Iterator[Infra]:
         stop_containers()
 
 
-_FIGURES: list[str] = []
+FIGURE = "figure"
+"""A `user_properties` name: a line of the run's closing summary. Properties travel with
+the test's report, so a line reaches the summary from a pytest-xdist worker too."""
 
 
 @pytest.fixture
-def report_figures() -> Callable[[str], None]:
+def report_figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
     """Lines a test wants in the run's closing summary (counts of the chaos test...)."""
-    return _FIGURES.append
+    return lambda line: request.node.user_properties.append((FIGURE, line))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _FIGURES:
+    lines = [value for reports in terminalreporter.stats.values() for report in reports
+             if getattr(report, "when", None) == "call"
+             for name, value in getattr(report, "user_properties", ()) if name == FIGURE]
+    if lines:
         terminalreporter.section("figures")
-        for line in _FIGURES:
-            terminalreporter.write_line(line)
+        for line in lines:
+            terminalreporter.write_line(str(line))

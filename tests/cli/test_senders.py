@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from praktik_cli import senders
@@ -88,6 +89,13 @@ def plaintext(monkeypatch: pytest.MonkeyPatch) -> Iterator[SenderPorts]:
     ports = SenderPorts(FakeRegistration(), FakeTopics(), None)
     monkeypatch.setattr(senders, "ports", lambda *_: ports)
     yield ports
+
+
+@pytest.fixture(autouse=True)
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables as wide as their lines, wherever the test runs (a pytest-xdist worker's
+    console is not the terminal's)."""
+    monkeypatch.setattr(senders, "console", Console(width=200))
 
 
 def _invoke(*args: str) -> Any:
