@@ -27,8 +27,8 @@ def infra() -> Iterator[Infra]:
 
 
 FIGURE = "figure"
-"""A `user_properties` name: a line of the run's closing summary. Properties travel with
-the test's report, so a line reaches the summary from a pytest-xdist worker too."""
+"""A `user_properties` name: a line of the run's closing summary (properties travel with
+the test's report, wherever the test ran)."""
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ from devkit.infra import REPO, Infra
 from devkit.ports import free_port
 from devkit.processes import System, running_system
 from devkit.wait import eventually, settled_over_http
-from shared.auth import issue_token
+from shared.auth import Role, issue_token
 from shared.contracts import topics
 from shared.settings import ServiceSettings
 
@@ -48,16 +48,17 @@ REQUESTS = 300
 HALMSTAD = "1380"
 SOURCE = "urn:bench:pages"
 TARGET_P95_MS = 150
-SECRET = ServiceSettings().auth_jwt_secret  # the development key every process runs with
+SECRET: str = ServiceSettings.model_fields["auth_jwt_secret"].default
+"""The development key every process of the run signs and checks tokens with."""
 
 
-def _headers() -> dict[str, str]:
-    return {"Authorization": "Bearer " + issue_token(SECRET, "bench", "coordinator",
-                                                     [HALMSTAD], 3600)}
+def _headers(role: Role = "coordinator") -> dict[str, str]:
+    """As Halmstad's coordinator (what the portal signs for its sessions), or `admin`."""
+    return {"Authorization": "Bearer " + issue_token(SECRET, "bench", role, [HALMSTAD], 3600)}
 
 
 async def _registered(registration: str, count: int) -> None:
-    async with httpx.AsyncClient(base_url=registration, headers=_headers()) as client:
+    async with httpx.AsyncClient(base_url=registration, headers=_headers("admin")) as client:
         async def total() -> bool:
             found = (await client.get("/participants", params={"limit": 1})).json()
             return int(found.get("total") or 0) >= count
@@ -73,32 +74,35 @@ async def _requests(registration: str) -> list[str]:
               "period_end": (start + timedelta(days=11)).isoformat()}
     async with httpx.AsyncClient(base_url=registration, headers=_headers(),
                                  timeout=30) as client:
+        async def made(path: str, body: dict[str, Any]) -> dict[str, Any]:
+            answer = await client.post(path, json=body)
+            assert answer.status_code == 201, answer.text
+            found: dict[str, Any] = answer.json()
+            return found
+
         for n in range(5):
-            workplace = (await client.post("/workplaces", json={
+            workplace = await made("/workplaces", {
                 "external_ref": f"bench-wp-{uuid.uuid4().hex[:8]}", "name": f"Bänkverkstan {n}",
-                "org_number": "212000-1355", "sector": "municipal",
-                "municipality_code": HALMSTAD, "manager": {"name": f"Chef {n}"}})).json()
-            supervisor = (await client.post("/supervisors", json={
+                "org_number": "212000-1355", "sector": "municipal", "client_contact": False,
+                "municipality_code": HALMSTAD, "manager": {"name": f"Chef {n}"}})
+            supervisor = await made("/supervisors", {
                 "external_ref": f"bench-sv-{uuid.uuid4().hex[:8]}", "name": f"Handledare {n}",
                 "municipality_code": HALMSTAD, "max_participants": 3,
-                "workplace_id": workplace["workplace_id"]})).json()
-            await client.post("/offers", json={
+                "workplace_id": workplace["workplace_id"]})
+            await made("/offers", {
                 "external_ref": f"bench-of-{uuid.uuid4().hex[:8]}", "program": "work_trial",
                 "municipality_code": HALMSTAD, "occupation": "5311", "capacity": 3, **period,
                 "workplace_id": workplace["workplace_id"],
                 "supervisor_id": supervisor["supervisor_id"]})
-        people = (await client.get("/participants", params={
-            "municipality_code": HALMSTAD, "limit": REQUESTS})).json()["items"]
-        made = []
-        for person in people:
-            answer = await client.post("/requests", json={
-                "municipality_code": HALMSTAD, "participant_id": person["participant_id"],
-                "external_ref": f"bench-{uuid.uuid4().hex[:10]}", "program": "work_trial",
-                **period, "preferences": [{"occupation": "5311"}], "needs": [],
-                "priority": 0})
-            assert answer.status_code == 201, answer.text
-            made.append(answer.json()["request_id"])
-        return made
+        people = [person for offset in range(0, REQUESTS, 200) for person in (
+            await client.get("/participants", params={
+                "municipality_code": HALMSTAD, "limit": 200, "offset": offset})
+        ).json()["items"]][:REQUESTS]
+        return [(await made("/requests", {
+            "municipality_code": HALMSTAD, "participant_id": person["participant_id"],
+            "external_ref": f"bench-{uuid.uuid4().hex[:10]}", "program": "work_trial",
+            **period, "preferences": [{"occupation": "5311"}], "needs": [], "priority": 0})
+        )["request_id"] for person in people]
 
 
 def _portal(system: System, issuer: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -114,21 +118,19 @@ def _portal(system: System, issuer: str, workdir: Path) -> tuple[subprocess.Pope
     return process, f"http://127.0.0.1:{port}"
 
 
-async def _signed_in(portal: str, count: int) -> list[httpx.Cookies]:
+async def _signed_in(portal: str, count: int) -> list[str]:
     """`count` coordinators of Halmstad signed in through the provider, each in a browser
-    context of its own; their session cookies."""
-    jars = []
+    context of its own; each one's `Cookie` header (the session lasts its idle time)."""
+    found = []
     async with chromium() as browser:
         for _ in range(count):
             context = await browser.new_context()
             page = await context.new_page()
             await sign_in_as(page, portal, "samordnare-1380")
-            jar = httpx.Cookies()
-            for cookie in await context.cookies():
-                jar.set(cookie["name"], cookie["value"])
-            jars.append(jar)
+            found.append("; ".join(f"{c['name']}={c['value']}"
+                                   for c in await context.cookies()))
             await context.close()
-    return jars
+    return found
 
 
 def _percentiles(times: list[float]) -> dict[str, float]:
@@ -210,8 +212,9 @@ class Asks:
                 "explanation": f"/personal/forfragningar/{self.request(n)}"}
 
 
-async def _measure(asks: Asks, jars: list[httpx.Cookies]) -> dict[str, Any]:
-    pages = [httpx.AsyncClient(base_url=asks.portal, cookies=jar, timeout=30) for jar in jars]
+async def _measure(asks: Asks, jars: list[str]) -> dict[str, Any]:
+    pages = [httpx.AsyncClient(base_url=asks.portal, headers={"Cookie": jar}, timeout=30)
+             for jar in jars]
     service = httpx.AsyncClient(headers=_headers(), timeout=30)
     figures: dict[str, Any] = {}
     try:

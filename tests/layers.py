@@ -5,11 +5,6 @@
   it out without anyone having to remember a `pytestmark`. A test that reaches `infra`
   in a way collection cannot see (`request.getfixturevalue`) fails loudly instead of
   starting or finding infrastructure.
-- **One worker for what needs Kafka or Postgres.** With pytest-xdist (`scripts/test`
-  runs two workers), every test but a unit test is in the xdist group `infra`, which
-  one worker runs in order (`--dist loadgroup`): the chaos test restarts the broker and
-  the database, and the end-to-end tests time what the services do, so none of them
-  runs beside another; the unit tests (no I/O) share out over the workers.
 - **Time budgets** (pytest-timeout): each test gets its layer's budget unless it sets
   its own `@pytest.mark.timeout`: unit 30 s, integration (anything needing Kafka or
   Postgres) 120 s, end to end 300 s, chaos 1200 s. A test over its budget fails with
@@ -45,11 +40,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "infra" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("infra"):
             item.add_marker(pytest.mark.infra)
-        layer = layer_of(item)
         if item.get_closest_marker("timeout") is None:
-            item.add_marker(pytest.mark.timeout(BUDGETS_S[layer]))
-        if layer != "unit":
-            item.add_marker(pytest.mark.xdist_group("infra"))
+            item.add_marker(pytest.mark.timeout(BUDGETS_S[layer_of(item)]))
 
 
 @pytest.hookimpl(tryfirst=True)

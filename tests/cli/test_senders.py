@@ -93,8 +93,7 @@ def plaintext(monkeypatch: pytest.MonkeyPatch) -> Iterator[SenderPorts]:
 
 @pytest.fixture(autouse=True)
 def wide(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tables as wide as their lines, wherever the test runs (a pytest-xdist worker's
-    console is not the terminal's)."""
+    """Tables as wide as their lines, whatever console the test runs in."""
     monkeypatch.setattr(senders, "console", Console(width=200))
 
 

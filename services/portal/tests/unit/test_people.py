@@ -120,7 +120,7 @@ async def test_each_refusal_of_a_record_is_a_trouble_the_page_names(
 
 @pytest.mark.parametrize(("participant_id", "purpose"), [
     (PID, "curiosity"), ("../access-log", "case_handling"), ("", "case_handling")],
-    ids=["unknown_purpose", "path", "empty"])  # the same ids in every pytest-xdist worker
+    ids=["unknown_purpose", "path", "empty"])  # ids that stay the same from run to run
 async def test_an_unknown_purpose_or_what_is_no_id_reads_nothing(participant_id: str,
                                                                  purpose: str) -> None:
     people = FakePeople()
