@@ -18,8 +18,6 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -33,9 +31,9 @@ import httpx
 from bench.registration import intake_messages, produce
 from devkit.browser import chromium
 from devkit.identity import identity_provider, sign_in_as
-from devkit.infra import REPO, Infra
+from devkit.infra import Infra
 from devkit.ports import free_port
-from devkit.processes import System, running_system
+from devkit.processes import ServiceProcess, System, running_system
 from devkit.wait import eventually, settled_over_http
 from shared.auth import Role, issue_token
 from shared.contracts import topics
@@ -105,17 +103,18 @@ async def _requests(registration: str) -> list[str]:
         )["request_id"] for person in people]
 
 
-def _portal(system: System, issuer: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _portal(system: System, issuer: str, workdir: Path) -> ServiceProcess:
+    """The portal as a process of its own, asking the system's services, signing in
+    through `issuer` (started; it has no consumers, so it is ready when it is live)."""
     port = free_port()
-    urls = {name: system.services[name].url for name in system.services}
     env = {**os.environ, "PRAKTIK_DEVELOPMENT": "1", "PORTAL_HTTP_PORT": str(port),
            "PORTAL_OIDC_ISSUER": issuer, "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "PORTAL_LOG_JSON": "false", "PORTAL_LOG_LEVEL": "WARNING",
-           **{f"PORTAL_{name.upper()}_URL": url for name, url in urls.items()}}
-    process = subprocess.Popen([sys.executable, "-m", "services.portal"], cwd=REPO, env=env,
-                               stdout=(workdir / "portal.log").open("ab"),
-                               stderr=subprocess.STDOUT)
-    return process, f"http://127.0.0.1:{port}"
+           **{f"PORTAL_{name.upper()}_URL": process.url
+              for name, process in system.services.items()}}
+    portal = ServiceProcess("portal", env, workdir / "portal.log", port)
+    portal.start()
+    return portal
 
 
 async def _signed_in(portal: str, count: int) -> list[str]:
@@ -259,14 +258,13 @@ async def run(infra: Infra) -> dict[str, Any]:
             print(f"  a county of {PARTICIPANTS:,} participants, {len(requests)} requests "
                   f"in {HALMSTAD}, every consumer caught up, in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
-            portal, portal_url = _portal(system, issuer, workdir)
+            portal = _portal(system, issuer, workdir)
             try:
-                await eventually(lambda: _live(portal_url), 60, "the portal to listen")
-                jars = await _signed_in(portal_url, SESSIONS)
-                figures = await _measure(Asks(system, portal_url, requests), jars)
+                await eventually(lambda: _live(portal.url), 60, "the portal to listen")
+                jars = await _signed_in(portal.url, SESSIONS)
+                figures = await _measure(Asks(system, portal.url, requests), jars)
             finally:
-                portal.terminate()
-                portal.wait(10)
+                portal.stop()
     return {"participants": PARTICIPANTS, "sessions": SESSIONS, "rounds": ROUNDS,
             "target_p95_ms": TARGET_P95_MS, **figures}
 

@@ -74,8 +74,8 @@ class Publisher:
 
     async def send_data(self, topic: str, data: EventData, source: str = "urn:test",
                         subject: str | None = None) -> CloudEvent:
-        event = new_event(data, source=source, subject=subject or str(uuid.uuid4()))
-        await self.send(topic, event, data.kafka_key(event.subject))
+        event, key = _keyed(data, source, subject)
+        await self.send(topic, event, key)
         return event
 
     async def send_all(self, items: Sequence[tuple[str, EventData]],
@@ -85,8 +85,14 @@ class Publisher:
         the idempotent producer keeps each partition's order)."""
         sent = []
         for topic, data in items:
-            event = new_event(data, source=source, subject=str(uuid.uuid4()))
-            key = data.kafka_key(event.subject)
+            event, key = _keyed(data, source)
             sent.append(await self.producer.send(topic, encode(event),
                                                  key=key.encode() if key else None))
         await asyncio.gather(*sent)
+
+
+def _keyed(data: EventData, source: str, subject: str | None = None
+           ) -> tuple[CloudEvent, str | None]:
+    """The event of `data` (a subject of its own unless given) and its partition key."""
+    event = new_event(data, source=source, subject=subject or str(uuid.uuid4()))
+    return event, data.kafka_key(event.subject)

@@ -11,7 +11,7 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -106,6 +106,12 @@ async def _db(request: Request) -> AsyncIterator[AsyncSession]:
 
 Bus = Annotated[MessageBus, Depends(_bus)]
 Db = Annotated[AsyncSession, Depends(_db)]
+
+
+def clock_now(request: Request) -> datetime:
+    """The service's clock (bootstrap's; a test's fixed one)."""
+    moment: datetime = request.app.state.clock()
+    return moment
 
 
 def session_json(session: Session, enrolled: int | None = None,

@@ -12,7 +12,7 @@ caller's 403.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,9 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.training.adapters import views
 from services.training.domain import commands
 from services.training.domain.invitations import Renewals
-from services.training.entrypoints.http import Bus, Db, visible
+from services.training.entrypoints.http import Bus, Db, clock_now, visible
 from shared.auth import CurrentPrincipal
-from shared.clock import Clock, local_date
+from shared.clock import local_date
 from shared.contracts.training import Invitee
 from shared.errors import Rejected
 from shared.http import CONFLICT, ERRORS
@@ -45,11 +45,6 @@ class InvitationsIn(_In):
 
 class RenewalsIn(_In):
     supervisor_ids: list[UUID] = Field(min_length=1, max_length=2000)
-
-
-def _now(request: Request) -> datetime:
-    clock: Clock = request.app.state.clock
-    return clock()
 
 
 def invitation_json(row: views.Invitation, invited: bool = True) -> dict[str, Any]:
@@ -82,7 +77,7 @@ async def session_invitations(session_id: UUID, request: Request, principal: Cur
     return {
         "invited": [invitation_json(row) for row in await views.invited(db, session)],
         "to_invite": [invitation_json(row, invited=False)
-                      for row in await views.to_invite(db, session, _now(request))],
+                      for row in await views.to_invite(db, session, clock_now(request))],
     }
 
 
@@ -117,7 +112,7 @@ async def certificates(
     if session_id is not None and expiring_within_days is not None:
         raise Rejected.field("session_id", "give expiring_within_days or session_id, "
                                            "not both")
-    now, through = _now(request), None
+    now, through = clock_now(request), None
     if session_id is None:
         today = local_date(now, request.app.state.service.settings.timezone)
         through = today + timedelta(days=EXPIRING_WITHIN_DAYS if expiring_within_days is None

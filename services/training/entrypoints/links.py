@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.training.adapters import views
 from services.training.domain import commands
 from services.training.domain.evaluation import COMMENT_MAX
+from services.training.entrypoints.http import clock_now
 from shared import clock
 from shared.http import CONFLICT, ERRORS, ErrorOut
 from shared.links import HEADER, BadLink, Link, LinkSigner, Purpose
@@ -88,12 +89,6 @@ def _timezone(request: Request) -> str:
     return zone
 
 
-def _now(request: Request) -> datetime:
-    """The service's clock (bootstrap's; a test's fixed one)."""
-    now: datetime = request.app.state.clock()
-    return now
-
-
 Bus = Annotated[MessageBus, Depends(_bus)]
 
 
@@ -120,7 +115,7 @@ async def _enrolment(db: AsyncSession, link: Link, now: datetime) -> dict[str, A
 @router.get("/enrolment")
 async def enrolment_page(link: EnrolmentLink, request: Request, db: Db) -> dict[str, Any]:
     """The session and the person's place: `status` enrolled, waitlisted or cancelled."""
-    return await _enrolment(db, link, _now(request))
+    return await _enrolment(db, link, clock_now(request))
 
 
 @router.post("/enrolment", responses=CONFLICT)
@@ -128,7 +123,7 @@ async def answer_enrolment(body: EnrolmentAnswerIn, link: EnrolmentLink, request
                            bus: Bus, db: Db) -> dict[str, Any]:
     """Confirm (`attend: true`) or cancel the place; answers the page as it now stands."""
     await bus.handle(commands.AnswerEnrolment(link, body.attend))
-    return await _enrolment(db, link, _now(request))
+    return await _enrolment(db, link, clock_now(request))
 
 
 QUESTIONS_JSON = [
